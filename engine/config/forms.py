@@ -1,0 +1,146 @@
+"""forms/*.yaml: the fields of a form, who may use it, and how its records are listed."""
+from __future__ import annotations
+
+import re
+import string
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from pydantic import Field as PydField, field_validator, model_validator
+
+from engine.config.base import ConfigModel, Identifier, KeyProblem, Labelled
+from engine.forms.fieldtypes import FIELD_TYPES, TYPE_SPECIFIC_KEYS, FieldValueError
+
+FieldTypeName = Literal[tuple(FIELD_TYPES)]  # type: ignore[valid-type]
+REFERENCE_TARGETS = ("townships", "stations", "channels")
+
+
+class Option(Labelled):
+    id: Annotated[str, PydField(min_length=1, max_length=64)]
+
+
+class Condition(ConfigModel):
+    """JSON Forms' condition: the field named by ``scope`` must match the JSON Schema ``schema``."""
+
+    scope: str = PydField(description="The field the condition looks at: its id, or '#/properties/ID'.")
+    schema_: dict[str, Any] = PydField(alias="schema", description="A JSON Schema the value must match.")
+
+    model_config = ConfigModel.model_config | {"populate_by_name": True}
+
+    @field_validator("scope")
+    @classmethod
+    def _scope(cls, value: str) -> str:
+        value = value.removeprefix("#/properties/")
+        if not re.match(r"^[a-z][a-z0-9_]*$", value):
+            raise ValueError(f"expected a field id or '#/properties/ID'; got {value!r}")
+        return value
+
+    @field_validator("schema_")
+    @classmethod
+    def _schema(cls, value: dict[str, Any]) -> dict[str, Any]:
+        try:
+            Draft202012Validator.check_schema(value)
+        except SchemaError as exc:
+            raise ValueError(f"not a valid JSON Schema: {exc.message}") from None
+        return value
+
+
+class Rule(ConfigModel):
+    """SHOW or HIDE the field when the condition holds, or REQUIRE it (visible, and required then)."""
+
+    effect: Literal["SHOW", "HIDE", "REQUIRE"]
+    condition: Condition
+
+
+class Field(Labelled):
+    id: Identifier
+    type: FieldTypeName
+    required: bool = False
+    help: str | None = None
+    help_en: str | None = None
+    default: Any = None
+    private: bool = PydField(default=False, description="Never shown on public pages (names, phones).")
+    rule: Rule | None = None
+    # type-specific keys; which type takes which is in engine.forms.fieldtypes
+    min: Decimal | None = None
+    max: Decimal | None = None
+    min_length: Annotated[int, PydField(ge=0)] | None = None
+    max_length: Annotated[int, PydField(ge=1)] | None = None
+    pattern: str | None = None
+    options: tuple[Option, ...] = ()
+    scale: Annotated[int, PydField(ge=2, le=100)] | None = None
+    to: str | None = None
+    filter_by: Identifier | None = None
+    accept: tuple[str, ...] = ()
+    max_size_kb: Annotated[int, PydField(ge=1)] | None = None
+
+    @model_validator(mode="after")
+    def _type_keys(self) -> "Field":
+        kind = FIELD_TYPES[self.type]
+        for key in sorted(TYPE_SPECIFIC_KEYS - kind.keys):
+            if getattr(self, key) not in (None, ()):
+                takers = ", ".join(t.name for t in FIELD_TYPES.values() if key in t.keys)
+                raise KeyProblem(key, f"key '{key}' does not apply to type '{self.type}'; it applies to {takers}")
+        if "options" in kind.keys and not self.options:
+            raise KeyProblem("type", f"type '{self.type}' needs 'options'")
+        if self.type == "score" and self.scale is None:
+            raise KeyProblem("type", "type 'score' needs 'scale' (the highest score)")
+        if self.type == "reference":
+            if not self.to:
+                raise KeyProblem("type", "type 'reference' needs 'to'")
+            if self.to not in REFERENCE_TARGETS and not re.match(r"^form:[a-z][a-z0-9_]*$", self.to):
+                raise KeyProblem(
+                    "to", f"expected one of {', '.join(REFERENCE_TARGETS)} or form:ID; got {self.to!r}"
+                )
+        if self.pattern is not None:
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise KeyProblem("pattern", f"not a valid regular expression: {exc}") from None
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise KeyProblem("min", f"'min' ({self.min}) is greater than 'max' ({self.max})")
+        return self
+
+    def option_id(self, text: str) -> str:
+        """An option's id from its id or either label (imports carry labels)."""
+        for o in self.options:
+            if text in (o.id, o.label, o.label_en):
+                return o.id
+        raise FieldValueError("not_option", value=text)
+
+    def help_text(self, lang: str) -> str | None:
+        return self.help_en if lang == "en" and self.help_en else self.help
+
+
+class Access(ConfigModel):
+    """Roles allowed each action on this form's records; `public` means anyone, signed in or not."""
+
+    submit: tuple[Identifier, ...] = ()
+    list: tuple[Identifier, ...] = ()
+    view: tuple[Identifier, ...] = ()
+
+
+class Form(Labelled):
+    id: Identifier
+    description: str | None = None
+    fields: Annotated[tuple[Field, ...], PydField(min_length=1)]
+    title: str = PydField(description="How a record is named in lists: a template like '{title}' or '{date} {station}'.")
+    receipt: bool = PydField(default=False, description="Give each record a receipt code to follow it by.")
+    workflow: Identifier | None = None
+    access: Access = Access()
+    list_columns: tuple[Identifier, ...] = ()
+    filters: tuple[Identifier, ...] = ()
+
+    def field(self, field_id: str) -> Field:
+        for f in self.fields:
+            if f.id == field_id:
+                return f
+        raise KeyError(field_id)
+
+    def has_field(self, field_id: str) -> bool:
+        return any(f.id == field_id for f in self.fields)
+
+    def title_fields(self) -> list[str]:
+        return [name for _, name, _, _ in string.Formatter().parse(self.title) if name]

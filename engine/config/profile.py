@@ -1,0 +1,284 @@
+"""Load a profile folder: every file parsed, validated whole, cross-checked, then frozen.
+
+All problems of a profile are collected and raised together in one ``ConfigError``, each naming
+its file, line and key path, so an administrator fixes a profile in one pass.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from pydantic import BaseModel, ValidationError
+
+from engine.config.county import GLOBAL_ACTIONS, PUBLIC, County
+from engine.config.demo import Demo
+from engine.config.forms import REFERENCE_TARGETS, Form
+from engine.config.imports import ImportMapping
+from engine.config.problems import breadcrumbs, did_you_mean, problems_from_validation
+from engine.config.workflow import Workflow
+from engine.config.yamlfile import YamlDocument, YamlSyntaxError, load_yaml
+from engine.errors import ConfigError, ConfigProblem
+
+# Which model reads which file. Folders hold one object per file, named by its id.
+SINGLE_FILES: dict[str, type[BaseModel]] = {"county.yaml": County, "demo.yaml": Demo}
+FOLDERS: dict[str, type[BaseModel]] = {"forms": Form, "workflows": Workflow, "imports": ImportMapping}
+REQUIRED_FILES = ("county.yaml",)
+# Folders the design reserves for later kinds of file; a YAML file there is not yet understood.
+RESERVED_FOLDERS = ("rules",)
+
+
+@dataclass(frozen=True)
+class Profile:
+    root: Path
+    version: str
+    county: County
+    forms: Mapping[str, Form]
+    workflows: Mapping[str, Workflow]
+    imports: Mapping[str, ImportMapping]
+    demo: Demo | None
+    files: tuple[str, ...] = field(default=())
+
+    def roles_for(self, action: str) -> tuple[str, ...]:
+        return getattr(self.county.permissions, action)
+
+    def reference_choices(self, target: str) -> list[tuple[str, str, str | None]]:
+        """(id, label, label_en) of a township, station or channel list."""
+        if target == "townships":
+            return [(t.id, t.name, t.name_en) for t in self.county.townships]
+        if target == "stations":
+            return [(s.id, s.name, s.name_en) for s in self.county.stations]
+        if target == "channels":
+            return [(c.id, c.label, c.label_en) for c in self.county.channels]
+        raise KeyError(target)
+
+
+def profile_version(root: Path) -> str:
+    """Hash of every YAML file's path and bytes: the same files give the same version."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.yaml")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+class _Loader:
+    def __init__(self, root: Path, shown_root: str):
+        self.root = root
+        self.shown_root = shown_root
+        self.problems: list[ConfigProblem] = []
+        self.docs: dict[str, YamlDocument] = {}
+        self.models: dict[str, type[BaseModel]] = {}
+        self.objects: dict[str, BaseModel] = {}
+        # (folder, id) of files that failed to load: references to them are not reported again
+        self.broken: set[tuple[str, str]] = set()
+
+    def shown(self, rel: str) -> str:
+        return f"{self.shown_root.rstrip('/')}/{rel}" if self.shown_root else rel
+
+    def add(self, rel: str, path: tuple, message: str) -> None:
+        doc = self.docs.get(rel)
+        model = self.models.get(rel)
+        crumbs = tuple(breadcrumbs(model, doc.data, path)) if doc and model else ()
+        self.problems.append(ConfigProblem(self.shown(rel), doc.line_of(path) if doc else None, crumbs, message))
+
+    def read(self, rel: str, model: type[BaseModel]) -> BaseModel | None:
+        try:
+            doc = load_yaml(self.root / rel)
+        except YamlSyntaxError as exc:
+            self.problems.append(ConfigProblem(self.shown(rel), exc.line, (), exc.message))
+            return None
+        except UnicodeDecodeError:
+            self.problems.append(ConfigProblem(self.shown(rel), None, (), "not UTF-8 text"))
+            return None
+        self.docs[rel] = doc
+        self.models[rel] = model
+        if not isinstance(doc.data, dict):
+            kind = "empty" if doc.data is None else f"a {type(doc.data).__name__}"
+            self.problems.append(ConfigProblem(
+                self.shown(rel), 1, (), f"expected a mapping of keys ({model.__name__}); the file is {kind}"))
+            return None
+        self.check_duplicate_ids(rel, doc.data, ())
+        try:
+            obj = model.model_validate(doc.data)
+        except ValidationError as exc:
+            self.problems.extend(problems_from_validation(exc, model, doc, self.shown(rel)))
+            return None
+        self.objects[rel] = obj
+        return obj
+
+    def check_duplicate_ids(self, rel: str, value: Any, path: tuple) -> None:
+        """Any list of objects with ids must not repeat an id (fields, options, townships ...)."""
+        if isinstance(value, dict):
+            for key, item in value.items():
+                self.check_duplicate_ids(rel, item, path + (key,))
+        elif isinstance(value, list):
+            first_line: dict[Any, int] = {}
+            for i, item in enumerate(value):
+                if isinstance(item, dict) and "id" in item and isinstance(item["id"], (str, int)):
+                    here = path + (i,)
+                    if item["id"] in first_line:
+                        self.add(rel, here + ("id",),
+                                 f"duplicate id {item['id']!r} (first at line {first_line[item['id']]})")
+                    else:
+                        first_line[item["id"]] = self.docs[rel].line_of(here) or 0
+                self.check_duplicate_ids(rel, item, path + (i,))
+
+
+def load_profile(root: str | Path) -> Profile:
+    """Read, validate and freeze a profile folder, or raise ConfigError listing every problem."""
+    shown_root = str(root)
+    root = Path(root)
+    loader = _Loader(root, shown_root)
+    if not root.is_dir():
+        raise ConfigError([ConfigProblem(shown_root, None, (), "profile folder not found")])
+
+    for rel in REQUIRED_FILES:
+        if not (root / rel).is_file():
+            loader.problems.append(ConfigProblem(loader.shown(rel), None, (), "required file is missing"))
+
+    singles: dict[str, BaseModel] = {}
+    grouped: dict[str, dict[str, tuple[str, BaseModel]]] = {folder: {} for folder in FOLDERS}
+    for path in sorted(root.rglob("*.y*ml")):
+        rel = path.relative_to(root).as_posix()
+        parts = rel.split("/")
+        if path.suffix == ".yml":
+            loader.problems.append(ConfigProblem(loader.shown(rel), None, (), "use the ending .yaml"))
+        elif rel in SINGLE_FILES:
+            obj = loader.read(rel, SINGLE_FILES[rel])
+            if obj is not None:
+                singles[rel] = obj
+        elif len(parts) == 2 and parts[0] in FOLDERS:
+            obj = loader.read(rel, FOLDERS[parts[0]])
+            if obj is None:
+                loader.broken.add((parts[0], path.stem))
+            else:
+                if obj.id != path.stem:
+                    loader.add(rel, ("id",), f"id {obj.id!r} must match the file name {path.stem!r}")
+                grouped[parts[0]][obj.id] = (rel, obj)
+        elif len(parts) == 2 and parts[0] in RESERVED_FOLDERS:
+            loader.problems.append(ConfigProblem(
+                loader.shown(rel), None, (), f"files in {parts[0]}/ are not understood by this version"))
+        else:
+            expected = ", ".join(list(SINGLE_FILES) + [f"{f}/*.yaml" for f in FOLDERS])
+            loader.problems.append(ConfigProblem(
+                loader.shown(rel), None, (), f"unknown file; a profile holds {expected}"))
+
+    county = singles.get("county.yaml")
+    if county is not None:
+        _cross_check(loader, county, grouped, singles.get("demo.yaml"))
+    if loader.problems or county is None:
+        raise ConfigError(loader.problems)
+    return Profile(
+        root=root,
+        version=profile_version(root),
+        county=county,
+        forms=MappingProxyType({k: v for k, (_, v) in grouped["forms"].items()}),
+        workflows=MappingProxyType({k: v for k, (_, v) in grouped["workflows"].items()}),
+        imports=MappingProxyType({k: v for k, (_, v) in grouped["imports"].items()}),
+        demo=singles.get("demo.yaml"),
+        files=tuple(sorted(loader.docs)),
+    )
+
+
+def _cross_check(loader: _Loader, county: County, grouped: dict, demo: Demo | None) -> None:
+    """References between objects and files; each problem points at the referring key."""
+    cy = "county.yaml"
+    role_ids = [r.id for r in county.roles]
+    township_ids = [t.id for t in county.townships]
+    forms = {k: v for k, (_, v) in grouped["forms"].items()}
+    broken_forms = {stem for folder, stem in loader.broken if folder == "forms"}
+
+    def check_roles(rel: str, path: tuple, roles: tuple[str, ...], allow_public: bool) -> None:
+        allowed = role_ids + ([PUBLIC] if allow_public else [])
+        for i, role in enumerate(roles):
+            if role not in allowed:
+                loader.add(rel, path + (i,), f"unknown role {role!r}{did_you_mean(role, allowed)}; "
+                           f"roles are declared in county.yaml")
+
+    if PUBLIC in role_ids:
+        loader.add(cy, ("roles", role_ids.index(PUBLIC), "id"),
+                   f"'{PUBLIC}' is built in (anyone, signed in or not) and cannot be declared")
+    for i, station in enumerate(county.stations):
+        if station.township not in township_ids:
+            loader.add(cy, ("stations", i, "township"),
+                       f"unknown township {station.township!r}{did_you_mean(station.township, township_ids)}")
+    for action in GLOBAL_ACTIONS:
+        check_roles(cy, ("permissions", action), getattr(county.permissions, action), False)
+
+    for form_id, (rel, form) in grouped["forms"].items():
+        field_ids = [f.id for f in form.fields]
+        for a in ("submit", "list", "view"):
+            check_roles(rel, ("access", a), getattr(form.access, a), a == "submit" or a == "view")
+        if form.workflow and form.workflow not in grouped["workflows"] \
+                and ("workflows", form.workflow) not in loader.broken:
+            loader.add(rel, ("workflow",), f"unknown workflow {form.workflow!r}; "
+                       f"workflows are files in workflows/")
+        for name in form.title_fields():
+            if name not in field_ids:
+                loader.add(rel, ("title",), f"unknown field {name!r} in title{did_you_mean(name, field_ids)}")
+        for key in ("list_columns", "filters"):
+            for i, fid in enumerate(getattr(form, key)):
+                if fid not in field_ids:
+                    loader.add(rel, (key, i), f"unknown field {fid!r}{did_you_mean(fid, field_ids)}")
+        for i, f in enumerate(form.fields):
+            here = ("fields", i)
+            if f.type == "reference" and f.to and f.to.startswith("form:"):
+                target = f.to.removeprefix("form:")
+                if target not in forms and target not in broken_forms:
+                    loader.add(rel, here + ("to",), f"unknown form {target!r}{did_you_mean(target, list(forms))}")
+            if f.filter_by:
+                other = next((g for g in form.fields if g.id == f.filter_by), None)
+                if other is None or other.type != "reference" or other.to not in REFERENCE_TARGETS:
+                    loader.add(rel, here + ("filter_by",),
+                               f"expected the id of a township, station or channel field of this form; got {f.filter_by!r}")
+                elif (f.to, other.to) != ("stations", "townships"):
+                    loader.add(rel, here + ("filter_by",),
+                               f"only a stations field can be filtered, by a townships field; got {f.to} by {other.to}")
+            if f.rule and f.rule.condition.scope not in field_ids:
+                scope = f.rule.condition.scope
+                loader.add(rel, here + ("rule", "condition", "scope"),
+                           f"unknown field {scope!r}{did_you_mean(scope, field_ids)}")
+            elif f.rule and f.rule.condition.scope == f.id:
+                loader.add(rel, here + ("rule", "condition", "scope"), "a field's rule cannot look at the field itself")
+
+    for wf_id, (rel, wf) in grouped["workflows"].items():
+        state_ids = [s.id for s in wf.states]
+        if wf.initial not in state_ids:
+            loader.add(rel, ("initial",), f"unknown state {wf.initial!r}{did_you_mean(wf.initial, state_ids)}")
+
+    for imp_id, (rel, imp) in grouped["imports"].items():
+        check_roles(rel, ("roles",), imp.roles, False)
+        form = forms.get(imp.form)
+        if form is None and imp.form in broken_forms:
+            continue
+        if form is None:
+            loader.add(rel, ("form",), f"unknown form {imp.form!r}{did_you_mean(imp.form, list(forms))}")
+            continue
+        field_ids = [f.id for f in form.fields]
+        for key in ("columns", "fixed"):
+            for fid in getattr(imp, key):
+                if fid not in field_ids:
+                    loader.add(rel, (key, fid), f"form {imp.form!r} has no field {fid!r}{did_you_mean(fid, field_ids)}")
+
+    if demo is not None:
+        for key in ("session_form", "suggestion_form"):
+            fid = getattr(demo, key)
+            if fid not in forms and fid not in broken_forms:
+                loader.add("demo.yaml", (key,), f"unknown form {fid!r}{did_you_mean(fid, list(forms))}")
+        for i, account in enumerate(demo.accounts):
+            check_roles("demo.yaml", ("accounts", i, "roles"), account.roles, False)
+            if account.township and account.township not in township_ids:
+                loader.add("demo.yaml", ("accounts", i, "township"), f"unknown township {account.township!r}")
+        for key, form_key in (("suggestion_samples", "suggestion_form"), ("session_samples", "session_form")):
+            form = forms.get(getattr(demo, form_key))
+            if form is None:
+                continue
+            for i, sample in enumerate(getattr(demo, key)):
+                for fid in sample:
+                    if not form.has_field(fid):
+                        loader.add("demo.yaml", (key, i, fid), f"form {form.id!r} has no field {fid!r}")

@@ -1,0 +1,92 @@
+"""Read a YAML file into plain data while remembering the line of every key and item.
+
+PyYAML's composer keeps a mark on each node; we build the Python values ourselves from the node
+tree so that an error found later (by pydantic, or by a cross-file check) can name its line.
+Floats become ``Decimal`` here so that money never passes through binary floating point.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+Path_ = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    data: Any
+    lines: dict[Path_, int]  # path of a value -> 1-based line where its key (or item) starts
+
+    def line_of(self, path: Path_) -> int | None:
+        """Line of the deepest known prefix of ``path`` (a missing key points at its parent)."""
+        path = tuple(path)
+        while True:
+            if path in self.lines:
+                return self.lines[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+
+class YamlSyntaxError(Exception):
+    def __init__(self, line: int | None, message: str):
+        self.line = line
+        self.message = message
+        super().__init__(message)
+
+
+def load_yaml(path: Path) -> YamlDocument:
+    text = path.read_text(encoding="utf-8")
+    return parse_yaml(text)
+
+
+def parse_yaml(text: str) -> YamlDocument:
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        lines: dict[Path_, int] = {}
+        if node is None:
+            return YamlDocument(None, {(): 1})
+        data = _build(loader, node, (), lines)
+        return YamlDocument(data, lines)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "invalid YAML"
+        if exc.context:
+            problem = f"{exc.context}, {problem}"
+        raise YamlSyntaxError(mark.line + 1 if mark else None, f"YAML syntax error: {problem}") from None
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors for text input
+        raise YamlSyntaxError(None, f"YAML syntax error: {exc}") from None
+    finally:
+        loader.dispose()
+
+
+def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> Any:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)  # resolves YAML merge keys (<<)
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int)):
+                raise yaml.MarkedYAMLError(problem="a key must be a plain word", problem_mark=key_node.start_mark)
+            if key in result:
+                raise yaml.MarkedYAMLError(
+                    problem=f"duplicate key '{key}'", problem_mark=key_node.start_mark
+                )
+            lines[path + (key,)] = key_node.start_mark.line + 1
+            result[key] = _build(loader, value_node, path + (key,), lines)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(loader, item, path + (i,), lines) for i, item in enumerate(node.value)]
+    if node.tag == "tag:yaml.org,2002:float":
+        text = node.value.replace("_", "")
+        try:
+            return Decimal(text)
+        except ArithmeticError:  # .inf, .nan: keep YAML's meaning
+            return loader.construct_object(node)
+    return loader.construct_object(node)

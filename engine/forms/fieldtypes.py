@@ -1,0 +1,285 @@
+"""The registry of field types: the single source of truth for what a form field can be.
+
+Each type knows how to read a raw value (text from a CSV cell, or a widget's value), how to store
+it as JSON, and which JSON Schema fragment checks it. Config validation, the JSON Schema export,
+the docs and the app's widget registry are all derived from ``FIELD_TYPES``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Protocol
+
+# Messages are codes with parameters; the app translates them (engine/ holds no UI text).
+class FieldValueError(ValueError):
+    def __init__(self, code: str, **params: Any):
+        self.code = code
+        self.params = params
+        super().__init__(code)
+
+
+class FieldType(Protocol):
+    name: str
+    python_type: type
+    keys: frozenset[str]  # type-specific keys a field of this type may set
+    description: str
+
+    def parse(self, field: Any, raw: Any) -> Any: ...
+    def to_json(self, value: Any) -> Any: ...
+    def from_json(self, value: Any) -> Any: ...
+    def schema(self, field: Any, choices: Callable[[Any], list[str]]) -> dict: ...
+
+
+def _text(raw: Any) -> str:
+    return raw.strip() if isinstance(raw, str) else str(raw)
+
+
+class _Base:
+    name = ""
+    python_type: type = str
+    keys: frozenset[str] = frozenset()
+    description = ""
+
+    def to_json(self, value: Any) -> Any:
+        return value
+
+    def from_json(self, value: Any) -> Any:
+        return value
+
+
+class TextType(_Base):
+    name = "text"
+    keys = frozenset({"min_length", "max_length", "pattern"})
+    description = "one line of text"
+
+    def parse(self, field, raw):
+        return _text(raw)
+
+    def schema(self, field, choices):
+        out: dict[str, Any] = {"type": "string"}
+        if field.min_length is not None:
+            out["minLength"] = field.min_length
+        if field.max_length is not None:
+            out["maxLength"] = field.max_length
+        if field.pattern:
+            out["pattern"] = field.pattern
+        return out
+
+
+class TextareaType(TextType):
+    name = "textarea"
+    description = "several lines of text"
+
+
+class PhoneType(TextType):
+    name = "phone"
+    description = "a telephone number (digits, spaces, + and -); set pattern for a local format"
+    # Generic shape only; a county narrows it with `pattern` in its form file.
+    DEFAULT_PATTERN = r"^\+?[0-9][0-9 \-]{3,19}$"
+
+    def parse(self, field, raw):
+        return re.sub(r"\s+", "", _text(raw))
+
+    def schema(self, field, choices):
+        out = super().schema(field, choices)
+        out.setdefault("pattern", self.DEFAULT_PATTERN)
+        return out
+
+
+class IntegerType(_Base):
+    name = "integer"
+    python_type = int
+    keys = frozenset({"min", "max"})
+    description = "a whole number"
+
+    def parse(self, field, raw):
+        if isinstance(raw, bool):
+            raise FieldValueError("not_integer", value=raw)
+        if isinstance(raw, int):
+            return raw
+        text = _text(raw).replace(",", "")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise FieldValueError("not_integer", value=text) from None
+        if number != number.to_integral_value():
+            raise FieldValueError("not_integer", value=text)
+        return int(number)
+
+    def schema(self, field, choices):
+        out: dict[str, Any] = {"type": "integer"}
+        if field.min is not None:
+            out["minimum"] = int(field.min)
+        if field.max is not None:
+            out["maximum"] = int(field.max)
+        return out
+
+
+class MoneyType(_Base):
+    name = "money"
+    python_type = Decimal
+    keys = frozenset({"min", "max"})
+    description = "an amount in yuan, exact to the fen (two decimals); stored as Decimal, never float"
+
+    def parse(self, field, raw):
+        if isinstance(raw, float):
+            raw = repr(raw)  # a widget's float: keep the digits the person saw
+        if isinstance(raw, (int, Decimal)) and not isinstance(raw, bool):
+            value = Decimal(raw)
+        else:
+            # drop thousands separators, spaces and currency signs (Unicode category Sc)
+            text = "".join(c for c in _text(raw) if c not in ", " and unicodedata.category(c) != "Sc")
+            try:
+                value = Decimal(text)
+            except InvalidOperation:
+                raise FieldValueError("not_money", value=_text(raw)) from None
+        if not value.is_finite():
+            raise FieldValueError("not_money", value=str(raw))
+        if value != value.quantize(Decimal("0.01")):
+            raise FieldValueError("money_precision", value=str(value))
+        return value.quantize(Decimal("0.01"))
+
+    def to_json(self, value):
+        return str(value)
+
+    def from_json(self, value):
+        return Decimal(value)
+
+    def schema(self, field, choices):
+        # Instances are Decimal while validating (numbers.Number for jsonschema), stored as text.
+        out: dict[str, Any] = {"type": "number"}
+        if field.min is not None:
+            out["minimum"] = field.min
+        if field.max is not None:
+            out["maximum"] = field.max
+        return out
+
+
+class DateType(_Base):
+    name = "date"
+    python_type = dt.date
+    description = "a calendar date"
+    FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S",
+               "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y年%m月%d日")
+
+    def parse(self, field, raw, formats: tuple[str, ...] = ()):
+        if isinstance(raw, dt.datetime):
+            return raw.date()
+        if isinstance(raw, dt.date):
+            return raw
+        text = _text(raw)
+        for fmt in formats or self.FORMATS:
+            try:
+                return dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+        raise FieldValueError("not_date", value=text)
+
+    def to_json(self, value):
+        return value.isoformat()
+
+    def from_json(self, value):
+        return dt.date.fromisoformat(value)
+
+    def schema(self, field, choices):
+        return {"type": "string", "format": "date"}
+
+
+class ChoiceType(_Base):
+    name = "choice"
+    keys = frozenset({"options"})
+    description = "one of the listed options"
+
+    def parse(self, field, raw):
+        text = _text(raw)
+        return field.option_id(text)
+
+    def schema(self, field, choices):
+        return {"enum": [o.id for o in field.options]}
+
+
+class MultichoiceType(_Base):
+    name = "multichoice"
+    python_type = list
+    keys = frozenset({"options", "min", "max"})
+    description = "any of the listed options (min and max count the ticks)"
+
+    def parse(self, field, raw):
+        items = raw if isinstance(raw, (list, tuple)) else re.split(r"[,;，；、|]", _text(raw))
+        return [field.option_id(_text(i)) for i in items if _text(i)]
+
+    def schema(self, field, choices):
+        out: dict[str, Any] = {
+            "type": "array", "items": {"enum": [o.id for o in field.options]}, "uniqueItems": True,
+        }
+        if field.min is not None:
+            out["minItems"] = int(field.min)
+        if field.max is not None:
+            out["maxItems"] = int(field.max)
+        return out
+
+
+class ScoreType(IntegerType):
+    name = "score"
+    keys = frozenset({"scale"})
+    description = "a score from 1 to `scale`"
+
+    def schema(self, field, choices):
+        return {"type": "integer", "minimum": 1, "maximum": field.scale}
+
+
+class ReferenceType(_Base):
+    name = "reference"
+    keys = frozenset({"to", "filter_by"})
+    description = ("a township, liaison station or channel of the profile (`to: townships`, "
+                   "`stations`, `channels`), or a record of another form (`to: form:ID`)")
+
+    def parse(self, field, raw):
+        if field.to.startswith("form:"):
+            try:
+                return int(_text(raw))
+            except ValueError:
+                raise FieldValueError("not_record", value=_text(raw)) from None
+        return _text(raw)
+
+    def schema(self, field, choices):
+        if field.to.startswith("form:"):
+            return {"type": "integer", "minimum": 1}
+        return {"enum": choices(field)}
+
+
+class FileType(_Base):
+    name = "file"
+    python_type = dict
+    keys = frozenset({"accept", "max_size_kb"})
+    description = "an attached file (accept lists the allowed endings, max_size_kb its size)"
+
+    def parse(self, field, raw):
+        if not isinstance(raw, dict) or not {"name", "size", "sha256"} <= raw.keys():
+            raise FieldValueError("not_file")
+        return raw
+
+    def schema(self, field, choices):
+        return {
+            "type": "object",
+            "required": ["name", "size", "sha256"],
+            "properties": {
+                "name": {"type": "string"},
+                "size": {"type": "integer", "minimum": 0,
+                         **({"maximum": field.max_size_kb * 1024} if field.max_size_kb else {})},
+                "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                "attachment_id": {"type": "integer"},
+            },
+        }
+
+
+FIELD_TYPES: dict[str, FieldType] = {
+    t.name: t
+    for t in (TextType(), TextareaType(), IntegerType(), MoneyType(), DateType(), ChoiceType(),
+              MultichoiceType(), ScoreType(), PhoneType(), ReferenceType(), FileType())
+}
+
+# Keys that only some types take; a field of another type setting one is a config error.
+TYPE_SPECIFIC_KEYS = frozenset().union(*(t.keys for t in FIELD_TYPES.values()))
