@@ -36,14 +36,20 @@ class ConfigError(MinshengError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-@dataclass
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with one value, as a code and parameters; the app words it in the user's language."""
+
+    code: str
+    params: dict = field(default_factory=dict)
+
+
 class InputError(MinshengError):
-    """Submitted data is invalid. ``errors`` maps a field id (or '' for the whole form) to a message."""
+    """Submitted data is invalid. ``problems`` maps a field id ('' for the whole form) to a Problem."""
 
-    errors: dict[str, str] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return "; ".join(f"{k}: {v}" if k else v for k, v in self.errors.items())
+    def __init__(self, problems: dict[str, Problem]):
+        self.problems = problems
+        super().__init__("; ".join(f"{k or '*'}: {p.code} {p.params}" for k, p in problems.items()))
 
 
 class PermissionDenied(MinshengError):

@@ -170,6 +170,11 @@ class DateType(_Base):
         if isinstance(raw, dt.date):
             return raw
         text = _text(raw)
+        if len(text) >= 10 and text[4] == "-" and text[7] == "-":
+            try:  # ISO dates (with or without a time) are unambiguous: take them first, fast
+                return dt.datetime.fromisoformat(text).date()
+            except ValueError:
+                pass
         for fmt in formats or self.FORMATS:
             try:
                 return dt.datetime.strptime(text, fmt).date()

@@ -1,0 +1,207 @@
+"""A form compiled once per profile: its JSON Schema, validator, typed model and rule checks.
+
+Validation of a submission, in order: read each raw value with its field type (text from a CSV
+cell or a widget's value), drop fields that rules hide, fill defaults, then check the whole
+document against the form's JSON Schema (Draft 2020-12) with ``jsonschema``. The schema carries
+the conditional rules too (if/then), so the server enforces them whatever the page showed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Mapping
+
+from jsonschema import Draft202012Validator
+from pydantic import BaseModel, ConfigDict, create_model
+
+from engine.config.forms import Field, Form
+from engine.errors import InputError, Problem
+from engine.forms.fastschema import compile_form_schema, compile_value
+from engine.forms.fieldtypes import FIELD_TYPES, DateType, FieldValueError
+
+FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
+
+
+def is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (
+        isinstance(value, (list, tuple, dict)) and not value
+    )
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A valid submission: typed values (Decimal, date ...) and the JSON document stored."""
+
+    values: dict[str, Any]
+    document: dict[str, Any]
+
+
+class CompiledForm:
+    def __init__(self, form: Form, choices: Mapping[str, list[str]], stations_by_township: Mapping[str, list[str]]):
+        self.form = form
+        self._choices = choices  # reference target -> allowed ids
+        self._stations_by_township = stations_by_township
+        self.schema = self._build_schema()
+        self.validator = Draft202012Validator(self.schema, format_checker=FORMAT_CHECKER)
+        self.fast_check = compile_form_schema(self.schema)
+        self._rule_checks = {f.id: compile_value(f.rule.condition.schema_)[0] for f in form.fields if f.rule}
+        self._field_ids = frozenset(f.id for f in form.fields)
+        self.model = self._build_model()
+        self._types = {f.id: FIELD_TYPES[f.type] for f in form.fields}
+
+    # -- derived artefacts ------------------------------------------------------------------
+    def _build_schema(self) -> dict:
+        form = self.form
+        props = {f.id: {"title": f.label, **FIELD_TYPES[f.type].schema(f, self._choice_list)} for f in form.fields}
+        schema: dict[str, Any] = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": f"urn:minsheng:form:{form.id}",
+            "title": form.label,
+            "type": "object",
+            "properties": props,
+            "additionalProperties": False,
+            "required": [f.id for f in form.fields if f.required and not f.rule],
+        }
+        all_of = []
+        for f in form.fields:
+            if f.rule:
+                when = {"properties": {f.rule.condition.scope: f.rule.condition.schema_},
+                        "required": [f.rule.condition.scope]}
+                if f.rule.effect == "REQUIRE":
+                    all_of.append({"if": when, "then": {"required": [f.id]}})
+                    if f.required:
+                        schema["required"].append(f.id)
+                    continue
+                shown, hidden = ({"required": [f.id]} if f.required else {}), {"not": {"required": [f.id]}}
+                if f.rule.effect == "SHOW":
+                    all_of.append({"if": when, "then": shown, "else": hidden})
+                else:
+                    all_of.append({"if": when, "then": hidden, "else": shown})
+            if f.filter_by:
+                for township, stations in self._stations_by_township.items():
+                    all_of.append({
+                        "if": {"properties": {f.filter_by: {"const": township}}, "required": [f.filter_by]},
+                        "then": {"properties": {f.id: {"enum": stations}}},
+                    })
+        if all_of:
+            schema["allOf"] = all_of
+        return schema
+
+    def _choice_list(self, field: Field) -> list[str]:
+        return list(self._choices[field.to])
+
+    def _build_model(self) -> type[BaseModel]:
+        fields: dict[str, Any] = {}
+        for f in self.form.fields:
+            py = FIELD_TYPES[f.type].python_type
+            fields[f.id] = (py | None, None)
+        return create_model(
+            f"Form_{self.form.id}", __config__=ConfigDict(frozen=True, extra="forbid"), **fields
+        )
+
+    # -- rules --------------------------------------------------------------------------------
+    def visible_fields(self, document: Mapping[str, Any]) -> set[str]:
+        """Fields shown for these values (a field whose rule hides it is left out)."""
+        shown = set()
+        for f in self.form.fields:
+            if not f.rule or f.rule.effect == "REQUIRE":
+                shown.add(f.id)
+                continue
+            holds = self._condition_holds(f, document)
+            if holds == (f.rule.effect == "SHOW"):
+                shown.add(f.id)
+        return shown
+
+    def required_fields(self, document: Mapping[str, Any]) -> set[str]:
+        visible = self.visible_fields(document)
+        out = set()
+        for f in self.form.fields:
+            if f.id not in visible:
+                continue
+            if f.required and (not f.rule or f.rule.effect != "REQUIRE"):
+                out.add(f.id)
+            elif f.rule and f.rule.effect == "REQUIRE" and self._condition_holds(f, document):
+                out.add(f.id)
+        return out
+
+    def _condition_holds(self, f: Field, document: Mapping[str, Any]) -> bool:
+        scope = f.rule.condition.scope
+        return scope in document and self._rule_checks[f.id](document[scope]) is None
+
+    def stations_for(self, township: str | None) -> list[str]:
+        return list(self._stations_by_township.get(township or "", []))
+
+    # -- validation ---------------------------------------------------------------------------
+    def validate(self, raw: Mapping[str, Any], *, date_formats: tuple[str, ...] = (), bulk: bool = False) -> Submission:
+        """Read, check and type a submission, or raise InputError naming every bad field.
+
+        ``bulk`` checks with the compiled schema (imports) instead of ``jsonschema`` (forms);
+        both derive from ``self.schema`` and a test holds them to the same verdicts.
+        """
+        problems: dict[str, Problem] = {}
+        unknown = sorted(k for k in raw if k not in self._field_ids)
+        if unknown:
+            problems[""] = Problem("unknown_fields", {"fields": ", ".join(unknown)})
+        values: dict[str, Any] = {}
+        for f in self.form.fields:
+            value = raw.get(f.id)
+            if is_empty(value):
+                if f.default is not None:
+                    value = f.default
+                else:
+                    continue
+            kind = self._types[f.id]
+            try:
+                if date_formats and isinstance(kind, DateType):
+                    values[f.id] = kind.parse(f, value, date_formats)
+                else:
+                    values[f.id] = kind.parse(f, value)
+            except FieldValueError as exc:
+                problems[f.id] = Problem(exc.code, exc.params)
+        self._fill_single_station(values)
+        # The document jsonschema checks is the stored JSON, except that money stays Decimal so
+        # that minimum/maximum compare exactly (Decimal is a numbers.Number to jsonschema).
+        document = {k: v if isinstance(v, Decimal) else self._types[k].to_json(v) for k, v in values.items()}
+        visible = self.visible_fields(document)
+        for key in list(document):
+            if key not in visible:
+                del document[key]
+                del values[key]
+        for field_id, problem in self.schema_problems(document, bulk=bulk):
+            problems.setdefault(field_id, problem)
+        if problems:
+            raise InputError(problems)
+        stored = {k: self._types[k].to_json(v) for k, v in values.items()}
+        return Submission(values=values, document=stored)
+
+    def schema_problems(self, document: Mapping[str, Any], *, bulk: bool = False) -> list[tuple[str, Problem]]:
+        if bulk:
+            return self.fast_check(document)
+        return [_problem_from_schema_error(e) for e in self.validator.iter_errors(document)]
+
+    def _fill_single_station(self, values: dict[str, Any]) -> None:
+        for f in self.form.fields:
+            if f.filter_by and f.id not in values and f.filter_by in values:
+                options = self._stations_by_township.get(values[f.filter_by], [])
+                if len(options) == 1:
+                    values[f.id] = options[0]
+
+    def typed(self, document: Mapping[str, Any]) -> BaseModel:
+        """A stored JSON document as the form's typed model (Decimal money, dates)."""
+        return self.model(**{k: self._types[k].from_json(v) for k, v in document.items() if k in self._types})
+
+
+def _problem_from_schema_error(error) -> tuple[str, Problem]:
+    kind = error.validator
+    if kind == "required":
+        missing = [p for p in error.validator_value if p not in error.instance]
+        return (missing[0] if missing else ""), Problem("required")
+    if kind == "not" and isinstance(error.validator_value, dict) and error.validator_value.get("required"):
+        return error.validator_value["required"][0], Problem("not_applicable")
+    if kind == "additionalProperties":
+        return "", Problem("unknown_fields", {"fields": error.message})
+    field_id = str(error.absolute_path[0]) if error.absolute_path else ""
+    limit = error.validator_value
+    if isinstance(limit, (list, dict)):
+        limit = None
+    return field_id, Problem(kind, {"limit": limit} if limit is not None else {})
