@@ -1,0 +1,23 @@
+"""The append-only audit log: who did what, when, to which entity, with before and after."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine.store.tables import AuditEntry
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def audit(session: Session, *, actor: str, action: str, entity: str, entity_id: Any,
+          before: dict | None, after: dict | None, version: str | None) -> None:
+    """Add an audit row to the caller's transaction: it commits, or vanishes, with the change."""
+    session.add(AuditEntry(
+        at=now(), actor=actor, action=action, entity=entity,
+        entity_id=None if entity_id is None else str(entity_id),
+        before=before, after=after, profile_version=version,
+    ))

@@ -1,0 +1,80 @@
+"""A running profile: the loaded config, its forms compiled once, and the database."""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from engine.config.forms import Form
+from engine.config.profile import Profile, load_profile
+from engine.errors import NotFound
+from engine.forms.compiled import CompiledForm
+from engine.store.db import Database
+from engine.store.migrate import upgrade
+from engine.audit import now
+from engine.store.tables import ProfileVersion
+from engine.store.upsert import insert_ignoring
+
+
+class Runtime:
+    def __init__(self, profile: Profile, db: Database):
+        self.profile = profile
+        self.db = db
+        choices = {t: [c[0] for c in profile.reference_choices(t)] for t in ("townships", "stations", "channels")}
+        by_township: dict[str, list[str]] = {t.id: [] for t in profile.county.townships}
+        for s in profile.county.stations:
+            by_township[s.township].append(s.id)
+        self.forms = {fid: CompiledForm(form, choices, by_township) for fid, form in profile.forms.items()}
+        self._labels = {t: {c[0]: (c[1], c[2]) for c in profile.reference_choices(t)}
+                        for t in ("townships", "stations", "channels")}
+
+    @classmethod
+    def open(cls, config_dir: str | Path = "config", database_url: str | None = None, migrate: bool = True) -> "Runtime":
+        profile = load_profile(config_dir)
+        db = Database(database_url)
+        if migrate:
+            upgrade(db.engine)
+        return cls(profile, db)
+
+    @property
+    def version(self) -> str:
+        return self.profile.version
+
+    def form(self, form_id: str) -> CompiledForm:
+        try:
+            return self.forms[form_id]
+        except KeyError:
+            raise NotFound(f"form {form_id}") from None
+
+    def reference_label(self, target: str, value: str, lang: str = "zh") -> str:
+        label, label_en = self._labels.get(target, {}).get(value, (value, None))
+        return label_en if lang == "en" and label_en else label
+
+    def display_value(self, form: Form, field_id: str, value, lang: str = "zh") -> str:
+        """A stored value as people read it: labels for options and references."""
+        if value is None or value == "":
+            return ""
+        f = form.field(field_id)
+        if f.type in ("choice", "multichoice"):
+            labels = {o.id: o.text(lang) for o in f.options}
+            if isinstance(value, list):
+                return (", " if lang == "en" else "、").join(labels.get(v, v) for v in value)
+            return labels.get(value, value)
+        if f.type == "reference" and f.to in self._labels:
+            return self.reference_label(f.to, value, lang)
+        if f.type == "file" and isinstance(value, dict):
+            return value.get("name", "")
+        return str(value)
+
+    def ensure_version(self, session: Session) -> str:
+        """Store this profile version (with its files' text) the first time it writes anything."""
+        # Checked inside the caller's transaction every time: a cached "saved" flag would lie
+        # after that transaction rolled back.
+        if session.get(ProfileVersion, self.version) is None:
+            files = {rel: (self.profile.root / rel).read_text(encoding="utf-8") for rel in self.profile.files}
+            # two processes may start on a new version at once: the second insert is a no-op
+            insert_ignoring(session, ProfileVersion.__table__, [
+                {"version": self.version, "county": self.profile.county.id, "files": files,
+                 "first_used": now()}], ["version"])
+        return self.version

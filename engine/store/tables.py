@@ -1,0 +1,140 @@
+"""The database tables. One generic `records` table holds every form's submissions.
+
+Columns that lists filter and sort on (form, state, township, station, channel) are promoted out of
+the JSON document so that list pages paginate with an index instead of scanning documents.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary,
+                        String, Text, func)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for a million-row table.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class ProfileVersion(Base):
+    """Every profile version that ever wrote a record, so old records stay interpretable."""
+
+    __tablename__ = "profile_versions"
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    county: Mapped[str] = mapped_column(String(64))
+    first_used: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    files: Mapped[dict[str, Any]] = mapped_column(JSON)  # relative path -> file text
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list[Any]] = mapped_column(JSON)
+    township: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Record(Base):
+    __tablename__ = "records"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    form_id: Mapped[str] = mapped_column(String(64))
+    receipt_code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    state: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    township: Mapped[str | None] = mapped_column(String(64))
+    station: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    profile_version: Mapped[str] = mapped_column(ForeignKey("profile_versions.version"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(64))  # username, or "public"
+    source_key: Mapped[str | None] = mapped_column(String(64), unique=True)  # import de-duplication
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
+
+    __table_args__ = (
+        Index("ix_records_form_id", "form_id", "id"),
+        Index("ix_records_form_township", "form_id", "township", "id"),
+        Index("ix_records_form_station", "form_id", "station", "id"),
+        Index("ix_records_form_channel", "form_id", "channel", "id"),
+        Index("ix_records_form_state", "form_id", "state", "id"),
+    )
+
+
+class RecordLink(Base):
+    """A reference field pointing at another record (a suggestion -> the session it came from)."""
+
+    __tablename__ = "record_links"
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), primary_key=True)
+    field_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("records.id"), index=True)
+
+
+class RecordFacet(Base):
+    """A filterable field value that is not a promoted column (a suggestion's category, say).
+
+    One row per record and value, so a list filtered on it uses an index, not a document scan.
+    """
+
+    __tablename__ = "record_facets"
+    field_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), primary_key=True)
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(300))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ImportRun(Base):
+    __tablename__ = "import_runs"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    mapping_id: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(64))
+    profile_version: Mapped[str] = mapped_column(ForeignKey("profile_versions.version"))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_added: Mapped[int] = mapped_column(Integer, default=0)
+    rows_duplicate: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ImportRejection(Base):
+    __tablename__ = "import_rejections"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"), index=True)
+    row_number: Mapped[int] = mapped_column(Integer)
+    problems: Mapped[dict[str, Any]] = mapped_column(JSON)  # field id -> {code, params}
+
+
+class AuditEntry(Base):
+    """Append-only: database triggers refuse UPDATE and DELETE (see the first migration)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    profile_version: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id", "id"),)
