@@ -1,2 +1,244 @@
-def main():
-    pass
+"""The `minsheng` command: check and export profiles, manage the database, accounts, imports, demo.
+
+Every command takes --config DIR (the profile folder, default ./config). The database is the
+embedded SQLite file data/minsheng.db unless DATABASE_URL names another (PostgreSQL in production).
+A user's mistake prints a plain message and exits 1; a bug is logged with its traceback.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+from apps.i18n import input_error_lines, problem_text
+from engine.errors import ConfigError, InputError, MinshengError, NotFound, PermissionDenied
+
+app = typer.Typer(help="Minsheng: livelihood projects decided by deputies' vote.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Local accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+console = Console()
+err = Console(stderr=True)
+log = logging.getLogger("minsheng")
+
+ConfigOption = typer.Option("config", "--config", "-c", help="Profile folder.")
+LOG_FILE = Path(os.environ.get("MINSHENG_LOG", "data/minsheng.log"))
+
+
+def _log_bug() -> None:
+    LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(filename=LOG_FILE, level=logging.INFO)
+    log.exception("unexpected error")
+
+
+def friendly(command: Callable) -> Callable:
+    """Turn a user's error into a message and exit code 1; log a bug instead of showing it."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                err.print(str(problem), markup=False, highlight=False)
+            err.print(f"{len(exc.problems)} problem(s) found.")
+        except InputError as exc:
+            for line in input_error_lines(exc, {}, "en"):
+                err.print(f"error: {line}", markup=False, highlight=False)
+        except PermissionDenied as exc:
+            err.print(f"error: not allowed: {exc}")
+        except NotFound as exc:
+            err.print(f"error: not found: {exc}")
+        except MinshengError as exc:
+            err.print(f"error: {exc}", markup=False)
+        except (KeyboardInterrupt, typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception:  # a bug: keep the traceback out of the user's way, in the log
+            _log_bug()
+            err.print(f"internal error; the details are in {LOG_FILE}")
+            raise typer.Exit(2)
+        raise typer.Exit(1)
+    return wrapper
+
+
+def _runtime(config: str):
+    from engine.runtime import Runtime
+    return Runtime.open(config)
+
+
+@app.command()
+@friendly
+def check(config: str = ConfigOption) -> None:
+    """Validate a profile: every file, every key, every reference. Exit 0 if it is valid."""
+    from engine.config.profile import load_profile
+    profile = load_profile(config)
+    console.print(f"{config}: OK ({len(profile.files)} files, version {profile.version}): "
+                  f"{len(profile.county.townships)} townships, {len(profile.county.stations)} stations, "
+                  f"{len(profile.forms)} forms, {len(profile.imports)} imports", markup=False)
+
+
+@app.command()
+@friendly
+def schema(out: Path = typer.Option(Path("docs/schema"), help="Folder to write the JSON Schema files to.")) -> None:
+    """Write JSON Schema files for each kind of config file (for editors' autocompletion)."""
+    from engine.config.export import write_schemas
+    for path in write_schemas(out):
+        console.print(f"wrote {path}", markup=False)
+
+
+@db_app.command("upgrade")
+@friendly
+def db_upgrade() -> None:
+    """Create or update the database tables (safe to run again)."""
+    from engine.store.db import Database, database_url
+    from engine.store.migrate import upgrade
+    upgrade(Database().engine)
+    console.print(f"database up to date: {_safe_url(database_url())}", markup=False)
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@user_app.command("add")
+@friendly
+def user_add(
+    username: str,
+    name: str = typer.Option(..., "--name", help="Name shown in the app."),
+    role: list[str] = typer.Option(..., "--role", help="A role id from county.yaml; repeat for several."),
+    township: Optional[str] = typer.Option(None, help="Township id, for staff of one township."),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+    config: str = ConfigOption,
+) -> None:
+    """Create an account."""
+    from engine.services import accounts
+    from engine.services.actors import SYSTEM
+    user = accounts.create_user(_runtime(config), SYSTEM, username, name, list(role), password, township)
+    console.print(f"created {user.username} ({', '.join(sorted(user.roles))})", markup=False)
+
+
+@user_app.command("passwd")
+@friendly
+def user_passwd(username: str, password: str = typer.Option(..., prompt=True, hide_input=True,
+                                                             confirmation_prompt=True),
+                config: str = ConfigOption) -> None:
+    """Set an account's password."""
+    from engine.services import accounts
+    from engine.services.actors import SYSTEM
+    accounts.set_password(_runtime(config), SYSTEM, username, password)
+    console.print(f"password changed for {username}", markup=False)
+
+
+@user_app.command("list")
+@friendly
+def user_list(config: str = ConfigOption) -> None:
+    """List accounts."""
+    from engine.services import accounts
+    from engine.services.actors import SYSTEM
+    for user in accounts.list_users(_runtime(config), SYSTEM):
+        console.print(f"{user.username:20} {user.display_name:20} {', '.join(sorted(user.roles))} "
+                      f"{user.township or ''}", markup=False)
+
+
+@app.command("import")
+@friendly
+def import_(
+    mapping: str = typer.Argument(..., help="Import id, a file name in the profile's imports/ folder."),
+    file: Path = typer.Argument(..., help="CSV or XLSX file."),
+    rejections: Optional[Path] = typer.Option(None, help="Write every rejected row and its reasons to this CSV."),
+    config: str = ConfigOption,
+) -> None:
+    """Import an export (a 12345 hotline sheet, say): bad rows are reported, the good ones kept."""
+    from engine.services.importer import import_file
+    from engine.services.actors import SYSTEM
+    rt = _runtime(config)
+    if mapping not in rt.profile.imports:
+        raise NotFound(f"import '{mapping}'; the profile has: {', '.join(rt.profile.imports) or 'none'}")
+    with Progress(TextColumn("importing"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
+                  TextColumn("{task.fields[rows]:,} rows"), console=err) as bar:
+        task = bar.add_task("import", total=1.0, rows=0)
+        report = import_file(rt, SYSTEM, mapping, file,
+                             progress=lambda f, r: bar.update(task, completed=f, rows=r.rows_read))
+    form = rt.forms[rt.profile.imports[mapping].form].form
+    labels = {f.id: f.label for f in form.fields}
+    console.print(f"read {report.rows_read:,} rows: {report.rows_added:,} added, "
+                  f"{report.rows_duplicate:,} already there, {report.rows_rejected:,} rejected "
+                  f"(import run {report.run_id})", markup=False)
+    if rejections:
+        count = _write_rejections(rt, report.run_id, labels, rejections)
+        console.print(f"{count:,} rejected rows written to {rejections}", markup=False)
+    else:
+        for number, problems in report.rejections[:20]:
+            reasons = "; ".join(input_error_lines(InputError(problems), labels, "zh"))
+            console.print(f"  row {number}: {reasons}", markup=False)
+        if report.rows_rejected > 20:
+            console.print(f"  ... and {report.rows_rejected - 20:,} more; use --rejections FILE for all",
+                          markup=False)
+
+
+def _write_rejections(rt, run_id: int, labels: dict[str, str], out: Path) -> int:
+    import csv
+    from sqlalchemy import select
+    from engine.errors import Problem
+    from engine.store.tables import ImportRejection
+    count = 0
+    with out.open("w", newline="", encoding="utf-8-sig") as fh, rt.db.read() as session:
+        writer = csv.writer(fh)
+        writer.writerow(["行号 row", "项目 field", "原因 reason"])
+        rows = session.execute(select(ImportRejection.row_number, ImportRejection.problems)
+                               .where(ImportRejection.run_id == run_id).order_by(ImportRejection.row_number)
+                               .execution_options(yield_per=1000))
+        for number, problems in rows:
+            for fid, p in problems.items():
+                writer.writerow([number, labels.get(fid, fid), problem_text(Problem(p["code"], p["params"]))])
+            count += 1
+    return count
+
+
+@app.command()
+@friendly
+def demo(config: str = ConfigOption,
+         reset: bool = typer.Option(False, help="Delete the embedded SQLite file first.")) -> None:
+    """Seed the profile's demo year: townships' sessions, suggestions and demo accounts."""
+    from engine.services.demo import seed_demo
+    from engine.store.db import DEFAULT_SQLITE
+    if reset:
+        if os.environ.get("DATABASE_URL"):
+            raise MinshengError("--reset only deletes the embedded SQLite file; unset DATABASE_URL")
+        for suffix in ("", "-wal", "-shm"):
+            Path(DEFAULT_SQLITE + suffix).unlink(missing_ok=True)
+    summary = seed_demo(_runtime(config))
+    for line in summary:
+        console.print(line, markup=False)
+
+
+@app.command()
+@friendly
+def serve(config: str = ConfigOption, port: int = typer.Option(8501), address: str = typer.Option("127.0.0.1")) -> None:
+    """Start the web app (Streamlit)."""
+    from engine.config.profile import load_profile
+    load_profile(config)  # refuse to start on a broken profile, with the reasons
+    main = Path(__file__).parent / "web" / "main.py"
+    env = dict(os.environ, MINSHENG_CONFIG=str(Path(config).resolve()))
+    cmd = [sys.executable, "-m", "streamlit", "run", str(main), "--server.port", str(port),
+           "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    console.print(f"Minsheng on http://{address}:{port}", markup=False)
+    raise typer.Exit(subprocess.call(cmd, env=env))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -18,10 +18,16 @@ from engine.store.upsert import insert_ignoring
 
 
 class Runtime:
-    def __init__(self, profile: Profile, db: Database):
+    def __init__(self, profile: Profile, db: Database | None):
         self.profile = profile
         self.db = db
-        choices = {t: [c[0] for c in profile.reference_choices(t)] for t in ("townships", "stations", "channels")}
+        choices: dict[str, dict[str, str]] = {}
+        for target in ("townships", "stations", "channels"):
+            lookup = choices[target] = {}
+            for id_, label, label_en in profile.reference_choices(target):
+                lookup.update({label: id_, **({label_en: id_} if label_en else {})})
+            for id_, _, _ in profile.reference_choices(target):
+                lookup[id_] = id_  # an id always means itself, even if it is some label too
         by_township: dict[str, list[str]] = {t.id: [] for t in profile.county.townships}
         for s in profile.county.stations:
             by_township[s.township].append(s.id)
@@ -36,6 +42,11 @@ class Runtime:
         if migrate:
             upgrade(db.engine)
         return cls(profile, db)
+
+    @classmethod
+    def offline(cls, config_dir: str | Path) -> "Runtime":
+        """A profile without a database: for work that only reads config (checks, preparing rows)."""
+        return cls(load_profile(config_dir), None)
 
     @property
     def version(self) -> str:

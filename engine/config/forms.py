@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import string
+from functools import cached_property
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -133,14 +134,15 @@ class Form(Labelled):
     list_columns: tuple[Identifier, ...] = ()
     filters: tuple[Identifier, ...] = ()
 
+    @cached_property
+    def _by_id(self) -> dict[str, Field]:
+        return {f.id: f for f in self.fields}
+
     def field(self, field_id: str) -> Field:
-        for f in self.fields:
-            if f.id == field_id:
-                return f
-        raise KeyError(field_id)
+        return self._by_id[field_id]
 
     def has_field(self, field_id: str) -> bool:
-        return any(f.id == field_id for f in self.fields)
+        return field_id in self._by_id
 
     def title_fields(self) -> list[str]:
         return [name for _, name, _, _ in string.Formatter().parse(self.title) if name]

@@ -17,9 +17,12 @@ from pydantic import BaseModel, ConfigDict, create_model
 from engine.config.forms import Field, Form
 from engine.errors import InputError, Problem
 from engine.forms.fastschema import compile_form_schema, compile_value
-from engine.forms.fieldtypes import FIELD_TYPES, DateType, FieldValueError
+from engine.forms.fieldtypes import FIELD_TYPES, DateType, FieldValueError, TextType
 
 FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
+# reference target -> the records column that holds it
+PROMOTED = {"townships": "township", "stations": "station", "channels": "channel"}
+_IDENTITY_TO_JSON = TextType.to_json
 
 
 def is_empty(value: Any) -> bool:
@@ -37,9 +40,11 @@ class Submission:
 
 
 class CompiledForm:
-    def __init__(self, form: Form, choices: Mapping[str, list[str]], stations_by_township: Mapping[str, list[str]]):
+    def __init__(self, form: Form, choices: Mapping[str, Mapping[str, str]],
+                 stations_by_township: Mapping[str, list[str]]):
+        """``choices``: reference target (townships ...) -> {id or label: id}."""
         self.form = form
-        self._choices = choices  # reference target -> allowed ids
+        self._choices = choices
         self._stations_by_township = stations_by_township
         self.schema = self._build_schema()
         self.validator = Draft202012Validator(self.schema, format_checker=FORMAT_CHECKER)
@@ -48,6 +53,28 @@ class CompiledForm:
         self._field_ids = frozenset(f.id for f in form.fields)
         self.model = self._build_model()
         self._types = {f.id: FIELD_TYPES[f.type] for f in form.fields}
+        # only types whose stored JSON differs from the Python value need converting; money is
+        # converted last, after the schema has compared it as a Decimal
+        self._money_fields = tuple(f.id for f in form.fields if f.type == "money")
+        self._to_json = {f.id: self._types[f.id].to_json for f in form.fields
+                         if type(self._types[f.id]).to_json is not _IDENTITY_TO_JSON}
+        self._plan = [
+            (f.id, f, self._types[f.id].parse, f.default,
+             choices.get(f.to) if f.to in choices else None, isinstance(self._types[f.id], DateType),
+             None if f.id in self._money_fields else self._to_json.get(f.id))
+            for f in form.fields
+        ]
+        self._auto_stations = tuple((f.id, f.filter_by) for f in form.fields if f.filter_by)
+        self._hideable = [(f.id, f) for f in form.fields if f.rule and f.rule.effect != "REQUIRE"]
+        self.fields_by_id = {f.id: f for f in form.fields}
+        # Columns promoted out of the document for indexed lists: the first field that refers to
+        # each of the profile's lists. Other filterable fields are kept as facets.
+        self.promoted: dict[str, str | None] = {column: None for column in PROMOTED.values()}
+        for f in form.fields:
+            column = PROMOTED.get(f.to or "")
+            if column and self.promoted[column] is None:
+                self.promoted[column] = f.id
+        self.facet_fields = tuple(fid for fid in form.filters if fid not in self.promoted.values())
 
     # -- derived artefacts ------------------------------------------------------------------
     def _build_schema(self) -> dict:
@@ -88,7 +115,7 @@ class CompiledForm:
         return schema
 
     def _choice_list(self, field: Field) -> list[str]:
-        return list(self._choices[field.to])
+        return list(dict.fromkeys(self._choices[field.to].values()))
 
     def _build_model(self) -> type[BaseModel]:
         fields: dict[str, Any] = {}
@@ -142,49 +169,49 @@ class CompiledForm:
         unknown = sorted(k for k in raw if k not in self._field_ids)
         if unknown:
             problems[""] = Problem("unknown_fields", {"fields": ", ".join(unknown)})
-        values: dict[str, Any] = {}
-        for f in self.form.fields:
-            value = raw.get(f.id)
-            if is_empty(value):
-                if f.default is not None:
-                    value = f.default
-                else:
-                    continue
-            kind = self._types[f.id]
-            try:
-                if date_formats and isinstance(kind, DateType):
-                    values[f.id] = kind.parse(f, value, date_formats)
-                else:
-                    values[f.id] = kind.parse(f, value)
-            except FieldValueError as exc:
-                problems[f.id] = Problem(exc.code, exc.params)
-        self._fill_single_station(values)
-        # The document jsonschema checks is the stored JSON, except that money stays Decimal so
+        values: dict[str, Any] = {}  # typed: Decimal, date ...
+        # The document the schema checks is the stored JSON, except that money stays Decimal so
         # that minimum/maximum compare exactly (Decimal is a numbers.Number to jsonschema).
-        document = {k: v if isinstance(v, Decimal) else self._types[k].to_json(v) for k, v in values.items()}
-        visible = self.visible_fields(document)
-        for key in list(document):
-            if key not in visible:
-                del document[key]
-                del values[key]
+        document: dict[str, Any] = {}
+        # A precomputed plan per field keeps this loop lean: imports run it for every row.
+        for fid, field, parse, default, lookup, is_date, to_json in self._plan:
+            value = raw.get(fid)
+            if value is None or value == "" or value == [] or (value.__class__ is str and value.isspace()):
+                if default is None:
+                    continue
+                value = default
+            try:
+                value = parse(field, value, date_formats) if is_date and date_formats else parse(field, value)
+            except FieldValueError as exc:
+                problems[fid] = Problem(exc.code, exc.params)
+                continue
+            if lookup is not None:  # imports carry a township's name, forms its id
+                value = lookup.get(value, value)
+            values[fid] = value
+            document[fid] = to_json(value) if to_json is not None else value
+        for fid, filter_by in self._auto_stations:
+            if fid not in values and filter_by in values:
+                options = self._stations_by_township.get(values[filter_by], ())
+                if len(options) == 1:  # the township has one station: it must be that one
+                    values[fid] = document[fid] = options[0]
+        for fid, rule_field in self._hideable:
+            if self._condition_holds(rule_field, document) != (rule_field.rule.effect == "SHOW"):
+                values.pop(fid, None)
+                document.pop(fid, None)
+                problems.pop(fid, None)  # a hidden field's value is dropped, not judged
         for field_id, problem in self.schema_problems(document, bulk=bulk):
             problems.setdefault(field_id, problem)
         if problems:
             raise InputError(problems)
-        stored = {k: self._types[k].to_json(v) for k, v in values.items()}
-        return Submission(values=values, document=stored)
+        for fid in self._money_fields:
+            if fid in document:
+                document[fid] = str(document[fid])
+        return Submission(values=values, document=document)
 
     def schema_problems(self, document: Mapping[str, Any], *, bulk: bool = False) -> list[tuple[str, Problem]]:
         if bulk:
             return self.fast_check(document)
         return [_problem_from_schema_error(e) for e in self.validator.iter_errors(document)]
-
-    def _fill_single_station(self, values: dict[str, Any]) -> None:
-        for f in self.form.fields:
-            if f.filter_by and f.id not in values and f.filter_by in values:
-                options = self._stations_by_township.get(values[f.filter_by], [])
-                if len(options) == 1:
-                    values[f.id] = options[0]
 
     def typed(self, document: Mapping[str, Any]) -> BaseModel:
         """A stored JSON document as the form's typed model (Decimal money, dates)."""

@@ -63,6 +63,9 @@ def compile_value(schema: dict) -> tuple[Check, Any]:
             return check_object, None
         validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
         return (lambda value: None if validator.is_valid(value) else "schema"), None
+    special = _specialised(schema)
+    if special is not None:
+        return special, None
     steps: list[tuple[str, Callable[[Any], bool]]] = []
     kind = schema.get("type")
     if kind:
@@ -103,6 +106,32 @@ def compile_value(schema: dict) -> tuple[Check, Any]:
                 return keyword
         return None
     return check, None
+
+
+def _specialised(schema: dict) -> Check | None:
+    """One closure for the shapes forms produce most (choices, text): imports call these a lot."""
+    keys = set(schema) - {"title"}
+    if keys == {"enum"} and all(isinstance(a, str) for a in schema["enum"]):
+        allowed = frozenset(schema["enum"])
+        return lambda v: None if v.__class__ is str and v in allowed else "enum"
+    if schema.get("type") == "string" and keys <= {"type", "minLength", "maxLength", "pattern"}:
+        low = schema.get("minLength", 0)
+        high = schema.get("maxLength")
+        search = re.compile(schema["pattern"]).search if "pattern" in schema else None
+
+        def check_text(v: Any) -> str | None:
+            if v.__class__ is not str and not isinstance(v, str):
+                return "type"
+            n = len(v)
+            if n < low:
+                return "minLength"
+            if high is not None and n > high:
+                return "maxLength"
+            if search is not None and search(v) is None:
+                return "pattern"
+            return None
+        return check_text
+    return None
 
 
 def compile_form_schema(schema: dict) -> Callable[[dict], list[tuple[str, Problem]]]:

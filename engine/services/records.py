@@ -17,13 +17,12 @@ from sqlalchemy.orm import Session
 
 from engine.audit import audit, now
 from engine.errors import InputError, NotFound, Problem
-from engine.forms.compiled import CompiledForm, is_empty
+from engine.forms.compiled import PROMOTED, CompiledForm, is_empty
 from engine.receipt import new_code, normalise
 from engine.runtime import Runtime
 from engine.services.actors import Actor, require
 from engine.store.tables import Attachment, AuditEntry, Record, RecordFacet, RecordLink
 
-PROMOTED = {"townships": "township", "stations": "station", "channels": "channel"}  # reference target -> column
 
 
 @dataclass(frozen=True)
@@ -73,21 +72,13 @@ def _view(record: Record, data: Mapping[str, Any] | None = None) -> RecordView:
 
 def promoted_columns(compiled: CompiledForm, document: Mapping[str, Any]) -> dict[str, Any]:
     """township/station/channel columns, from the form's first reference field to each list."""
-    out: dict[str, Any] = {"township": None, "station": None, "channel": None}
-    for f in compiled.form.fields:
-        column = PROMOTED.get(f.to or "")
-        if column and out[column] is None:
-            out[column] = document.get(f.id)
-    return out
+    return {column: document.get(fid) if fid else None for column, fid in compiled.promoted.items()}
 
 
 def facet_rows(rt: Runtime, compiled: CompiledForm, document: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Filterable values that are not promoted columns, one row each (without record_id yet)."""
     rows = []
-    for fid in compiled.form.filters:
-        f = compiled.form.field(fid)
-        if PROMOTED.get(f.to or ""):
-            continue
+    for fid in compiled.facet_fields:
         value = document.get(fid)
         for v in value if isinstance(value, list) else ([] if value is None else [value]):
             rows.append({"field_id": fid, "value": str(v)[:200]})
@@ -101,7 +92,10 @@ def make_title(rt: Runtime, compiled: CompiledForm, document: Mapping[str, Any])
 
 
 def source_key(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
+    """The identity of an imported row: its key columns as written when short (outside exports
+    number their rows in order, so new keys append to the index), else a hash of them."""
+    text = "\x1f".join(parts)
+    return text if len(text) <= 64 else "#" + hashlib.sha256(text.encode()).hexdigest()[:63]
 
 
 def submit(rt: Runtime, actor: Actor, form_id: str, raw: Mapping[str, Any],
@@ -214,7 +208,7 @@ def list_records(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, 
         if fid not in compiled.form.filters:
             raise InputError({fid: Problem("not_filterable")})
         column = PROMOTED.get(compiled.form.field(fid).to or "")
-        if column:
+        if column and compiled.promoted[column] == fid:
             conditions.append(getattr(Record, column) == value)
         else:
             conditions.append(Record.id.in_(

@@ -1,6 +1,7 @@
 """Database connection: SQLite (WAL) file by default, PostgreSQL through DATABASE_URL."""
 from __future__ import annotations
 
+import orjson
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,8 +23,15 @@ def database_url(url: str | None = None) -> str:
     return url
 
 
+def to_json_text(value) -> str:
+    # orjson: eight times faster than json for documents; Chinese stays itself, not \uXXXX escapes
+    # (half the bytes on disk). Documents hold only JSON types (money and dates are text).
+    return orjson.dumps(value).decode()
+
+
 def make_engine(url: str | None = None, **kwargs) -> Engine:
     url = database_url(url)
+    kwargs.setdefault("json_serializer", to_json_text)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -44,6 +52,8 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
+    # 32 MB page cache (default 2 MB): a million-row table's indexes stay warm during imports
+    cur.execute("PRAGMA cache_size=-32768")
     cur.close()
 
 
