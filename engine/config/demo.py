@@ -27,6 +27,10 @@ class Demo(ConfigModel):
         description="Field values that demo suggestions are drawn from (title, content, category ...)."
     )
     session_samples: tuple[dict[Identifier, Any], ...] = ()
+    phone_template: str = Field(
+        default="{:011d}", description="How demo phone numbers are written: a Python format for a number.")
+    online_share: Annotated[int, Field(ge=0, le=100)] = Field(
+        default=40, description="Percent of demo suggestions that come in online; the rest at sessions.")
     people: Annotated[tuple[str, ...], Field(min_length=1)] = Field(
         description="Names given to demo proposers and deputies."
     )
