@@ -32,6 +32,7 @@ class Runtime:
         for s in profile.county.stations:
             by_township[s.township].append(s.id)
         self.forms = {fid: CompiledForm(form, choices, by_township) for fid, form in profile.forms.items()}
+        self._stations_by_township = by_township
         self._labels = {t: {c[0]: (c[1], c[2]) for c in profile.reference_choices(t)}
                         for t in ("townships", "stations", "channels")}
 
@@ -57,6 +58,15 @@ class Runtime:
             return self.forms[form_id]
         except KeyError:
             raise NotFound(f"form {form_id}") from None
+
+    def stations_of(self, township: str | None) -> list[str]:
+        return list(self._stations_by_township.get(township or "", []))
+
+    def state_label(self, form_id: str, state: str | None, lang: str = "zh") -> str:
+        form = self.profile.forms.get(form_id)
+        workflow = self.profile.workflows.get(form.workflow) if form and form.workflow else None
+        found = workflow.state(state) if workflow and state else None
+        return found.text(lang) if found else (state or "")
 
     def reference_label(self, target: str, value: str, lang: str = "zh") -> str:
         label, label_en = self._labels.get(target, {}).get(value, (value, None))

@@ -1,0 +1,83 @@
+"""The Streamlit app. Pages are generated from the profile's forms and the user's roles.
+
+Run with `minsheng serve` (or `streamlit run apps/web/main.py`; MINSHENG_CONFIG names the profile).
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+# `streamlit run` puts this file's folder on the path, not the project: make `apps` importable.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from apps.i18n import LANGS, text  # noqa: E402
+from apps.web.page_account import render_sign_in_page  # noqa: E402
+from apps.web.page_form import render_form_page  # noqa: E402
+from apps.web.page_import import allowed_imports, render_import_page  # noqa: E402
+from apps.web.page_lookup import render_lookup_page  # noqa: E402
+from apps.web.page_records import render_list_page, render_record_page  # noqa: E402
+from apps.web.state import actor, lang, runtime, t  # noqa: E402
+from engine.config.county import PUBLIC  # noqa: E402
+
+log = logging.getLogger("minsheng.web")
+
+
+def _page(fn, *args, title: str, url_path: str, icon: str | None = None, **kwargs) -> st.Page:
+    def run() -> None:
+        try:
+            fn(*args)
+        except Exception as exc:  # a bug: logged with its traceback, a plain message on screen
+            if type(exc).__module__.startswith("streamlit"):
+                raise  # st.rerun / st.stop / switch_page work by raising
+            log.exception("page %s failed", url_path)
+            st.error(t("internal_error"))
+    run.__name__ = url_path.replace("-", "_")
+    return st.Page(run, title=title, url_path=url_path, icon=icon, **kwargs)
+
+
+def main() -> None:
+    st.set_page_config(page_title=text("app_title", lang()), layout="wide")
+    rt = runtime()
+    who = actor()
+    with st.sidebar:
+        st.markdown(f"**{rt.profile.county.name if lang() == 'zh' else (rt.profile.county.name_en or rt.profile.county.name)}**")
+        chosen = st.selectbox(text("language", lang()), LANGS, index=LANGS.index(lang()),
+                              format_func=lambda code: {"zh": "中文", "en": "English"}[code], key="lang_select")
+        if chosen != lang():
+            st.session_state["lang"] = chosen
+            st.rerun()
+        if who.signed_in:
+            st.caption(t("signed_in_as", name=who.display_name))
+
+    public, staff = [], []
+    for form_id, compiled in rt.forms.items():
+        form = compiled.form
+        if PUBLIC in form.access.submit:
+            public.append(_page(render_form_page, form_id, title=form.text(lang()), url_path=f"new-{form_id}",
+                                icon=":material/edit_note:", default=not public))
+        elif who.may(form.access.submit):
+            staff.append(_page(render_form_page, form_id, title=t("new_record", form=form.text(lang())),
+                               url_path=f"new-{form_id}", icon=":material/add:"))
+    if any(c.form.receipt for c in rt.forms.values()):
+        public.append(_page(render_lookup_page, title=t("lookup"), url_path="lookup", icon=":material/search:"))
+    for form_id, compiled in rt.forms.items():
+        if who.signed_in and who.may(compiled.form.access.list):
+            staff.append(_page(render_list_page, form_id, title=t("list_records", form=compiled.form.text(lang())),
+                               url_path=f"list-{form_id}", icon=":material/table_rows:"))
+    if who.signed_in and allowed_imports(rt, who):
+        staff.append(_page(render_import_page, title=t("import"), url_path="import", icon=":material/upload_file:"))
+    record_page = _page(render_record_page, title=t("details"), url_path="record", visibility="hidden")
+    account = _page(render_sign_in_page, title=t("sign_out") if who.signed_in else t("sign_in"),
+                    url_path="account", icon=":material/person:")
+    st.session_state["pages"] = {"record": record_page}
+    pages = {t("public_pages"): public + [account]}
+    if staff:
+        pages[t("staff_pages")] = staff
+    pages[""] = [record_page]
+    st.navigation(pages).run()
+
+
+main()

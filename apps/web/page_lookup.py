@@ -1,0 +1,35 @@
+"""Public page: follow a suggestion by its receipt code. No sign-in; private fields never shown."""
+from __future__ import annotations
+
+import streamlit as st
+
+from apps.web.state import lang, runtime, t
+from apps.web.views import history_table, record_fields
+from engine.errors import NotFound
+from engine.services import records
+
+
+def render_lookup_page() -> None:
+    rt = runtime()
+    st.title(t("lookup"))
+    code = st.text_input(t("receipt_code"), value=st.query_params.get("code", ""), help=t("lookup_help"),
+                         key="lookup.code")
+    if not st.button(t("search"), type="primary") and not st.query_params.get("code"):
+        return
+    if not code.strip():
+        return
+    try:
+        view, history = records.find_by_receipt(rt, code)
+    except NotFound:
+        st.warning(t("not_found"))
+        return
+    st.query_params["code"] = view.receipt_code
+    form = rt.forms[view.form_id].form
+    st.subheader(view.title)
+    cols = st.columns(3)
+    cols[0].metric(t("status"), rt.state_label(view.form_id, view.state, lang()))
+    cols[1].metric(t("receipt_code"), view.receipt_code)
+    cols[2].metric(t("submitted_at"), f"{view.created_at:%Y-%m-%d}")
+    record_fields(rt, form, view.data, include_private=False)
+    st.subheader(t("history"))
+    history_table(rt, view.form_id, history, show_actor=False)

@@ -1,0 +1,97 @@
+"""Generated list and detail pages: filters and pagination run in SQL, roles checked by the engine."""
+from __future__ import annotations
+
+import streamlit as st
+
+from apps.web.state import actor, lang, runtime, t
+from apps.web.views import history_table, record_fields
+from engine.errors import NotFound, PermissionDenied
+from engine.services import records
+
+PAGE_SIZE = 25
+
+
+def render_list_page(form_id: str) -> None:
+    rt = runtime()
+    form = rt.form(form_id).form
+    st.title(t("list_records", form=form.text(lang())))
+    filters: dict[str, str] = {}
+    if form.filters:
+        columns = st.columns(len(form.filters))
+        for column, fid in zip(columns, form.filters):
+            f = form.field(fid)
+            if f.type == "reference" and not f.to.startswith("form:"):
+                choices = rt.profile.reference_choices(f.to)
+                if f.filter_by and filters.get(f.filter_by):
+                    allowed = set(rt.stations_of(filters[f.filter_by]))
+                    choices = [c for c in choices if c[0] in allowed]
+                labels = {c[0]: (c[2] if lang() == "en" and c[2] else c[1]) for c in choices}
+            elif f.options:
+                labels = {o.id: o.text(lang()) for o in f.options}
+            else:
+                continue
+            picked = column.selectbox(f.text(lang()), [""] + list(labels), key=f"filter.{form_id}.{fid}",
+                                      format_func=lambda v, labels=labels: labels.get(v, t("all")))
+            if picked:
+                filters[fid] = picked
+    page_no = int(st.session_state.get(f"page.{form_id}", 1))
+    try:
+        page = records.list_records(rt, actor(), form_id, filters, page=page_no, page_size=PAGE_SIZE)
+    except PermissionDenied:
+        st.error(t("not_allowed"))
+        return
+    st.caption(t("total", n=f"{page.total:,}") + " · " + t("page_of", page=page.page, pages=page.pages))
+    if not page.items:
+        st.info(t("no_records"))
+        return
+    rows = []
+    for r in page.items:
+        row = {t("record_no"): r.id, t("title"): r.title}
+        if r.state:
+            row[t("status")] = rt.state_label(form_id, r.state, lang())
+        for fid in form.list_columns:
+            row[form.field(fid).text(lang())] = rt.display_value(form, fid, r.data.get(fid), lang())
+        rows.append(row)
+    event = st.dataframe(rows, hide_index=True, on_select="rerun", selection_mode="single-row",
+                         key=f"table.{form_id}.{page.page}")
+    selected = event.selection.rows if event and hasattr(event, "selection") else []
+    if selected:
+        st.session_state["record.id"] = page.items[selected[0]].id
+        st.switch_page(st.session_state["pages"]["record"])
+    left, _, right = st.columns([1, 4, 1])
+    new_page = right.number_input(t("page"), min_value=1, max_value=page.pages, value=page.page, step=1,
+                                  key=f"pageinput.{form_id}")
+    if new_page != page.page:
+        st.session_state[f"page.{form_id}"] = int(new_page)
+        st.rerun()
+
+
+def render_record_page() -> None:
+    rt = runtime()
+    record_id = st.query_params.get("id") or st.session_state.get("record.id")
+    if not record_id or not str(record_id).isdigit():
+        st.info(t("no_records"))
+        return
+    try:
+        view, history = records.get(rt, actor(), int(record_id))
+    except NotFound:
+        st.warning(t("no_records"))
+        return
+    except PermissionDenied:
+        st.error(t("not_allowed"))
+        return
+    st.query_params["id"] = str(view.id)
+    form = rt.forms[view.form_id].form
+    st.title(view.title)
+    st.caption(f"{form.text(lang())} · {t('record_no')} {view.id}"
+               + (f" · {t('receipt_code')} {view.receipt_code}" if view.receipt_code else ""))
+    if view.state:
+        st.metric(t("status"), rt.state_label(view.form_id, view.state, lang()))
+    record_fields(rt, form, view.data, include_private=True)
+    linked = records.linked_records(rt, actor(), view.id)
+    if linked:
+        st.subheader(t("linked"))
+        st.dataframe([{t("record_no"): r.id, t("title"): r.title,
+                       t("status"): rt.state_label(r.form_id, r.state, lang())} for r in linked], hide_index=True)
+    st.subheader(t("history"))
+    history_table(rt, view.form_id, history, show_actor=True)

@@ -1,0 +1,42 @@
+"""What every page needs: the runtime (one per server process), the signed-in actor, the language."""
+from __future__ import annotations
+
+import logging
+import os
+
+import streamlit as st
+
+from apps.i18n import text
+from engine.errors import ConfigError
+from engine.runtime import Runtime
+from engine.services.actors import ANONYMOUS, Actor
+
+log = logging.getLogger("minsheng.web")
+
+
+@st.cache_resource(show_spinner=False)
+def _runtime(config_dir: str, database_url: str | None) -> Runtime:
+    return Runtime.open(config_dir, database_url)
+
+
+def runtime() -> Runtime:
+    """The profile and database; a broken profile stops the app with its errors, never a traceback."""
+    config_dir = os.environ.get("MINSHENG_CONFIG", "config")
+    try:
+        return _runtime(config_dir, os.environ.get("DATABASE_URL"))
+    except ConfigError as exc:
+        st.error(text("profile_error", lang()))
+        st.code("\n".join(str(p) for p in exc.problems), language=None)
+        st.stop()
+
+
+def actor() -> Actor:
+    return st.session_state.get("actor", ANONYMOUS)
+
+
+def lang() -> str:
+    return st.session_state.get("lang", "zh")
+
+
+def t(key: str, **params) -> str:
+    return text(key, lang(), **params)

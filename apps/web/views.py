@@ -1,0 +1,36 @@
+"""Pieces shared by pages: a record's fields as label/value rows, and its history."""
+from __future__ import annotations
+
+import streamlit as st
+
+from apps.i18n import TEXT
+from apps.web.state import lang, t
+from engine.config.forms import Form
+from engine.runtime import Runtime
+
+
+def record_fields(rt: Runtime, form: Form, data: dict, include_private: bool) -> None:
+    rows = []
+    for f in form.fields:
+        if f.id not in data or (f.private and not include_private):
+            continue
+        value = rt.display_value(form, f.id, data[f.id], lang())
+        if f.type == "reference" and f.to.startswith("form:"):
+            value = f"#{data[f.id]}"
+        rows.append({t("field"): f.text(lang()), t("details"): value})
+    st.dataframe(rows, hide_index=True)
+
+
+def history_table(rt: Runtime, form_id: str, history, show_actor: bool) -> None:
+    rows = []
+    for h in history:
+        key = f"action.{h.action}"
+        row = {
+            t("submitted_at"): f"{h.at:%Y-%m-%d %H:%M}",
+            t("status"): rt.state_label(form_id, h.state, lang()),
+            t("details"): t(key) if key in TEXT else h.action,
+        }
+        if show_actor:
+            row[t("username")] = h.actor
+        rows.append(row)
+    st.dataframe(rows, hide_index=True)

@@ -1,0 +1,225 @@
+"""Broken profiles: every problem reported at once, each with file, line, key path and expectation."""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from engine.config.profile import load_profile
+from engine.errors import ConfigError
+
+
+def edit(path, old, new, count=1):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def line_of(path, needle, nth=1):
+    seen = 0
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            seen += 1
+            if seen == nth:
+                return number
+    raise AssertionError(needle)
+
+
+def problems(profile_dir, monkeypatch):
+    monkeypatch.chdir(profile_dir.parent)
+    with pytest.raises(ConfigError) as info:
+        load_profile("profile")
+    return [str(p) for p in info.value.problems]
+
+
+def test_bad_field_type(profile_dir, monkeypatch):
+    form = profile_dir / "forms/suggestion.yaml"
+    edit(form, "    type: phone", "    type: phon")
+    line = line_of(form, "type: phon")
+    assert problems(profile_dir, monkeypatch) == [
+        f"profile/forms/suggestion.yaml:{line}: At Form(id='suggestion') -> fields -> Field(id='phone') -> type: "
+        "expected one of text, textarea, integer, money, date, choice, multichoice, score, phone, reference, file; "
+        "got 'phon' (did you mean 'phone'?)"
+    ]
+
+
+def test_unknown_key(profile_dir, monkeypatch):
+    form = profile_dir / "forms/suggestion.yaml"
+    edit(form, "    max_length: 60", "    max_len: 60")
+    line = line_of(form, "max_len: 60")
+    assert problems(profile_dir, monkeypatch) == [
+        f"profile/forms/suggestion.yaml:{line}: At Form(id='suggestion') -> fields -> Field(id='title') -> max_len: "
+        "unknown key 'max_len' (did you mean 'max_length'?); expected one of: accept, default, filter_by, help, "
+        "help_en, id, label, label_en, max, max_length, max_size_kb, min, min_length, options, pattern, private, "
+        "required, rule, scale, to, type"
+    ]
+
+
+def test_missing_required_key(profile_dir, monkeypatch):
+    form = profile_dir / "forms/offline_session.yaml"
+    edit(form, "    label: 活动日期\n", "")
+    line = line_of(form, "  - id: held_on")
+    assert problems(profile_dir, monkeypatch) == [
+        f"profile/forms/offline_session.yaml:{line}: At Form(id='offline_session') -> fields -> Field(id='held_on') "
+        "-> label: required key 'label' is missing"
+    ]
+
+
+def test_unknown_township_reference(profile_dir, monkeypatch):
+    county = profile_dir / "county.yaml"
+    edit(county, "    township: t05", "    township: t99")
+    line = line_of(county, "township: t99")
+    assert problems(profile_dir, monkeypatch) == [
+        f"profile/county.yaml:{line}: At County(id='sangzhi') -> stations -> Station(id='s05') -> township: "
+        "unknown township 't99' (did you mean 't19'?)"
+    ]
+
+
+def test_unknown_role_in_form_access(profile_dir, monkeypatch):
+    form = profile_dir / "forms/offline_session.yaml"
+    edit(form, "  list: [liaison_staff, screening_group", "  list: [liason_staff, screening_group")
+    line = line_of(form, "liason_staff")
+    assert problems(profile_dir, monkeypatch) == [
+        f"profile/forms/offline_session.yaml:{line}: At Form(id='offline_session') -> access -> list[0]: "
+        "unknown role 'liason_staff' (did you mean 'liaison_staff'?); roles are declared in county.yaml"
+    ]
+
+
+def test_duplicate_id(profile_dir, monkeypatch):
+    county = profile_dir / "county.yaml"
+    edit(county, "  - id: t02\n", "  - id: t01\n")
+    first, second = line_of(county, "  - id: t01", 1), line_of(county, "  - id: t01", 2)
+    assert problems(profile_dir, monkeypatch) == [
+        f"profile/county.yaml:{second}: At County(id='sangzhi') -> townships -> Township(id='t01') -> id: "
+        f"duplicate id 't01' (first at line {first})",
+        # and the station that named the township whose id was changed
+        f"profile/county.yaml:{line_of(county, 'township: t02')}: At County(id='sangzhi') -> stations -> "
+        "Station(id='s02') -> township: unknown township 't02' (did you mean 't23'?)",
+    ]
+
+
+def test_yaml_syntax_error(profile_dir, monkeypatch):
+    form = profile_dir / "imports/hotline_12345.yaml"
+    edit(form, "roles: [liaison_staff, congress_staff, administrator]", "roles: [liaison_staff, congress_staff")
+    line = line_of(form, "columns:")
+    assert problems(profile_dir, monkeypatch) == [
+        f"profile/imports/hotline_12345.yaml:{line}: YAML syntax error: while parsing a flow sequence, "
+        "expected ',' or ']', but got ':'"
+    ]
+
+
+def test_duplicate_key_in_yaml(profile_dir, monkeypatch):
+    form = profile_dir / "workflows/suggestion.yaml"
+    edit(form, "initial: received\n", "initial: received\ninitial: received\n")
+    line = line_of(form, "initial: received", 2)
+    assert problems(profile_dir, monkeypatch) == [
+        f"profile/workflows/suggestion.yaml:{line}: YAML syntax error: duplicate key 'initial'"
+    ]
+
+
+def test_unknown_form_reference(profile_dir, monkeypatch):
+    form = profile_dir / "forms/suggestion.yaml"
+    edit(form, "    to: form:offline_session", "    to: form:offline_sessions")
+    line = line_of(form, "to: form:offline_sessions")
+    assert problems(profile_dir, monkeypatch) == [
+        f"profile/forms/suggestion.yaml:{line}: At Form(id='suggestion') -> fields -> Field(id='session') -> to: "
+        "unknown form 'offline_sessions' (did you mean 'offline_session'?)"
+    ]
+
+
+def test_key_that_does_not_apply_to_the_type(profile_dir, monkeypatch):
+    form = profile_dir / "forms/suggestion.yaml"
+    edit(form, "    max_length: 40\n", "    max_length: 40\n    scale: 5\n")
+    line = line_of(form, "scale: 5")
+    assert problems(profile_dir, monkeypatch) == [
+        f"profile/forms/suggestion.yaml:{line}: At Form(id='suggestion') -> fields -> Field(id='proposer_name') -> "
+        "scale: key 'scale' does not apply to type 'text'; it applies to score"
+    ]
+
+
+def test_rule_condition_on_unknown_field(profile_dir, monkeypatch):
+    form = profile_dir / "forms/suggestion.yaml"
+    edit(form, "        scope: channel", "        scope: chanel")
+    line = line_of(form, "scope: chanel")
+    assert problems(profile_dir, monkeypatch) == [
+        f"profile/forms/suggestion.yaml:{line}: At Form(id='suggestion') -> fields -> Field(id='session') -> rule "
+        "-> condition -> scope: unknown field 'chanel' (did you mean 'channel'?)"
+    ]
+
+
+def test_bad_value_type(profile_dir, monkeypatch):
+    county = profile_dir / "county.yaml"
+    edit(county, "year: 2025", "year: next")
+    line = line_of(county, "year: next")
+    assert problems(profile_dir, monkeypatch) == [
+        f"profile/county.yaml:{line}: At County(id='sangzhi') -> year: input should be a valid integer, "
+        "unable to parse string as an integer; got 'next'"
+    ]
+
+
+def test_choice_without_options(profile_dir, monkeypatch):
+    form = profile_dir / "forms/offline_session.yaml"
+    text = form.read_text(encoding="utf-8")
+    start = text.index("    options:\n      - {id: courtyard_talk")
+    end = text.index("  - id: held_on")
+    form.write_text(text[:start] + text[end:], encoding="utf-8")
+    line = line_of(form, "    type: choice")
+    assert problems(profile_dir, monkeypatch) == [
+        f"profile/forms/offline_session.yaml:{line}: At Form(id='offline_session') -> fields -> Field(id='kind') "
+        "-> type: type 'choice' needs 'options'"
+    ]
+
+
+def test_import_names_a_field_the_form_lacks(profile_dir, monkeypatch):
+    mapping = profile_dir / "imports/hotline_12345.yaml"
+    edit(mapping, "  phone: 来电号码", "  telephone: 来电号码")
+    line = line_of(mapping, "telephone:")
+    assert problems(profile_dir, monkeypatch) == [
+        f"profile/imports/hotline_12345.yaml:{line}: At ImportMapping(id='hotline_12345') -> columns -> telephone: "
+        "form 'suggestion' has no field 'telephone' (did you mean 'phone'?)"
+    ]
+
+
+def test_id_must_match_file_name(profile_dir, monkeypatch):
+    form = profile_dir / "workflows/suggestion.yaml"
+    edit(form, "id: suggestion", "id: suggestions")
+    line = line_of(form, "id: suggestions")
+    found = problems(profile_dir, monkeypatch)
+    assert f"profile/workflows/suggestion.yaml:{line}: At Workflow(id='suggestions') -> id: id 'suggestions' must " \
+           "match the file name 'suggestion'" in found
+
+
+def test_unknown_file_and_missing_county(profile_dir, monkeypatch):
+    (profile_dir / "county.yaml").rename(profile_dir / "country.yaml")
+    found = problems(profile_dir, monkeypatch)
+    assert found == [
+        "profile/country.yaml: unknown file; a profile holds county.yaml, demo.yaml, forms/*.yaml, "
+        "workflows/*.yaml, imports/*.yaml",
+        "profile/county.yaml: required file is missing",
+    ]
+
+
+def test_all_problems_reported_at_once(profile_dir, monkeypatch):
+    edit(profile_dir / "forms/suggestion.yaml", "    type: phone", "    type: phon")
+    edit(profile_dir / "county.yaml", "year: 2025", "year: next")
+    edit(profile_dir / "imports/hotline_12345.yaml", "  phone: 来电号码", "  telephone: 来电号码")
+    edit(profile_dir / "demo.yaml", "offline_sessions: 68", "offline_sessions: -1")
+    found = problems(profile_dir, monkeypatch)
+    # the import's reference to the broken suggestion form is not reported twice
+    assert len(found) == 3
+    assert [re.match(r"profile/([^:]+):", p).group(1) for p in found] == [
+        "county.yaml", "demo.yaml", "forms/suggestion.yaml"]
+
+
+def test_invalid_pattern_and_condition_schema(profile_dir, monkeypatch):
+    form = profile_dir / "forms/suggestion.yaml"
+    edit(form, 'pattern: "^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$"', 'pattern: "^(1[3-9"')
+    edit(form, "schema: {enum: [courtyard_talk, neighbour_talk]}", "schema: {enum: 5}")
+    found = problems(profile_dir, monkeypatch)
+    assert found == [
+        f"profile/forms/suggestion.yaml:{line_of(form, 'schema: {enum: 5}')}: At Form(id='suggestion') -> fields -> "
+        "Field(id='session') -> rule -> condition -> schema: not a valid JSON Schema: 5 is not of type 'array'",
+        f"profile/forms/suggestion.yaml:{line_of(form, 'pattern:')}: At Form(id='suggestion') -> fields -> "
+        "Field(id='phone') -> pattern: not a valid regular expression: unterminated character set at position 3",
+    ]
