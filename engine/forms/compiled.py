@@ -211,24 +211,24 @@ class CompiledForm:
     def schema_problems(self, document: Mapping[str, Any], *, bulk: bool = False) -> list[tuple[str, Problem]]:
         if bulk:
             return self.fast_check(document)
-        return [_problem_from_schema_error(e) for e in self.validator.iter_errors(document)]
+        return [found for e in self.validator.iter_errors(document) for found in _problems_from_schema_error(e)]
 
     def typed(self, document: Mapping[str, Any]) -> BaseModel:
         """A stored JSON document as the form's typed model (Decimal money, dates)."""
         return self.model(**{k: self._types[k].from_json(v) for k, v in document.items() if k in self._types})
 
 
-def _problem_from_schema_error(error) -> tuple[str, Problem]:
+def _problems_from_schema_error(error) -> list[tuple[str, Problem]]:
     kind = error.validator
-    if kind == "required":
-        missing = [p for p in error.validator_value if p not in error.instance]
-        return (missing[0] if missing else ""), Problem("required")
+    if kind == "required":  # one error names every missing property
+        return [(p, Problem("required")) for p in error.validator_value if p not in error.instance]
     if kind == "not" and isinstance(error.validator_value, dict) and error.validator_value.get("required"):
-        return error.validator_value["required"][0], Problem("not_applicable")
+        return [(error.validator_value["required"][0], Problem("not_applicable"))]
     if kind == "additionalProperties":
-        return "", Problem("unknown_fields", {"fields": error.message})
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return [("", Problem("unknown_fields", {"fields": ", ".join(extra)}))]
     field_id = str(error.absolute_path[0]) if error.absolute_path else ""
     limit = error.validator_value
     if isinstance(limit, (list, dict)):
         limit = None
-    return field_id, Problem(kind, {"limit": limit} if limit is not None else {})
+    return [(field_id, Problem(kind, {"limit": limit} if limit is not None else {}))]

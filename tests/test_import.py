@@ -1,0 +1,96 @@
+"""Bulk import: bad rows reported by number, good rows kept, a second import adds nothing."""
+from __future__ import annotations
+
+import csv
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from engine.errors import InputError, PermissionDenied
+from engine.services import records
+from engine.services.actors import SYSTEM, Actor
+from engine.services.importer import import_file
+from engine.store.tables import AuditEntry, ImportRejection, Record
+
+HEADERS = ["工单编号", "工单标题", "诉求内容", "诉求类别", "所属乡镇", "来电人", "来电号码", "受理时间"]
+ROWS = [
+    ["GD1", "修建河道便民桥一座", "村民过河只能走漫水桥，汛期常被冲断。", "交通出行", "第02乡镇", "张建国", "13912345678", "2025-03-01 09:10:00"],
+    ["GD2", "更换老化供水管网", "供水管道年久老化，经常爆管停水。", "饮水安全", "第03乡镇", "李秀英", "13812345678", "2025/03/02"],
+    ["GD3", "短", "太短", "交通出行", "第04乡镇", "王德明", "123", "2025-03-03"],  # three problems
+    ["GD4", "安装村道路灯一批", "主干道夜间没有照明，出行不安全。", "不存在的类别", "第99乡镇", "刘桂兰", "13712345678", "someday"],
+    ["", "", "", "", "", "", "", ""],  # blank line: skipped
+    ["GD1", "修建河道便民桥一座", "重复的工单（同一编号）。", "交通出行", "第02乡镇", "张建国", "13912345678", "2025-03-01"],
+]
+LIAISON = Actor("liaison", "联络员", frozenset({"liaison_staff"}))
+
+
+def write_csv(path, rows, encoding="utf-8-sig"):
+    with path.open("w", newline="", encoding=encoding) as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADERS)
+        writer.writerows(rows)
+    return path
+
+
+def count(rt, model=Record):
+    with rt.db.read() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_csv_import_reports_bad_rows_and_keeps_good_ones(rt, tmp_path, parallel):
+    progress = []
+    report = import_file(rt, LIAISON, "hotline_12345", write_csv(tmp_path / "h.csv", ROWS),
+                         progress=lambda f, r: progress.append(f), batch_size=2, parallel=parallel)
+    assert (report.rows_read, report.rows_added, report.rows_duplicate, report.rows_rejected) == (5, 2, 1, 2)
+    rejected = {number: {k: p.code for k, p in problems.items()} for number, problems in report.rejections}
+    assert rejected == {
+        4: {"title": "minLength", "content": "minLength", "phone": "pattern"},
+        5: {"category": "not_option", "submitted_on": "not_date", "township": "enum", "station": "required"},
+    }
+    assert progress and progress[-1] == 1.0
+    assert count(rt) == 2 and count(rt, ImportRejection) == 2
+    page = records.list_records(rt, LIAISON, "suggestion", {"channel": "hotline_12345"})
+    assert sorted(r.title for r in page.items) == ["修建河道便民桥一座", "更换老化供水管网"]
+    assert all(r.receipt_code and r.state == "received" for r in page.items)
+    with rt.db.read() as session:
+        actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions[0] == "import.start" and actions[-1] == "import.finish" and "import.batch" in actions
+
+
+def test_importing_the_same_file_twice_adds_nothing(rt, tmp_path):
+    path = write_csv(tmp_path / "h.csv", ROWS)
+    import_file(rt, SYSTEM, "hotline_12345", path)
+    again = import_file(rt, SYSTEM, "hotline_12345", path)
+    assert (again.rows_added, again.rows_duplicate, again.rows_rejected) == (0, 3, 2)
+    assert count(rt) == 2
+
+
+def test_xlsx_and_gb18030_csv(rt, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADERS)
+    sheet.append(["GD9", "修缮村小学旱厕", "学校厕所为旱厕，卫生条件差。", "教育", "第05乡镇", "赵国华", 13912345000,
+                  __import__("datetime").datetime(2025, 4, 1)])
+    book.save(tmp_path / "h.xlsx")
+    report = import_file(rt, SYSTEM, "hotline_12345", tmp_path / "h.xlsx")
+    assert (report.rows_added, report.rows_rejected) == (1, 0), report.rejections
+    gbk = write_csv(tmp_path / "gbk.csv", [ROWS[1][:0] + ["GD10"] + ROWS[1][1:]], encoding="gb18030")
+    assert import_file(rt, SYSTEM, "hotline_12345", gbk).rows_added == 1
+
+
+def test_missing_columns_change_nothing(rt, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("工单编号,标题\nGD1,x\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        import_file(rt, SYSTEM, "hotline_12345", path)
+    assert info.value.problems["file"].code == "missing_columns"
+    assert "工单标题" in info.value.problems["file"].params["columns"]
+    assert count(rt) == 0 and count(rt, AuditEntry) == 0
+
+
+def test_import_roles_are_checked(rt, tmp_path):
+    deputy = Actor("d", "d", frozenset({"deputy"}))
+    with pytest.raises(PermissionDenied):
+        import_file(rt, deputy, "hotline_12345", write_csv(tmp_path / "h.csv", ROWS))

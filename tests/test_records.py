@@ -1,0 +1,118 @@
+"""Submitting, following and listing records; every write audited; roles checked on the server."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from engine.errors import InputError, NotFound, PermissionDenied
+from engine.receipt import PATTERN
+from engine.services import records
+from engine.services.actors import ANONYMOUS, SYSTEM, Actor
+from engine.store.tables import AuditEntry, ProfileVersion, Record
+
+LIAISON = Actor("liaison", "联络员", frozenset({"liaison_staff"}), "t01")
+GOV = Actor("gov", "实施单位", frozenset({"government_unit"}))
+
+
+def test_public_submission_gets_a_receipt_and_an_audit_row(rt, good_suggestion):
+    view = records.submit(rt, ANONYMOUS, "suggestion", good_suggestion)
+    assert PATTERN.match(view.receipt_code)
+    assert (view.state, view.township, view.station, view.channel) == ("received", "t02", "s02", "duty_platform")
+    assert view.title == good_suggestion["title"]
+    with rt.db.read() as session:
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.entity_id == str(view.id))).all()
+        assert [(e.action, e.actor, e.before) for e in entries] == [("record.submit", "public", None)]
+        assert entries[0].after["data"]["phone"] == good_suggestion["phone"]
+        assert entries[0].profile_version == rt.version
+        stored = session.get(ProfileVersion, rt.version)
+        assert "county.yaml" in stored.files and "forms/suggestion.yaml" in stored.files
+
+
+def test_lookup_by_receipt_hides_private_fields(rt, good_suggestion):
+    view = records.submit(rt, ANONYMOUS, "suggestion", good_suggestion)
+    typed_loosely = view.receipt_code.lower().replace("0", "o").replace("-", " - ", 1).replace(" - ", "-")
+    public, history = records.find_by_receipt(rt, typed_loosely)
+    assert public.id == view.id
+    assert "phone" not in public.data and "proposer_name" not in public.data
+    assert public.data["title"] == good_suggestion["title"]
+    assert [(h.action, h.state) for h in history] == [("record.submit", "received")]
+    with pytest.raises(NotFound):
+        records.find_by_receipt(rt, "SZ25-0000-0000-0000")
+
+
+def test_invalid_submission_changes_nothing(rt, good_suggestion):
+    with pytest.raises(InputError):
+        records.submit(rt, ANONYMOUS, "suggestion", dict(good_suggestion, phone="1"))
+    with rt.db.read() as session:
+        assert session.scalar(select(Record.id)) is None
+        assert session.scalar(select(AuditEntry.id)) is None
+
+
+def test_roles_are_checked_on_the_server(rt, good_suggestion):
+    records.submit(rt, ANONYMOUS, "suggestion", good_suggestion)
+    with pytest.raises(PermissionDenied):
+        records.list_records(rt, ANONYMOUS, "suggestion")
+    with pytest.raises(PermissionDenied):
+        records.list_records(rt, GOV, "suggestion")
+    with pytest.raises(PermissionDenied):
+        records.submit(rt, ANONYMOUS, "offline_session", {})
+    with pytest.raises(PermissionDenied):
+        records.get(rt, GOV, 1)
+    assert records.list_records(rt, LIAISON, "suggestion").total == 1
+
+
+def _session(rt):
+    return records.submit(rt, LIAISON, "offline_session", {
+        "kind": "courtyard_talk", "held_on": "2025-03-01", "township": "t01", "station": "s01",
+        "deputies_present": "张建国\n李秀英", "attendance": "35"})
+
+
+def test_offline_session_links_its_suggestions(rt, good_suggestion):
+    session = _session(rt)
+    assert session.title == "2025-03-01 第01人大代表联络站 屋场夜话"
+    raised = records.submit(rt, LIAISON, "suggestion", dict(
+        good_suggestion, township="t01", station="s01", channel="courtyard_talk", session=str(session.id)))
+    assert [r.id for r in records.linked_records(rt, LIAISON, session.id)] == [raised.id]
+    # a session that does not exist, or a record of another form, is refused
+    with pytest.raises(InputError) as info:
+        records.submit(rt, LIAISON, "suggestion", dict(good_suggestion, channel="courtyard_talk", session="999"))
+    assert info.value.problems["session"].code == "no_such_record"
+    with pytest.raises(InputError):
+        records.submit(rt, LIAISON, "suggestion", dict(good_suggestion, channel="courtyard_talk",
+                                                       session=str(raised.id)))
+
+
+def test_list_filters_and_paginates_in_sql(rt, good_suggestion):
+    for i in range(7):
+        records.submit(rt, ANONYMOUS, "suggestion", dict(
+            good_suggestion, title=f"第{i}条建议标题", township="t02" if i % 2 else "t03",
+            category="water" if i < 3 else "roads"))
+    page = records.list_records(rt, LIAISON, "suggestion", {"township": "t02"}, page=1, page_size=2)
+    assert (page.total, page.pages, [r.title for r in page.items]) == (3, 2, ["第5条建议标题", "第3条建议标题"])
+    page2 = records.list_records(rt, LIAISON, "suggestion", {"township": "t02"}, page=2, page_size=2)
+    assert [r.title for r in page2.items] == ["第1条建议标题"]
+    by_facet = records.list_records(rt, LIAISON, "suggestion", {"category": "water"})
+    assert sorted(r.title for r in by_facet.items) == ["第0条建议标题", "第1条建议标题", "第2条建议标题"]
+    both = records.list_records(rt, LIAISON, "suggestion", {"category": "water", "township": "t03"})
+    assert sorted(r.title for r in both.items) == ["第0条建议标题", "第2条建议标题"]
+    with pytest.raises(InputError):
+        records.list_records(rt, LIAISON, "suggestion", {"phone": "1"})
+
+
+def test_attachment_is_stored_and_checked(rt, good_suggestion):
+    view = records.submit(rt, ANONYMOUS, "suggestion", good_suggestion, uploads={"photo": ("road.png", b"\x89PNG")})
+    assert view.data["photo"]["name"] == "road.png" and view.data["photo"]["size"] == 4
+    with pytest.raises(InputError) as info:
+        records.submit(rt, ANONYMOUS, "suggestion", good_suggestion, uploads={"photo": ("virus.exe", b"MZ")})
+    assert info.value.problems["photo"].code == "file_type"
+
+
+def test_audit_log_refuses_update_and_delete(rt, good_suggestion):
+    records.submit(rt, ANONYMOUS, "suggestion", good_suggestion)
+    for statement in ("UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            with rt.db.transaction() as session:
+                session.execute(text(statement))
+    with rt.db.read() as session:
+        assert session.scalar(select(AuditEntry.actor)) == "public"
