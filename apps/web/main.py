@@ -14,7 +14,7 @@ import streamlit as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from apps.i18n import LANGS, text  # noqa: E402
-from apps.web.page_account import render_sign_in_page  # noqa: E402
+from apps.web.page_account import sign_in_box  # noqa: E402
 from apps.web.page_form import render_form_page  # noqa: E402
 from apps.web.page_import import allowed_imports, render_import_page  # noqa: E402
 from apps.web.page_lookup import render_lookup_page  # noqa: E402
@@ -49,8 +49,8 @@ def main() -> None:
         if chosen != lang():
             st.session_state["lang"] = chosen
             st.rerun()
-        if who.signed_in:
-            st.caption(t("signed_in_as", name=who.display_name))
+        st.divider()
+        sign_in_box()
 
     public, staff = [], []
     for form_id, compiled in rt.forms.items():
@@ -70,10 +70,8 @@ def main() -> None:
     if who.signed_in and allowed_imports(rt, who):
         staff.append(_page(render_import_page, title=t("import"), url_path="import", icon=":material/upload_file:"))
     record_page = _page(render_record_page, title=t("details"), url_path="record", visibility="hidden")
-    account = _page(render_sign_in_page, title=t("sign_out") if who.signed_in else t("sign_in"),
-                    url_path="account", icon=":material/person:")
     st.session_state["pages"] = {"record": record_page}
-    pages = {t("public_pages"): public + [account]}
+    pages = {t("public_pages"): public}
     if staff:
         pages[t("staff_pages")] = staff
     pages[""] = [record_page]

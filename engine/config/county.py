@@ -21,7 +21,7 @@ class Township(ConfigModel):
 
 
 class Station(ConfigModel):
-    """A deputies' liaison station (代表联络站); it belongs to one township."""
+    """A deputies' liaison station; it belongs to one township."""
 
     id: Identifier
     name: str

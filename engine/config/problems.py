@@ -2,7 +2,7 @@
 
 cfgv (pre-commit's validator) prints a breadcrumb per level naming objects by their id; we do the
 same on one line, with the file and line in front:
-``forms/suggestion.yaml:23: At Form(id='suggestion') -> fields -> Field(id='phone') -> type: ...``
+``forms/suggestion.yaml:12: At Form(id='suggestion') -> fields -> Field(id='phone') -> type: ...``
 """
 from __future__ import annotations
 

@@ -162,7 +162,7 @@ class DateType(_Base):
     python_type = dt.date
     description = "a calendar date"
     FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S",
-               "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y年%m月%d日")
+               "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M")
 
     def parse(self, field, raw, formats: tuple[str, ...] = ()):
         if isinstance(raw, dt.datetime):

@@ -1,0 +1,130 @@
+"""The Streamlit app, driven by Streamlit's AppTest: pages generated from the profile, roles enforced."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from engine.services import accounts, records
+from engine.services.actors import SYSTEM
+from tests.conftest import CONFIG, ROOT
+
+MAIN = str(ROOT / "apps/web/main.py")
+
+
+@pytest.fixture
+def app(rt, db_url, monkeypatch):
+    monkeypatch.setenv("MINSHENG_CONFIG", str(CONFIG))
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    yield at
+    from apps.web import state
+    state._runtime.clear()
+
+
+def by_label(widgets, label):
+    return next(w for w in widgets if w.label.rstrip(" *") == label)
+
+
+def fill_suggestion(at, **overrides):
+    values = {"建议标题": "修建河道便民桥一座", "具体内容": "村民过河只能走漫水桥，汛期常被冲断，建议修建便民桥。",
+              "建议人姓名": "张建国", "联系电话": "13912345678"}
+    values.update(overrides)
+    for label, value in values.items():
+        widget = next((w for w in list(at.text_input) + list(at.text_area) if w.label.rstrip(" *") == label))
+        widget.set_value(value)
+    by_label(at.selectbox, "类别").set_value("roads")
+    by_label(at.selectbox, "所在乡镇").set_value("t02")
+    at.run()
+    by_label(at.date_input, "提出日期").set_value(dt.date(2025, 3, 4))
+    at.run()
+
+
+def test_public_form_is_generated_from_the_profile(app):
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "民生实事建议"
+    labels = [w.label for w in list(app.text_input) + list(app.text_area) + list(app.selectbox)]
+    assert "联系电话 *" in labels and "所在乡镇 *" in labels
+    # the session field appears only once an offline channel is chosen
+    assert "线下活动 *" not in [w.label for w in app.selectbox] and "线下活动 *" not in [c.value for c in app.caption]
+
+
+def test_submit_shows_receipt_and_errors(app, rt):
+    app.run()
+    fill_suggestion(app, **{"联系电话": "123"})
+    app.button[0].click().run()
+    assert app.error[0].value == "请修改标出的项后再提交。"
+    assert any("格式不对" in m.value for m in app.markdown)
+    by_label(app.text_input, "联系电话").set_value("13912345678")
+    app.run()
+    app.button[0].click().run()
+    assert app.success[0].value.startswith("提交成功")
+    code = app.code[0].value
+    view, _ = records.find_by_receipt(rt, code)
+    assert view.data["township"] == "t02" and view.data["station"] == "s02"
+
+
+def test_station_choices_follow_the_township(app):
+    app.run()
+    by_label(app.selectbox, "所在乡镇").set_value("t01")
+    app.run()
+    assert by_label(app.selectbox, "代表联络站").options == ["第01人大代表联络站", "第24人大代表联络站"]
+
+
+def test_english_switch(app):
+    app.run()
+    app.sidebar.selectbox[0].set_value("en").run()
+    assert app.title[0].value == "Livelihood project suggestion"
+
+
+def test_sign_in_in_the_sidebar_opens_staff_pages(app, rt):
+    accounts.create_user(rt, SYSTEM, "liaison", "联络员", ["liaison_staff"], "demo-pass")
+    app.run()
+    box = app.sidebar
+    box.text_input(key="sign_in.username").set_value("liaison")
+    box.text_input(key="sign_in.password").set_value("wrong")
+    box.button[0].click().run()
+    assert app.sidebar.error[0].value == "用户名或密码不对"
+    assert "actor" not in app.session_state
+    app.sidebar.text_input(key="sign_in.password").set_value("demo-pass")
+    app.sidebar.button[0].click().run()
+    assert app.session_state["actor"].username == "liaison"
+    assert app.sidebar.caption[0].value == "当前用户：联络员"
+
+
+def page_app(render: str, *args):
+    source = (f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n"
+              f"from {render.rsplit('.', 1)[0]} import {render.rsplit('.', 1)[1]} as render\n"
+              f"render(*{args!r})\n")
+    return AppTest.from_string(source, default_timeout=60)
+
+
+def test_list_page_needs_the_right_role(app, rt, good_suggestion):
+    for i in range(3):
+        records.submit(rt, SYSTEM, "suggestion", dict(good_suggestion, title=f"第{i}条：修建便民桥"))
+    at = page_app("apps.web.page_records.render_list_page", "suggestion")
+    at.run()
+    assert at.error[0].value == "您没有权限做这件事。"  # signed out: refused by the engine
+    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "liaison", "联络员", ["liaison_staff"], "demo-pass")
+    at.run()
+    assert not at.error and at.caption[0].value.startswith("共 3 条")
+    table = at.dataframe[0].value
+    assert list(table["标题"]) == ["第2条：修建便民桥", "第1条：修建便民桥", "第0条：修建便民桥"]
+    assert set(table["所在乡镇"]) == {"第02乡镇"}
+
+
+def test_lookup_page_shows_status_without_private_fields(app, rt, good_suggestion):
+    view = records.submit(rt, SYSTEM, "suggestion", good_suggestion)
+    at = page_app("apps.web.page_lookup.render_lookup_page")
+    at.run()
+    at.text_input[0].set_value(view.receipt_code.lower())
+    at.button[0].click().run()
+    assert at.metric[0].value == "已受理"
+    shown = at.dataframe[0].value.to_string()
+    assert good_suggestion["phone"] not in shown and good_suggestion["proposer_name"] not in shown
+    assert "第02乡镇" in shown
+    at.text_input[0].set_value("SZ25-0000-0000-0000")
+    at.button[0].click().run()
+    assert at.warning[0].value.startswith("没有找到")

@@ -1,0 +1,66 @@
+"""The minsheng command: plain messages and exit codes, never a traceback."""
+from __future__ import annotations
+
+import json
+import shutil
+
+from typer.testing import CliRunner
+
+from apps.cli import app
+from tests.conftest import CONFIG
+
+runner = CliRunner()
+
+
+def test_check_ok_and_broken(profile_dir, monkeypatch):
+    ok = runner.invoke(app, ["check", "--config", str(CONFIG)])
+    assert ok.exit_code == 0 and "OK" in ok.output
+    (profile_dir / "county.yaml").write_text(
+        (profile_dir / "county.yaml").read_text(encoding="utf-8").replace("year: 2025", "year: next"), encoding="utf-8")
+    monkeypatch.chdir(profile_dir.parent)
+    bad = runner.invoke(app, ["check", "--config", "profile"])
+    assert bad.exit_code == 1
+    assert "profile/county.yaml:9: At County(id='sangzhi') -> year: input should be a valid integer" in bad.output
+    assert "Traceback" not in bad.output
+
+
+def test_schema_files_match_the_models(tmp_path):
+    result = runner.invoke(app, ["schema", "--out", str(tmp_path)])
+    assert result.exit_code == 0
+    form_schema = json.loads((tmp_path / "form.schema.json").read_text(encoding="utf-8"))
+    assert form_schema["additionalProperties"] is False
+    field = form_schema["$defs"]["Field"]
+    assert "phone" in field["properties"]["type"]["enum"]
+    # the committed copies in docs/schema are up to date
+    for path in tmp_path.iterdir():
+        assert path.read_text(encoding="utf-8") == (CONFIG.parent / "docs/schema" / path.name).read_text(encoding="utf-8"), \
+            f"docs/schema/{path.name} is stale: run `minsheng schema`"
+
+
+def test_user_import_and_errors(tmp_path, monkeypatch, db_url):
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("MINSHENG_LOG", str(tmp_path / "log.txt"))
+    config = ["--config", str(CONFIG)]
+    added = runner.invoke(app, ["user", "add", "wang", "--name", "王", "--role", "liaison_staff",
+                                "--password", "secret1", *config])
+    assert added.exit_code == 0, added.output
+    dup = runner.invoke(app, ["user", "add", "wang", "--name", "王", "--role", "liaison_staff",
+                              "--password", "secret1", *config])
+    assert dup.exit_code == 1 and "username: already taken" in dup.output
+    listed = runner.invoke(app, ["user", "list", *config])
+    assert "wang" in listed.output and "liaison_staff" in listed.output
+
+    csv_path = tmp_path / "h.csv"
+    csv_path.write_text("工单编号,工单标题,诉求内容,诉求类别,所属乡镇,来电人,来电号码,受理时间\n"
+                        "GD1,修建河道便民桥一座,村民过河只能走漫水桥。,交通出行,第02乡镇,张建国,13912345678,2025-03-01\n"
+                        "GD2,短,太短,交通出行,第02乡镇,张建国,13912345678,2025-03-01\n", encoding="utf-8")
+    rejections = tmp_path / "rejected.csv"
+    result = runner.invoke(app, ["import", "hotline_12345", str(csv_path), "--rejections", str(rejections), *config])
+    assert result.exit_code == 0, result.output
+    assert "read 2 rows: 1 added, 0 already there, 1 rejected" in result.output
+    assert "3,建议标题,至少 4 个字" in rejections.read_text(encoding="utf-8-sig")
+
+    missing = runner.invoke(app, ["import", "hotline_12345", str(tmp_path / "nope.csv"), *config])
+    assert missing.exit_code == 1 and "Traceback" not in missing.output
+    unknown = runner.invoke(app, ["import", "nope", str(csv_path), *config])
+    assert unknown.exit_code == 1 and "the profile has: hotline_12345" in unknown.output

@@ -1,0 +1,6 @@
+from apps.web.widgets import RENDERERS
+from engine.forms.fieldtypes import FIELD_TYPES
+
+
+def test_every_field_type_has_a_widget():
+    assert set(RENDERERS) == set(FIELD_TYPES)
