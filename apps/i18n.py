@@ -73,6 +73,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "status": ("办理状态", "Status"),
     "history": ("办理记录", "History"),
     "submitted_at": ("提交时间", "Submitted"),
+    "when": ("时间", "When"),
     "total": ("共 {n} 条", "{n} in all"),
     "page": ("页码", "Page"),
     "page_of": ("第 {page} / {pages} 页", "page {page} of {pages}"),

@@ -11,7 +11,10 @@ from engine.services import records
 
 
 def _key(form_id: str, field_id: str) -> str:
-    return f"form.{form_id}.{field_id}"
+    # The generation changes after each successful submission: new keys make new, empty widgets
+    # (deleting old keys from session_state does not clear what the browser still shows).
+    generation = st.session_state.get(f"generation.{form_id}", 0)
+    return f"form.{form_id}.{generation}.{field_id}"
 
 
 def render_form_page(form_id: str) -> None:
@@ -60,8 +63,7 @@ def render_form_page(form_id: str) -> None:
         except PermissionDenied:
             st.error(t("not_allowed"))
             return
-        for f in form.fields:  # a fresh, empty form for the next suggestion
-            st.session_state.pop(_key(form_id, f.id), None)
+        st.session_state[f"generation.{form_id}"] = st.session_state.get(f"generation.{form_id}", 0) + 1
         st.session_state.pop(f"errors.{form_id}", None)
         st.session_state[f"done.{form_id}"] = record.receipt_code or f"#{record.id}"
         st.rerun()

@@ -26,10 +26,8 @@ def render_lookup_page() -> None:
     st.query_params["code"] = view.receipt_code
     form = rt.forms[view.form_id].form
     st.subheader(view.title)
-    cols = st.columns(3)
-    cols[0].metric(t("status"), rt.state_label(view.form_id, view.state, lang()))
-    cols[1].metric(t("receipt_code"), view.receipt_code)
-    cols[2].metric(t("submitted_at"), f"{view.created_at:%Y-%m-%d}")
+    st.metric(t("status"), rt.state_label(view.form_id, view.state, lang()))
+    st.caption(f"{t('receipt_code')} {view.receipt_code} · {t('submitted_at')} {view.created_at:%Y-%m-%d}")
     record_fields(rt, form, view.data, include_private=False)
     st.subheader(t("history"))
     history_table(rt, view.form_id, history, show_actor=False)

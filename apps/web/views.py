@@ -18,7 +18,9 @@ def record_fields(rt: Runtime, form: Form, data: dict, include_private: bool) ->
         if f.type == "reference" and f.to.startswith("form:"):
             value = f"#{data[f.id]}"
         rows.append({t("field"): f.text(lang()), t("details"): value})
-    st.dataframe(rows, hide_index=True)
+    # st.table, not st.dataframe: plain HTML that prints, reads aloud and can be copied
+    if rows:
+        st.table(rows, hide_index=True, border="horizontal")
 
 
 def history_table(rt: Runtime, form_id: str, history, show_actor: bool) -> None:
@@ -26,11 +28,11 @@ def history_table(rt: Runtime, form_id: str, history, show_actor: bool) -> None:
     for h in history:
         key = f"action.{h.action}"
         row = {
-            t("submitted_at"): f"{h.at:%Y-%m-%d %H:%M}",
+            t("when"): f"{h.at:%Y-%m-%d %H:%M}",
             t("status"): rt.state_label(form_id, h.state, lang()),
             t("details"): t(key) if key in TEXT else h.action,
         }
         if show_actor:
             row[t("username")] = h.actor
         rows.append(row)
-    st.dataframe(rows, hide_index=True)
+    st.table(rows, hide_index=True, border="horizontal")

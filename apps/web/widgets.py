@@ -99,10 +99,11 @@ def reference_input(f: Field, key: str, ctx: Context) -> Any:
         allowed = set(ctx.rt.stations_of(ctx.values.get(f.filter_by)))
         choices = [c for c in choices if c[0] in allowed]
     labels = {c[0]: (c[2] if ctx.lang == "en" and c[2] else c[1]) for c in choices}
-    if key in st.session_state and st.session_state[key] not in labels:
+    if key in st.session_state and st.session_state[key] is not None and st.session_state[key] not in labels:
         del st.session_state[key]  # the township changed: its old station no longer applies
-    default = f.default if f.default in labels else (next(iter(labels)) if f.filter_by and len(labels) == 1 else None)
-    return _select(f, key, ctx, list(labels), labels, default)
+    if f.filter_by and len(labels) == 1 and st.session_state.get(key) is None:
+        st.session_state[key] = next(iter(labels))  # the township's only station
+    return _select(f, key, ctx, list(labels), labels, f.default if f.default in labels else None)
 
 
 def _record_select(f: Field, key: str, ctx: Context) -> Any:

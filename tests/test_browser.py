@@ -1,0 +1,102 @@
+"""In headless Chromium: submit a suggestion through the generated public form, then follow it by
+its receipt code. Screenshots land in screenshots/ for a person to look at."""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CONFIG, ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.browser
+SHOTS = ROOT / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(db_url, rt):
+    port = _free_port()
+    env = dict(os.environ, MINSHENG_CONFIG=str(CONFIG), DATABASE_URL=db_url)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "apps/web/main.py"), "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        process.kill()
+        pytest.fail("streamlit did not start: " + process.stdout.read().decode(errors="replace")[-2000:])
+    yield url
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture
+def page():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        tab = browser.new_page(viewport={"width": 1280, "height": 1100}, locale="zh-CN")
+        tab.set_default_timeout(20_000)
+        yield tab
+        browser.close()
+
+
+def choose(page, label: str, option: str) -> None:
+    page.get_by_label(label, exact=True).first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_submit_then_follow_by_receipt_code(server, page):
+    SHOTS.mkdir(exist_ok=True)
+    page.goto(server)
+    page.get_by_text("民生实事建议").first.wait_for()
+    page.get_by_label("建议标题 *", exact=True).fill("修建河道便民桥一座")
+    page.get_by_label("具体内容 *", exact=True).fill("村民过河只能走漫水桥，汛期常被冲断，建议修建便民桥。")
+    choose(page, "类别 *", "交通出行")
+    choose(page, "所在乡镇 *", "第02乡镇")
+    page.get_by_label("建议人姓名 *", exact=True).fill("张建国")
+    page.get_by_label("联系电话 *", exact=True).fill("13912345678")
+    # a date field of segments (year, month, day): focus the first and type the digits
+    page.get_by_label("提出日期 *", exact=True).get_by_role("spinbutton").first.click()
+    page.keyboard.type("20250304")
+    page.keyboard.press("Tab")
+    page.get_by_role("button", name="提交").click()
+    page.get_by_text("提交成功").wait_for()
+    assert page.get_by_label("建议标题 *", exact=True).input_value() == ""  # a fresh form for the next one
+    page.screenshot(path=str(SHOTS / "submitted.png"), full_page=True)
+    code = page.locator("pre code, pre").first.inner_text().strip()
+    assert re.match(r"^SZ25-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$", code), code
+
+    page.goto(f"{server}/lookup")
+    page.get_by_label("回执码", exact=True).fill(code.lower())
+    page.get_by_role("button", name="查询").click()
+    page.get_by_text("已受理").first.wait_for()
+    page.get_by_text("第02乡镇").first.wait_for()
+    page.get_by_text("record.submit").or_(page.get_by_text("提交").nth(1)).first.wait_for()
+    body = page.inner_text("body")
+    assert "修建河道便民桥一座" in body and "第02乡镇" in body
+    assert "13912345678" not in body and "张建国" not in body  # private fields stay private
+    page.screenshot(path=str(SHOTS / "lookup.png"), full_page=True)
