@@ -86,6 +86,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "back": ("返回列表", "Back to the list"),
     "linked": ("关联的记录", "Linked records"),
     "not_allowed": ("您没有权限做这件事。", "You are not allowed to do this."),
+    "sign_in_first": ("请先在左侧登录。", "Please sign in first (on the left)."),
+    "select_to_open": ("点选一行查看详情。", "Select a row to open it."),
     "import": ("批量导入", "Bulk import"),
     "import_kind": ("导入格式", "Import format"),
     "import_file": ("选择 CSV 或 Excel 文件", "Choose a CSV or Excel file"),

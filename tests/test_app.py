@@ -106,10 +106,15 @@ def test_list_page_needs_the_right_role(app, rt, good_suggestion):
         records.submit(rt, SYSTEM, "suggestion", dict(good_suggestion, title=f"第{i}条：修建便民桥"))
     at = page_app("apps.web.page_records.render_list_page", "suggestion")
     at.run()
-    assert at.error[0].value == "您没有权限做这件事。"  # signed out: refused by the engine
+    assert at.error[0].value == "请先在左侧登录。"  # signed out: refused by the engine
     at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "liaison", "联络员", ["liaison_staff"], "demo-pass")
     at.run()
     assert not at.error and at.caption[0].value.startswith("共 3 条")
+    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "gov", "实施单位", ["government_unit"], "demo-pass")
+    at.run()
+    assert at.error[0].value == "您没有权限做这件事。"  # signed in, but not a role that may list
+    at.session_state["actor"] = accounts.authenticate(rt, "liaison", "demo-pass")
+    at.run()
     table = at.dataframe[0].value
     assert list(table["标题"]) == ["第2条：修建便民桥", "第1条：修建便民桥", "第0条：修建便民桥"]
     assert set(table["所在乡镇"]) == {"第02乡镇"}

@@ -38,7 +38,7 @@ def render_list_page(form_id: str) -> None:
     try:
         page = records.list_records(rt, actor(), form_id, filters, page=page_no, page_size=PAGE_SIZE)
     except PermissionDenied:
-        st.error(t("not_allowed"))
+        st.error(t("not_allowed") if actor().signed_in else t("sign_in_first"))
         return
     st.caption(t("total", n=f"{page.total:,}") + " · " + t("page_of", page=page.page, pages=page.pages))
     if not page.items:
@@ -52,8 +52,9 @@ def render_list_page(form_id: str) -> None:
         for fid in form.list_columns:
             row[form.field(fid).text(lang())] = rt.display_value(form, fid, r.data.get(fid), lang())
         rows.append(row)
+    st.caption(t("select_to_open"))
     event = st.dataframe(rows, hide_index=True, on_select="rerun", selection_mode="single-row",
-                         key=f"table.{form_id}.{page.page}")
+                         key=f"table.{form_id}.{page.page}", height=36 * (len(rows) + 1) + 3)
     selected = event.selection.rows if event and hasattr(event, "selection") else []
     if selected:
         st.session_state["record.id"] = page.items[selected[0]].id
@@ -78,7 +79,7 @@ def render_record_page() -> None:
         st.warning(t("no_records"))
         return
     except PermissionDenied:
-        st.error(t("not_allowed"))
+        st.error(t("not_allowed") if actor().signed_in else t("sign_in_first"))
         return
     st.query_params["id"] = str(view.id)
     form = rt.forms[view.form_id].form

@@ -103,7 +103,10 @@ def reference_input(f: Field, key: str, ctx: Context) -> Any:
         del st.session_state[key]  # the township changed: its old station no longer applies
     if f.filter_by and len(labels) == 1 and st.session_state.get(key) is None:
         st.session_state[key] = next(iter(labels))  # the township's only station
-    return _select(f, key, ctx, list(labels), labels, f.default if f.default in labels else None)
+    default = f.default if f.default in labels else None
+    if f.to == "townships" and ctx.actor.township in labels:
+        default = ctx.actor.township  # staff of one township usually record for it
+    return _select(f, key, ctx, list(labels), labels, default)
 
 
 def _record_select(f: Field, key: str, ctx: Context) -> Any:

@@ -225,10 +225,11 @@ def _write(rt: Runtime, actor: Actor, run_id: int, version: str, batch: Batch, r
             id_of = dict(connection.execute(select(records.c.source_key, records.c.id).where(
                 records.c.source_key.in_([row["source_key"] for _, row, _ in fresh]))).all())
             ids = sorted(id_of.values())
-            facet_values = [(id_of[row["source_key"]], facet["field_id"], facet["value"])
+            facet_values = [(id_of[row["source_key"]], facet["form_id"], facet["field_id"], facet["value"])
                             for _, row, facets in fresh for facet in facets]
             if facet_values:
-                _bulk_insert(connection, RecordFacet.__table__, ("record_id", "field_id", "value"), facet_values)
+                _bulk_insert(connection, RecordFacet.__table__, ("record_id", "form_id", "field_id", "value"),
+                             facet_values)
         if batch.bad:
             rejections = ImportRejection.__table__
             as_json = _processor(connection, rejections.c.problems)

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from engine.audit import audit, now
 from engine.errors import InputError, NotFound, Problem
@@ -81,7 +81,7 @@ def facet_rows(rt: Runtime, compiled: CompiledForm, document: Mapping[str, Any])
     for fid in compiled.facet_fields:
         value = document.get(fid)
         for v in value if isinstance(value, list) else ([] if value is None else [value]):
-            rows.append({"field_id": fid, "value": str(v)[:200]})
+            rows.append({"form_id": compiled.form.id, "field_id": fid, "value": str(v)[:200]})
     return rows
 
 
@@ -194,34 +194,51 @@ def _history(session: Session, record_id: int) -> list[HistoryEntry]:
 
 def list_records(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, str] | None = None,
                  page: int = 1, page_size: int = 25) -> Page:
-    """One page of a form's records, newest first, filtered and counted in SQL."""
+    """One page of a form's records, newest first, filtered and counted in SQL.
+
+    A filter on a promoted column (township, station, channel, state) uses the records indexes; a
+    filter on another field is driven from its facet index, which is ordered by record id too.
+    """
     compiled = rt.form(form_id)
     require(actor, compiled.form.access.list, f"list:{form_id}")
     page_size = max(1, min(page_size, 200))
-    conditions = [Record.form_id == form_id]
+    on_records = []
+    facets: list[tuple[str, str]] = []
     for fid, value in (filters or {}).items():
         if is_empty(value):
             continue
         if fid == "state":
-            conditions.append(Record.state == value)
+            on_records.append(Record.state == value)
             continue
         if fid not in compiled.form.filters:
             raise InputError({fid: Problem("not_filterable")})
         column = PROMOTED.get(compiled.form.field(fid).to or "")
         if column and compiled.promoted[column] == fid:
-            conditions.append(getattr(Record, column) == value)
+            on_records.append(getattr(Record, column) == value)
         else:
-            conditions.append(Record.id.in_(
-                select(RecordFacet.record_id).where(RecordFacet.field_id == fid, RecordFacet.value == str(value))))
+            facets.append((fid, str(value)))
     with rt.db.read() as session:
-        total = session.scalar(select(func.count()).select_from(Record).where(*conditions)) or 0
+        if not facets:
+            where = [Record.form_id == form_id, *on_records]
+            count = select(func.count()).select_from(Record).where(*where)
+            ids = select(Record.id).where(*where).order_by(Record.id.desc())
+        else:
+            first, *others = [aliased(RecordFacet) for _ in facets]
+            ids = select(first.record_id.label("id")).where(
+                first.form_id == form_id, first.field_id == facets[0][0], first.value == facets[0][1])
+            for alias, (fid, value) in zip(others, facets[1:]):
+                ids = ids.join(alias, (alias.record_id == first.record_id) & (alias.form_id == form_id)
+                               & (alias.field_id == fid) & (alias.value == value))
+            if on_records:
+                ids = ids.join(Record, Record.id == first.record_id).where(*on_records)
+            count = select(func.count()).select_from(ids.subquery())
+            ids = ids.order_by(first.record_id.desc())
+        total = session.scalar(count) or 0
         pages = max(1, math.ceil(total / page_size))
         page = max(1, min(page, pages))
-        rows = session.scalars(
-            select(Record).where(*conditions).order_by(Record.id.desc())
-            .limit(page_size).offset((page - 1) * page_size)
-        ).all()
-        return Page(items=[_view(r) for r in rows], total=total, page=page, page_size=page_size)
+        wanted = session.scalars(ids.limit(page_size).offset((page - 1) * page_size)).all()
+        found = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(wanted)))} if wanted else {}
+        return Page(items=[_view(found[i]) for i in wanted], total=total, page=page, page_size=page_size)
 
 
 def linked_records(rt: Runtime, actor: Actor, target_id: int, page_size: int = 50) -> list[RecordView]:

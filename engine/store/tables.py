@@ -84,6 +84,7 @@ class RecordFacet(Base):
     """
 
     __tablename__ = "record_facets"
+    form_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     field_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(200), primary_key=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), primary_key=True)

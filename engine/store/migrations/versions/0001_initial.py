@@ -114,11 +114,12 @@ def upgrade() -> None:
         batch_op.create_index('ix_records_form_township', ['form_id', 'township', 'id'], unique=False)
 
     op.create_table('record_facets',
+    sa.Column('form_id', sa.String(length=64), nullable=False),
     sa.Column('field_id', sa.String(length=64), nullable=False),
     sa.Column('value', sa.String(length=200), nullable=False),
     sa.Column('record_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.ForeignKeyConstraint(['record_id'], ['records.id'], ),
-    sa.PrimaryKeyConstraint('field_id', 'value', 'record_id')
+    sa.PrimaryKeyConstraint('form_id', 'field_id', 'value', 'record_id')
     )
     op.create_table('record_links',
     sa.Column('record_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),

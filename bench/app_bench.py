@@ -1,0 +1,107 @@
+"""Benchmark: each generated page's script run, measured with Streamlit's AppTest, over a store
+holding at least 1,000,000 suggestions. Target (issue 2): every page under 300 ms.
+
+    python -m bench.app_bench                      # builds the million-row store first (about 2 min)
+    python -m bench.app_bench --db /path/bench.db  # reuse a store built before
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+TARGET_MS = 300
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def build_store(config: str, work: Path, rows: int) -> Path:
+    from bench.gen_hotline import generate
+    from engine.runtime import Runtime
+    from engine.services.actors import SYSTEM
+    from engine.services.importer import import_file
+    csv_path = work / f"hotline_{rows}.csv"
+    if not csv_path.exists():
+        generate(config, csv_path, rows)
+    db_path = work / "app_bench.db"
+    rt = Runtime.open(config, f"sqlite:///{db_path}")
+    print(f"importing {rows:,} rows into {db_path} ...", flush=True)
+    import_file(rt, SYSTEM, "hotline_12345", csv_path)
+    return db_path
+
+
+def page_script(render: str, *args) -> str:
+    module, name = render.rsplit(".", 1)
+    return f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom {module} import {name}\n{name}(*{args!r})\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default="config")
+    parser.add_argument("--db", type=Path, help="an SQLite store built by an earlier run")
+    parser.add_argument("--rows", type=int, default=1_060_000, help="rows to import (about 5%% are rejected)")
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args(argv)
+
+    db_path = args.db or build_store(args.config, Path(tempfile.mkdtemp(prefix="minsheng-app-")), args.rows)
+    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
+    os.environ["MINSHENG_CONFIG"] = str(Path(args.config).resolve())
+    from streamlit.testing.v1 import AppTest
+    from engine.runtime import Runtime
+    from engine.services.actors import Actor
+    from engine.store.tables import Record
+
+    rt = Runtime.open(args.config, os.environ["DATABASE_URL"])
+    with rt.db.read() as session:
+        total = session.scalar(select(func.count()).select_from(Record).where(Record.form_id == "suggestion"))
+        some = session.scalars(select(Record).where(Record.form_id == "suggestion").order_by(Record.id).limit(1)
+                               .offset(total // 2)).first()
+    print(f"suggestions stored: {total:,}")
+    staff = Actor("bench", "bench", frozenset({"liaison_staff"}))
+    last_page = (total + 24) // 25
+    cases = [
+        ("public form", page_script("apps.web.page_form.render_form_page", "suggestion"), None, {}),
+        ("lookup by receipt code", page_script("apps.web.page_lookup.render_lookup_page"), None,
+         {"code": some.receipt_code}),
+        ("list, first page", page_script("apps.web.page_records.render_list_page", "suggestion"), staff, {}),
+        ("list, middle page", page_script("apps.web.page_records.render_list_page", "suggestion"), staff,
+         {"page.suggestion": last_page // 2}),
+        ("list, filtered by township", page_script("apps.web.page_records.render_list_page", "suggestion"), staff,
+         {"filter.suggestion.township": "t07"}),
+        ("list, filtered by category", page_script("apps.web.page_records.render_list_page", "suggestion"), staff,
+         {"filter.suggestion.category": "water"}),
+        ("record detail", page_script("apps.web.page_records.render_record_page"), staff, {"record.id": some.id}),
+    ]
+    worst = 0.0
+    for name, script, who, state in cases:
+        at = AppTest.from_string(script, default_timeout=60)
+        if who is not None:
+            at.session_state["actor"] = who
+        query = {k: v for k, v in state.items() if k == "code"}
+        for key, value in state.items():
+            if key != "code":
+                at.session_state[key] = value
+        at.query_params.update(query)
+        timings = []
+        for _ in range(args.runs + 1):
+            start = time.perf_counter()
+            at.run()
+            timings.append((time.perf_counter() - start) * 1000)
+        if at.exception:
+            print(f"{name}: page raised {at.exception[0].value}")
+            return 1
+        median = statistics.median(timings[1:])  # the first run warms caches
+        worst = max(worst, median)
+        print(f"{name:30} median {median:6.1f} ms   max {max(timings[1:]):6.1f} ms")
+    ok = worst < TARGET_MS
+    print(f"slowest page median {worst:.1f} ms (target < {TARGET_MS} ms): {'PASS' if ok else 'MISS'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
