@@ -64,3 +64,15 @@ def test_user_import_and_errors(tmp_path, monkeypatch, db_url):
     assert missing.exit_code == 1 and "Traceback" not in missing.output
     unknown = runner.invoke(app, ["import", "nope", str(csv_path), *config])
     assert unknown.exit_code == 1 and "the profile has: hotline_12345" in unknown.output
+
+
+def test_every_config_key_is_documented():
+    from engine.config.export import KINDS, _models_in, reference_markdown
+    seen = {}
+    for model, _ in KINDS.values():
+        _models_in(model, seen)
+    undocumented = [f"{name}.{key}" for name, model in seen.items()
+                    for key, field in model.model_fields.items() if not (field.description or "").strip()]
+    assert undocumented == []
+    assert (CONFIG.parent / "docs/reference.md").read_text(encoding="utf-8") == reference_markdown() + "\n", \
+        "docs/reference.md is stale: run `minsheng schema`"

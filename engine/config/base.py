@@ -14,14 +14,18 @@ IDENTIFIER_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 class ConfigModel(BaseModel):
     """YAML keys are these models' field names; unknown keys are refused, objects are frozen."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # A string right under a field documents it: it becomes the field's description in the JSON
+    # Schema (editor hovers) and in docs/reference.md.
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, use_attribute_docstrings=True)
 
 
 class Labelled(ConfigModel):
     """Anything shown to people: a Chinese label (the default interface) and an optional English one."""
 
     label: str
+    """What people see, in Chinese (the default interface)."""
     label_en: str | None = None
+    """The English label, shown when a user switches to English."""
 
     def text(self, lang: str) -> str:
         return self.label_en if lang == "en" and self.label_en else self.label

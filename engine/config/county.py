@@ -16,50 +16,72 @@ GLOBAL_ACTIONS = ("manage_users", "view_audit")
 
 class Township(ConfigModel):
     id: Identifier
+    """Short code used in the data and in other files (letters, digits, _), e.g. t01."""
     name: str
+    """The township's name as people write it."""
     name_en: str | None = None
+    """Its English name, if any."""
 
 
 class Station(ConfigModel):
     """A deputies' liaison station; it belongs to one township."""
 
     id: Identifier
+    """Short code of the station, e.g. s01."""
     name: str
+    """The station's name as people write it."""
     name_en: str | None = None
+    """Its English name, if any."""
     township: Identifier
+    """The id of the township it belongs to."""
 
 
 class Channel(Labelled):
     """Where a suggestion came in. Offline channels are sessions held by deputies at a station."""
 
     id: Identifier
+    """Short code of the channel, e.g. hotline_12345."""
     kind: Literal["online", "offline"]
+    """online (platform, hotline, chat group) or offline (met in person)."""
 
 
 class Role(Labelled):
     id: Identifier
+    """Short code of the role, used in access lists, e.g. liaison_staff."""
     description: str | None = None
+    """What people with this role do."""
 
 
 class Permissions(ConfigModel):
     manage_users: tuple[Identifier, ...] = ()
+    """Roles that may create accounts and reset passwords."""
     view_audit: tuple[Identifier, ...] = ()
+    """Roles that may read the audit log."""
 
 
 class County(ConfigModel):
     id: Identifier
+    """Short code of the county, in lower-case letters."""
     name: str
+    """The county's name as printed."""
     name_en: str | None = None
-    congress: str = Field(description="The body that runs the chain, as printed on letters and notices.")
+    """Its English name."""
+    congress: str
+    """The body that runs the chain, as printed on letters and notices."""
     year: Annotated[int, Field(ge=2000, le=2100)]
-    receipt_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,6}$")] = Field(
-        description="Capital letters put in front of every receipt code, e.g. SZ."
-    )
+    """The year of the cycle this profile runs."""
+    receipt_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,6}$")]
+    """Capital letters put in front of every receipt code, e.g. SZ."""
     townships: Annotated[tuple[Township, ...], Field(min_length=1)]
+    """Every township of the county."""
     stations: tuple[Station, ...] = ()
+    """Every deputies' liaison station, each in one township."""
     channels: Annotated[tuple[Channel, ...], Field(min_length=1)]
+    """The ways a suggestion can come in."""
     roles: Annotated[tuple[Role, ...], Field(min_length=1)]
+    """The kinds of account; forms and imports say which roles may do what."""
     permissions: Permissions = Permissions()
+    """Roles allowed the actions that belong to no form."""
 
     def township(self, township_id: str) -> Township:
         return next(t for t in self.townships if t.id == township_id)

@@ -20,13 +20,16 @@ REFERENCE_TARGETS = ("townships", "stations", "channels")
 
 class Option(Labelled):
     id: Annotated[str, PydField(min_length=1, max_length=64)]
+    """The value stored when this option is chosen."""
 
 
 class Condition(ConfigModel):
     """JSON Forms' condition: the field named by ``scope`` must match the JSON Schema ``schema``."""
 
-    scope: str = PydField(description="The field the condition looks at: its id, or '#/properties/ID'.")
-    schema_: dict[str, Any] = PydField(alias="schema", description="A JSON Schema the value must match.")
+    scope: str
+    """The field the condition looks at: its id, or '#/properties/ID' as JSON Forms writes it."""
+    schema_: dict[str, Any] = PydField(alias="schema")
+    """A JSON Schema the field's value must match, e.g. {enum: [a, b]} or {const: a}."""
 
     model_config = ConfigModel.model_config | {"populate_by_name": True}
 
@@ -52,30 +55,51 @@ class Rule(ConfigModel):
     """SHOW or HIDE the field when the condition holds, or REQUIRE it (visible, and required then)."""
 
     effect: Literal["SHOW", "HIDE", "REQUIRE"]
+    """SHOW: only shown (and only required) when the condition holds. HIDE: hidden when it holds.
+    REQUIRE: always shown, required when it holds."""
     condition: Condition
+    """When the effect applies."""
 
 
 class Field(Labelled):
     id: Identifier
+    """Short code of the field, used in data, imports and rules (letters, digits, _)."""
     type: FieldTypeName
+    """What kind of value: see the field types in docs/forms.md."""
     required: bool = False
+    """True if the form cannot be sent without it (when shown)."""
     help: str | None = None
+    """A hint shown beside the field, in Chinese."""
     help_en: str | None = None
+    """The hint in English."""
     default: Any = None
-    private: bool = PydField(default=False, description="Never shown on public pages (names, phones).")
+    """The value used when none is given."""
+    private: bool = False
+    """True for personal data (names, phones): never shown on public pages."""
     rule: Rule | None = None
-    # type-specific keys; which type takes which is in engine.forms.fieldtypes
+    """Show, hide or require the field depending on another field's value."""
     min: Decimal | None = None
+    """integer, money: the smallest value. multichoice: the fewest ticks."""
     max: Decimal | None = None
+    """integer, money: the largest value. multichoice: the most ticks."""
     min_length: Annotated[int, PydField(ge=0)] | None = None
+    """text, textarea, phone: the fewest characters."""
     max_length: Annotated[int, PydField(ge=1)] | None = None
+    """text, textarea, phone: the most characters."""
     pattern: str | None = None
+    """text, textarea, phone: a regular expression the value must match."""
     options: tuple[Option, ...] = ()
+    """choice, multichoice: the options, each with an id and labels."""
     scale: Annotated[int, PydField(ge=2, le=100)] | None = None
+    """score: the highest score (scores run from 1)."""
     to: str | None = None
+    """reference: townships, stations, channels, or form:ID for a record of another form."""
     filter_by: Identifier | None = None
+    """reference to stations: the townships field whose choice limits the stations offered."""
     accept: tuple[str, ...] = ()
+    """file: allowed file endings, e.g. [jpg, png, pdf]."""
     max_size_kb: Annotated[int, PydField(ge=1)] | None = None
+    """file: the largest file, in KB."""
 
     @model_validator(mode="after")
     def _type_keys(self) -> "Field":
@@ -119,20 +143,32 @@ class Access(ConfigModel):
     """Roles allowed each action on this form's records; `public` means anyone, signed in or not."""
 
     submit: tuple[Identifier, ...] = ()
+    """Roles that may fill in the form (public: anyone)."""
     list: tuple[Identifier, ...] = ()
+    """Roles that may see the list of records."""
     view: tuple[Identifier, ...] = ()
+    """Roles that may open a record with all its fields."""
 
 
 class Form(Labelled):
     id: Identifier
+    """Short code of the form; must match the file name."""
     description: str | None = None
+    """A sentence shown under the form's title."""
     fields: Annotated[tuple[Field, ...], PydField(min_length=1)]
-    title: str = PydField(description="How a record is named in lists: a template like '{title}' or '{date} {station}'.")
-    receipt: bool = PydField(default=False, description="Give each record a receipt code to follow it by.")
+    """The fields, in the order they are shown."""
+    title: str
+    """How a record is named in lists: a template of field ids, e.g. '{title}' or '{held_on} {station}'."""
+    receipt: bool = False
+    """True to give each record a receipt code that anyone can follow it by."""
     workflow: Identifier | None = None
+    """The workflow (in workflows/) whose states the records go through."""
     access: Access = Access()
+    """Who may submit, list and view."""
     list_columns: tuple[Identifier, ...] = ()
+    """Fields shown as columns in the list page."""
     filters: tuple[Identifier, ...] = ()
+    """Fields the list page can be filtered on (references and choices)."""
 
     @cached_property
     def _by_id(self) -> dict[str, Field]:
