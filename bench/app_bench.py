@@ -64,21 +64,26 @@ def main(argv: list[str] | None = None) -> int:
     print(f"suggestions stored: {total:,}")
     staff = Actor("bench", "bench", frozenset({"liaison_staff"}))
     last_page = (total + 24) // 25
-    cases = [
-        ("public form", page_script("apps.web.page_form.render_form_page", "suggestion"), None, {}),
+    def listed(at):
+        return bool(at.dataframe) and "/" in at.caption[0].value
+
+    cases = [  # name, script, who, session state or query, what the page must show
+        ("public form", page_script("apps.web.page_form.render_form_page", "suggestion"), None, {},
+         lambda at: len(at.text_input) >= 3),
         ("lookup by receipt code", page_script("apps.web.page_lookup.render_lookup_page"), None,
-         {"code": some.receipt_code}),
-        ("list, first page", page_script("apps.web.page_records.render_list_page", "suggestion"), staff, {}),
+         {"code": some.receipt_code}, lambda at: bool(at.metric) and at.subheader[0].value == some.title),
+        ("list, first page", page_script("apps.web.page_records.render_list_page", "suggestion"), staff, {}, listed),
         ("list, middle page", page_script("apps.web.page_records.render_list_page", "suggestion"), staff,
-         {"page.suggestion": last_page // 2}),
+         {"page.suggestion": last_page // 2}, lambda at: listed(at) and f" {last_page // 2} /" in at.caption[0].value),
         ("list, filtered by township", page_script("apps.web.page_records.render_list_page", "suggestion"), staff,
-         {"filter.suggestion.township": "t07"}),
+         {"filter.suggestion.township": "t07"}, listed),
         ("list, filtered by category", page_script("apps.web.page_records.render_list_page", "suggestion"), staff,
-         {"filter.suggestion.category": "water"}),
-        ("record detail", page_script("apps.web.page_records.render_record_page"), staff, {"record.id": some.id}),
+         {"filter.suggestion.category": "water"}, listed),
+        ("record detail", page_script("apps.web.page_records.render_record_page"), staff, {"record.id": some.id},
+         lambda at: at.title[0].value == some.title),
     ]
     worst = 0.0
-    for name, script, who, state in cases:
+    for name, script, who, state, shows in cases:
         at = AppTest.from_string(script, default_timeout=60)
         if who is not None:
             at.session_state["actor"] = who
@@ -92,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             at.run()
             timings.append((time.perf_counter() - start) * 1000)
-        if at.exception:
-            print(f"{name}: page raised {at.exception[0].value}")
+        if at.exception or not shows(at):
+            print(f"{name}: the page did not show what it should: {at.exception or at.main}")
             return 1
         median = statistics.median(timings[1:])  # the first run warms caches
         worst = max(worst, median)
