@@ -231,7 +231,8 @@ def serve(config: str = ConfigOption, port: int = typer.Option(8501), address: s
     main = Path(__file__).parent / "web" / "main.py"
     env = dict(os.environ, MINSHENG_CONFIG=str(Path(config).resolve()))
     cmd = [sys.executable, "-m", "streamlit", "run", str(main), "--server.port", str(port),
-           "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+           "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--client.toolbarMode", "minimal"]
     console.print(f"Minsheng on http://{address}:{port}", markup=False)
     raise typer.Exit(subprocess.call(cmd, env=env))
 

@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import CONFIG, ROOT
 
@@ -100,3 +101,32 @@ def test_submit_then_follow_by_receipt_code(server, page):
     assert "修建河道便民桥一座" in body and "第02乡镇" in body
     assert "13912345678" not in body and "张建国" not in body  # private fields stay private
     page.screenshot(path=str(SHOTS / "lookup.png"), full_page=True)
+
+
+def test_staff_sign_in_and_list(server, page, rt):
+    from engine.services import accounts, records
+    from engine.services.actors import SYSTEM
+    accounts.create_user(rt, SYSTEM, "liaison", "第01联络站工作人员", ["liaison_staff"], "demo-pass", "t01")
+    for i in range(3):
+        records.submit(rt, SYSTEM, "suggestion", {
+            "title": f"第{i + 1}条：硬化村组道路", "content": "组上道路仍是泥土路，雨天无法通行。", "category": "roads",
+            "township": "t02", "channel": "hotline_12345", "proposer_name": "张建国", "phone": "13912345678",
+            "submitted_on": "2025-03-04"})
+    SHOTS.mkdir(exist_ok=True)
+    page.goto(server)
+    assert page.get_by_role("link", name="民生实事建议列表").count() == 0  # not before signing in
+    page.get_by_label("用户名", exact=True).fill("liaison")
+    page.get_by_label("密码", exact=True).fill("demo-pass")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("当前用户：第01联络站工作人员").wait_for()
+    page.get_by_role("link", name="民生实事建议列表").click()
+    page.get_by_text("共 3 条").wait_for()
+    page.wait_for_timeout(4000)  # the table is a canvas: give it time to paint before the screenshot
+    page.screenshot(path=str(SHOTS / "staff-list.png"), full_page=True)
+    page.get_by_role("link", name="填报：线下征集活动").click()
+    page.get_by_text("活动形式").first.wait_for()
+    # the signed-in liaison's township is preselected, and with it its stations
+    page.wait_for_timeout(3000)
+    page.screenshot(path=str(SHOTS / "staff-new-session.png"), full_page=True)
+    expect(page.get_by_label("乡镇 *", exact=True)).to_have_value("第01乡镇")
+    page.screenshot(path=str(SHOTS / "staff-new-session.png"), full_page=True)
