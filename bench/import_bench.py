@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     rate = report.rows_read / seconds
     print(f"rows read {report.rows_read:,}  added {report.rows_added:,}  rejected {report.rows_rejected:,}  "
           f"duplicate {report.rows_duplicate:,}")
-    print(f"import: {seconds:.1f} s, {rate:,.0f} rows/s (target >= {TARGET_ROWS_PER_S:,})")
+    print(f"import: {seconds:.1f} s, {rate:,.0f} rows/s (target >= {TARGET_ROWS_PER_S:,}); "
+          f"{report.seconds_writing:.1f} s of it writing to the database")
     print(f"peak resident memory: importing process {memory.peak_self_mb:.0f} MB, "
           f"with its preparing processes {memory.peak_total_mb:.0f} MB (target < {TARGET_MB} MB)")
     ok = rate >= TARGET_ROWS_PER_S and memory.peak_total_mb < TARGET_MB

@@ -7,9 +7,8 @@ the conditional rules too (if/then), so the server enforces them whatever the pa
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ConfigDict, create_model
@@ -31,8 +30,7 @@ def is_empty(value: Any) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class Submission:
+class Submission(NamedTuple):
     """A valid submission: typed values (Decimal, date ...) and the JSON document stored."""
 
     values: dict[str, Any]
@@ -166,8 +164,8 @@ class CompiledForm:
         both derive from ``self.schema`` and a test holds them to the same verdicts.
         """
         problems: dict[str, Problem] = {}
-        unknown = sorted(k for k in raw if k not in self._field_ids)
-        if unknown:
+        if not self._field_ids.issuperset(raw):
+            unknown = sorted(k for k in raw if k not in self._field_ids)
             problems[""] = Problem("unknown_fields", {"fields": ", ".join(unknown)})
         values: dict[str, Any] = {}  # typed: Decimal, date ...
         # The document the schema checks is the stored JSON, except that money stays Decimal so
@@ -176,7 +174,11 @@ class CompiledForm:
         # A precomputed plan per field keeps this loop lean: imports run it for every row.
         for fid, field, parse, default, lookup, is_date, to_json in self._plan:
             value = raw.get(fid)
-            if value is None or value == "" or value == [] or (value.__class__ is str and value.isspace()):
+            if value.__class__ is str:
+                empty = not value or value.isspace()
+            else:
+                empty = value is None or value == [] or value == {}
+            if empty:
                 if default is None:
                     continue
                 value = default

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.audit import audit, now
 from engine.config.imports import ImportMapping
@@ -44,6 +45,7 @@ class ImportReport:
     rows_duplicate: int = 0
     rows_rejected: int = 0
     rejections: list[tuple[int, dict[str, Problem]]] = field(default_factory=list)  # the first ones
+    seconds_writing: float = 0.0  # time spent in database writes (the rest is waiting for rows)
 
 
 @dataclass
@@ -51,7 +53,7 @@ class Batch:
     """Rows ready to write: record columns (without the run id) and their facets, plus rejections."""
 
     index: int
-    good: list[tuple[int, dict[str, Any], list[dict[str, Any]]]]
+    good: list[tuple[int, tuple, list[tuple[str, str, str]]]]  # row number, record columns, facets
     bad: list[tuple[int, dict[str, Problem]]]
     duplicates_in_file: int
     progress: float
@@ -83,12 +85,13 @@ def _blank(cells: list[Any]) -> bool:
 
 
 def prepare_batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor_name: str,
-                    batch_size: int = BATCH, share: tuple[int, int] = (0, 1)) -> Iterator[Batch]:
+                    batch_size: int = BATCH, share: tuple[frozenset[int], int] = (frozenset({0}), 1)
+                    ) -> Iterator[Batch]:
     """Read, validate and shape rows into insertable batches. Touches no database.
 
-    Batch k holds the file's rows k*batch_size .. (k+1)*batch_size-1. With ``share=(i, n)`` only
-    the batches with k % n == i are prepared (the others are read and skipped), so n processes
-    can share one file and the writer takes their batches in turn, in file order.
+    Batch k holds the file's rows k*batch_size .. (k+1)*batch_size-1. With ``share=(mine, n)``
+    only the batches with k % n in mine are prepared (the others are read and skipped), so
+    several processes can share one file and the writer takes their batches in file order.
     """
     compiled = rt.form(mapping.form)
     headers = stream.headers
@@ -110,12 +113,12 @@ def prepare_batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, acto
     for ordinal, (number, cells) in enumerate(stream.rows):
         k = ordinal // batch_size
         if k != current:
-            if current >= 0 and current % of == mine:
+            if current >= 0 and current % of in mine:
                 yield Batch(current, good, bad, duplicates, stream.progress())
                 good, bad, duplicates = [], [], 0
                 seen = set()
             current = k
-        if k % of != mine:
+        if k % of not in mine:
             continue
         if _blank(cells):
             continue
@@ -133,14 +136,16 @@ def prepare_batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, acto
             duplicates += 1
             continue
         seen.add(key)
-        good.append((number, {
-            "form_id": compiled.form.id,
-            "receipt_code": new_code(county.receipt_prefix, county.year) if compiled.form.receipt else None,
-            # JSON text made here, in the preparing process, to spare the writer
-            "state": state, "title": make_title(rt, compiled, document), "data": to_json_text(document),
-            "created_by": actor_name, "source_key": key, **promoted_columns(compiled, document),
-        }, facet_rows(rt, compiled, document)))
-    if current < 0 or current % of == mine:
+        promoted = promoted_columns(compiled, document)
+        # A tuple in RECORD_COLUMNS order (the writer adds the last three): cheaper to send
+        # between processes than a dict. JSON text is made here too, to spare the writer.
+        good.append((number, (
+            compiled.form.id,
+            new_code(county.receipt_prefix, county.year) if compiled.form.receipt else None,
+            state, make_title(rt, compiled, document), promoted["township"], promoted["station"],
+            promoted["channel"], to_json_text(document), actor_name, key,
+        ), [(f["form_id"], f["field_id"], f["value"]) for f in facet_rows(rt, compiled, document)]))
+    if (current >= 0 and current % of in mine) or (current < 0 and 0 in mine):
         yield Batch(max(current, 0), good, bad, duplicates, 1.0)
 
 
@@ -173,7 +178,9 @@ def import_file(rt: Runtime, actor: Actor, mapping_id: str, path: str | Path,
     batches = (_batches_from_worker(rt, mapping_id, path, actor.username, batch_size) if parallel
                else prepare_batches(rt, mapping, open_rows(path), actor.username, batch_size))
     for batch in batches:
+        started = time.perf_counter()
         _write(rt, actor, run.id, version, batch, report)
+        report.seconds_writing += time.perf_counter() - started
         if progress:
             progress(batch.progress, report)
 
@@ -188,6 +195,7 @@ def import_file(rt: Runtime, actor: Actor, mapping_id: str, path: str | Path,
 
 RECORD_COLUMNS = ("form_id", "receipt_code", "state", "title", "township", "station", "channel", "data",
                   "created_by", "source_key", "profile_version", "created_at", "import_run_id")
+KEY = RECORD_COLUMNS.index("source_key")
 
 
 def _bulk_insert(connection, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -212,21 +220,25 @@ def _write(rt: Runtime, actor: Actor, run_id: int, version: str, batch: Batch, r
     records = Record.__table__
     with rt.db.transaction() as session:
         connection = session.connection()
-        keys = [row["source_key"] for _, row, _ in batch.good]
+        keys = [row[KEY] for _, row, _ in batch.good]
         existing = set(connection.execute(select(records.c.source_key).where(records.c.source_key.in_(keys))).scalars()) if keys else set()
-        fresh = [(n, row, facets) for n, row, facets in batch.good if row["source_key"] not in existing]
+        fresh = [(n, row, facets) for n, row, facets in batch.good if row[KEY] not in existing]
         ids: list[int] = []
         if fresh:
             stamp = _processor(connection, records.c.created_at)(now())
-            _bulk_insert(connection, records, RECORD_COLUMNS, [
-                (row["form_id"], row["receipt_code"], row["state"], row["title"], row["township"],
-                 row["station"], row["channel"], row["data"], row["created_by"], row["source_key"],
-                 version, stamp, run_id) for _, row, _ in fresh])
-            id_of = dict(connection.execute(select(records.c.source_key, records.c.id).where(
-                records.c.source_key.in_([row["source_key"] for _, row, _ in fresh]))).all())
-            ids = sorted(id_of.values())
-            facet_values = [(id_of[row["source_key"]], facet["form_id"], facet["field_id"], facet["value"])
-                            for _, row, facets in fresh for facet in facets]
+            before = connection.execute(select(func.max(records.c.id))).scalar() or 0
+            _bulk_insert(connection, records, RECORD_COLUMNS, [row + (version, stamp, run_id) for _, row, _ in fresh])
+            after = connection.execute(select(func.max(records.c.id))).scalar() if connection.dialect.name == "sqlite" else None
+            if after == before + len(fresh):
+                # We hold SQLite's write lock (BEGIN IMMEDIATE), so the new rows took the next ids
+                # in order (checked just above): no need to read them back.
+                ids = list(range(before + 1, after + 1))
+                id_of = {row[KEY]: i for (_, row, _), i in zip(fresh, ids)}
+            else:  # a sequence may interleave with other writers: ask
+                id_of = dict(connection.execute(select(records.c.source_key, records.c.id).where(
+                    records.c.source_key.in_([row[KEY] for _, row, _ in fresh]))).all())
+                ids = sorted(id_of.values())
+            facet_values = [(id_of[row[KEY]], *facet) for _, row, facets in fresh for facet in facets]
             if facet_values:
                 _bulk_insert(connection, RecordFacet.__table__, ("record_id", "form_id", "field_id", "value"),
                              facet_values)
@@ -258,13 +270,17 @@ def _write(rt: Runtime, actor: Actor, run_id: int, version: str, batch: Batch, r
         report.rejections.extend(batch.bad[:room])
 
 
-# -- the preparing processes ------------------------------------------------------------------
-WORKERS = 1
+# -- the preparing process ---------------------------------------------------------------------
+# Of every SHARES batches, the second process prepares all but LOCAL_SHARE, which this process
+# prepares itself while it would otherwise wait: writing costs this process about as much as
+# preparing costs the other, so 4 of 5 balances two cores best (measured: bench/import_bench.py).
+SHARES = 5
+LOCAL_SHARE = frozenset({SHARES - 1})
 _DONE = "done"
 
 
 def _worker(config_root: str, mapping_id: str, path: str, actor_name: str, batch_size: int,
-            share: tuple[int, int], queue) -> None:
+            share: tuple[frozenset[int], int], queue) -> None:
     try:
         rt = Runtime.offline(config_root)
         mapping = rt.profile.imports[mapping_id]
@@ -276,31 +292,31 @@ def _worker(config_root: str, mapping_id: str, path: str, actor_name: str, batch
 
 
 def _batches_from_worker(rt: Runtime, mapping_id: str, path: Path, actor_name: str, batch_size: int) -> Iterator[Batch]:
-    """Batches prepared by WORKERS processes, taken from each in turn so the file order holds."""
+    """Batches in file order: most from the preparing process, the rest prepared here."""
     context = multiprocessing.get_context("spawn")  # no fork: the app process has threads
-    queues = [context.Queue(maxsize=3) for _ in range(WORKERS)]  # bounded: memory stays flat
-    processes = [
-        context.Process(target=_worker, daemon=True, args=(
-            str(rt.profile.root), mapping_id, str(path), actor_name, batch_size, (i, WORKERS), queue))
-        for i, queue in enumerate(queues)
-    ]
-    for process in processes:
-        process.start()
+    queue = context.Queue(maxsize=3)  # bounded: memory stays flat whatever the file's size
+    remote_share = frozenset(range(SHARES)) - LOCAL_SHARE
+    process = context.Process(target=_worker, daemon=True, args=(
+        str(rt.profile.root), mapping_id, str(path), actor_name, batch_size, (remote_share, SHARES), queue))
+    process.start()
+    local = prepare_batches(rt, rt.profile.imports[mapping_id], open_rows(path), actor_name, batch_size,
+                            (LOCAL_SHARE, SHARES))
     try:
-        done = [False] * WORKERS
-        turn = 0
-        while not all(done):
-            if not done[turn]:
-                item = queues[turn].get()
+        k = 0
+        while True:
+            if k % SHARES in LOCAL_SHARE:
+                batch = next(local, None)
+            else:
+                item = queue.get()
                 if isinstance(item, BaseException):
                     raise item
-                if item == _DONE:
-                    done[turn] = True
-                else:
-                    yield item
-            turn = (turn + 1) % WORKERS
+                batch = None if item == _DONE else item
+            if batch is None:  # batches are numbered without gaps: the first missing one ends it
+                return
+            yield batch
+            k += 1
     finally:
-        for process in processes:
-            if process.is_alive():
-                process.terminate()
-            process.join()
+        local.close()
+        if process.is_alive():
+            process.terminate()
+        process.join()
