@@ -123,6 +123,13 @@ def test_staff_sign_in_and_list(server, page, rt):
     page.get_by_text("共 3 条").wait_for()
     page.wait_for_timeout(4000)  # the table is a canvas: give it time to paint before the screenshot
     page.screenshot(path=str(SHOTS / "staff-list.png"), full_page=True)
+    # selecting a row opens the record, with its private fields for staff
+    grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
+    page.mouse.click(grid["x"] + 15, grid["y"] + 36 + 18)
+    page.wait_for_url("**/record?id=*")
+    expect(page.locator("body")).to_contain_text("第3条：硬化村组道路")
+    expect(page.locator("body")).to_contain_text("13912345678")
+    page.screenshot(path=str(SHOTS / "staff-record.png"), full_page=True)
     page.get_by_role("link", name="填报：线下征集活动").click()
     page.get_by_text("活动形式").first.wait_for()
     # the signed-in liaison's township is preselected, and with it its stations

@@ -170,7 +170,9 @@ def _raw_for(form, rng, rt, people, phone_template, samples, township: str, stat
 def _staff_actor(rt: Runtime, demo) -> Actor:
     """The first demo account allowed to record sessions (they are entered by station staff)."""
     allowed = set(rt.profile.forms[demo.session_form].access.submit)
-    for account in demo.accounts:
-        if allowed & set(account.roles):
-            return Actor(account.username, account.display_name, frozenset(account.roles), account.township)
+    fitting = [a for a in demo.accounts if allowed & set(a.roles)]
+    fitting.sort(key=lambda a: a.township is None)  # staff of a township first: they hold sessions
+    if fitting:
+        account = fitting[0]
+        return Actor(account.username, account.display_name, frozenset(account.roles), account.township)
     return SYSTEM
