@@ -63,7 +63,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "new_record": ("填报：{form}", "New: {form}"),
     "list_records": ("{form}列表", "{form}: list"),
     "lookup": ("凭回执码查询", "Follow by receipt code"),
-    "lookup_help": ("请输入提交建议时得到的回执码，例如 SZ25-K7QD-3M9X-T2PW", "Enter the receipt code you got when you submitted, e.g. SZ25-K7QD-3M9X-T2PW"),
+    "lookup_help": ("请输入提交建议时得到的回执码，例如 {example}", "Enter the receipt code you got when you submitted, e.g. {example}"),
     "receipt_code": ("回执码", "Receipt code"),
     "search": ("查询", "Look up"),
     "not_found": ("没有找到这个回执码，请检查后重试。", "No suggestion has this receipt code. Please check it and try again."),

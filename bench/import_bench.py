@@ -8,7 +8,6 @@ throughout. Prints both, and exits 1 if a target is missed.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time

@@ -1,6 +1,6 @@
 """Receipt codes: short, unambiguous, unguessable codes a proposer follows a suggestion by.
 
-A code is ``SZ25-K7QD-3M9X-T2PW``: the county's prefix and year, four characters that follow the
+A code is ``AB25-K7QD-3M9X-T2PW``: the county's prefix and year, four characters that follow the
 clock, then eight random ones (40 bits). Codes made close in time sort together, so a bulk
 import appends to the unique index instead of writing all over it (three times faster at a
 million rows); the random part keeps them unguessable.

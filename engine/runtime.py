@@ -1,7 +1,6 @@
 """A running profile: the loaded config, its forms compiled once, and the database."""
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy.orm import Session

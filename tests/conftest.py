@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from engine.runtime import Runtime
-from engine.store.db import Database, database_url
-from engine.store.migrate import upgrade
+from engine.store.db import database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config"
@@ -50,10 +49,6 @@ def profile_dir(tmp_path):
     target = tmp_path / "profile"
     shutil.copytree(CONFIG, target)
     return target
-
-
-def make_runtime(config_dir, db_url) -> Runtime:
-    return Runtime.open(config_dir, db_url)
 
 
 @pytest.fixture

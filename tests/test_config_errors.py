@@ -1,7 +1,6 @@
 """Broken profiles: every problem reported at once, each with file, line, key path and expectation."""
 from __future__ import annotations
 
-import os
 import re
 
 import pytest

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from engine.config.profile import load_profile
 from tests.conftest import CONFIG, ROOT

@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError
 from engine.errors import InputError, NotFound, PermissionDenied
 from engine.receipt import PATTERN
 from engine.services import records
-from engine.services.actors import ANONYMOUS, SYSTEM, Actor
+from engine.services.actors import ANONYMOUS, Actor
 from engine.store.tables import AuditEntry, ProfileVersion, Record
 
 LIAISON = Actor("liaison", "联络员", frozenset({"liaison_staff"}), "t01")

@@ -41,9 +41,10 @@ def render_form_page(form_id: str) -> None:
         # A rule is applied on each rerun, so a field appears as soon as its condition holds;
         # the server applies the same rule again when the form is submitted.
         current = {k: v for k, v in values.items() if v not in (None, "", [])}
-        if f.id not in compiled.visible_fields(_as_document(current)):
+        document = _as_document(current)
+        if f.id not in compiled.visible_fields(document):
             continue
-        ctx = Context(rt, actor(), lang(), current)
+        ctx = Context(rt, actor(), lang(), current, frozenset(compiled.required_fields(document)))
         value = RENDERERS[f.type](f, _key(form_id, f.id), ctx)
         if f.type == "file":
             if value is not None:

@@ -12,8 +12,10 @@ from engine.services import records
 def render_lookup_page() -> None:
     rt = runtime()
     st.title(t("lookup"))
-    code = st.text_input(t("receipt_code"), value=st.query_params.get("code", ""), help=t("lookup_help"),
-                         key="lookup.code")
+    county = rt.profile.county
+    example = f"{county.receipt_prefix}{county.year % 100:02d}-K7QD-3M9X-T2PW"
+    code = st.text_input(t("receipt_code"), value=st.query_params.get("code", ""),
+                         help=t("lookup_help", example=example), key="lookup.code")
     if not st.button(t("search"), type="primary") and not st.query_params.get("code"):
         return
     if not code.strip():

@@ -19,11 +19,13 @@ from engine.services.actors import Actor
 class Context:
     """What a renderer may look at: the runtime, who is filling the form, and the other values."""
 
-    def __init__(self, rt: Runtime, actor: Actor, lang: str, values: Mapping[str, Any]):
+    def __init__(self, rt: Runtime, actor: Actor, lang: str, values: Mapping[str, Any],
+                 required: frozenset[str] = frozenset()):
         self.rt = rt
         self.actor = actor
         self.lang = lang
         self.values = values
+        self.required = required  # fields required for the values entered so far (rules apply)
 
 
 Renderer = Callable[[Field, str, Context], Any]
@@ -39,7 +41,7 @@ def renderer(*type_names: str):
 
 
 def _label(f: Field, ctx: Context) -> str:
-    return f.text(ctx.lang) + (" *" if f.required else "")
+    return f.text(ctx.lang) + (" *" if f.id in ctx.required else "")
 
 
 @renderer("text", "phone")

@@ -71,7 +71,7 @@ class County(ConfigModel):
     year: Annotated[int, Field(ge=2000, le=2100)]
     """The year of the cycle this profile runs."""
     receipt_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,6}$")]
-    """Capital letters put in front of every receipt code, e.g. SZ."""
+    """Capital letters put in front of every receipt code (one to six)."""
     townships: Annotated[tuple[Township, ...], Field(min_length=1)]
     """Every township of the county."""
     stations: tuple[Station, ...] = ()

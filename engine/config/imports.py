@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from engine.config.base import ConfigModel, Identifier, Labelled
+from engine.config.base import Identifier, Labelled
 
 
 class ImportMapping(Labelled):

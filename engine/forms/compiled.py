@@ -7,7 +7,6 @@ the conditional rules too (if/then), so the server enforces them whatever the pa
 """
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any, Mapping, NamedTuple
 
 from jsonschema import Draft202012Validator
@@ -152,9 +151,6 @@ class CompiledForm:
     def _condition_holds(self, f: Field, document: Mapping[str, Any]) -> bool:
         scope = f.rule.condition.scope
         return scope in document and self._rule_checks[f.id](document[scope]) is None
-
-    def stations_for(self, township: str | None) -> list[str]:
-        return list(self._stations_by_township.get(township or "", []))
 
     # -- validation ---------------------------------------------------------------------------
     def validate(self, raw: Mapping[str, Any], *, date_formats: tuple[str, ...] = (), bulk: bool = False) -> Submission:

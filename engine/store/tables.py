@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary,
-                        String, Text, func)
+                        String, func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for a million-row table.
