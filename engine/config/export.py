@@ -15,12 +15,14 @@ from engine.config.demo import Demo
 from engine.config.forms import Form
 from engine.config.imports import ImportMapping
 from engine.config.workflow import Workflow
+from engine.rules.tables import RuleFile
 
 KINDS: dict[str, tuple[type[BaseModel], str]] = {
     "county": (County, "county.yaml"),
     "form": (Form, "forms/*.yaml"),
     "workflow": (Workflow, "workflows/*.yaml"),
     "import": (ImportMapping, "imports/*.yaml"),
+    "rules": (RuleFile, "rules/*.yaml"),
     "demo": (Demo, "demo.yaml"),
 }
 

@@ -20,14 +20,14 @@ from engine.config.imports import ImportMapping
 from engine.config.problems import breadcrumbs, did_you_mean, problems_from_validation
 from engine.config.workflow import Workflow
 from engine.config.yamlfile import YamlDocument, YamlSyntaxError, load_yaml
+from engine.rules.tables import CompiledRules, RuleFile, compile_rules
 from engine.errors import ConfigError, ConfigProblem
 
 # Which model reads which file. Folders hold one object per file, named by its id.
 SINGLE_FILES: dict[str, type[BaseModel]] = {"county.yaml": County, "demo.yaml": Demo}
-FOLDERS: dict[str, type[BaseModel]] = {"forms": Form, "workflows": Workflow, "imports": ImportMapping}
+FOLDERS: dict[str, type[BaseModel]] = {"forms": Form, "workflows": Workflow, "imports": ImportMapping,
+                                       "rules": RuleFile}
 REQUIRED_FILES = ("county.yaml",)
-# Folders the design reserves for later kinds of file; a YAML file there is not yet understood.
-RESERVED_FOLDERS = ("rules",)
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class Profile:
     workflows: Mapping[str, Workflow]
     imports: Mapping[str, ImportMapping]
     demo: Demo | None
+    rules: Mapping[str, CompiledRules] = field(default_factory=dict)
     files: tuple[str, ...] = field(default=())
 
     def roles_for(self, action: str) -> tuple[str, ...]:
@@ -160,13 +161,19 @@ def load_profile(root: str | Path) -> Profile:
                 if obj.id != path.stem:
                     loader.add(rel, ("id",), f"id {obj.id!r} must match the file name {path.stem!r}")
                 grouped[parts[0]][obj.id] = (rel, obj)
-        elif len(parts) == 2 and parts[0] in RESERVED_FOLDERS:
-            loader.problems.append(ConfigProblem(
-                loader.shown(rel), None, (), f"files in {parts[0]}/ are not understood by this version"))
         else:
             expected = ", ".join(list(SINGLE_FILES) + [f"{f}/*.yaml" for f in FOLDERS])
             loader.problems.append(ConfigProblem(
                 loader.shown(rel), None, (), f"unknown file; a profile holds {expected}"))
+
+    # Expressions are type-checked and compiled here, once, so a mistake is found at load.
+    compiled_rules = {}
+    for rules_id, (rel, rules) in grouped["rules"].items():
+        compiled, problems = compile_rules(rules, loader.shown(rel))
+        for path, message in problems:
+            loader.add(rel, path, message)
+        if compiled is not None:
+            compiled_rules[rules_id] = compiled
 
     county = singles.get("county.yaml")
     if county is not None:
@@ -181,6 +188,7 @@ def load_profile(root: str | Path) -> Profile:
         workflows=MappingProxyType({k: v for k, (_, v) in grouped["workflows"].items()}),
         imports=MappingProxyType({k: v for k, (_, v) in grouped["imports"].items()}),
         demo=singles.get("demo.yaml"),
+        rules=MappingProxyType(compiled_rules),
         files=tuple(sorted(loader.docs)),
     )
 

@@ -1,0 +1,1 @@
+"""Rules: a small, safe expression language and the decision tables written in it."""

@@ -1,0 +1,483 @@
+"""A small, safe expression language for conditions and derived values in profile rules.
+
+    necessity + feasibility >= 7 and category not in ['office']
+    avg(scores) >= 75%            estimated_cost <= 500000           deadline - held_on > 30
+
+Expressions are parsed and type-checked when the profile loads; a mistake is a config error with
+a pointer into the text. They are then compiled once into nested Python closures. Nothing is
+ever handed to ``eval``: an expression can name only the inputs it was declared with and the
+functions below, so it cannot reach files, imports or attributes.
+
+Types: number (exact decimals), money (yuan), date, text, bool, and lists of these. Money and
+numbers compare with each other (thresholds are written as plain numbers); dates only with dates.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Mapping
+
+NUMBER, MONEY, DATE, TEXT, BOOL = "number", "money", "date", "text", "bool"
+SCALARS = (NUMBER, MONEY, DATE, TEXT, BOOL)
+NUMERIC = (NUMBER, MONEY)
+
+
+def list_of(kind: str) -> str:
+    return f"list of {kind}"
+
+
+def element(kind: str) -> str | None:
+    return kind[len("list of "):] if kind.startswith("list of ") else None
+
+
+class ExprError(Exception):
+    """A mistake in an expression, with the span of text it is about."""
+
+    def __init__(self, message: str, start: int, end: int):
+        self.message = message
+        self.start = start
+        self.end = max(end, start + 1)
+        super().__init__(message)
+
+    def pointed(self, text: str) -> str:
+        """The message, the expression, and carets under the part it is about, on one line."""
+        return f"{self.message} (at column {self.start + 1} of «{text}»)"
+
+
+# -- tokens -----------------------------------------------------------------------------------
+_TOKEN = re.compile(r"""
+    (?P<space>\s+)
+  | (?P<number>\d+(?:\.\d+)?%?)
+  | (?P<string>'[^']*'|"[^"]*")
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<op>\.\.|==|!=|<=|>=|[-+*/<>()\[\],])
+""", re.X)
+KEYWORDS = {"and", "or", "not", "in", "true", "false"}
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # number, string, name, op, keyword, end
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens, pos = [], 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if not match:
+            raise ExprError(f"unexpected character {text[pos]!r}", pos, pos + 1)
+        kind = match.lastgroup
+        if kind != "space":
+            word = match.group()
+            if kind == "name" and word in KEYWORDS:
+                kind = "keyword"
+            tokens.append(Token(kind, word, pos, match.end()))
+        pos = match.end()
+    tokens.append(Token("end", "", len(text), len(text)))
+    return tokens
+
+
+# -- syntax tree ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Node:
+    op: str  # literal, name, call, list, range, unary, binary, compare, in, and, or, not
+    args: tuple
+    start: int
+    end: int
+    value: Any = None
+
+
+class _Parser:
+    """Precedence climbing: or < and < not < comparison < + - < * / < unary minus < atoms."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.tokens = tokenize(text)
+        self.i = 0
+
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def take(self, text: str | None = None, kind: str | None = None) -> Token | None:
+        tok = self.tok
+        if (text is None or tok.text == text) and (kind is None or tok.kind == kind) and tok.kind != "end":
+            self.i += 1
+            return tok
+        return None
+
+    def expect(self, text: str, what: str) -> Token:
+        tok = self.take(text)
+        if tok is None:
+            raise ExprError(f"expected {what}, found {self._found()}", self.tok.start, self.tok.end)
+        return tok
+
+    def _found(self) -> str:
+        return "the end" if self.tok.kind == "end" else repr(self.tok.text)
+
+    def parse(self) -> Node:
+        if self.tok.kind == "end":
+            raise ExprError("the expression is empty", 0, 1)
+        node = self.or_()
+        if self.tok.kind != "end":
+            raise ExprError(f"unexpected {self._found()} after a complete expression", self.tok.start, self.tok.end)
+        return node
+
+    def or_(self) -> Node:
+        node = self.and_()
+        while self.take("or", "keyword"):
+            right = self.and_()
+            node = Node("or", (node, right), node.start, right.end)
+        return node
+
+    def and_(self) -> Node:
+        node = self.not_()
+        while self.take("and", "keyword"):
+            right = self.not_()
+            node = Node("and", (node, right), node.start, right.end)
+        return node
+
+    def not_(self) -> Node:
+        tok = self.take("not", "keyword")
+        if tok:
+            inner = self.not_()
+            return Node("not", (inner,), tok.start, inner.end)
+        return self.comparison()
+
+    def comparison(self) -> Node:
+        left = self.additive()
+        tok = self.tok
+        if tok.kind == "op" and tok.text in ("==", "!=", "<", "<=", ">", ">="):
+            self.i += 1
+            right = self.additive()
+            return Node("compare", (left, right), left.start, right.end, tok.text)
+        negated = False
+        if tok.kind == "keyword" and tok.text == "not" and self.tokens[self.i + 1].text == "in":
+            self.i += 1
+            negated = True
+        if self.take("in", "keyword"):
+            right = self.additive()
+            if self.take(".."):
+                upper = self.additive()
+                right = Node("range", (right, upper), right.start, upper.end)
+            node = Node("in", (left, right), left.start, right.end)
+            return Node("not", (node,), node.start, node.end) if negated else node
+        if negated:
+            raise ExprError("expected 'in' after 'not'", self.tok.start, self.tok.end)
+        return left
+
+    def additive(self) -> Node:
+        node = self.multiplicative()
+        while self.tok.kind == "op" and self.tok.text in ("+", "-"):
+            op = self.take().text
+            right = self.multiplicative()
+            node = Node("binary", (node, right), node.start, right.end, op)
+        return node
+
+    def multiplicative(self) -> Node:
+        node = self.unary()
+        while self.tok.kind == "op" and self.tok.text in ("*", "/"):
+            op = self.take().text
+            right = self.unary()
+            node = Node("binary", (node, right), node.start, right.end, op)
+        return node
+
+    def unary(self) -> Node:
+        tok = self.take("-", "op")
+        if tok:
+            inner = self.unary()
+            return Node("unary", (inner,), tok.start, inner.end, "-")
+        return self.atom()
+
+    def atom(self) -> Node:
+        tok = self.tok
+        if tok.kind == "number":
+            self.i += 1
+            text = tok.text
+            value = Decimal(text[:-1]) / 100 if text.endswith("%") else Decimal(text)
+            return Node("literal", (), tok.start, tok.end, (value, NUMBER))
+        if tok.kind == "string":
+            self.i += 1
+            return Node("literal", (), tok.start, tok.end, (tok.text[1:-1], TEXT))
+        if tok.kind == "keyword" and tok.text in ("true", "false"):
+            self.i += 1
+            return Node("literal", (), tok.start, tok.end, (tok.text == "true", BOOL))
+        if tok.kind == "name":
+            self.i += 1
+            if self.take("("):
+                args = []
+                if not self.take(")"):
+                    args.append(self.or_())
+                    while self.take(","):
+                        args.append(self.or_())
+                    close = self.expect(")", "',' or ')' to close the call")
+                else:
+                    close = self.tokens[self.i - 1]
+                return Node("call", tuple(args), tok.start, close.end, tok.text)
+            return Node("name", (), tok.start, tok.end, tok.text)
+        if self.take("("):
+            inner = self.or_()
+            self.expect(")", "')'")
+            return inner
+        if tok.text == "[":
+            self.i += 1
+            items = []
+            if not self.take("]"):
+                items.append(self.or_())
+                while self.take(","):
+                    items.append(self.or_())
+                close = self.expect("]", "',' or ']' to close the list")
+            else:
+                close = self.tokens[self.i - 1]
+            return Node("list", tuple(items), tok.start, close.end)
+        raise ExprError(f"expected a value, found {self._found()}", tok.start, tok.end)
+
+
+def parse(text: str) -> Node:
+    return _Parser(text).parse()
+
+
+# -- types and compilation --------------------------------------------------------------------
+Fn = Callable[[Mapping[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A type-checked expression ready to run: ``fn(values)``."""
+
+    text: str
+    kind: str
+    names: frozenset[str]
+    fn: Fn
+
+    def __call__(self, values: Mapping[str, Any]) -> Any:
+        return self.fn(values)
+
+
+FUNCTIONS = {
+    "min": "the smallest of a list, or of several values",
+    "max": "the largest of a list, or of several values",
+    "sum": "the total of a list of numbers or amounts",
+    "count": "how many items a list has",
+    "avg": "the average of a list of numbers or amounts",
+    "abs": "a number without its sign",
+    "date": "a date written as date('YYYY-MM-DD')",
+}
+
+
+def compile_expression(text: str, names: Mapping[str, str], expect: str | None = None) -> Compiled:
+    """Parse, type-check against ``names`` (name -> type) and compile; raises ExprError."""
+    node = parse(text)
+    kind, fn, used = _compile(node, names)
+    if expect is not None and kind != expect and not (expect == NUMBER and kind == MONEY):
+        raise ExprError(f"expected a {expect} expression, but this gives a {kind}", 0, len(text))
+    return Compiled(text, kind, frozenset(used), fn)
+
+
+def _type_error(node: Node, message: str) -> ExprError:
+    return ExprError(message, node.start, node.end)
+
+
+def _compile(node: Node, names: Mapping[str, str]) -> tuple[str, Fn, set[str]]:
+    op = node.op
+    if op == "literal":
+        value, kind = node.value
+        return kind, (lambda env, v=value: v), set()
+    if op == "name":
+        name = node.value
+        if name not in names:
+            close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise _type_error(node, f"unknown name '{name}'{hint}")
+        return names[name], (lambda env, n=name: env.get(n)), {name}
+    if op == "list":
+        parts = [_compile(item, names) for item in node.args]
+        kinds = {k for k, _, _ in parts}
+        if not parts:
+            return list_of(NUMBER), (lambda env: []), set()
+        if len(kinds - {NUMBER}) > 1 or (len(kinds) > 1 and not kinds <= set(NUMERIC)):
+            raise _type_error(node, f"a list's items must be of one type; found {', '.join(sorted(kinds))}")
+        kind = MONEY if MONEY in kinds else kinds.pop()
+        fns = [f for _, f, _ in parts]
+        return list_of(kind), (lambda env: [f(env) for f in fns]), set().union(*(u for _, _, u in parts))
+    if op == "unary":
+        kind, fn, used = _compile(node.args[0], names)
+        if kind not in NUMERIC:
+            raise _type_error(node, f"'-' needs a number or an amount, not a {kind}")
+        return kind, (lambda env: None if (v := fn(env)) is None else -v), used
+    if op == "binary":
+        return _binary(node, names)
+    if op == "compare":
+        return _compare(node, names)
+    if op == "in":
+        return _in(node, names)
+    if op in ("and", "or", "not"):
+        parts = [_compile(arg, names) for arg in node.args]
+        for arg, (kind, _, _) in zip(node.args, parts):
+            if kind != BOOL:
+                raise _type_error(arg, f"'{op}' needs a condition (true or false), not a {kind}")
+        used = set().union(*(u for _, _, u in parts))
+        if op == "not":
+            f = parts[0][1]
+            return BOOL, (lambda env: not f(env)), used
+        left, right = parts[0][1], parts[1][1]
+        if op == "and":
+            return BOOL, (lambda env: bool(left(env)) and bool(right(env))), used
+        return BOOL, (lambda env: bool(left(env)) or bool(right(env))), used
+    if op == "call":
+        return _call(node, names)
+    raise _type_error(node, f"cannot compile {op}")  # not reachable from the parser
+
+
+def _binary(node: Node, names) -> tuple[str, Fn, set[str]]:
+    (lk, lf, lu), (rk, rf, ru) = (_compile(a, names) for a in node.args)
+    op = node.value
+    result = _arith_type(op, lk, rk)
+    if result is None:
+        raise _type_error(node, f"cannot {_VERB[op]} a {lk} and a {rk}")
+    if op == "/" and rk in NUMERIC:
+        def divide(env):
+            a, b = lf(env), rf(env)
+            if a is None or b is None or b == 0:
+                return None  # no value, rather than a crash: conditions on it are then false
+            return Decimal(a) / Decimal(b)
+        return result, divide, lu | ru
+    if {lk, rk} & {DATE}:
+        if op == "-" and lk == rk == DATE:
+            fn = lambda env: None if (a := lf(env)) is None or (b := rf(env)) is None else (a - b).days  # noqa: E731
+        else:
+            sign = 1 if op == "+" else -1
+            date_f, days_f = (lf, rf) if lk == DATE else (rf, lf)
+            fn = lambda env: None if (d := date_f(env)) is None or (n := days_f(env)) is None \
+                else d + dt.timedelta(days=sign * int(n))  # noqa: E731
+        return result, fn, lu | ru
+    python_op = _OPS[op]
+    return result, (lambda env: None if (a := lf(env)) is None or (b := rf(env)) is None else python_op(a, b)), lu | ru
+
+
+_VERB = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
+_OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
+
+
+def _arith_type(op: str, lk: str, rk: str) -> str | None:
+    if lk == rk == NUMBER:
+        return NUMBER
+    if op in "+-" and lk == rk == MONEY:
+        return MONEY
+    if op == "*" and {lk, rk} == {MONEY, NUMBER}:
+        return MONEY
+    if op == "/" and lk == MONEY:
+        return NUMBER if rk == MONEY else MONEY if rk == NUMBER else None
+    if op == "-" and lk == rk == DATE:
+        return NUMBER
+    if op in "+-" and lk == DATE and rk == NUMBER:
+        return DATE
+    if op == "+" and lk == NUMBER and rk == DATE:
+        return DATE
+    return None
+
+
+def _comparable(a: str, b: str) -> bool:
+    return a == b or {a, b} <= set(NUMERIC)
+
+
+_COMPARE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+
+def _compare(node: Node, names) -> tuple[str, Fn, set[str]]:
+    (lk, lf, lu), (rk, rf, ru) = (_compile(a, names) for a in node.args)
+    op = node.value
+    if not _comparable(lk, rk):
+        raise _type_error(node, f"cannot compare a {lk} with a {rk}")
+    ordering = op not in ("==", "!=")
+    if ordering and (lk == BOOL or element(lk)):
+        raise _type_error(node, f"'{op}' does not order {lk} values; use == or !=")
+    test = _COMPARE[op]
+    return BOOL, (lambda env: (a := lf(env)) is not None and (b := rf(env)) is not None and test(a, b)), lu | ru
+
+
+def _in(node: Node, names) -> tuple[str, Fn, set[str]]:
+    left, right = node.args
+    lk, lf, lu = _compile(left, names)
+    if right.op == "range":
+        (ak, af, au), (bk, bf, bu) = (_compile(a, names) for a in right.args)
+        for part, kind in ((right.args[0], ak), (right.args[1], bk)):
+            if not _comparable(lk, kind) or lk not in NUMERIC + (DATE,):
+                raise _type_error(part, f"a range for a {lk} must be made of {lk} values, not {kind}")
+        return BOOL, (lambda env: (v := lf(env)) is not None and (a := af(env)) is not None
+                      and (b := bf(env)) is not None and a <= v <= b), lu | au | bu
+    rk, rf, ru = _compile(right, names)
+    item = element(rk)
+    if item is None:
+        raise _type_error(right, f"'in' needs a list or a range a..b on its right, not a {rk}")
+    if not _comparable(lk, item):
+        raise _type_error(node, f"cannot look for a {lk} in a {rk}")
+    return BOOL, (lambda env: (v := lf(env)) is not None and v in (rf(env) or ())), lu | ru
+
+
+def _call(node: Node, names) -> tuple[str, Fn, set[str]]:
+    name = node.value
+    if name not in FUNCTIONS:
+        close = difflib.get_close_matches(name, list(FUNCTIONS), n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise _type_error(node, f"unknown function '{name}'{hint}; functions are {', '.join(FUNCTIONS)}")
+    if name == "date":
+        if len(node.args) != 1 or node.args[0].op != "literal" or node.args[0].value[1] != TEXT:
+            raise _type_error(node, "date() takes one date in quotes, e.g. date('2026-03-01')")
+        try:
+            value = dt.date.fromisoformat(node.args[0].value[0])
+        except ValueError:
+            raise _type_error(node.args[0], f"not a date: {node.args[0].value[0]!r}; write YYYY-MM-DD") from None
+        return DATE, (lambda env: value), set()
+    parts = [_compile(arg, names) for arg in node.args]
+    used = set().union(*(u for _, _, u in parts)) if parts else set()
+    if name == "abs":
+        if len(parts) != 1 or parts[0][0] not in NUMERIC:
+            raise _type_error(node, "abs() takes one number or amount")
+        f = parts[0][1]
+        return parts[0][0], (lambda env: None if (v := f(env)) is None else abs(v)), used
+    if len(parts) == 1 and element(parts[0][0]):
+        item, f = element(parts[0][0]), parts[0][1]
+        values = lambda env: [v for v in (f(env) or ()) if v is not None]  # noqa: E731
+    elif name in ("min", "max") and len(parts) >= 2:
+        kinds = {k for k, _, _ in parts}
+        if not (len(kinds) == 1 or kinds <= set(NUMERIC)):
+            raise _type_error(node, f"{name}() needs values of one type; found {', '.join(sorted(kinds))}")
+        item = MONEY if MONEY in kinds else kinds.pop()
+        fns = [f for _, f, _ in parts]
+        values = lambda env: [v for v in (g(env) for g in fns) if v is not None]  # noqa: E731
+    else:
+        raise _type_error(node, f"{name}() takes a list" + (", or several values" if name in ("min", "max") else ""))
+    if name == "count":
+        return NUMBER, (lambda env: len(values(env))), used
+    if item not in NUMERIC + ((DATE,) if name in ("min", "max") else ()):
+        raise _type_error(node, f"{name}() needs numbers or amounts, not {item} values")
+    if name == "sum":
+        return item, (lambda env: sum(values(env), Decimal(0))), used
+    if name == "avg":
+        return item, (lambda env: (sum(vs, Decimal(0)) / len(vs)) if (vs := values(env)) else None), used
+    pick = min if name == "min" else max
+    return item, (lambda env: pick(vs) if (vs := values(env)) else None), used
+
+
+def to_decimal(value: Any) -> Any:
+    """Inputs as the expression language expects them: numbers as exact Decimals."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, Decimal)):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            return value
+    return value

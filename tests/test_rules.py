@@ -1,0 +1,193 @@
+"""The expression language and decision tables: hit policies, explanations, rejected expressions."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import yaml
+from hypothesis import given, settings, strategies as st
+
+from engine.rules.expr import ExprError, compile_expression
+from engine.rules.tables import DecisionError, RuleFile, compile_rules
+
+NAMES = {"necessity": "number", "score": "number", "cost": "money", "budget": "money", "held_on": "date",
+         "deadline": "date", "category": "text", "scores": "list of number", "urgent": "bool",
+         "costs": "list of money"}
+VALUES = {"necessity": 4, "score": Decimal("3.5"), "cost": Decimal("400000.00"), "budget": Decimal("6730000.00"),
+          "held_on": dt.date(2025, 3, 1), "deadline": dt.date(2025, 12, 31), "category": "roads",
+          "scores": [Decimal(90), Decimal(70), Decimal(85)], "urgent": True,
+          "costs": [Decimal("100.50"), Decimal("200.25")]}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("necessity + score >= 7.5 and category not in ['office']", True),
+    ("avg(scores) >= 80", True),
+    ("cost / budget >= 5%", True),                       # percentages are plain numbers: 5% is 0.05
+    ("cost <= 500000", True),
+    ("cost * 2 > budget", False),
+    ("cost / budget < 10%", True),
+    ("sum(costs) == 300.75", True),
+    ("deadline - held_on", 305),
+    ("held_on + 30", dt.date(2025, 3, 31)),
+    ("score in 1..5 and necessity in [1, 2, 3, 4]", True),
+    ("max(scores) - min(scores)", Decimal(20)),
+    ("count(scores)", 3),
+    ("min(necessity, score)", Decimal("3.5")),
+    ("not urgent or category == 'roads'", True),
+    ("abs(-score)", Decimal("3.5")),
+    ("held_on >= date('2025-01-01')", True),
+    ("-(necessity - 10) * 2", 12),
+])
+def test_expressions_evaluate(text, expected):
+    assert compile_expression(text, NAMES)(VALUES) == expected
+
+
+def test_missing_values_make_conditions_false_not_crash():
+    assert compile_expression("cost <= 500000", NAMES)({}) is False
+    assert compile_expression("score / necessity > 1", NAMES)({"score": 1, "necessity": 0}) is False
+    assert compile_expression("avg(scores)", NAMES)({"scores": []}) is None
+
+
+@pytest.mark.parametrize("text, message", [
+    ("scroe > 3", "unknown name 'scroe' (did you mean 'score'?) (at column 1 of «scroe > 3»)"),
+    ("cost > held_on", "cannot compare a money with a date (at column 1 of «cost > held_on»)"),
+    ("necessity +", "expected a value, found the end (at column 12 of «necessity +»)"),
+    ("avg(category)", "avg() takes a list (at column 1 of «avg(category)»)"),
+    ("foo(1)", "unknown function 'foo'; functions are min, max, sum, count, avg, abs, date (at column 1 of «foo(1)»)"),
+    ("score in 5", "'in' needs a list or a range a..b on its right, not a number (at column 10 of «score in 5»)"),
+    ("(score > 1", "expected ')', found the end (at column 11 of «(score > 1»)"),
+    ("not score", "'not' needs a condition (true or false), not a number (at column 5 of «not score»)"),
+    ("date('2025-13-01')", "not a date: '2025-13-01'; write YYYY-MM-DD (at column 6 of «date('2025-13-01')»)"),
+    ("score > 3 extra", "unexpected 'extra' after a complete expression (at column 11 of «score > 3 extra»)"),
+    ("score @ 3", "unexpected character '@' (at column 7 of «score @ 3»)"),
+    ("", "the expression is empty (at column 1 of «»)"),
+    ("category < 3", "cannot compare a text with a number (at column 1 of «category < 3»)"),
+    ("urgent > true", "'>' does not order bool values; use == or != (at column 1 of «urgent > true»)"),
+    ("held_on + held_on", "cannot add a date and a date (at column 1 of «held_on + held_on»)"),
+    ("cost * cost", "cannot multiply a money and a money (at column 1 of «cost * cost»)"),
+    ("category in scores", "cannot look for a text in a list of number (at column 1 of «category in scores»)"),
+    ("['a', 1]", "a list's items must be of one type; found number, text (at column 1 of «['a', 1]»)"),
+    ("sum(held_on, deadline)", "sum() takes a list (at column 1 of «sum(held_on, deadline)»)"),
+    ("score and urgent", "'and' needs a condition (true or false), not a number (at column 1 of «score and urgent»)"),
+    ("__import__('os')", "unknown function '__import__'; functions are min, max, sum, count, avg, abs, date "
+                         "(at column 1 of «__import__('os')»)"),
+    ("score.__class__", "unexpected character '.' (at column 6 of «score.__class__»)"),
+])
+def test_rejected_expressions(text, message):
+    with pytest.raises(ExprError) as info:
+        compile_expression(text, NAMES)
+    assert info.value.pointed(text) == message
+
+
+def test_condition_must_be_true_or_false():
+    with pytest.raises(ExprError) as info:
+        compile_expression("score + 1", NAMES, expect="bool")
+    assert info.value.pointed("score + 1") == \
+        "expected a bool expression, but this gives a number (at column 1 of «score + 1»)"
+
+
+_atoms = st.sampled_from(["score", "necessity", "cost", "held_on", "category", "scores", "urgent", "1", "2.5",
+                          "80%", "'roads'", "true", "date('2025-01-01')", "[1, 2]", "costs", "0"])
+_ops = st.sampled_from(["+", "-", "*", "/", "==", "!=", "<", ">=", "and", "or", "not", "in", "..", "(", ")",
+                        "[", "]", ",", "min(", "avg(", "count(", "sum(", "abs(", "@", "'", ""])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.one_of(_atoms, _ops), max_size=9))
+def test_random_expressions_only_raise_config_errors(parts):
+    text = " ".join(parts)
+    try:
+        compiled = compile_expression(text, NAMES)
+    except ExprError:
+        return
+    compiled(VALUES)  # whatever type-checked also runs without an exception
+    compiled({})      # even with every input missing
+
+
+def load_rules(text: str):
+    rules = RuleFile.model_validate(yaml.safe_load(text))
+    compiled, problems = compile_rules(rules, "rules/test.yaml")
+    assert problems == []
+    return compiled
+
+
+TABLE = """
+id: test
+label: 测试
+inputs: {necessity: number, feasibility: number, universality: number, urgency: number, category: text}
+derived:
+  total: necessity + feasibility + universality + urgency
+tables:
+  - id: t
+    label: 表
+    hit_policy: POLICY
+    AGGREGATE
+    rows:
+      - {id: veto, when: "category == 'office'", outcome: rejected, reason: "负面清单：{category}", value: "0"}
+      - {id: high, when: "total >= 14", outcome: reserve, reason: "合计 {total} 分", value: "total"}
+      - {id: medium, when: "total >= 10", outcome: pending, reason: "合计 {total} 分", value: "total / 2"}
+    default: {id: low, when: "true", outcome: rejected, reason: "合计 {total} 分，未达 10 分"}
+"""
+
+
+def table_text(policy: str, aggregate: str = "") -> str:
+    return TABLE.replace("POLICY", policy).replace("AGGREGATE", f"aggregate: {aggregate}" if aggregate else "")
+
+
+def table(policy: str, aggregate: str = ""):
+    return load_rules(table_text(policy, aggregate)).tables["t"]
+
+
+HIGH = dict(necessity=4, feasibility=4, universality=3, urgency=4, category="roads")  # total 15
+LOW = dict(necessity=1, feasibility=2, universality=1, urgency=1, category="roads")   # total 5
+
+
+def test_first_hit_policy_and_explanation():
+    decision = table("FIRST").decide(HIGH, version="abc123")
+    assert (decision.outcome, decision.reason, decision.matched) == ("reserve", "合计 15 分", ("high",))
+    assert decision.explanation() == {
+        "table": "t", "outcome": "reserve", "reason": "合计 15 分", "value": 15, "matched": ["high"],
+        "seen": {"category": "roads", "total": 15}, "rule_file": "rules/test.yaml", "version": "abc123"}
+
+
+def test_unique_reports_both_rows_on_overlap():
+    with pytest.raises(DecisionError) as info:
+        table("UNIQUE").decide(HIGH)
+    assert str(info.value) == "table 't' is UNIQUE but rows high, medium all match"
+    assert table("UNIQUE").decide(dict(HIGH, necessity=1, feasibility=3)).outcome == "pending"  # total 11
+
+
+def test_default_row_when_nothing_matches():
+    decision = table("UNIQUE").decide(LOW)
+    assert (decision.outcome, decision.reason, decision.matched) == ("rejected", "合计 5 分，未达 10 分", ())
+
+
+def test_rule_order_lists_every_match_in_order():
+    decision = table("RULE ORDER").decide(dict(HIGH, category="office"))
+    assert decision.outcome == ["rejected", "reserve", "pending"]
+    assert decision.matched == ("veto", "high", "medium")
+    assert decision.reason == ["负面清单：office", "合计 15 分", "合计 15 分"]
+
+
+@pytest.mark.parametrize("aggregate, expected", [
+    ("SUM", Decimal("22.5")), ("MIN", Decimal("7.5")), ("MAX", Decimal(15)), ("COUNT", 2)])
+def test_collect_aggregates(aggregate, expected):
+    assert table("COLLECT", aggregate).decide(HIGH).value == expected
+
+
+def test_collect_without_aggregate_lists_outcomes():
+    assert table("COLLECT").decide(HIGH).outcome == ["reserve", "pending"]
+
+
+def test_rule_file_problems_are_located():
+    text = table_text("COLLECT", "SUM").replace('"total >= 14"', '"totl >= 14"').replace(
+        'reason: "合计 {total} 分", value: "total"}', 'reason: "合计 {totl} 分", value: "total"}')
+    compiled, problems = compile_rules(RuleFile.model_validate(yaml.safe_load(text)), "rules/test.yaml")
+    assert compiled is None
+    assert problems == [
+        (("tables", 0, "rows", 1, "when"), "unknown name 'totl' (did you mean 'total'?) (at column 1 of «totl >= 14»)"),
+        (("tables", 0, "rows", 1, "reason"),
+         "unknown name 'totl' in the reason; known names: necessity, feasibility, universality, urgency, "
+         "category, total"),
+    ]
