@@ -97,8 +97,10 @@ def schema(out: Path = typer.Option(Path("docs/schema"), help="Folder to write t
 
 @db_app.command("upgrade")
 @friendly
-def db_upgrade() -> None:
+def db_upgrade(config: str = ConfigOption) -> None:
     """Create or update the database tables (safe to run again)."""
+    from engine.config.profile import load_profile
+    load_profile(config)  # a broken profile is reported before the database is touched
     from engine.store.db import Database, database_url
     from engine.store.migrate import upgrade
     upgrade(Database().engine)
@@ -203,6 +205,20 @@ def _write_rejections(rt, run_id: int, labels: dict[str, str], out: Path) -> int
                 writer.writerow([number, labels.get(fid, fid), problem_text(Problem(p["code"], p["params"]))])
             count += 1
     return count
+
+
+@app.command()
+@friendly
+def tick(config: str = ConfigOption) -> None:
+    """Fire every deadline that has passed and take every automatic transition that is due.
+
+    Run it from cron every few minutes; running it twice, or twice at once, fires nothing twice."""
+    from engine.services.workflow import tick as run_tick
+    report = run_tick(_runtime(config))
+    console.print(f"deadlines fired: {report.deadlines_fired}; automatic transitions: {report.transitions_taken}",
+                  markup=False)
+    for line in report.details:
+        console.print(f"  {line}", markup=False)
 
 
 @app.command()

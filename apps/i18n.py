@@ -106,6 +106,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "internal_error": ("系统出错了，错误已记录，请稍后再试或联系管理员。", "Something went wrong. It has been logged; please try again later or tell the administrator."),
     "profile_error": ("配置文件有错误，请管理员运行 minsheng check 查看：", "The profile has errors; the administrator can run minsheng check to see them:"),
     "private_note": ("仅工作人员可见", "staff only"),
+    "action_refused": ("未能办理：{reason}", "Not done: {reason}"),
+    "refused.unknown_action": ("没有这项操作", "there is no such action"),
+    "refused.wrong_state": ("当前状态下不能办理", "not possible in the current state"),
+    "refused.not_allowed": ("您没有权限", "you are not allowed"),
+    "refused.condition_false": ("条件不满足", "its condition does not hold"),
+    "refused.changed_meanwhile": ("记录刚被他人办理，请刷新", "someone else just changed it; reload"),
+    "refused.no_workflow": ("此表单没有办理流程", "this form has no workflow"),
+    "action.record.transition": ("办理", "Action"),
     "attachment": ("附件", "Attachment"),
 }
 

@@ -75,3 +75,9 @@ def test_every_config_key_is_documented():
     assert undocumented == []
     assert (CONFIG.parent / "docs/reference.md").read_text(encoding="utf-8") == reference_markdown() + "\n", \
         "docs/reference.md is stale: run `minsheng schema`"
+
+
+def test_tick_command(tmp_path, monkeypatch, db_url):
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    result = runner.invoke(app, ["tick", "--config", str(CONFIG)])
+    assert result.exit_code == 0 and "deadlines fired: 0; automatic transitions: 0" in result.output

@@ -88,6 +88,7 @@ def render_record_page() -> None:
                + (f" · {t('receipt_code')} {view.receipt_code}" if view.receipt_code else ""))
     if view.state:
         st.metric(t("status"), rt.state_label(view.form_id, view.state, lang()))
+        _actions(rt, view)
     record_fields(rt, form, view.data, include_private=True)
     linked = records.linked_records(rt, actor(), view.id)
     if linked:
@@ -96,3 +97,21 @@ def render_record_page() -> None:
                        t("status"): rt.state_label(r.form_id, r.state, lang())} for r in linked], hide_index=True)
     st.subheader(t("history"))
     history_table(rt, view.form_id, history, show_actor=True)
+
+
+def _actions(rt, view) -> None:
+    """Buttons for the workflow actions this user may take now (those that collect no form)."""
+    from engine.services.workflow import TransitionRefused, available_actions, transition
+    actions = [a for a in available_actions(rt, actor(), view) if not a.form]
+    if not actions:
+        return
+    columns = st.columns(len(actions) + 3)
+    for column, action in zip(columns, actions):
+        label = (action.label_en if lang() == "en" and action.label_en else action.label) or action.action
+        if column.button(label, key=f"action.{action.action}"):
+            try:
+                transition(rt, actor(), view.id, action.action)
+            except TransitionRefused as exc:
+                st.error(t("action_refused", reason=t(f"refused.{exc.code}")))
+                return
+            st.rerun()

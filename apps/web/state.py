@@ -16,7 +16,10 @@ log = logging.getLogger("minsheng.web")
 
 @st.cache_resource(show_spinner=False)
 def _runtime(config_dir: str, database_url: str | None) -> Runtime:
-    return Runtime.open(config_dir, database_url)
+    from engine.services.workflow import tick
+    rt = Runtime.open(config_dir, database_url)
+    tick(rt)  # deadlines that passed while the app was down fire now (each exactly once)
+    return rt
 
 
 def runtime() -> Runtime:

@@ -86,7 +86,10 @@ def _child_annotation(annotation: Any, part: Any) -> Any:
     annotation = _unwrap(annotation)
     origin = get_origin(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        field = annotation.model_fields.get(part) if isinstance(part, str) else None
+        field = None
+        if isinstance(part, str):  # a YAML key is the field's alias where it has one ("from")
+            field = annotation.model_fields.get(part) or next(
+                (f for f in annotation.model_fields.values() if f.alias == part), None)
         return _unwrap(field.annotation) if field else None
     if origin in (list, tuple, set, frozenset) and isinstance(part, int):
         return _unwrap(get_args(annotation)[0])
@@ -124,7 +127,8 @@ def _message(err: dict, model: type[BaseModel], loc: tuple[Any, ...]) -> str:
         parent = model
         for part in loc[:-1]:
             parent = _child_annotation(parent, part)
-        known = sorted(parent.model_fields) if isinstance(parent, type) and issubclass(parent, BaseModel) else []
+        known = sorted(f.alias or name for name, f in parent.model_fields.items()) \
+            if isinstance(parent, type) and issubclass(parent, BaseModel) else []
         return f"unknown key '{key}'{_did_you_mean(str(key), known)}; expected one of: {', '.join(known)}"
     if kind == "missing":
         return f"required key '{key}' is missing"

@@ -20,7 +20,9 @@ from engine.config.imports import ImportMapping
 from engine.config.problems import breadcrumbs, did_you_mean, problems_from_validation
 from engine.config.workflow import Workflow
 from engine.config.yamlfile import YamlDocument, YamlSyntaxError, load_yaml
+from engine.rules.expr import BOOL, Compiled, ExprError, compile_expression
 from engine.rules.tables import CompiledRules, RuleFile, compile_rules
+from engine.forms.fieldtypes import FIELD_TYPES
 from engine.errors import ConfigError, ConfigProblem
 
 # Which model reads which file. Folders hold one object per file, named by its id.
@@ -40,6 +42,8 @@ class Profile:
     imports: Mapping[str, ImportMapping]
     demo: Demo | None
     rules: Mapping[str, CompiledRules] = field(default_factory=dict)
+    # (workflow id, form id, transition index) -> the transition's compiled `when`
+    conditions: Mapping[tuple[str, str, int], Compiled] = field(default_factory=dict)
     files: tuple[str, ...] = field(default=())
 
     def roles_for(self, action: str) -> tuple[str, ...]:
@@ -176,8 +180,10 @@ def load_profile(root: str | Path) -> Profile:
             compiled_rules[rules_id] = compiled
 
     county = singles.get("county.yaml")
+    conditions: dict[tuple[str, str, int], Compiled] = {}
     if county is not None:
         _cross_check(loader, county, grouped, singles.get("demo.yaml"))
+        conditions = _check_workflows(loader, county, grouped, compiled_rules)
     if loader.problems or county is None:
         raise ConfigError(loader.problems)
     return Profile(
@@ -189,6 +195,7 @@ def load_profile(root: str | Path) -> Profile:
         imports=MappingProxyType({k: v for k, (_, v) in grouped["imports"].items()}),
         demo=singles.get("demo.yaml"),
         rules=MappingProxyType(compiled_rules),
+        conditions=MappingProxyType(conditions),
         files=tuple(sorted(loader.docs)),
     )
 
@@ -290,3 +297,92 @@ def _cross_check(loader: _Loader, county: County, grouped: dict, demo: Demo | No
                 for fid in sample:
                     if not form.has_field(fid):
                         loader.add("demo.yaml", (key, i, fid), f"form {form.id!r} has no field {fid!r}")
+
+
+def expression_names(form: Form) -> dict[str, str]:
+    """The names (and types) a condition on this form's records may use: its fields."""
+    names = {}
+    for f in form.fields:
+        kind = FIELD_TYPES[f.type].expr_type
+        if f.type == "reference" and f.to and f.to.startswith("form:"):
+            kind = "number"  # a record number
+        if kind is not None:
+            names[f.id] = kind
+    return names
+
+
+def _check_workflows(loader: _Loader, county: County, grouped: dict, rules: dict) -> dict:
+    """Transitions: known states, roles, forms and rules; a graph with no unreachable state and no
+    dead end; conditions type-checked against every form that uses the workflow."""
+    conditions: dict[tuple[str, str, int], Compiled] = {}
+    role_ids = [r.id for r in county.roles]
+    forms = {k: v for k, (_, v) in grouped["forms"].items()}
+    for wf_id, (rel, wf) in grouped["workflows"].items():
+        if not wf.transitions:
+            continue  # a workflow without transitions only names its states
+        state_ids = [s.id for s in wf.states]
+        users = [f for f in forms.values() if f.workflow == wf_id]
+        for i, t in enumerate(wf.transitions):
+            here = ("transitions", i)
+            for j, state in enumerate(t.from_):
+                if state not in state_ids:
+                    loader.add(rel, here + ("from", j) if len(t.from_) > 1 else here + ("from",),
+                               f"unknown state {state!r}{did_you_mean(state, state_ids)}")
+            if t.to not in state_ids:
+                loader.add(rel, here + ("to",), f"unknown state {t.to!r}{did_you_mean(t.to, state_ids)}")
+            for j, role in enumerate(t.roles):
+                if role not in role_ids:
+                    loader.add(rel, here + ("roles", j), f"unknown role {role!r}{did_you_mean(role, role_ids)}")
+            if not t.automatic and not t.roles:
+                loader.add(rel, here + ("action",), f"action '{t.action}' has no allowed role; "
+                           "give it roles, or make it automatic")
+            if t.automatic and not (t.when or t.on_date or t.decision or t.deadline):
+                loader.add(rel, here + ("automatic",),
+                           "an automatic transition needs `when`, `decision`, `on_date` or `deadline`")
+            for key in ("on_date", "deadline"):
+                if getattr(t, key) and not t.automatic:
+                    loader.add(rel, here + (key,), f"`{key}` applies to automatic transitions only")
+            if t.form and t.form not in forms:
+                loader.add(rel, here + ("form",), f"unknown form {t.form!r}{did_you_mean(t.form, list(forms))}")
+            if t.decision:
+                _check_decision(loader, rel, here + ("decision",), t.decision, rules, grouped)
+            if t.when:
+                for form in users:
+                    try:
+                        conditions[(wf_id, form.id, i)] = compile_expression(t.when, expression_names(form), BOOL)
+                    except ExprError as exc:
+                        loader.add(rel, here + ("when",), f"for form '{form.id}': {exc.pointed(t.when)}")
+        reachable = {wf.initial}
+        changed = True
+        while changed:
+            changed = False
+            for t in wf.transitions:
+                if reachable & set(t.from_) and t.to not in reachable:
+                    reachable.add(t.to)
+                    changed = True
+        leaving = {state for t in wf.transitions for state in t.from_}
+        for k, state in enumerate(wf.states):
+            if state.id not in reachable:
+                loader.add(rel, ("states", k, "id"), f"state '{state.id}' cannot be reached from '{wf.initial}'")
+            elif not state.final and state.id not in leaving:
+                loader.add(rel, ("states", k, "id"), f"state '{state.id}' is a dead end: add a transition "
+                           "from it, or mark it final: true")
+    return conditions
+
+
+def _check_decision(loader: _Loader, rel: str, at: tuple, ref, rules: dict, grouped: dict) -> None:
+    if ref.rules not in grouped["rules"]:
+        if ("rules", ref.rules) not in loader.broken:
+            loader.add(rel, at + ("rules",), f"unknown rule file {ref.rules!r}{did_you_mean(ref.rules, list(grouped['rules']))}")
+        return
+    _, source = grouped["rules"][ref.rules]
+    tables = {t.id: t for t in source.tables}
+    table = tables.get(ref.table)
+    if table is None:
+        loader.add(rel, at + ("table",), f"rule file '{ref.rules}' has no table {ref.table!r}"
+                   f"{did_you_mean(ref.table, list(tables))}")
+        return
+    outcomes = [r.outcome for r in table.rows] + ([table.default.outcome] if table.default else [])
+    if ref.outcome not in outcomes:
+        known = ", ".join(dict.fromkeys(o for o in outcomes if o))
+        loader.add(rel, at + ("outcome",), f"table '{ref.table}' never decides {ref.outcome!r}; it decides {known}")

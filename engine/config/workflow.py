@@ -1,11 +1,18 @@
-"""workflows/*.yaml: the states a record moves through. Transitions come with the rules engine."""
+"""workflows/*.yaml: the states a record moves through and the transitions between them.
+
+In the style of Frappe and OpenSlides, a transition is a row: from which states, by which action,
+to which state, by whom, on what condition (an expression, or a decision table's outcome), with
+what data (a form). Automatic transitions are taken by `minsheng tick` when their condition holds
+or their date has come.
+"""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from engine.config.base import Identifier, Labelled
+from engine.config.base import ConfigModel, Identifier, Labelled
 
 
 class State(Labelled):
@@ -17,6 +24,49 @@ class State(Labelled):
     """True if nothing happens to a record after it reaches this state."""
 
 
+class DecisionRef(ConfigModel):
+    rules: Identifier
+    """The rule file (in rules/) whose table decides."""
+    table: Identifier
+    """The table in that file."""
+    outcome: str
+    """The transition is taken when the table decides this outcome."""
+
+
+class Transition(ConfigModel):
+    label: str | None = None
+    """The button people press, in Chinese; transitions sharing an action need it once."""
+    label_en: str | None = None
+    """The button in English."""
+    action: Identifier
+    """What people do, e.g. screen; several transitions may share an action, with different conditions."""
+    from_: tuple[Identifier, ...] = Field(alias="from")
+    """The state, or list of states, the action starts from."""
+    to: Identifier
+    """The state the record is in afterwards."""
+    roles: tuple[Identifier, ...] = ()
+    """Roles allowed to take the action (automatic transitions need none)."""
+    when: str | None = None
+    """A condition on the record's fields that must hold, e.g. beneficiaries >= 100."""
+    decision: DecisionRef | None = None
+    """A decision table whose outcome must be the one named."""
+    form: Identifier | None = None
+    """A form whose data the action must collect (a screening score sheet, say)."""
+    automatic: bool = False
+    """Taken by the system, not a person: when `when` holds, or from `on_date` on."""
+    on_date: dt.date | None = None
+    """Automatic transitions: the date from which the transition is taken."""
+    deadline: Identifier | None = None
+    """Automatic transitions: taken when the record's deadline of this name passes."""
+
+    model_config = ConfigModel.model_config | {"populate_by_name": True}
+
+    @field_validator("from_", mode="before")
+    @classmethod
+    def _one_or_many(cls, value):
+        return (value,) if isinstance(value, str) else value
+
+
 class Workflow(Labelled):
     id: Identifier
     """Short code of the workflow; must match the file name."""
@@ -24,6 +74,8 @@ class Workflow(Labelled):
     """Every state a record can be in."""
     initial: Identifier
     """The state a new record starts in."""
+    transitions: tuple[Transition, ...] = ()
+    """How records move between states. A workflow without transitions only names its states."""
 
     def state(self, state_id: str) -> State | None:
         return next((s for s in self.states if s.id == state_id), None)

@@ -41,6 +41,7 @@ class _Base:
     python_type: type = str
     keys: frozenset[str] = frozenset()
     description = ""
+    expr_type: str | None = "text"  # the type rules' expressions see (engine.rules.expr)
 
     def to_json(self, value: Any) -> Any:
         return value
@@ -93,6 +94,7 @@ class IntegerType(_Base):
     python_type = int
     keys = frozenset({"min", "max"})
     description = "a whole number"
+    expr_type = 'number'
 
     def parse(self, field, raw):
         if isinstance(raw, bool):
@@ -122,6 +124,7 @@ class MoneyType(_Base):
     python_type = Decimal
     keys = frozenset({"min", "max"})
     description = "an amount in yuan, exact to the fen (two decimals); stored as Decimal, never float"
+    expr_type = 'money'
 
     def parse(self, field, raw):
         if isinstance(raw, float):
@@ -161,6 +164,7 @@ class DateType(_Base):
     name = "date"
     python_type = dt.date
     description = "a calendar date"
+    expr_type = 'date'
     FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S",
                "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M")
 
@@ -210,6 +214,7 @@ class MultichoiceType(_Base):
     python_type = list
     keys = frozenset({"options", "min", "max"})
     description = "any of the listed options (min and max count the ticks)"
+    expr_type = 'list of text'
 
     def parse(self, field, raw):
         items = raw if isinstance(raw, (list, tuple)) else re.split(r"[,;，；、|]", _text(raw))
@@ -242,7 +247,7 @@ class ReferenceType(_Base):
                    "`stations`, `channels`), or a record of another form (`to: form:ID`)")
 
     def parse(self, field, raw):
-        if field.to.startswith("form:"):
+        if field.to.startswith("form:"):  # a record number
             try:
                 return int(_text(raw))
             except ValueError:
@@ -260,6 +265,7 @@ class FileType(_Base):
     python_type = dict
     keys = frozenset({"accept", "max_size_kb"})
     description = "an attached file (accept lists the allowed endings, max_size_kb its size)"
+    expr_type = None
 
     def parse(self, field, raw):
         if not isinstance(raw, dict) or not {"name", "size", "sha256"} <= raw.keys():

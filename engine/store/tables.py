@@ -139,3 +139,18 @@ class AuditEntry(Base):
     profile_version: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_entity", "entity", "entity_id", "id"),)
+
+
+class Deadline(Base):
+    """Something due at a time: fired once by `minsheng tick`, whichever process gets there first."""
+
+    __tablename__ = "deadlines"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    fired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_deadlines_due", "fired_at", "due_at"),)

@@ -1,0 +1,241 @@
+"""Workflows: graph checks at load, transitions with roles, conditions and decisions, refusals that
+change nothing, concurrent actions, automatic transitions and deadlines fired exactly once."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from engine.config.profile import load_profile
+from engine.errors import ConfigError, InputError
+from engine.runtime import Runtime
+from engine.services import records
+from engine.services.actors import ANONYMOUS, Actor
+from engine.services.workflow import TransitionRefused, available_actions, set_deadline, tick, transition
+from engine.store.tables import AuditEntry, Deadline, Record
+
+SCREENER = Actor("screener", "筛选小组", frozenset({"screening_group"}))
+LIAISON = Actor("liaison", "联络员", frozenset({"liaison_staff"}))
+CONGRESS = Actor("congress", "人大", frozenset({"congress_staff"}))
+
+WORKFLOW = """\
+id: suggestion
+label: 建议办理流程
+initial: received
+states:
+  - {id: received, label: 已受理}
+  - {id: reserve, label: 储备库, final: true}
+  - {id: pending, label: 待研项目库}
+  - {id: rejected, label: 未入库, final: true}
+  - {id: closed, label: 已关闭, final: true}
+transitions:
+  - {action: screen, label: 筛选, from: received, to: reserve, roles: [screening_group], form: score_sheet,
+     decision: {rules: screening, table: screening, outcome: reserve}}
+  - {action: screen, from: received, to: pending, roles: [screening_group], form: score_sheet,
+     decision: {rules: screening, table: screening, outcome: pending}}
+  - {action: screen, from: received, to: rejected, roles: [screening_group], form: score_sheet,
+     decision: {rules: screening, table: screening, outcome: rejected}}
+  - {action: revive, label: 重新筛选, from: pending, to: received, roles: [liaison_staff]}
+  - {action: fast_track, from: received, to: reserve, roles: [congress_staff], when: "beneficiaries >= 1000"}
+  - {action: expire, from: pending, to: closed, automatic: true, deadline: research_due}
+  - {action: close_year, from: [received], to: closed, automatic: true, on_date: 2025-12-31}
+"""
+RULES = """\
+id: screening
+label: 筛选规则
+inputs: {necessity: number, feasibility: number, universality: number, urgency: number}
+derived:
+  total: necessity + feasibility + universality + urgency
+tables:
+  - id: screening
+    label: 筛选
+    hit_policy: FIRST
+    rows:
+      - {id: reserve, when: total >= 14, outcome: reserve, reason: "合计 {total} 分，达到入库线"}
+      - {id: pending, when: total >= 10, outcome: pending, reason: "合计 {total} 分，列入待研"}
+    default: {id: low, when: "true", outcome: rejected, reason: "合计 {total} 分，未达 10 分"}
+"""
+SCORES = """\
+id: score_sheet
+label: 筛选评分表
+title: "评分"
+access: {submit: [screening_group], list: [screening_group], view: [screening_group]}
+fields:
+  - {id: necessity, label: 必要性, type: score, scale: 5, required: true}
+  - {id: feasibility, label: 可行性, type: score, scale: 5, required: true}
+  - {id: universality, label: 普惠性, type: score, scale: 5, required: true}
+  - {id: urgency, label: 紧迫性, type: score, scale: 5, required: true}
+"""
+
+
+@pytest.fixture
+def wf_profile(profile_dir):
+    (profile_dir / "workflows/suggestion.yaml").write_text(WORKFLOW, encoding="utf-8")
+    (profile_dir / "rules/screening.yaml").write_text(RULES, encoding="utf-8")
+    (profile_dir / "forms/score_sheet.yaml").write_text(SCORES, encoding="utf-8")
+    return profile_dir
+
+
+@pytest.fixture
+def wrt(wf_profile, db_url):
+    runtime = Runtime.open(wf_profile, db_url)
+    yield runtime
+    runtime.db.dispose()
+
+
+@pytest.fixture
+def suggestion(wrt, good_suggestion):
+    return records.submit(wrt, ANONYMOUS, "suggestion", good_suggestion)
+
+
+def state_of(rt, record_id):
+    with rt.db.read() as session:
+        return session.get(Record, record_id).state
+
+
+def audit_count(rt):
+    with rt.db.read() as session:
+        return session.scalar(select(func.count()).select_from(AuditEntry))
+
+
+def scores(n, f, u, g):
+    return {"necessity": n, "feasibility": f, "universality": u, "urgency": g}
+
+
+@pytest.mark.parametrize("sheet, state, reason", [
+    (scores(4, 4, 3, 4), "reserve", "合计 15 分，达到入库线"),
+    (scores(3, 3, 2, 3), "pending", "合计 11 分，列入待研"),
+    (scores(1, 2, 1, 1), "rejected", "合计 5 分，未达 10 分"),
+])
+def test_screening_by_decision_table(wrt, suggestion, sheet, state, reason):
+    view = transition(wrt, SCREENER, suggestion.id, "screen", sheet)
+    assert view.state == state
+    with wrt.db.read() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "record.transition")).one()
+        scored = session.scalars(select(Record).where(Record.form_id == "score_sheet")).one()
+    assert entry.before == {"state": "received"} and entry.after["state"] == state
+    assert entry.after["decision"]["reason"] == reason and entry.after["decision"]["version"] == wrt.version
+    assert entry.after["data_record"] == scored.id and scored.data == sheet
+
+
+def test_refused_transitions_change_nothing(wrt, suggestion):
+    before = audit_count(wrt)
+    cases = [
+        (LIAISON, "screen", scores(4, 4, 4, 4), "not_allowed"),
+        (LIAISON, "revive", None, "wrong_state"),
+        (CONGRESS, "fast_track", None, "condition_false"),   # 420 beneficiaries, not 1000
+        (SCREENER, "teleport", None, "unknown_action"),
+        (ANONYMOUS, "screen", scores(4, 4, 4, 4), "not_allowed"),
+    ]
+    for who, action, data, code in cases:
+        with pytest.raises(TransitionRefused) as info:
+            transition(wrt, who, suggestion.id, action, data)
+        assert info.value.code == code, (action, info.value)
+    with pytest.raises(InputError):  # the action's form is checked like any form
+        transition(wrt, SCREENER, suggestion.id, "screen", scores(9, 4, 4, 4))
+    assert state_of(wrt, suggestion.id) == "received" and audit_count(wrt) == before
+
+
+def test_available_actions_follow_state_and_role(wrt, suggestion):
+    assert [t.action for t in available_actions(wrt, SCREENER, suggestion)] == ["screen"]
+    assert [t.action for t in available_actions(wrt, CONGRESS, suggestion)] == ["fast_track"]
+    assert available_actions(wrt, LIAISON, suggestion) == []
+
+
+def test_two_people_acting_at_once_cannot_both_succeed(wrt, suggestion):
+    transition(wrt, SCREENER, suggestion.id, "screen", scores(3, 3, 2, 3))  # -> pending
+    results: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def act():
+        barrier.wait()
+        try:
+            transition(wrt, LIAISON, suggestion.id, "revive")
+            results.append("ok")
+        except TransitionRefused as exc:
+            results.append(exc.code)
+    threads = [threading.Thread(target=act) for _ in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    # the record is locked for the transaction, so the five late ones see it already moved
+    assert sorted(results) == ["ok"] + ["wrong_state"] * 5
+    assert state_of(wrt, suggestion.id) == "received"
+
+
+def test_deadline_fires_exactly_once_even_with_two_ticks_at_once(wrt, suggestion):
+    transition(wrt, SCREENER, suggestion.id, "screen", scores(3, 3, 2, 3))  # -> pending
+    due = dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc)
+    set_deadline(wrt, suggestion.id, "research_due", due, {})
+    assert tick(wrt, at=due - dt.timedelta(days=1)).deadlines_fired == 0
+    fired: list[int] = []
+    barrier = threading.Barrier(3)
+
+    def run():
+        barrier.wait()
+        fired.append(tick(wrt, at=due).deadlines_fired)
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(fired) == [0, 0, 1]
+    assert tick(wrt, at=due).deadlines_fired == 0
+    assert state_of(wrt, suggestion.id) == "closed"
+    with wrt.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEntry)
+                              .where(AuditEntry.action == "deadline.fired")) == 1
+        assert session.scalars(select(Deadline.fired_at)).one() is not None
+
+
+def test_calendar_transition_on_its_date(wrt, suggestion):
+    assert tick(wrt, at=dt.datetime(2025, 12, 30, tzinfo=dt.timezone.utc)).transitions_taken == 0
+    report = tick(wrt, at=dt.datetime(2025, 12, 31, tzinfo=dt.timezone.utc))
+    assert report.transitions_taken == 1 and state_of(wrt, suggestion.id) == "closed"
+    assert tick(wrt, at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)).transitions_taken == 0
+
+
+def _problems(profile_dir, monkeypatch):
+    monkeypatch.chdir(profile_dir.parent)
+    with pytest.raises(ConfigError) as info:
+        load_profile("profile")
+    return [str(p) for p in info.value.problems]
+
+
+def test_graph_errors(wf_profile, monkeypatch):
+    text = WORKFLOW.replace("  - {id: closed, label: 已关闭, final: true}\n",
+                            "  - {id: closed, label: 已关闭, final: true}\n  - {id: limbo, label: 悬而未决}\n")
+    text = text.replace("to: received, roles: [liaison_staff]}", "to: recieved, roles: []}")
+    (wf_profile / "workflows/suggestion.yaml").write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    line = lambda needle: next(i for i, l in enumerate(lines, 1) if needle in l)  # noqa: E731
+    assert _problems(wf_profile, monkeypatch) == [
+        f"profile/workflows/suggestion.yaml:{line('id: limbo')}: At Workflow(id='suggestion') -> states -> "
+        "State(id='limbo') -> id: state 'limbo' cannot be reached from 'received'",
+        f"profile/workflows/suggestion.yaml:{line('action: revive')}: At Workflow(id='suggestion') -> transitions -> "
+        "Transition[3] -> action: action 'revive' has no allowed role; give it roles, or make it automatic",
+        f"profile/workflows/suggestion.yaml:{line('action: revive')}: At Workflow(id='suggestion') -> transitions -> "
+        "Transition[3] -> to: unknown state 'recieved' (did you mean 'received'?)",
+    ]
+
+
+def test_dead_end_and_bad_references(wf_profile, monkeypatch):
+    text = WORKFLOW.replace("{id: reserve, label: 储备库, final: true}", "{id: reserve, label: 储备库}")
+    text = text.replace("outcome: pending}}", "outcome: later}}").replace('when: "beneficiaries >= 1000"',
+                                                                         'when: "beneficiary >= 1000"')
+    (wf_profile / "workflows/suggestion.yaml").write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    line = lambda needle: next(i for i, l in enumerate(lines, 1) if needle in l)  # noqa: E731
+    assert _problems(wf_profile, monkeypatch) == [
+        f"profile/workflows/suggestion.yaml:{line('id: reserve')}: At Workflow(id='suggestion') -> states -> "
+        "State(id='reserve') -> id: state 'reserve' is a dead end: add a transition from it, or mark it final: true",
+        f"profile/workflows/suggestion.yaml:{line('outcome: later')}: At Workflow(id='suggestion') -> transitions -> "
+        "Transition[1] -> decision -> outcome: table 'screening' never decides 'later'; it decides reserve, "
+        "pending, rejected",
+        f"profile/workflows/suggestion.yaml:{line('fast_track')}: At Workflow(id='suggestion') -> transitions -> "
+        "Transition[4] -> when: for form 'suggestion': unknown name 'beneficiary' (did you mean 'beneficiaries'?) "
+        "(at column 1 of «beneficiary >= 1000»)",
+    ]
