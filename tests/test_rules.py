@@ -191,3 +191,26 @@ def test_rule_file_problems_are_located():
          "unknown name 'totl' in the reason; known names: necessity, feasibility, universality, urgency, "
          "category, total"),
     ]
+
+
+_score = st.one_of(st.none(), st.integers(-3, 8), st.decimals(min_value=-5, max_value=10, places=2,
+                                                               allow_nan=False, allow_infinity=False))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["FIRST", "UNIQUE", "RULE ORDER", "COLLECT"]),
+       st.fixed_dictionaries({k: _score for k in ("necessity", "feasibility", "universality", "urgency")}),
+       st.sampled_from(["roads", "office", None]))
+def test_compiled_function_agrees_with_the_reference_closures(policy, values, category):
+    """The generated fast path and the closures decide the same, with the same explanation."""
+    import dataclasses
+    fast = table(policy, "SUM" if policy == "COLLECT" else "")
+    reference = dataclasses.replace(fast, fast=None)
+    values = dict(values, category=category)
+    outcomes = []
+    for t in (fast, reference):
+        try:
+            outcomes.append(t.decide(values, "v").explanation())
+        except DecisionError as exc:
+            outcomes.append(str(exc))
+    assert outcomes[0] == outcomes[1]

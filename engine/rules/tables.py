@@ -17,6 +17,8 @@ from pydantic import Field as PydField
 
 from engine.config.base import ConfigModel, Identifier, Labelled
 from engine.errors import MinshengError
+from engine.rules import codegen
+from engine.rules.codegen import SLOW
 from engine.rules.expr import BOOL, NUMERIC, SCALARS, Compiled, ExprError, compile_expression, list_of, to_decimal
 
 TYPES = tuple(SCALARS) + tuple(list_of(k) for k in SCALARS if k != "bool")
@@ -66,7 +68,7 @@ class DecisionError(MinshengError):
     """A table could not decide (two rows matched in a UNIQUE table)."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Decision:
     """An outcome and its explanation, stored with the record it was made for."""
 
@@ -86,6 +88,8 @@ class Decision:
 
 
 def _plain(value: Any) -> Any:
+    if value.__class__ in (int, str, bool) or value is None:
+        return value
     if isinstance(value, Decimal):
         return str(value.normalize()) if value == value.to_integral_value() else str(value)
     if hasattr(value, "isoformat"):
@@ -113,28 +117,64 @@ class CompiledTable:
     rows: tuple[_CompiledRow, ...]
     default: _CompiledRow | None
     file: "CompiledRules" = field(repr=False, compare=False)
+    fast: Any = field(default=None, repr=False, compare=False)  # engine.rules.codegen's function
+
+    @property
+    def seen_names(self) -> tuple[str, ...]:
+        """The names the conditions read: what an explanation shows."""
+        try:
+            return self._seen_names  # type: ignore[attr-defined]
+        except AttributeError:
+            names = tuple(sorted({n for r in self.rows for c in r.conditions for n in c.names}))
+            object.__setattr__(self, "_seen_names", names)
+            return names
 
     def decide(self, values: Mapping[str, Any], version: str = "") -> Decision:
+        fast = self.fast
+        if fast is not None:
+            result = fast(values)
+            if result is not SLOW and len(result) == 3:  # FIRST, UNIQUE: the explanation is made
+                index, reason, seen = result
+                row = self.rows[index] if index >= 0 else self.default
+                if row is None:
+                    return Decision(self.id, None, None, None, (), seen, self.file.source, version)
+                return Decision(self.id, row.outcome, reason, None, (row.id,) if index >= 0 else (), seen,
+                                self.file.source, version)
+            if result is not SLOW:
+                hits, reported = result
+                env = dict(zip(self.file.all_names, reported))
+                matched = [row for row, hit in zip(self.rows, hits) if hit]
+                return self._finish(matched[:1] if self.hit_policy == "FIRST" else matched, env, version)
+        # the reference path: closures over the environment (any input missing or unusual)
         env = self.file.environment(values)
         matched = []
+        first = self.hit_policy == "FIRST"
         for row in self.rows:
-            if all(condition.fn(env) for condition in row.conditions):
-                matched.append(row)
-                if self.hit_policy == "FIRST":
+            for condition in row.conditions:
+                if not condition.fn(env):
                     break
+            else:
+                matched.append(row)
+                if first:
+                    break
+        return self._finish(matched, env, version)
+
+    def _finish(self, matched: list, env: Mapping[str, Any], version: str) -> Decision:
         if self.hit_policy == "UNIQUE" and len(matched) > 1:
             raise DecisionError(f"table '{self.id}' is UNIQUE but rows {', '.join(r.id for r in matched)} all match")
         used = matched or ([self.default] if self.default else [])
-        names = sorted({n for r in self.rows for c in r.conditions for n in c.names}
-                       | {n for r in used for n in r.reason_names})
-        seen = {n: env.get(n) for n in names}
-        reasons = [_fill(r.reason, env) for r in used if r.reason is not None]
-        outcomes = [r.outcome for r in used]
+        seen = {n: env.get(n) for n in self.seen_names}
+        for r in used:
+            for n in r.reason_names:
+                if n not in seen:
+                    seen[n] = env.get(n)
+        reasons = [_fill(r.reason, r.reason_names, env) for r in used if r.reason is not None]
         if self.hit_policy in ("UNIQUE", "FIRST") or not matched:
-            outcome, reason = (outcomes[0], reasons[0] if reasons else None) if used else (None, None)
+            outcome = used[0].outcome if used else None
+            reason = reasons[0] if reasons else None
             value = used[0].value.fn(env) if used and used[0].value is not None else None
         else:
-            outcome, reason = outcomes, reasons
+            outcome, reason = [r.outcome for r in used], reasons
             value = None
             if self.hit_policy == "COLLECT" and self.aggregate:
                 value = self._aggregate([r.value.fn(env) for r in matched if r.value is not None], len(matched))
@@ -151,8 +191,8 @@ class CompiledTable:
             self.aggregate]()
 
 
-def _fill(template: str, env: Mapping[str, Any]) -> str:
-    return template.format(**{k: _plain(v) if v is not None else "—" for k, v in env.items()})
+def _fill(template: str, names: tuple[str, ...], env: Mapping[str, Any]) -> str:
+    return template.format(**{k: "—" if (value := env.get(k)) is None else _plain(value) for k in names})
 
 
 @dataclass(frozen=True)
@@ -163,8 +203,21 @@ class CompiledRules:
     derived: tuple[tuple[str, Compiled], ...]
     tables: Mapping[str, CompiledTable] = field(default_factory=dict)
 
+    @property
+    def all_names(self) -> tuple[str, ...]:
+        try:
+            return self._all_names  # type: ignore[attr-defined]
+        except AttributeError:
+            names = tuple(self.input_types) + tuple(name for name, _ in self.derived)
+            object.__setattr__(self, "_all_names", names)
+            return names
+
     def environment(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        env = {name: to_decimal(values.get(name)) for name in self.input_types}
+        env = {}
+        for name in self.input_types:
+            value = values.get(name)
+            # ints and Decimals are used as they are; floats and text become exact Decimals
+            env[name] = value if value.__class__ in (int, Decimal) else to_decimal(value)
         for name, expression in self.derived:
             env[name] = expression.fn(env)
         return env
@@ -200,10 +253,18 @@ def compile_rules(rules: RuleFile, source: str) -> tuple[CompiledRules | None, l
             compiled_row = _compile_row(row, names, at, problems, is_default=r >= len(table.rows))
             if compiled_row is not None:
                 rows.append(compiled_row)
-        if len(rows) == len(table.rows) + (1 if table.default else 0):
+        if len(rows) == len(table.rows) + (1 if table.default else 0) and not problems:
             default = rows.pop() if table.default else None
-            result.tables[table.id] = CompiledTable(table.id, table.hit_policy, table.aggregate, tuple(rows),
-                                                    default, result)
+            compiled_table = CompiledTable(table.id, table.hit_policy, table.aggregate, tuple(rows), default, result)
+            every = list(rows) + [default]
+            reasons = [(r.reason, list(string.Formatter().parse(r.reason)) if r and r.reason else [])
+                       if r is not None else (None, []) for r in every]
+            simple = all(r is None or r.value is None for r in every)  # values need the reference path
+            fast, _ = codegen.build(
+                dict(rules.inputs), list(rules.derived.items()), [[c.text for c in row.conditions] for row in rows],
+                table.hit_policy, list(result.all_names), reasons if simple else None, compiled_table.seen_names)
+            object.__setattr__(compiled_table, "fast", fast)
+            result.tables[table.id] = compiled_table
     return (None if problems else result), problems
 
 
