@@ -8,11 +8,14 @@ import yaml
 
 from engine.config.forms import Field, Form
 from engine.config.imports import ImportMapping
+from engine.config.workflow import Transition, Workflow
+from engine.rules.tables import RuleFile, compile_rules
 from engine.forms.fieldtypes import FIELD_TYPES
 from tests.conftest import ROOT
 
 DOCS = ROOT / "docs"
-KINDS = {"form": Form, "field": Field, "import": ImportMapping}
+KINDS = {"form": Form, "field": Field, "import": ImportMapping, "rules": RuleFile, "workflow": Workflow,
+         "transition": Transition}
 
 
 def examples():
@@ -25,7 +28,13 @@ def examples():
 
 @pytest.mark.parametrize("kind, block", list(examples()))
 def test_example_is_valid(kind, block):
-    KINDS[kind].model_validate(yaml.safe_load(block))
+    obj = KINDS[kind].model_validate(yaml.safe_load(block))
+    if kind == "rules":  # its expressions type-check, and the table decides as the guide says
+        compiled, problems = compile_rules(obj, "docs")
+        assert problems == []
+        decision = compiled.tables["screening"].decide(
+            {"necessity": 4, "feasibility": 4, "universality": 3, "urgency": 4, "category": "roads"})
+        assert (decision.outcome, decision.reason) == ("reserve", "四项合计 15 分，达到入库线 14 分")
 
 
 def test_there_are_examples():
