@@ -222,3 +222,21 @@ def test_invalid_pattern_and_condition_schema(profile_dir, monkeypatch):
         f"profile/forms/suggestion.yaml:{line_of(form, 'pattern:')}: At Form(id='suggestion') -> fields -> "
         "Field(id='phone') -> pattern: not a valid regular expression: unterminated character set at position 3",
     ]
+
+
+def test_values_named_in_forms_and_imports_must_exist(profile_dir, monkeypatch):
+    form = profile_dir / "forms/suggestion.yaml"
+    edit(form, "    default: duty_platform", "    default: duty_platfrom")
+    edit(form, "schema: {enum: [courtyard_talk, neighbour_talk]}", "schema: {enum: [courtyard_talk, neighbor_talk]}")
+    edit(profile_dir / "imports/hotline_12345.yaml", "  channel: hotline_12345", "  channel: hotline")
+    assert problems(profile_dir, monkeypatch) == [
+        f"profile/forms/suggestion.yaml:{line_of(form, 'duty_platfrom')}: At Form(id='suggestion') -> fields -> "
+        "Field(id='channel') -> default: unknown channel 'duty_platfrom' for field 'channel' "
+        "(did you mean 'duty_platform'?)",
+        f"profile/forms/suggestion.yaml:{line_of(form, 'neighbor_talk')}: At Form(id='suggestion') -> fields -> "
+        "Field(id='session') -> rule -> condition -> schema: unknown channel 'neighbor_talk' for field 'channel' "
+        "(did you mean 'neighbour_talk'?)",
+        f"profile/imports/hotline_12345.yaml:{line_of(profile_dir / 'imports/hotline_12345.yaml', 'channel: hotline')}: "
+        "At ImportMapping(id='hotline_12345') -> fixed -> channel: unknown channel 'hotline' for field 'channel' "
+        "(did you mean 'hotline_12345'?)",
+    ]

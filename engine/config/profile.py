@@ -260,6 +260,18 @@ def _cross_check(loader: _Loader, county: County, grouped: dict, demo: Demo | No
                            f"unknown field {scope!r}{did_you_mean(scope, field_ids)}")
             elif f.rule and f.rule.condition.scope == f.id:
                 loader.add(rel, here + ("rule", "condition", "scope"), "a field's rule cannot look at the field itself")
+            elif f.rule:  # values a condition names must exist in the list the field chooses from
+                target = form.field(f.rule.condition.scope)
+                schema = f.rule.condition.schema_
+                named = list(schema.get("enum", [])) + ([schema["const"]] if "const" in schema else [])
+                for value in named:
+                    problem = _unknown_value(county, target, value)
+                    if problem:
+                        loader.add(rel, here + ("rule", "condition", "schema"), problem)
+            if f.default is not None:
+                problem = _unknown_value(county, f, f.default)
+                if problem:
+                    loader.add(rel, here + ("default",), problem)
 
     for wf_id, (rel, wf) in grouped["workflows"].items():
         state_ids = [s.id for s in wf.states]
@@ -275,6 +287,10 @@ def _cross_check(loader: _Loader, county: County, grouped: dict, demo: Demo | No
             loader.add(rel, ("form",), f"unknown form {imp.form!r}{did_you_mean(imp.form, list(forms))}")
             continue
         field_ids = [f.id for f in form.fields]
+        for fid, value in imp.fixed.items():
+            problem = _unknown_value(county, form.field(fid), value) if form.has_field(fid) else None
+            if problem:
+                loader.add(rel, ("fixed", fid), problem)
         for key in ("columns", "fixed"):
             for fid in getattr(imp, key):
                 if fid not in field_ids:
@@ -297,6 +313,23 @@ def _cross_check(loader: _Loader, county: County, grouped: dict, demo: Demo | No
                 for fid in sample:
                     if not form.has_field(fid):
                         loader.add("demo.yaml", (key, i, fid), f"form {form.id!r} has no field {fid!r}")
+
+
+def _unknown_value(county: County, f, value) -> str | None:
+    """A problem if `value` is not one of the choices of field `f` (an option, a township ...)."""
+    if f.type in ("choice", "multichoice"):
+        ids = [o.id for o in f.options]
+        what = "option"
+    elif f.type == "reference" and f.to in REFERENCE_TARGETS:
+        lists = {"townships": county.townships, "stations": county.stations, "channels": county.channels}
+        ids = [x.id for x in lists[f.to]]
+        what = f.to[:-1]
+    else:
+        return None
+    for item in value if isinstance(value, list) else [value]:
+        if item not in ids:
+            return f"unknown {what} {item!r} for field '{f.id}'{did_you_mean(str(item), ids)}"
+    return None
 
 
 def expression_names(form: Form) -> dict[str, str]:
