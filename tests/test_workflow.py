@@ -73,6 +73,7 @@ fields:
 @pytest.fixture
 def wf_profile(profile_dir):
     (profile_dir / "workflows/suggestion.yaml").write_text(WORKFLOW, encoding="utf-8")
+    (profile_dir / "rules").mkdir(exist_ok=True)
     (profile_dir / "rules/screening.yaml").write_text(RULES, encoding="utf-8")
     (profile_dir / "forms/score_sheet.yaml").write_text(SCORES, encoding="utf-8")
     return profile_dir
