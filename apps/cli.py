@@ -223,6 +223,24 @@ def tick(config: str = ConfigOption) -> None:
 
 @app.command()
 @friendly
+def migrate(form: str = typer.Argument(..., help="Form id whose running records move to the current profile."),
+            dry_run: bool = typer.Option(False, "--dry-run", help="Only count what would move."),
+            config: str = ConfigOption) -> None:
+    """Move running records to the current profile version (they keep theirs until you do).
+
+    Each record moved gets an audit row; a record whose state the current workflow no longer has
+    stays where it is and is listed."""
+    from engine.versions import migrate_records
+    rt = _runtime(config)
+    report = migrate_records(rt, form, actor_name="system", dry_run=dry_run)
+    verb = "would move" if dry_run else "moved"
+    console.print(f"{verb} {report.moved} record(s) to version {rt.version}", markup=False)
+    for line in report.skipped:
+        console.print(f"  not moved: {line}", markup=False)
+
+
+@app.command()
+@friendly
 def demo(config: str = ConfigOption,
          reset: bool = typer.Option(False, help="Delete the embedded SQLite file first.")) -> None:
     """Seed the profile's demo year: townships' sessions, suggestions and demo accounts."""

@@ -32,6 +32,7 @@ class Runtime:
             by_township[s.township].append(s.id)
         self.forms = {fid: CompiledForm(form, choices, by_township) for fid, form in profile.forms.items()}
         self._stations_by_township = by_township
+        self._versions: dict[str, Runtime] = {profile.version: self}
         self._labels = {t: {c[0]: (c[1], c[2]) for c in profile.reference_choices(t)}
                         for t in ("townships", "stations", "channels")}
 
@@ -47,6 +48,15 @@ class Runtime:
     def offline(cls, config_dir: str | Path) -> "Runtime":
         """A profile without a database: for work that only reads config (checks, preparing rows)."""
         return cls(load_profile(config_dir), None)
+
+    def for_version(self, version: str) -> "Runtime":
+        """This runtime as of another profile version (a record keeps the one it started under)."""
+        if version not in self._versions:
+            from engine.versions import load_version
+            other = Runtime(load_version(self.db, version), self.db)
+            other._versions = self._versions
+            self._versions[version] = other
+        return self._versions[version]
 
     @property
     def version(self) -> str:

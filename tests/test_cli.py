@@ -81,3 +81,11 @@ def test_tick_command(tmp_path, monkeypatch, db_url):
     monkeypatch.setenv("DATABASE_URL", db_url)
     result = runner.invoke(app, ["tick", "--config", str(CONFIG)])
     assert result.exit_code == 0 and "deadlines fired: 0; automatic transitions: 0" in result.output
+
+
+def test_migrate_command(monkeypatch, db_url):
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    result = runner.invoke(app, ["migrate", "suggestion", "--dry-run", "--config", str(CONFIG)])
+    assert result.exit_code == 0 and "would move 0 record(s)" in result.output
+    unknown = runner.invoke(app, ["migrate", "nothing", "--config", str(CONFIG)])
+    assert unknown.exit_code == 1 and "not found: form nothing" in unknown.output

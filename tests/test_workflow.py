@@ -240,3 +240,34 @@ def test_dead_end_and_bad_references(wf_profile, monkeypatch):
         "Transition[4] -> when: for form 'suggestion': unknown name 'beneficiary' (did you mean 'beneficiaries'?) "
         "(at column 1 of «beneficiary >= 1000»)",
     ]
+
+
+def test_records_keep_their_version_until_migrated(wf_profile, db_url, good_suggestion):
+    from engine.versions import migrate_records
+    v1 = Runtime.open(wf_profile, db_url)
+    old = records.submit(v1, ANONYMOUS, "suggestion", good_suggestion)
+    transition(v1, SCREENER, old.id, "screen", scores(3, 3, 2, 3))            # -> pending, under v1
+    # the administrator edits the workflow: reviving now closes the suggestion
+    path = wf_profile / "workflows/suggestion.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "{action: revive, label: 重新筛选, from: pending, to: received,",
+        "{action: revive, label: 重新筛选, from: pending, to: closed,"), encoding="utf-8")
+    v2 = Runtime.open(wf_profile, db_url)
+    assert v2.version != v1.version
+    new = records.submit(v2, ANONYMOUS, "suggestion", good_suggestion)
+    transition(v2, SCREENER, new.id, "screen", scores(3, 3, 2, 3))
+    assert transition(v2, LIAISON, new.id, "revive").state == "closed"       # new record: new rules
+    assert transition(v2, LIAISON, old.id, "revive").state == "received"     # running record: its own
+    transition(v2, SCREENER, old.id, "screen", scores(3, 3, 2, 3))
+
+    assert migrate_records(v2, "suggestion", dry_run=True).moved == 1
+    assert state_of(v2, old.id) == "pending"
+    report = migrate_records(v2, "suggestion", actor_name="admin")
+    assert (report.moved, report.skipped) == (1, [])
+    assert transition(v2, LIAISON, old.id, "revive").state == "closed"       # migrated: the new rules
+    with v2.db.read() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "record.migrate")).one()
+    assert (entry.actor, entry.before, entry.after) == ("admin", {"version": v1.version}, {"version": v2.version})
+    assert migrate_records(v2, "suggestion").moved == 0
+    v1.db.dispose()
+    v2.db.dispose()

@@ -65,6 +65,7 @@ def _allowed(rt: Runtime, wf: Workflow, form_id: str, index: int, t: Transition,
 
 def available_actions(rt: Runtime, actor: Actor, record: records.RecordView) -> list[Transition]:
     """The actions this actor may take on the record now (one entry per action)."""
+    rt = rt.for_version(record.profile_version)
     if not rt.profile.forms[record.form_id].workflow:
         return []
     wf = _workflow(rt, record.form_id)
@@ -85,6 +86,8 @@ def transition(rt: Runtime, actor: Actor, record_id: int, action: str,
         record = session.scalars(query).first()
         if record is None or record.form_id not in rt.forms:
             raise NotFound("record")
+        # The record follows the rules of the version it started under, until it is migrated.
+        rt = rt.for_version(record.profile_version)
         wf = _workflow(rt, record.form_id)
         candidates = [(i, t) for i, t in enumerate(wf.transitions) if t.action == action and t.automatic == automatic]
         if not candidates:
@@ -115,7 +118,7 @@ def transition(rt: Runtime, actor: Actor, record_id: int, action: str,
             update(Record).where(Record.id == record.id, Record.state == before).values(state=chosen.to))
         if moved.rowcount != 1:  # someone else moved it first
             raise TransitionRefused("changed_meanwhile", action=action)
-        version = rt.ensure_version(session)
+        version = record.profile_version
         data_id = None
         if submission is not None:
             data_record = Record(form_id=action_form, title=f"{action} #{record.id}"[:300], data=submission.document,
@@ -179,6 +182,8 @@ def _fire(rt: Runtime, deadline_id: int, at: dt.datetime) -> bool:
               version=rt.version)
         record = session.get(Record, deadline.record_id) if deadline.record_id else None
         name = deadline.name
+    if record is not None and record.form_id in rt.forms:
+        rt = rt.for_version(record.profile_version)
     if record is not None and record.form_id in rt.forms and rt.profile.forms[record.form_id].workflow:
         wf = _workflow(rt, record.form_id)
         for t in wf.transitions:
@@ -192,11 +197,19 @@ def _fire(rt: Runtime, deadline_id: int, at: dt.datetime) -> bool:
 
 
 def _automatic_transitions(rt: Runtime, today: dt.date, report: TickReport) -> int:
+    """Each record by the workflow of its own profile version."""
     taken = 0
-    for form_id, form in rt.profile.forms.items():
-        if not form.workflow:
+    with rt.db.read() as session:
+        groups = session.execute(select(Record.form_id, Record.profile_version).where(Record.state.is_not(None))
+                                 .distinct()).all()
+    for form_id, version in groups:
+        if form_id not in rt.forms:
             continue
-        wf = rt.profile.workflows[form.workflow]
+        vrt = rt.for_version(version)
+        form = vrt.profile.forms.get(form_id)
+        if form is None or not form.workflow:
+            continue
+        wf = vrt.profile.workflows[form.workflow]
         for i, t in enumerate(wf.transitions):
             if not t.automatic or t.deadline or (t.on_date and t.on_date > today):
                 continue  # deadline transitions are taken when their deadline fires
@@ -204,13 +217,13 @@ def _automatic_transitions(rt: Runtime, today: dt.date, report: TickReport) -> i
             while True:
                 with rt.db.read() as session:
                     rows = session.execute(select(Record.id, Record.data).where(
-                        Record.form_id == form_id, Record.state.in_(t.from_), Record.id > last_id)
-                        .order_by(Record.id).limit(500)).all()
+                        Record.form_id == form_id, Record.profile_version == version, Record.state.in_(t.from_),
+                        Record.id > last_id).order_by(Record.id).limit(500)).all()
                 if not rows:
                     break
                 for record_id, data in rows:
                     last_id = record_id
-                    ok, _ = _allowed(rt, wf, form_id, i, t, record_values(rt, form_id, data))
+                    ok, _ = _allowed(vrt, wf, form_id, i, t, record_values(vrt, form_id, data))
                     if not ok:
                         continue
                     try:
