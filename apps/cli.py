@@ -77,13 +77,19 @@ def _runtime(config: str):
 
 @app.command()
 @friendly
-def check(config: str = ConfigOption) -> None:
+def check(config: str = ConfigOption,
+          with_data: bool = typer.Option(False, "--with-data", help="Also say which records an edit would not reach "
+                                         "(those following an older version; frozen ones stay frozen).")) -> None:
     """Validate a profile: every file, every key, every reference. Exit 0 if it is valid."""
     from engine.config.profile import load_profile
     profile = load_profile(config)
     console.print(f"{config}: OK ({len(profile.files)} files, version {profile.version}): "
                   f"{len(profile.county.townships)} townships, {len(profile.county.stations)} stations, "
                   f"{len(profile.forms)} forms, {len(profile.imports)} imports", markup=False)
+    if with_data:
+        from engine.versions import pinned_summary
+        for line in pinned_summary(_runtime(config)):
+            console.print(f"note: {line}", markup=False)
 
 
 @app.command()

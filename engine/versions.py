@@ -74,6 +74,13 @@ def migrate_records(rt, form_id: str, actor_name: str = "system", dry_run: bool 
             return report
         for record_id, state, version in rows:
             last_id = record_id
+            pinned = rt.for_version(version)
+            old_workflow = pinned.profile.workflows.get(pinned.profile.forms[form_id].workflow or "") \
+                if form_id in pinned.profile.forms else None
+            old_state = old_workflow.state(state) if old_workflow and state else None
+            if old_state is not None and old_state.frozen:
+                report.skipped.append(f"record {record_id}: state '{state}' is frozen (its rules stay as they were)")
+                continue
             if states is not None and state is not None and state not in states:
                 report.skipped.append(f"record {record_id}: state '{state}' is not in the current workflow")
                 continue
@@ -88,3 +95,29 @@ def migrate_records(rt, form_id: str, actor_name: str = "system", dry_run: bool 
                     audit(session, actor=actor_name, action="record.migrate", entity="record", entity_id=record_id,
                           before={"version": version}, after={"version": current}, version=current)
                     report.moved += 1
+
+
+def pinned_summary(rt) -> list[str]:
+    """Plain sentences on records that follow an older profile version (for check and start-up)."""
+    from sqlalchemy import func
+    lines = []
+    with rt.db.read() as session:
+        rows = session.execute(select(Record.form_id, Record.state, Record.profile_version, func.count())
+                               .where(Record.profile_version != rt.version)
+                               .group_by(Record.form_id, Record.state, Record.profile_version)).all()
+    for form_id, state, version, count in rows:
+        try:
+            pinned = rt.for_version(version)
+        except Exception:  # a version whose files no longer load: say so, do not fail
+            lines.append(f"{count} {form_id} record(s) follow version {version}, which no longer loads")
+            continue
+        form = pinned.profile.forms.get(form_id)
+        workflow = pinned.profile.workflows.get(form.workflow) if form and form.workflow else None
+        found = workflow.state(state) if workflow and state else None
+        if found is not None and found.frozen:
+            lines.append(f"{count} {form_id} record(s) in state '{state}' are frozen under version {version}: "
+                         f"your edits do not apply to them")
+        elif found is None or not found.final:
+            lines.append(f"{count} {form_id} record(s) in state '{state}' still follow version {version}; "
+                         f"`minsheng migrate {form_id}` moves them to this one")
+    return lines

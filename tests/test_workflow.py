@@ -271,3 +271,31 @@ def test_records_keep_their_version_until_migrated(wf_profile, db_url, good_sugg
     assert migrate_records(v2, "suggestion").moved == 0
     v1.db.dispose()
     v2.db.dispose()
+
+
+def test_frozen_state_keeps_its_rules_and_check_says_so(wf_profile, db_url, good_suggestion, monkeypatch):
+    from typer.testing import CliRunner
+    from apps.cli import app
+    from engine.versions import migrate_records
+    path = wf_profile / "workflows/suggestion.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "{id: pending, label: 待研项目库}", "{id: pending, label: 待研项目库, frozen: true}"), encoding="utf-8")
+    v1 = Runtime.open(wf_profile, db_url)
+    held = records.submit(v1, ANONYMOUS, "suggestion", good_suggestion)
+    transition(v1, SCREENER, held.id, "screen", scores(3, 3, 2, 3))           # -> pending (frozen)
+    waiting = records.submit(v1, ANONYMOUS, "suggestion", good_suggestion)     # stays received
+    path.write_text(path.read_text(encoding="utf-8").replace("to: received, roles: [liaison_staff]}",
+                                                             "to: closed, roles: [liaison_staff]}"), encoding="utf-8")
+    v2 = Runtime.open(wf_profile, db_url)
+    report = migrate_records(v2, "suggestion")
+    assert report.moved == 1 and report.skipped == [
+        f"record {held.id}: state 'pending' is frozen (its rules stay as they were)"]
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    result = CliRunner().invoke(app, ["check", "--with-data", "--config", str(wf_profile)])
+    assert result.exit_code == 0
+    assert (f"note: 1 suggestion record(s) in state 'pending' are frozen under version {v1.version}: "
+            "your edits do not apply to them") in result.output
+    assert transition(v2, LIAISON, held.id, "revive").state == "received"    # still the rules it had
+    assert state_of(v2, waiting.id) == "received"
+    v1.db.dispose()
+    v2.db.dispose()

@@ -17,8 +17,11 @@ log = logging.getLogger("minsheng.web")
 @st.cache_resource(show_spinner=False)
 def _runtime(config_dir: str, database_url: str | None) -> Runtime:
     from engine.services.workflow import tick
+    from engine.versions import pinned_summary
     rt = Runtime.open(config_dir, database_url)
     tick(rt)  # deadlines that passed while the app was down fire now (each exactly once)
+    for line in pinned_summary(rt):  # said plainly at start-up, as `minsheng check --with-data` does
+        log.warning("profile %s: %s", rt.version, line)
     return rt
 
 

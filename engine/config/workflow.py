@@ -22,6 +22,9 @@ class State(Labelled):
     """What the state means, shown to staff."""
     final: bool = False
     """True if nothing happens to a record after it reaches this state."""
+    frozen: bool = False
+    """True while rules must not change under a record, e.g. a vote that is open: a record in this
+    state keeps its profile version, and `minsheng migrate` will not move it."""
 
 
 class DecisionRef(ConfigModel):
