@@ -229,6 +229,27 @@ def tick(config: str = ConfigOption) -> None:
 
 @app.command()
 @friendly
+def preview(config: str = typer.Option(..., "--config", "-c", help="The proposed profile folder.")) -> None:
+    """Show which stored decisions would change under a proposed profile, and why. Saves nothing.
+
+    The live data is the database of DATABASE_URL (or the embedded SQLite file)."""
+    from engine.config.profile import load_profile
+    from engine.preview import preview as run_preview
+    from engine.runtime import Runtime
+    from engine.store.db import Database
+    proposed = load_profile(config)
+    live = Runtime(proposed, Database())
+    report = run_preview(live, proposed)
+    console.print(f"{report.checked} stored decision(s) decided again under {config} (version {proposed.version}); "
+                  f"{len(report.changes)} would change", markup=False)
+    for change in report.changes:
+        console.print(f"  {change}", markup=False)
+    for note in report.notes:
+        console.print(f"  note: {note}", markup=False)
+
+
+@app.command()
+@friendly
 def migrate(form: str = typer.Argument(..., help="Form id whose running records move to the current profile."),
             dry_run: bool = typer.Option(False, "--dry-run", help="Only count what would move."),
             config: str = ConfigOption) -> None:

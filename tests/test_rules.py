@@ -147,7 +147,7 @@ def test_first_hit_policy_and_explanation():
     decision = table("FIRST").decide(HIGH, version="abc123")
     assert (decision.outcome, decision.reason, decision.matched) == ("reserve", "合计 15 分", ("high",))
     assert decision.explanation() == {
-        "table": "t", "outcome": "reserve", "reason": "合计 15 分", "value": 15, "matched": ["high"],
+        "rules": "test", "table": "t", "outcome": "reserve", "reason": "合计 15 分", "value": 15, "matched": ["high"],
         "seen": {"category": "roads", "total": 15}, "rule_file": "rules/test.yaml", "version": "abc123"}
 
 

@@ -299,3 +299,31 @@ def test_frozen_state_keeps_its_rules_and_check_says_so(wf_profile, db_url, good
     assert state_of(v2, waiting.id) == "received"
     v1.db.dispose()
     v2.db.dispose()
+
+
+def test_preview_shows_which_decisions_would_change(wf_profile, db_url, good_suggestion, monkeypatch, tmp_path):
+    import shutil
+    from typer.testing import CliRunner
+    from apps.cli import app
+    rt = Runtime.open(wf_profile, db_url)
+    a = records.submit(rt, ANONYMOUS, "suggestion", dict(good_suggestion, title="甲：修建河道便民桥"))
+    b = records.submit(rt, ANONYMOUS, "suggestion", dict(good_suggestion, title="乙：安装村道路灯"))
+    transition(rt, SCREENER, a.id, "screen", scores(4, 4, 3, 3))   # 14 -> reserve
+    transition(rt, SCREENER, b.id, "screen", scores(5, 5, 5, 5))   # 20 -> reserve
+    proposed = tmp_path / "proposed"
+    shutil.copytree(wf_profile, proposed)
+    rules = proposed / "rules/screening.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("when: total >= 14", "when: total >= 16"),
+                     encoding="utf-8")
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    with rt.db.read() as session:
+        audit_before = session.scalar(select(func.count()).select_from(AuditEntry))
+    result = CliRunner().invoke(app, ["preview", "--config", str(proposed)])
+    assert result.exit_code == 0, result.output
+    assert "2 stored decision(s) decided again" in result.output and "1 would change" in result.output
+    assert (f"record {a.id} «甲：修建河道便民桥»: screening: reserve -> pending (now: 合计 14 分，列入待研; "
+            "was: 合计 14 分，达到入库线)") in result.output
+    with rt.db.read() as session:  # nothing was written
+        assert session.scalar(select(func.count()).select_from(AuditEntry)) == audit_before
+    assert state_of(rt, a.id) == "reserve"
+    rt.db.dispose()

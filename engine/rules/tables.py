@@ -80,9 +80,10 @@ class Decision:
     seen: Mapping[str, Any]
     rule_file: str
     version: str
+    rules: str = ""  # the rule file's id
 
     def explanation(self) -> dict[str, Any]:
-        return {"table": self.table, "outcome": self.outcome, "reason": self.reason, "value": _plain(self.value),
+        return {"rules": self.rules, "table": self.table, "outcome": self.outcome, "reason": self.reason, "value": _plain(self.value),
                 "matched": list(self.matched), "seen": {k: _plain(v) for k, v in self.seen.items()},
                 "rule_file": self.rule_file, "version": self.version}
 
@@ -137,9 +138,9 @@ class CompiledTable:
                 index, reason, seen = result
                 row = self.rows[index] if index >= 0 else self.default
                 if row is None:
-                    return Decision(self.id, None, None, None, (), seen, self.file.source, version)
+                    return Decision(self.id, None, None, None, (), seen, self.file.source, version, self.file.id)
                 return Decision(self.id, row.outcome, reason, None, (row.id,) if index >= 0 else (), seen,
-                                self.file.source, version)
+                                self.file.source, version, self.file.id)
             if result is not SLOW:
                 hits, reported = result
                 env = dict(zip(self.file.all_names, reported))
@@ -179,7 +180,7 @@ class CompiledTable:
             if self.hit_policy == "COLLECT" and self.aggregate:
                 value = self._aggregate([r.value.fn(env) for r in matched if r.value is not None], len(matched))
         return Decision(self.id, outcome, reason, value, tuple(r.id for r in matched), seen,
-                        self.file.source, version)
+                        self.file.source, version, self.file.id)
 
     def _aggregate(self, values: list, count: int) -> Any:
         values = [v for v in values if v is not None]
