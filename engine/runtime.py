@@ -49,6 +49,16 @@ class Runtime:
         """A profile without a database: for work that only reads config (checks, preparing rows)."""
         return cls(load_profile(config_dir), None)
 
+    def reactions(self, workflow_id: str):
+        """This version's reactions of a workflow, registered with durable-rules on first use."""
+        if not hasattr(self, "_reaction_sets"):
+            self._reaction_sets = {}
+        if workflow_id not in self._reaction_sets:
+            from engine.rules.reactions import register
+            workflow = self.profile.workflows[workflow_id]
+            self._reaction_sets[workflow_id] = register(workflow_id, self.version, workflow.reactions)
+        return self._reaction_sets[workflow_id]
+
     def for_version(self, version: str) -> "Runtime":
         """This runtime as of another profile version (a record keeps the one it started under)."""
         if version not in self._versions:

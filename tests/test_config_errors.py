@@ -240,3 +240,12 @@ def test_values_named_in_forms_and_imports_must_exist(profile_dir, monkeypatch):
         "At ImportMapping(id='hotline_12345') -> fixed -> channel: unknown channel 'hotline' for field 'channel' "
         "(did you mean 'hotline_12345'?)",
     ]
+
+
+def test_yaml_reads_on_as_true(profile_dir, monkeypatch):
+    form = profile_dir / "workflows/suggestion.yaml"
+    edit(form, "initial: received\n", "initial: received\non: transition\n")
+    assert problems(profile_dir, monkeypatch) == [
+        f"profile/workflows/suggestion.yaml:{line_of(form, 'on: transition')}: YAML syntax error: "
+        "the key 'on' is read by YAML as true; put it in quotes"
+    ]

@@ -8,14 +8,14 @@ import yaml
 
 from engine.config.forms import Field, Form
 from engine.config.imports import ImportMapping
-from engine.config.workflow import Transition, Workflow
+from engine.config.workflow import Reaction, Transition, Workflow
 from engine.rules.tables import RuleFile, compile_rules
 from engine.forms.fieldtypes import FIELD_TYPES
 from tests.conftest import ROOT
 
 DOCS = ROOT / "docs"
 KINDS = {"form": Form, "field": Field, "import": ImportMapping, "rules": RuleFile, "workflow": Workflow,
-         "transition": Transition}
+         "transition": Transition, "reaction": Reaction}
 
 
 def examples():

@@ -327,3 +327,50 @@ def test_preview_shows_which_decisions_would_change(wf_profile, db_url, good_sug
         assert session.scalar(select(func.count()).select_from(AuditEntry)) == audit_before
     assert state_of(rt, a.id) == "reserve"
     rt.db.dispose()
+
+
+REACTIONS = """
+reactions:
+  - {id: revived_twice, event: transition, name: revive, count: 2, do: {notify: congress_staff}}
+  - {id: research_clock, event: transition, name: screen, when: "beneficiaries >= 100",
+     do: {deadline: research_due, days: 30}}
+"""
+
+
+def test_reactions_correlate_events_per_record(wf_profile, db_url, good_suggestion):
+    path = wf_profile / "workflows/suggestion.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + REACTIONS, encoding="utf-8")
+    rt = Runtime.open(wf_profile, db_url)
+    one = records.submit(rt, ANONYMOUS, "suggestion", good_suggestion)
+    other = records.submit(rt, ANONYMOUS, "suggestion", good_suggestion)
+    for record in (one, other, one):
+        transition(rt, SCREENER, record.id, "screen", scores(3, 3, 2, 3))   # -> pending: research clock set
+        transition(rt, LIAISON, record.id, "revive")                       # -> received
+    with rt.db.read() as session:
+        fired = session.execute(select(AuditEntry.entity_id, AuditEntry.after).where(
+            AuditEntry.action == "reaction.fired").order_by(AuditEntry.id)).all()
+        notified = session.execute(select(AuditEntry.entity_id, AuditEntry.after).where(
+            AuditEntry.action == "notify")).all()
+        deadlines = session.scalar(select(func.count()).select_from(Deadline))
+    # two revivals of the same record make one notification; the other record's one revival none
+    assert [(rid, after["reaction"]) for rid, after in fired] == [
+        (str(one.id), "research_clock"), (str(other.id), "research_clock"), (str(one.id), "research_clock"),
+        (str(one.id), "revived_twice")]
+    assert notified == [(str(one.id), {"role": "congress_staff", "reaction": "revived_twice"})]
+    assert deadlines == 3
+    rt.db.dispose()
+
+
+def test_a_failing_reaction_reaches_the_caller(wf_profile, db_url, good_suggestion):
+    path = wf_profile / "workflows/suggestion.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + """
+reactions:
+  - {id: rescreen, event: transition, name: revive, do: {transition: screen}}
+""", encoding="utf-8")
+    rt = Runtime.open(wf_profile, db_url)
+    record = records.submit(rt, ANONYMOUS, "suggestion", good_suggestion)
+    transition(rt, SCREENER, record.id, "screen", scores(3, 3, 2, 3))
+    with pytest.raises(InputError):  # screening needs a score sheet, which a reaction cannot fill in
+        transition(rt, LIAISON, record.id, "revive")
+    assert state_of(rt, record.id) == "received"  # the revival itself stands
+    rt.db.dispose()

@@ -351,7 +351,7 @@ def _check_workflows(loader: _Loader, county: County, grouped: dict, rules: dict
     role_ids = [r.id for r in county.roles]
     forms = {k: v for k, (_, v) in grouped["forms"].items()}
     for wf_id, (rel, wf) in grouped["workflows"].items():
-        if not wf.transitions:
+        if not wf.transitions and not wf.reactions:
             continue  # a workflow without transitions only names its states
         state_ids = [s.id for s in wf.states]
         users = [f for f in forms.values() if f.workflow == wf_id]
@@ -385,6 +385,31 @@ def _check_workflows(loader: _Loader, county: County, grouped: dict, rules: dict
                         conditions[(wf_id, form.id, i)] = compile_expression(t.when, expression_names(form), BOOL)
                     except ExprError as exc:
                         loader.add(rel, here + ("when",), f"for form '{form.id}': {exc.pointed(t.when)}")
+        actions = {t.action for t in wf.transitions}
+        for i, reaction in enumerate(wf.reactions):
+            here = ("reactions", i)
+            if reaction.event == "submitted" and reaction.name not in forms:
+                loader.add(rel, here + ("name",), f"unknown form {reaction.name!r}{did_you_mean(reaction.name, list(forms))}")
+            if reaction.event == "transition" and reaction.name not in actions:
+                loader.add(rel, here + ("name",), f"unknown action {reaction.name!r}{did_you_mean(reaction.name, sorted(actions))}")
+            todo = [k for k in ("transition", "deadline", "notify") if getattr(reaction.do, k)]
+            if len(todo) != 1:
+                loader.add(rel, here + ("do",), "give exactly one of transition, deadline, notify")
+            if reaction.do.transition and reaction.do.transition not in actions:
+                loader.add(rel, here + ("do", "transition"), f"unknown action {reaction.do.transition!r}"
+                           f"{did_you_mean(reaction.do.transition, sorted(actions))}")
+            if reaction.do.deadline and reaction.do.days is None:
+                loader.add(rel, here + ("do", "deadline"), "a deadline needs `days`")
+            if reaction.do.notify and reaction.do.notify not in role_ids:
+                loader.add(rel, here + ("do", "notify"), f"unknown role {reaction.do.notify!r}"
+                           f"{did_you_mean(reaction.do.notify, role_ids)}")
+            if reaction.when:
+                for form in users:
+                    try:
+                        conditions[(wf_id, form.id, f"reaction:{reaction.id}")] = compile_expression(
+                            reaction.when, expression_names(form), BOOL)
+                    except ExprError as exc:
+                        loader.add(rel, here + ("when",), f"for form '{form.id}': {exc.pointed(reaction.when)}")
         reachable = {wf.initial}
         changed = True
         while changed:

@@ -8,7 +8,7 @@ or their date has come.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -70,6 +70,34 @@ class Transition(ConfigModel):
         return (value,) if isinstance(value, str) else value
 
 
+class ReactionDo(ConfigModel):
+    """Exactly one thing to do."""
+
+    transition: Identifier | None = None
+    """Take this action of the workflow (as the system)."""
+    deadline: Identifier | None = None
+    """Set a deadline of this name on the record, `days` from now."""
+    days: int | None = None
+    """With `deadline`: how many days from now."""
+    notify: Identifier | None = None
+    """Notify this role (written to the audit log for now)."""
+
+
+class Reaction(ConfigModel):
+    id: Identifier
+    """Short code of the reaction, named in the audit log."""
+    event: Literal["submitted", "transition", "deadline"]
+    """The event: a form `submitted`, a `transition` taken, a `deadline` passed."""
+    name: Identifier
+    """Which one: the form id, the action, or the deadline name."""
+    count: Annotated[int, Field(ge=1)] = 1
+    """How many such events for the same record before it reacts (e.g. three delay reports)."""
+    when: str | None = None
+    """A condition on the record's fields that must hold too."""
+    do: ReactionDo
+    """What to do."""
+
+
 class Workflow(Labelled):
     id: Identifier
     """Short code of the workflow; must match the file name."""
@@ -79,6 +107,8 @@ class Workflow(Labelled):
     """The state a new record starts in."""
     transitions: tuple[Transition, ...] = ()
     """How records move between states. A workflow without transitions only names its states."""
+    reactions: tuple[Reaction, ...] = ()
+    """What happens by itself when events about a record come together."""
 
     def state(self, state_id: str) -> State | None:
         return next((s for s in self.states if s.id == state_id), None)

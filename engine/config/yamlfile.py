@@ -72,6 +72,10 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict[Pa
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
+            if isinstance(key, bool):  # YAML 1.1 reads on/off/yes/no as true or false
+                raise yaml.MarkedYAMLError(
+                    problem=f"the key '{key_node.value}' is read by YAML as {str(key).lower()}; put it in quotes",
+                    problem_mark=key_node.start_mark)
             if not isinstance(key, (str, int)):
                 raise yaml.MarkedYAMLError(problem="a key must be a plain word", problem_mark=key_node.start_mark)
             if key in result:

@@ -136,7 +136,13 @@ def submit(rt: Runtime, actor: Actor, form_id: str, raw: Mapping[str, Any],
         audit(session, actor=actor.username, action="record.submit", entity="record", entity_id=record.id,
               before=None, after={"form": form_id, "receipt_code": record.receipt_code,
                                   "state": record.state, "data": document}, version=version)
-        return _view(record)
+        view = _view(record)
+    # An event about the record the submission refers to (a review opinion -> its project), or itself.
+    from engine.services.reactions import react
+    subject = next((document[f.id] for f in compiled.form.fields
+                    if f.type == "reference" and f.to.startswith("form:") and f.id in document), view.id)
+    react(rt, "submitted", form_id, subject)
+    return view
 
 
 def _store_upload(session: Session, compiled: CompiledForm, field_id: str, name: str, content: bytes) -> dict:

@@ -79,6 +79,14 @@ def available_actions(rt: Runtime, actor: Actor, record: records.RecordView) -> 
 
 def transition(rt: Runtime, actor: Actor, record_id: int, action: str,
                data: Mapping[str, Any] | None = None, automatic: bool = False) -> records.RecordView:
+    view = _transition(rt, actor, record_id, action, data, automatic)
+    from engine.services.reactions import react
+    react(rt, "transition", action, record_id)  # after the commit: the transition stands either way
+    return view
+
+
+def _transition(rt: Runtime, actor: Actor, record_id: int, action: str,
+                data: Mapping[str, Any] | None, automatic: bool) -> records.RecordView:
     with rt.db.transaction() as session:
         query = select(Record).where(Record.id == record_id)
         if not rt.db.is_sqlite:
@@ -182,6 +190,9 @@ def _fire(rt: Runtime, deadline_id: int, at: dt.datetime) -> bool:
               version=rt.version)
         record = session.get(Record, deadline.record_id) if deadline.record_id else None
         name = deadline.name
+    if record is not None:
+        from engine.services.reactions import react
+        react(rt, "deadline", name, record.id)
     if record is not None and record.form_id in rt.forms:
         rt = rt.for_version(record.profile_version)
     if record is not None and record.form_id in rt.forms and rt.profile.forms[record.form_id].workflow:

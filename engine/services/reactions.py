@@ -1,0 +1,46 @@
+"""Events about records go to the workflow's reactions; what they ask for is done here, after the
+event's own transaction has committed, so a failing reaction reaches the caller and is audited."""
+from __future__ import annotations
+
+import datetime as dt
+
+from engine.audit import audit, now
+from engine.runtime import Runtime
+from engine.services.actors import SYSTEM
+from engine.store.tables import Record
+
+
+def react(rt: Runtime, event: str, name: str, record_id: int) -> list[str]:
+    """Post an event about a record; run every reaction it completes. Returns their ids."""
+    from engine.services.workflow import record_values, set_deadline, transition
+    with rt.db.read() as session:
+        record = session.get(Record, record_id)
+        if record is None or record.form_id not in rt.forms:
+            return []
+        form_id, version, data = record.form_id, record.profile_version, dict(record.data)
+    pinned = rt.for_version(version)
+    form = pinned.profile.forms.get(form_id)
+    if form is None or not form.workflow or not pinned.profile.workflows[form.workflow].reactions:
+        return []
+    reaction_set = pinned.reactions(form.workflow)
+    done = []
+    for reaction in reaction_set.post(event, name, record_id):
+        condition = pinned.profile.conditions.get((form.workflow, form_id, f"reaction:{reaction.id}"))
+        if condition is not None and not condition(record_values(pinned, form_id, data)):
+            continue
+        with rt.db.transaction() as session:
+            audit(session, actor="system", action="reaction.fired", entity="record", entity_id=record_id,
+                  before=None, after={"reaction": reaction.id, "event": event, "name": name,
+                                      "do": reaction.do.model_dump(exclude_none=True)}, version=version)
+        if reaction.do.transition:
+            automatic = any(t.automatic for t in pinned.profile.workflows[form.workflow].transitions
+                            if t.action == reaction.do.transition)
+            transition(rt, SYSTEM, record_id, reaction.do.transition, automatic=automatic)
+        elif reaction.do.deadline:
+            set_deadline(rt, record_id, reaction.do.deadline, now() + dt.timedelta(days=reaction.do.days), {})
+        elif reaction.do.notify:
+            with rt.db.transaction() as session:
+                audit(session, actor="system", action="notify", entity="record", entity_id=record_id,
+                      before=None, after={"role": reaction.do.notify, "reaction": reaction.id}, version=version)
+        done.append(reaction.id)
+    return done
