@@ -374,3 +374,59 @@ reactions:
         transition(rt, LIAISON, record.id, "revive")
     assert state_of(rt, record.id) == "received"  # the revival itself stands
     rt.db.dispose()
+
+
+OPINION = """\
+id: opinion
+label: 部门审查意见
+title: "{department}"
+access: {submit: [review_panel], list: [review_panel], view: [review_panel]}
+fields:
+  - {id: subject, label: 项目, type: reference, to: "form:suggestion", required: true}
+  - {id: department, label: 部门, type: choice, required: true,
+     options: [{id: finance, label: 财政}, {id: transport, label: 交通}, {id: water, label: 水利}]}
+  - {id: opinion, label: 意见, type: choice, required: true,
+     options: [{id: agree, label: 同意}, {id: disagree, label: 不同意}]}
+"""
+
+
+def test_reaction_counts_only_submissions_meeting_where(wf_profile, db_url, good_suggestion):
+    (wf_profile / "forms/opinion.yaml").write_text(OPINION, encoding="utf-8")
+    path = wf_profile / "workflows/suggestion.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + """
+reactions:
+  - {id: agreed, event: submitted, name: opinion, count: 2, where: "opinion == 'agree'",
+     do: {notify: congress_staff}}
+""", encoding="utf-8")
+    rt = Runtime.open(wf_profile, db_url)
+    panel = Actor("panel", "审查专班", frozenset({"review_panel"}))
+    project = records.submit(rt, ANONYMOUS, "suggestion", good_suggestion)
+
+    def opinion(department, verdict):
+        records.submit(rt, panel, "opinion", {"subject": str(project.id), "department": department,
+                                              "opinion": verdict})
+
+    def notified():
+        with rt.db.read() as session:
+            return session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "notify"))
+    opinion("finance", "agree")
+    opinion("transport", "disagree")   # does not count
+    assert notified() == 0
+    opinion("water", "agree")          # the second agreeing opinion about this project
+    assert notified() == 1
+    rt.db.dispose()
+
+
+def test_two_tick_processes_fire_a_deadline_once(wrt, wf_profile, db_url, suggestion):
+    import os
+    import subprocess
+    import sys
+    transition(wrt, SCREENER, suggestion.id, "screen", scores(3, 3, 2, 3))  # -> pending
+    set_deadline(wrt, suggestion.id, "research_due", dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc), {})
+    env = dict(os.environ, DATABASE_URL=db_url)
+    command = [sys.executable, "-m", "apps.cli", "tick", "--config", str(wf_profile)]
+    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
+    outputs = [run.communicate(timeout=120)[0].decode() for run in runs]
+    assert all(run.returncode == 0 for run in runs), outputs
+    assert sorted(o.split(";")[0].strip() for o in outputs) == ["deadlines fired: 0", "deadlines fired: 1"]
+    assert state_of(wrt, suggestion.id) == "closed"

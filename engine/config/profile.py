@@ -403,6 +403,16 @@ def _check_workflows(loader: _Loader, county: County, grouped: dict, rules: dict
             if reaction.do.notify and reaction.do.notify not in role_ids:
                 loader.add(rel, here + ("do", "notify"), f"unknown role {reaction.do.notify!r}"
                            f"{did_you_mean(reaction.do.notify, role_ids)}")
+            if reaction.where:
+                source = forms.get(reaction.name) if reaction.event == "submitted" else None
+                if source is None:
+                    loader.add(rel, here + ("where",), "`where` applies to submitted events only")
+                else:
+                    try:
+                        conditions[(wf_id, source.id, f"where:{reaction.id}")] = compile_expression(
+                            reaction.where, expression_names(source), BOOL)
+                    except ExprError as exc:
+                        loader.add(rel, here + ("where",), f"for form '{source.id}': {exc.pointed(reaction.where)}")
             if reaction.when:
                 for form in users:
                     try:

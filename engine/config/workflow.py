@@ -92,6 +92,9 @@ class Reaction(ConfigModel):
     """Which one: the form id, the action, or the deadline name."""
     count: Annotated[int, Field(ge=1)] = 1
     """How many such events for the same record before it reacts (e.g. three delay reports)."""
+    where: str | None = None
+    """submitted events: a condition on the submitted form's fields; only events that meet it
+    count (e.g. opinion != 'disagree': five agreeing opinions, none against)."""
     when: str | None = None
     """A condition on the record's fields that must hold too."""
     do: ReactionDo

@@ -62,7 +62,9 @@ def register(workflow_id: str, version: str, reactions: tuple[Reaction, ...]) ->
     with ruleset(result.name):
         for reaction in reactions:
             result.reactions[reaction.id] = reaction
-            condition = (m.event == reaction.event) & (m.name == reaction.name)
+            # a reaction with `where` listens to its own stream: only the events that met it
+            listens = f"{reaction.name}|{reaction.id}" if reaction.where else reaction.name
+            condition = (m.event == reaction.event) & (m.name == listens)
             terms = [getattr(c, f"e{i}") << condition for i in range(reaction.count)]
 
             when_all(*terms)(_noting(reaction.id))

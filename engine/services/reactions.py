@@ -10,8 +10,11 @@ from engine.services.actors import SYSTEM
 from engine.store.tables import Record
 
 
-def react(rt: Runtime, event: str, name: str, record_id: int) -> list[str]:
-    """Post an event about a record; run every reaction it completes. Returns their ids."""
+def react(rt: Runtime, event: str, name: str, record_id: int, source: tuple[str, dict] | None = None) -> list[str]:
+    """Post an event about a record; run every reaction it completes. Returns their ids.
+
+    ``source`` is the submitted form's id and document, for reactions that count only the
+    submissions meeting their `where`."""
     from engine.services.workflow import record_values, set_deadline, transition
     with rt.db.read() as session:
         record = session.get(Record, record_id)
@@ -24,7 +27,15 @@ def react(rt: Runtime, event: str, name: str, record_id: int) -> list[str]:
         return []
     reaction_set = pinned.reactions(form.workflow)
     done = []
-    for reaction in reaction_set.post(event, name, record_id):
+    streams = [name]
+    values = record_values(pinned, source[0], source[1]) if source is not None else None
+    for r in reaction_set.reactions.values():
+        if r.where and r.event == event and r.name == name and values is not None:
+            where = pinned.profile.conditions.get((form.workflow, source[0], f"where:{r.id}"))
+            if where is None or where(values):
+                streams.append(f"{name}|{r.id}")  # this submission counts for that reaction
+    fired = [reaction for stream in streams for reaction in reaction_set.post(event, stream, record_id)]
+    for reaction in fired:
         condition = pinned.profile.conditions.get((form.workflow, form_id, f"reaction:{reaction.id}"))
         if condition is not None and not condition(record_values(pinned, form_id, data)):
             continue

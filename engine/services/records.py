@@ -141,7 +141,7 @@ def submit(rt: Runtime, actor: Actor, form_id: str, raw: Mapping[str, Any],
     from engine.services.reactions import react
     subject = next((document[f.id] for f in compiled.form.fields
                     if f.type == "reference" and f.to.startswith("form:") and f.id in document), view.id)
-    react(rt, "submitted", form_id, subject)
+    react(rt, "submitted", form_id, subject, source=(form_id, document))
     return view
 
 
