@@ -8,13 +8,13 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from engine.config.profile import load_profile
-from engine.errors import ConfigError, InputError
+from engine.errors import InputError
 from engine.runtime import Runtime
 from engine.services import records
 from engine.services.actors import ANONYMOUS, Actor
 from engine.services.workflow import TransitionRefused, available_actions, set_deadline, tick, transition
 from engine.store.tables import AuditEntry, Deadline, Record
+from tests.test_config_errors import problems as _problems
 
 SCREENER = Actor("screener", "筛选小组", frozenset({"screening_group"}))
 LIAISON = Actor("liaison", "联络员", frozenset({"liaison_staff"}))
@@ -197,13 +197,6 @@ def test_calendar_transition_on_its_date(wrt, suggestion):
     report = tick(wrt, at=dt.datetime(2025, 12, 31, tzinfo=dt.timezone.utc))
     assert report.transitions_taken == 1 and state_of(wrt, suggestion.id) == "closed"
     assert tick(wrt, at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)).transitions_taken == 0
-
-
-def _problems(profile_dir, monkeypatch):
-    monkeypatch.chdir(profile_dir.parent)
-    with pytest.raises(ConfigError) as info:
-        load_profile("profile")
-    return [str(p) for p in info.value.problems]
 
 
 def test_graph_errors(wf_profile, monkeypatch):
