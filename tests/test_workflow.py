@@ -423,3 +423,24 @@ def test_two_tick_processes_fire_a_deadline_once(wrt, wf_profile, db_url, sugges
     assert all(run.returncode == 0 for run in runs), outputs
     assert sorted(o.split(";")[0].strip() for o in outputs) == ["deadlines fired: 0", "deadlines fired: 1"]
     assert state_of(wrt, suggestion.id) == "closed"
+
+
+def test_reaction_opens_a_task_for_a_role(wf_profile, db_url, good_suggestion):
+    from engine.errors import PermissionDenied
+    from engine.services.reactions import complete_task, open_tasks
+    path = wf_profile / "workflows/suggestion.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + """
+reactions:
+  - {id: visit, event: transition, name: screen, do: {task: site_visit, role: congress_staff}}
+""", encoding="utf-8")
+    rt = Runtime.open(wf_profile, db_url)
+    record = records.submit(rt, ANONYMOUS, "suggestion", good_suggestion)
+    transition(rt, SCREENER, record.id, "screen", scores(3, 3, 2, 3))
+    tasks = open_tasks(rt, CONGRESS)
+    assert [(t.record_id, t.name, t.role) for t in tasks] == [(record.id, "site_visit", "congress_staff")]
+    assert open_tasks(rt, LIAISON) == []
+    with pytest.raises(PermissionDenied):
+        complete_task(rt, LIAISON, tasks[0].id)
+    complete_task(rt, CONGRESS, tasks[0].id)
+    assert open_tasks(rt, CONGRESS) == []
+    rt.db.dispose()

@@ -25,6 +25,9 @@ from engine.rules.tables import CompiledRules, RuleFile, compile_rules
 from engine.forms.fieldtypes import FIELD_TYPES
 from engine.errors import ConfigError, ConfigProblem
 
+# What a reaction can do; engine.services.reactions.ACTIONS carries them out.
+REACTION_ACTIONS = ("transition", "deadline", "notify", "task")
+
 # Which model reads which file. Folders hold one object per file, named by its id.
 SINGLE_FILES: dict[str, type[BaseModel]] = {"county.yaml": County, "demo.yaml": Demo}
 FOLDERS: dict[str, type[BaseModel]] = {"forms": Form, "workflows": Workflow, "imports": ImportMapping,
@@ -392,9 +395,11 @@ def _check_workflows(loader: _Loader, county: County, grouped: dict, rules: dict
                 loader.add(rel, here + ("name",), f"unknown form {reaction.name!r}{did_you_mean(reaction.name, list(forms))}")
             if reaction.event == "transition" and reaction.name not in actions:
                 loader.add(rel, here + ("name",), f"unknown action {reaction.name!r}{did_you_mean(reaction.name, sorted(actions))}")
-            todo = [k for k in ("transition", "deadline", "notify") if getattr(reaction.do, k)]
+            todo = [k for k in REACTION_ACTIONS if getattr(reaction.do, k)]
             if len(todo) != 1:
-                loader.add(rel, here + ("do",), "give exactly one of transition, deadline, notify")
+                loader.add(rel, here + ("do",), f"give exactly one of {', '.join(REACTION_ACTIONS)}")
+            if reaction.do.task and reaction.do.role not in role_ids:
+                loader.add(rel, here + ("do", "task"), f"a task needs `role`, one of the roles in county.yaml")
             if reaction.do.transition and reaction.do.transition not in actions:
                 loader.add(rel, here + ("do", "transition"), f"unknown action {reaction.do.transition!r}"
                            f"{did_you_mean(reaction.do.transition, sorted(actions))}")

@@ -71,7 +71,7 @@ class Transition(ConfigModel):
 
 
 class ReactionDo(ConfigModel):
-    """Exactly one thing to do."""
+    """Exactly one thing to do (the registry is engine.services.reactions.ACTIONS)."""
 
     transition: Identifier | None = None
     """Take this action of the workflow (as the system)."""
@@ -81,6 +81,10 @@ class ReactionDo(ConfigModel):
     """With `deadline`: how many days from now."""
     notify: Identifier | None = None
     """Notify this role (written to the audit log for now)."""
+    task: Identifier | None = None
+    """Open a task of this name on the record, for `role` to do."""
+    role: Identifier | None = None
+    """With `task`: the role that must do it."""
 
 
 class Reaction(ConfigModel):
