@@ -399,7 +399,7 @@ def _check_workflows(loader: _Loader, county: County, grouped: dict, rules: dict
             if len(todo) != 1:
                 loader.add(rel, here + ("do",), f"give exactly one of {', '.join(REACTION_ACTIONS)}")
             if reaction.do.task and reaction.do.role not in role_ids:
-                loader.add(rel, here + ("do", "task"), f"a task needs `role`, one of the roles in county.yaml")
+                loader.add(rel, here + ("do", "task"), "a task needs `role`, one of the roles in county.yaml")
             if reaction.do.transition and reaction.do.transition not in actions:
                 loader.add(rel, here + ("do", "transition"), f"unknown action {reaction.do.transition!r}"
                            f"{did_you_mean(reaction.do.transition, sorted(actions))}")
