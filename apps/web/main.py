@@ -5,6 +5,7 @@ Run with `minsheng serve` (or `streamlit run apps/web/main.py`; MINSHENG_CONFIG 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from apps.web.page_form import render_form_page  # noqa: E402
 from apps.web.page_import import allowed_imports, render_import_page  # noqa: E402
 from apps.web.page_lookup import render_lookup_page  # noqa: E402
 from apps.web.page_records import render_list_page, render_record_page  # noqa: E402
-from apps.web.state import actor, lang, runtime, t  # noqa: E402
+from apps.web.state import actor, lang, runtime, t, version_notes  # noqa: E402
 from engine.config.county import PUBLIC  # noqa: E402
 
 log = logging.getLogger("minsheng.web")
@@ -51,6 +52,9 @@ def main() -> None:
             st.rerun()
         st.divider()
         sign_in_box()
+        if who.may(rt.profile.roles_for("manage_users")):  # administrators see what an edit did not reach
+            for note in version_notes(os.environ.get("MINSHENG_CONFIG", "config"), os.environ.get("DATABASE_URL")):
+                st.caption(f":orange[{note}]")
 
     public, staff = [], []
     for form_id, compiled in rt.forms.items():

@@ -25,6 +25,13 @@ def _runtime(config_dir: str, database_url: str | None) -> Runtime:
     return rt
 
 
+@st.cache_data(ttl=300, show_spinner=False)
+def version_notes(config_dir: str, database_url: str | None) -> list[str]:
+    """Records an edit of the profile does not reach (older versions, frozen states)."""
+    from engine.versions import pinned_summary
+    return pinned_summary(_runtime(config_dir, database_url))
+
+
 def runtime() -> Runtime:
     """The profile and database; a broken profile stops the app with its errors, never a traceback."""
     config_dir = os.environ.get("MINSHENG_CONFIG", "config")
