@@ -51,7 +51,7 @@ def test_unknown_key(profile_dir, monkeypatch):
         f"profile/forms/suggestion.yaml:{line}: At Form(id='suggestion') -> fields -> Field(id='title') -> max_len: "
         "unknown key 'max_len' (did you mean 'max_length'?); expected one of: accept, default, filter_by, help, "
         "help_en, id, label, label_en, max, max_length, max_size_kb, min, min_length, options, pattern, private, "
-        "required, rule, scale, to, type"
+        "required, roles, rule, scale, to, type"
     ]
 
 

@@ -37,7 +37,10 @@ def render_form_page(form_id: str) -> None:
 
     values: dict = {}
     uploads: dict = {}
+    fillable = compiled.fillable(actor().roles)
     for f in form.fields:
+        if f.id not in fillable:
+            continue  # the server uses the field's default for this user
         # A rule is applied on each rerun, so a field appears as soon as its condition holds;
         # the server applies the same rule again when the form is submitted.
         current = {k: v for k, v in values.items() if v not in (None, "", [])}

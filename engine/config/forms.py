@@ -78,6 +78,9 @@ class Field(Labelled):
     """True for personal data (names, phones): never shown on public pages."""
     rule: Rule | None = None
     """Show, hide or require the field depending on another field's value."""
+    roles: tuple[Identifier, ...] = ()
+    """Roles that may fill in this field; empty: everyone who may submit the form. For others the
+    field is not shown, and its default is used."""
     min: Decimal | None = None
     """integer, money: the smallest value. multichoice: the fewest ticks."""
     max: Decimal | None = None

@@ -245,6 +245,7 @@ def _cross_check(loader: _Loader, county: County, grouped: dict, demo: Demo | No
                     loader.add(rel, (key, i), f"unknown field {fid!r}{did_you_mean(fid, field_ids)}")
         for i, f in enumerate(form.fields):
             here = ("fields", i)
+            check_roles(rel, here + ("roles",), f.roles, True)
             if f.type == "reference" and f.to and f.to.startswith("form:"):
                 target = f.to.removeprefix("form:")
                 if target not in forms and target not in broken_forms:

@@ -153,13 +153,23 @@ class CompiledForm:
         return scope in document and self._rule_checks[f.id](document[scope]) is None
 
     # -- validation ---------------------------------------------------------------------------
-    def validate(self, raw: Mapping[str, Any], *, date_formats: tuple[str, ...] = (), bulk: bool = False) -> Submission:
+    def fillable(self, roles: frozenset[str] | None) -> set[str]:
+        """Fields these roles may fill in (None: any role, as for the system and imports)."""
+        if roles is None:
+            return set(self._field_ids)
+        return {f.id for f in self.form.fields if not f.roles or "public" in f.roles or roles & set(f.roles)}
+
+    def validate(self, raw: Mapping[str, Any], *, date_formats: tuple[str, ...] = (), bulk: bool = False,
+                 roles: frozenset[str] | None = None) -> Submission:
         """Read, check and type a submission, or raise InputError naming every bad field.
 
         ``bulk`` checks with the compiled schema (imports) instead of ``jsonschema`` (forms);
         both derive from ``self.schema`` and a test holds them to the same verdicts.
         """
         problems: dict[str, Problem] = {}
+        if roles is not None:  # a field this user may not fill in takes its default, whatever was sent
+            allowed = self.fillable(roles)
+            raw = {k: v for k, v in raw.items() if k in allowed or k not in self._field_ids}
         if not self._field_ids.issuperset(raw):
             unknown = sorted(k for k in raw if k not in self._field_ids)
             problems[""] = Problem("unknown_fields", {"fields": ", ".join(unknown)})

@@ -119,6 +119,8 @@ def seed_demo(rt: Runtime) -> list[str]:
                         raw[f.id] = next((v for v in session_data.values() if _is_iso_date(v)), raw.get(f.id))
                 actor = staff
             counted[channel] = counted.get(channel, 0) + 1
+            if channel != channel_field.default:
+                actor = staff  # staff record what came by the hotline, chat groups and sessions
         try:
             records.submit(rt, actor if actor.may(suggestion_form.form.access.submit) else ANONYMOUS,
                            demo.suggestion_form, raw)

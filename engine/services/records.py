@@ -20,7 +20,7 @@ from engine.errors import InputError, NotFound, Problem
 from engine.forms.compiled import PROMOTED, CompiledForm, is_empty
 from engine.receipt import new_code, normalise
 from engine.runtime import Runtime
-from engine.services.actors import Actor, require
+from engine.services.actors import SYSTEM, Actor, require
 from engine.store.tables import Attachment, AuditEntry, Record, RecordFacet, RecordLink
 
 
@@ -107,7 +107,7 @@ def submit(rt: Runtime, actor: Actor, form_id: str, raw: Mapping[str, Any],
     with rt.db.transaction() as session:
         for field_id, (name, content) in (uploads or {}).items():
             raw[field_id] = _store_upload(session, compiled, field_id, name, content)
-        submission = compiled.validate(raw)
+        submission = compiled.validate(raw, roles=None if actor is SYSTEM else actor.roles)
         document = submission.document
         _check_record_references(session, compiled, document)
         version = rt.ensure_version(session)

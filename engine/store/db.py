@@ -29,7 +29,7 @@ def to_json_text(value) -> str:
     return orjson.dumps(value).decode()
 
 
-def make_engine(url: str | None = None, **kwargs) -> Engine:
+def make_engine(url: str | None = None, for_writing: bool = True, **kwargs) -> Engine:
     url = database_url(url)
     kwargs.setdefault("json_serializer", to_json_text)
     if url.startswith("sqlite"):
@@ -38,9 +38,11 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # Let BEGIN IMMEDIATE take the write lock at the start of a write transaction, so two
-        # writers queue instead of failing with "database is locked" half way through.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # A write transaction takes SQLite's write lock at its start (BEGIN IMMEDIATE), so two
+        # writers queue instead of failing with "database is locked" half way through. Reads use
+        # plain BEGIN: in WAL mode they never wait, not even for a write in progress.
+        begin = "BEGIN IMMEDIATE" if for_writing else "BEGIN"
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -63,6 +65,10 @@ class Database:
     def __init__(self, url: str | None = None, **kwargs):
         self.engine = make_engine(url, **kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite: reads get their own engine, so a read inside a write transaction cannot queue
+        # behind that very transaction's lock. PostgreSQL reads never block: one engine serves.
+        self.read_engine = make_engine(url, for_writing=False, **kwargs) if self.is_sqlite else self.engine
+        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -76,8 +82,10 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self.sessions() as session:
+        with self.read_sessions() as session:
             yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
