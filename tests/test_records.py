@@ -116,3 +116,10 @@ def test_audit_log_refuses_update_and_delete(rt, good_suggestion):
                 session.execute(text(statement))
     with rt.db.read() as session:
         assert session.scalar(select(AuditEntry.actor)) == "public"
+
+
+def test_fields_limited_to_roles_take_their_default_for_others(rt, good_suggestion):
+    public = records.submit(rt, ANONYMOUS, "suggestion", dict(good_suggestion, channel="hotline_12345"))
+    assert public.channel == "duty_platform"  # a citizen cannot claim a staff channel
+    staff = records.submit(rt, LIAISON, "suggestion", dict(good_suggestion, channel="hotline_12345"))
+    assert staff.channel == "hotline_12345"
