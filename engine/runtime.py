@@ -33,6 +33,7 @@ class Runtime:
         self.forms = {fid: CompiledForm(form, choices, by_township) for fid, form in profile.forms.items()}
         self._stations_by_township = by_township
         self._versions: dict[str, Runtime] = {profile.version: self}
+        self._reaction_sets: dict[str, object] = {}
         self._labels = {t: {c[0]: (c[1], c[2]) for c in profile.reference_choices(t)}
                         for t in ("townships", "stations", "channels")}
 
@@ -51,8 +52,6 @@ class Runtime:
 
     def reactions(self, workflow_id: str):
         """This version's reactions of a workflow, registered with durable-rules on first use."""
-        if not hasattr(self, "_reaction_sets"):
-            self._reaction_sets = {}
         if workflow_id not in self._reaction_sets:
             from engine.rules.reactions import register
             workflow = self.profile.workflows[workflow_id]

@@ -46,7 +46,7 @@ class CompiledForm:
         self.schema = self._build_schema()
         self.validator = Draft202012Validator(self.schema, format_checker=FORMAT_CHECKER)
         self.fast_check = compile_form_schema(self.schema)
-        self._rule_checks = {f.id: compile_value(f.rule.condition.schema_)[0] for f in form.fields if f.rule}
+        self._rule_checks = {f.id: compile_value(f.rule.condition.schema_) for f in form.fields if f.rule}
         self._field_ids = frozenset(f.id for f in form.fields)
         self.model = self._build_model()
         self._types = {f.id: FIELD_TYPES[f.type] for f in form.fields}
@@ -221,9 +221,13 @@ class CompiledForm:
             return self.fast_check(document)
         return [found for e in self.validator.iter_errors(document) for found in _problems_from_schema_error(e)]
 
+    def values_of(self, document: Mapping[str, Any]) -> dict[str, Any]:
+        """A stored JSON document's values as Python sees them: Decimal money, dates."""
+        return {k: self._types[k].from_json(v) for k, v in document.items() if k in self._types}
+
     def typed(self, document: Mapping[str, Any]) -> BaseModel:
-        """A stored JSON document as the form's typed model (Decimal money, dates)."""
-        return self.model(**{k: self._types[k].from_json(v) for k, v in document.items() if k in self._types})
+        """A stored JSON document as the form's typed model."""
+        return self.model(**self.values_of(document))
 
 
 def _problems_from_schema_error(error) -> list[tuple[str, Problem]]:

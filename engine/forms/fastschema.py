@@ -51,7 +51,7 @@ def _is_date(value: Any) -> bool:
     return len(value) == 10
 
 
-def compile_value(schema: dict) -> tuple[Check, Any]:
+def compile_value(schema: dict) -> Check:
     """A check for one property's schema; falls back to jsonschema for unknown keywords."""
     if set(schema) - _KNOWN_VALUE_KEYS or "properties" in schema or "required" in schema:
         if schema.get("type") == "object":
@@ -60,12 +60,12 @@ def compile_value(schema: dict) -> tuple[Check, Any]:
                 error = next(iter(validator.iter_errors(value)), None)
                 return "type" if error is not None and error.validator == "type" else (
                     error.validator if error is not None else None)
-            return check_object, None
+            return check_object
         validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-        return (lambda value: None if validator.is_valid(value) else "schema"), None
+        return lambda value: None if validator.is_valid(value) else "schema"
     special = _specialised(schema)
     if special is not None:
-        return special, None
+        return special
     steps: list[tuple[str, Callable[[Any], bool]]] = []
     kind = schema.get("type")
     if kind:
@@ -91,7 +91,7 @@ def compile_value(schema: dict) -> tuple[Check, Any]:
     if "maximum" in schema:
         steps.append(("maximum", lambda v, n=schema["maximum"]: not _is_type("number", v) or v <= n))
     if "items" in schema:
-        item_check, _ = compile_value(schema["items"])
+        item_check = compile_value(schema["items"])
         steps.append(("items", lambda v: not isinstance(v, list) or all(item_check(i) is None for i in v)))
     if "minItems" in schema:
         steps.append(("minItems", lambda v, n=schema["minItems"]: not isinstance(v, list) or len(v) >= n))
@@ -105,7 +105,7 @@ def compile_value(schema: dict) -> tuple[Check, Any]:
             if not ok(value):
                 return keyword
         return None
-    return check, None
+    return check
 
 
 def _specialised(schema: dict) -> Check | None:
@@ -136,7 +136,7 @@ def _specialised(schema: dict) -> Check | None:
 
 def compile_form_schema(schema: dict) -> Callable[[dict], list[tuple[str, Problem]]]:
     """Checker for a whole form document, reporting (field id, Problem) like the jsonschema path."""
-    props = {name: compile_value(sub)[0] for name, sub in schema["properties"].items()}
+    props = {name: compile_value(sub) for name, sub in schema["properties"].items()}
     limits = {name: sub for name, sub in schema["properties"].items()}
     required = tuple(schema.get("required", ()))
     conditionals = []
@@ -149,7 +149,7 @@ def compile_form_schema(schema: dict) -> Callable[[dict], list[tuple[str, Proble
         if set(cond_schema) == {"const"} and "else" not in part and isinstance(cond_schema["const"], str):
             by_const.setdefault(scope, {})[cond_schema["const"]] = _branch(part.get("then"))
             continue
-        cond_check = compile_value(cond_schema)[0]
+        cond_check = compile_value(cond_schema)
         conditionals.append((scope, cond_check, _branch(part.get("then")), _branch(part.get("else"))))
 
     def check(document: dict) -> list[tuple[str, Problem]]:
@@ -191,7 +191,7 @@ def _branch(schema: dict | None):
         names = tuple(schema["not"]["required"])
         return lambda doc: [(names[0], Problem("not_applicable"))] if all(n in doc for n in names) else []
     if "properties" in schema:
-        checks = [(name, compile_value(sub)[0], sub) for name, sub in schema["properties"].items()]
+        checks = [(name, compile_value(sub), sub) for name, sub in schema["properties"].items()]
         def branch(doc: dict) -> list[tuple[str, Problem]]:
             out = []
             for name, checker, sub in checks:

@@ -9,6 +9,7 @@ explanation: the rows that matched, the values they saw, the file and the policy
 from __future__ import annotations
 
 import string
+from functools import cached_property
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Mapping
@@ -120,15 +121,10 @@ class CompiledTable:
     file: "CompiledRules" = field(repr=False, compare=False)
     fast: Any = field(default=None, repr=False, compare=False)  # engine.rules.codegen's function
 
-    @property
+    @cached_property
     def seen_names(self) -> tuple[str, ...]:
         """The names the conditions read: what an explanation shows."""
-        try:
-            return self._seen_names  # type: ignore[attr-defined]
-        except AttributeError:
-            names = tuple(sorted({n for r in self.rows for c in r.conditions for n in c.names}))
-            object.__setattr__(self, "_seen_names", names)
-            return names
+        return tuple(sorted({n for r in self.rows for c in r.conditions for n in c.names}))
 
     def decide(self, values: Mapping[str, Any], version: str = "") -> Decision:
         fast = self.fast
@@ -204,14 +200,9 @@ class CompiledRules:
     derived: tuple[tuple[str, Compiled], ...]
     tables: Mapping[str, CompiledTable] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def all_names(self) -> tuple[str, ...]:
-        try:
-            return self._all_names  # type: ignore[attr-defined]
-        except AttributeError:
-            names = tuple(self.input_types) + tuple(name for name, _ in self.derived)
-            object.__setattr__(self, "_all_names", names)
-            return names
+        return tuple(self.input_types) + tuple(name for name, _ in self.derived)
 
     def environment(self, values: Mapping[str, Any]) -> dict[str, Any]:
         env = {}

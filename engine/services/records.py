@@ -61,7 +61,7 @@ class HistoryEntry:
     actor: str
 
 
-def _view(record: Record, data: Mapping[str, Any] | None = None) -> RecordView:
+def view_of(record: Record, data: Mapping[str, Any] | None = None) -> RecordView:
     return RecordView(
         id=record.id, form_id=record.form_id, receipt_code=record.receipt_code, state=record.state,
         title=record.title, township=record.township, station=record.station, channel=record.channel,
@@ -136,7 +136,7 @@ def submit(rt: Runtime, actor: Actor, form_id: str, raw: Mapping[str, Any],
         audit(session, actor=actor.username, action="record.submit", entity="record", entity_id=record.id,
               before=None, after={"form": form_id, "receipt_code": record.receipt_code,
                                   "state": record.state, "data": document}, version=version)
-        view = _view(record)
+        view = view_of(record)
     # An event about the record the submission refers to (a review opinion -> its project), or itself.
     from engine.services.reactions import react
     subject = next((document[f.id] for f in compiled.form.fields
@@ -178,7 +178,7 @@ def find_by_receipt(rt: Runtime, code: str) -> tuple[RecordView, list[HistoryEnt
             raise NotFound("receipt")
         form = rt.forms[record.form_id].form
         public = {k: v for k, v in record.data.items() if form.has_field(k) and not form.field(k).private}
-        return _view(record, public), _history(session, record.id)
+        return view_of(record, public), _history(session, record.id)
 
 
 def get(rt: Runtime, actor: Actor, record_id: int) -> tuple[RecordView, list[HistoryEntry]]:
@@ -187,7 +187,7 @@ def get(rt: Runtime, actor: Actor, record_id: int) -> tuple[RecordView, list[His
         if record is None or record.form_id not in rt.forms:
             raise NotFound("record")
         require(actor, rt.forms[record.form_id].form.access.view, f"view:{record.form_id}")
-        return _view(record), _history(session, record.id)
+        return view_of(record), _history(session, record.id)
 
 
 def _history(session: Session, record_id: int) -> list[HistoryEntry]:
@@ -244,7 +244,7 @@ def list_records(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, 
         page = max(1, min(page, pages))
         wanted = session.scalars(ids.limit(page_size).offset((page - 1) * page_size)).all()
         found = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(wanted)))} if wanted else {}
-        return Page(items=[_view(found[i]) for i in wanted], total=total, page=page, page_size=page_size)
+        return Page(items=[view_of(found[i]) for i in wanted], total=total, page=page, page_size=page_size)
 
 
 def linked_records(rt: Runtime, actor: Actor, target_id: int, page_size: int = 50) -> list[RecordView]:
@@ -254,4 +254,4 @@ def linked_records(rt: Runtime, actor: Actor, target_id: int, page_size: int = 5
             select(Record).join(RecordLink, RecordLink.record_id == Record.id)
             .where(RecordLink.target_id == target_id).order_by(Record.id).limit(page_size)
         ).all()
-        return [_view(r) for r in rows if actor.may(rt.forms[r.form_id].form.access.view)]
+        return [view_of(r) for r in rows if actor.may(rt.forms[r.form_id].form.access.view)]

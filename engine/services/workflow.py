@@ -47,8 +47,7 @@ def _workflow(rt: Runtime, form_id: str) -> Workflow:
 
 def record_values(rt: Runtime, form_id: str, document: Mapping[str, Any]) -> dict[str, Any]:
     """A stored document as rules see it: money as Decimal, dates as dates."""
-    compiled = rt.form(form_id)
-    return {k: compiled._types[k].from_json(v) for k, v in document.items() if k in compiled._types}
+    return rt.form(form_id).values_of(document)
 
 
 def _allowed(rt: Runtime, wf: Workflow, form_id: str, index: int, t: Transition,
@@ -140,7 +139,7 @@ def _transition(rt: Runtime, actor: Actor, record_id: int, action: str,
                                                "data_record": data_id}, version=version)
         session.flush()
         session.refresh(record)
-        return records._view(record)
+        return records.view_of(record)
 
 
 def set_deadline(rt: Runtime, record_id: int | None, name: str, due_at: dt.datetime,
