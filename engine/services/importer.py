@@ -87,6 +87,15 @@ def _blank(cells: list[Any]) -> bool:
 def prepare_batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor_name: str,
                     batch_size: int = BATCH, share: tuple[frozenset[int], int] = (frozenset({0}), 1)
                     ) -> Iterator[Batch]:
+    """The batches of `_batches`; the file is released however the reading ends."""
+    try:
+        yield from _batches(rt, mapping, stream, actor_name, batch_size, share)
+    finally:
+        stream.close()
+
+
+def _batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor_name: str,
+             batch_size: int, share: tuple[frozenset[int], int]) -> Iterator[Batch]:
     """Read, validate and shape rows into insertable batches. Touches no database.
 
     Batch k holds the file's rows k*batch_size .. (k+1)*batch_size-1. With ``share=(mine, n)``
@@ -159,7 +168,11 @@ def import_file(rt: Runtime, actor: Actor, mapping_id: str, path: str | Path,
     path = Path(path)
     if not path.is_file():
         raise InputError({"file": Problem("no_file", {"value": str(path)})})
-    _check_headers(mapping, open_rows(path))  # before anything is written
+    header_check = open_rows(path)
+    try:
+        _check_headers(mapping, header_check)  # before anything is written
+    finally:
+        header_check.close()
 
     with rt.db.transaction() as session:
         version = rt.ensure_version(session)
@@ -299,7 +312,8 @@ def _batches_from_worker(rt: Runtime, mapping_id: str, path: Path, actor_name: s
     process = context.Process(target=_worker, daemon=True, args=(
         str(rt.profile.root), mapping_id, str(path), actor_name, batch_size, (remote_share, SHARES), queue))
     process.start()
-    local = prepare_batches(rt, rt.profile.imports[mapping_id], open_rows(path), actor_name, batch_size,
+    local_stream = open_rows(path)
+    local = prepare_batches(rt, rt.profile.imports[mapping_id], local_stream, actor_name, batch_size,
                             (LOCAL_SHARE, SHARES))
     try:
         k = 0
@@ -317,6 +331,7 @@ def _batches_from_worker(rt: Runtime, mapping_id: str, path: Path, actor_name: s
             k += 1
     finally:
         local.close()
+        local_stream.close()  # a generator never started does not run its own finally
         if process.is_alive():
             process.terminate()
         process.join()

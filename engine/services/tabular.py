@@ -17,6 +17,7 @@ class RowStream:
     headers: list[str]
     rows: Iterator[tuple[int, list[Any]]]  # (row number as a spreadsheet shows it, cells)
     progress: Callable[[], float]  # 0.0 .. 1.0 of the file read so far
+    close: Callable[[], None]  # release the file, whether or not the rows were read
 
 
 class _CountingReader(io.RawIOBase):
@@ -78,7 +79,7 @@ def _csv_rows(path: Path) -> RowStream:
         finally:
             raw.close()
 
-    return RowStream(headers, rows(), lambda: min(counter.count / size, 1.0))
+    return RowStream(headers, rows(), lambda: min(counter.count / size, 1.0), raw.close)
 
 
 def _xlsx_rows(path: Path) -> RowStream:
@@ -114,4 +115,4 @@ def _xlsx_rows(path: Path) -> RowStream:
         finally:
             workbook.close()
 
-    return RowStream(headers, rows(), lambda: min(done[0] / total, 1.0))
+    return RowStream(headers, rows(), lambda: min(done[0] / total, 1.0), workbook.close)
