@@ -444,3 +444,40 @@ reactions:
     complete_task(rt, CONGRESS, tasks[0].id)
     assert open_tasks(rt, CONGRESS) == []
     rt.db.dispose()
+
+
+def test_transition_and_reaction_errors(wf_profile, monkeypatch):
+    text = WORKFLOW.replace("  - {action: close_year, from: [received], to: closed, automatic: true, on_date: 2025-12-31}",
+                            "  - {action: close_year, from: [received], to: closed, automatic: true}\n"
+                            "  - {action: archive, from: pending, to: closed, roles: [congress_staff], on_date: 2025-12-31}")
+    text += """
+reactions:
+  - {id: two_things, event: transition, name: revive, do: {notify: congress_staff, task: visit, role: deputy}}
+  - {id: nowhere, event: transition, name: reviv, where: "beneficiaries > 1", do: {transition: teleport}}
+"""
+    path = wf_profile / "workflows/suggestion.yaml"
+    path.write_text(text, encoding="utf-8")
+    form = wf_profile / "forms/suggestion.yaml"
+    form.write_text(form.read_text(encoding="utf-8").replace(
+        "roles: [liaison_staff, deputy, congress_staff, administrator]", "roles: [liaison_staf]"), encoding="utf-8")
+    lines = text.splitlines()
+    line = lambda needle: next(i for i, l in enumerate(lines, 1) if needle in l)  # noqa: E731
+    form_line = next(i for i, l in enumerate(form.read_text(encoding="utf-8").splitlines(), 1) if "liaison_staf]" in l)
+    at = "profile/workflows/suggestion.yaml"
+    assert _problems(wf_profile, monkeypatch) == [
+        f"profile/forms/suggestion.yaml:{form_line}: At Form(id='suggestion') -> fields -> Field(id='channel') -> "
+        "roles[0]: unknown role 'liaison_staf' (did you mean 'liaison_staff'?); roles are declared in county.yaml",
+        f"{at}:{line('action: close_year')}: At Workflow(id='suggestion') -> transitions -> Transition[6] -> "
+        "automatic: an automatic transition needs `when`, `decision`, `on_date` or `deadline`",
+        f"{at}:{line('action: archive')}: At Workflow(id='suggestion') -> transitions -> Transition[7] -> "
+        "on_date: `on_date` applies to automatic transitions only",
+        f"{at}:{line('id: two_things')}: At Workflow(id='suggestion') -> reactions -> Reaction(id='two_things') -> "
+        "do: give exactly one of transition, deadline, notify, task",
+        # one line: ordered by message
+        f"{at}:{line('id: nowhere')}: At Workflow(id='suggestion') -> reactions -> Reaction(id='nowhere') -> "
+        "where: `where` applies to submitted events only",
+        f"{at}:{line('id: nowhere')}: At Workflow(id='suggestion') -> reactions -> Reaction(id='nowhere') -> "
+        "name: unknown action 'reviv' (did you mean 'revive'?)",
+        f"{at}:{line('id: nowhere')}: At Workflow(id='suggestion') -> reactions -> Reaction(id='nowhere') -> "
+        "do -> transition: unknown action 'teleport'",
+    ]
