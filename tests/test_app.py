@@ -126,7 +126,7 @@ def test_lookup_page_shows_status_without_private_fields(app, rt, good_suggestio
     at.run()
     at.text_input[0].set_value(view.receipt_code.lower())
     at.button[0].click().run()
-    assert at.metric[0].value == "已受理"
+    assert at.metric[0].value == "待筛选"
     shown = at.table[0].value.to_string()
     assert good_suggestion["phone"] not in shown and good_suggestion["proposer_name"] not in shown
     assert "第02乡镇" in shown

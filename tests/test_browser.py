@@ -94,7 +94,7 @@ def test_submit_then_follow_by_receipt_code(server, page):
     page.goto(f"{server}/lookup")
     page.get_by_label("回执码", exact=True).fill(code.lower())
     page.get_by_role("button", name="查询").click()
-    page.get_by_text("已受理").first.wait_for()
+    page.get_by_text("待筛选").first.wait_for()
     page.get_by_text("第02乡镇").first.wait_for()
     page.get_by_text("record.submit").or_(page.get_by_text("提交").nth(1)).first.wait_for()
     body = page.inner_text("body")

@@ -54,7 +54,7 @@ def test_missing_values_make_conditions_false_not_crash():
     ("cost > held_on", "cannot compare a money with a date (at column 1 of «cost > held_on»)"),
     ("necessity +", "expected a value, found the end (at column 12 of «necessity +»)"),
     ("avg(category)", "avg() takes a list (at column 1 of «avg(category)»)"),
-    ("foo(1)", "unknown function 'foo'; functions are min, max, sum, count, avg, abs, date (at column 1 of «foo(1)»)"),
+    ("foo(1)", "unknown function 'foo'; functions are min, max, sum, count, avg, median, trimmed_mean, count_of, contains_all, abs, date (at column 1 of «foo(1)»)"),
     ("score in 5", "'in' needs a list or a range a..b on its right, not a number (at column 10 of «score in 5»)"),
     ("(score > 1", "expected ')', found the end (at column 11 of «(score > 1»)"),
     ("not score", "'not' needs a condition (true or false), not a number (at column 5 of «not score»)"),
@@ -70,7 +70,7 @@ def test_missing_values_make_conditions_false_not_crash():
     ("['a', 1]", "a list's items must be of one type; found number, text (at column 1 of «['a', 1]»)"),
     ("sum(held_on, deadline)", "sum() takes a list (at column 1 of «sum(held_on, deadline)»)"),
     ("score and urgent", "'and' needs a condition (true or false), not a number (at column 1 of «score and urgent»)"),
-    ("__import__('os')", "unknown function '__import__'; functions are min, max, sum, count, avg, abs, date "
+    ("__import__('os')", "unknown function '__import__'; functions are min, max, sum, count, avg, median, trimmed_mean, count_of, contains_all, abs, date "
                          "(at column 1 of «__import__('os')»)"),
     ("score.__class__", "unexpected character '.' (at column 6 of «score.__class__»)"),
 ])
@@ -90,7 +90,7 @@ def test_condition_must_be_true_or_false():
 _atoms = st.sampled_from(["score", "necessity", "cost", "held_on", "category", "scores", "urgent", "1", "2.5",
                           "80%", "'roads'", "true", "date('2025-01-01')", "[1, 2]", "costs", "0"])
 _ops = st.sampled_from(["+", "-", "*", "/", "==", "!=", "<", ">=", "and", "or", "not", "in", "..", "(", ")",
-                        "[", "]", ",", "min(", "avg(", "count(", "sum(", "abs(", "@", "'", ""])
+                        "[", "]", ",", "min(", "avg(", "count(", "sum(", "abs(", "median(", "trimmed_mean(", "count_of(", "contains_all(", "@", "'", ""])
 
 
 @settings(max_examples=1500, deadline=None)

@@ -3,6 +3,7 @@ change nothing, concurrent actions, automatic transitions and deadlines fired ex
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import threading
 
 import pytest
@@ -72,6 +73,7 @@ fields:
 
 @pytest.fixture
 def wf_profile(profile_dir):
+    shutil.rmtree(profile_dir / "documents")  # they name states of the full workflow this one replaces
     (profile_dir / "workflows/suggestion.yaml").write_text(WORKFLOW, encoding="utf-8")
     (profile_dir / "rules").mkdir(exist_ok=True)
     (profile_dir / "rules/screening.yaml").write_text(RULES, encoding="utf-8")

@@ -82,6 +82,11 @@ class County(ConfigModel):
     """The kinds of account; forms and imports say which roles may do what."""
     permissions: Permissions = Permissions()
     """Roles allowed the actions that belong to no form."""
+    date_format: str = "{year}-{month:02d}-{day:02d}"
+    """How printed documents write a date: a Python format with {year}, {month} and {day}."""
+    letterhead: tuple[str, ...] = ()
+    """The letterhead printed at the top of letters and notices, one line each (the issuing
+    body's name first, then address or telephone)."""
 
     def township(self, township_id: str) -> Township:
         return next(t for t in self.townships if t.id == township_id)

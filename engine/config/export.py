@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from engine.config.county import County
 from engine.config.demo import Demo
+from engine.config.documents import Document
 from engine.config.forms import Form
 from engine.config.imports import ImportMapping
 from engine.config.workflow import Workflow
@@ -23,6 +24,7 @@ KINDS: dict[str, tuple[type[BaseModel], str]] = {
     "workflow": (Workflow, "workflows/*.yaml"),
     "import": (ImportMapping, "imports/*.yaml"),
     "rules": (RuleFile, "rules/*.yaml"),
+    "document": (Document, "documents/*.yaml"),
     "demo": (Demo, "demo.yaml"),
 }
 

@@ -15,12 +15,13 @@ from pydantic import BaseModel, ValidationError
 
 from engine.config.county import GLOBAL_ACTIONS, PUBLIC, County
 from engine.config.demo import Demo
+from engine.config.documents import Document
 from engine.config.forms import REFERENCE_TARGETS, Form
 from engine.config.imports import ImportMapping
 from engine.config.problems import breadcrumbs, did_you_mean, problems_from_validation
 from engine.config.workflow import Workflow
 from engine.config.yamlfile import YamlDocument, YamlSyntaxError, load_yaml
-from engine.rules.expr import BOOL, Compiled, ExprError, compile_expression
+from engine.rules.expr import BOOL, Compiled, ExprError, compile_expression, list_of
 from engine.rules.tables import CompiledRules, RuleFile, compile_rules
 from engine.forms.fieldtypes import FIELD_TYPES
 from engine.errors import ConfigError, ConfigProblem
@@ -31,7 +32,7 @@ REACTION_ACTIONS = ("transition", "deadline", "notify", "task")
 # Which model reads which file. Folders hold one object per file, named by its id.
 SINGLE_FILES: dict[str, type[BaseModel]] = {"county.yaml": County, "demo.yaml": Demo}
 FOLDERS: dict[str, type[BaseModel]] = {"forms": Form, "workflows": Workflow, "imports": ImportMapping,
-                                       "rules": RuleFile}
+                                       "rules": RuleFile, "documents": Document}
 REQUIRED_FILES = ("county.yaml",)
 
 
@@ -44,6 +45,7 @@ class Profile:
     workflows: Mapping[str, Workflow]
     imports: Mapping[str, ImportMapping]
     demo: Demo | None
+    documents: Mapping[str, Document] = field(default_factory=dict)
     rules: Mapping[str, CompiledRules] = field(default_factory=dict)
     # (workflow id, form id, transition index) -> the transition's compiled `when`
     conditions: Mapping[tuple[str, str, int], Compiled] = field(default_factory=dict)
@@ -187,6 +189,7 @@ def load_profile(root: str | Path) -> Profile:
     if county is not None:
         _cross_check(loader, county, grouped, singles.get("demo.yaml"))
         conditions = _check_workflows(loader, county, grouped, compiled_rules)
+        _check_documents(loader, county, grouped)
     if loader.problems or county is None:
         raise ConfigError(loader.problems)
     return Profile(
@@ -196,6 +199,7 @@ def load_profile(root: str | Path) -> Profile:
         forms=MappingProxyType({k: v for k, (_, v) in grouped["forms"].items()}),
         workflows=MappingProxyType({k: v for k, (_, v) in grouped["workflows"].items()}),
         imports=MappingProxyType({k: v for k, (_, v) in grouped["imports"].items()}),
+        documents=MappingProxyType({k: v for k, (_, v) in grouped["documents"].items()}),
         demo=singles.get("demo.yaml"),
         rules=MappingProxyType(compiled_rules),
         conditions=MappingProxyType(conditions),
@@ -355,10 +359,23 @@ def _check_workflows(loader: _Loader, county: County, grouped: dict, rules: dict
     role_ids = [r.id for r in county.roles]
     forms = {k: v for k, (_, v) in grouped["forms"].items()}
     for wf_id, (rel, wf) in grouped["workflows"].items():
-        if not wf.transitions and not wf.reactions:
+        if not (wf.transitions or wf.reactions or wf.sheets or wf.merge or wf.split):
             continue  # a workflow without transitions only names its states
         state_ids = [s.id for s in wf.states]
         users = [f for f in forms.values() if f.workflow == wf_id]
+
+        def check_states(at: tuple, states: tuple[str, ...]) -> None:
+            for j, state in enumerate(states):
+                if state not in state_ids:
+                    loader.add(rel, at + (j,) if len(states) > 1 else at,
+                               f"unknown state {state!r}{did_you_mean(state, state_ids)}")
+
+        def check_role_list(at: tuple, roles: tuple[str, ...]) -> None:
+            for j, role in enumerate(roles):
+                if role not in role_ids:
+                    loader.add(rel, at + (j,), f"unknown role {role!r}{did_you_mean(role, role_ids)}")
+
+        gathered = _check_sheets(loader, rel, wf, forms, check_states, check_role_list, conditions)
         for i, t in enumerate(wf.transitions):
             here = ("transitions", i)
             for j, state in enumerate(t.from_):
@@ -382,11 +399,18 @@ def _check_workflows(loader: _Loader, county: County, grouped: dict, rules: dict
             if t.form and t.form not in forms:
                 loader.add(rel, here + ("form",), f"unknown form {t.form!r}{did_you_mean(t.form, list(forms))}")
             if t.decision:
-                _check_decision(loader, rel, here + ("decision",), t.decision, rules, grouped)
+                if _check_decision(loader, rel, here + ("decision",), t.decision, rules, grouped):
+                    given = dict(gathered)
+                    if t.form in forms:
+                        given.update(expression_names(forms[t.form]))
+                    for form in users:
+                        _check_decision_inputs(loader, rel, here + ("decision", "rules"), t.decision.rules,
+                                               grouped, {**expression_names(form), **given}, form.id)
             if t.when:
                 for form in users:
                     try:
-                        conditions[(wf_id, form.id, i)] = compile_expression(t.when, expression_names(form), BOOL)
+                        conditions[(wf_id, form.id, i)] = compile_expression(
+                            t.when, {**expression_names(form), **gathered}, BOOL)
                     except ExprError as exc:
                         loader.add(rel, here + ("when",), f"for form '{form.id}': {exc.pointed(t.when)}")
         actions = {t.action for t in wf.transitions}
@@ -426,15 +450,22 @@ def _check_workflows(loader: _Loader, county: County, grouped: dict, rules: dict
                             reaction.when, expression_names(form), BOOL)
                     except ExprError as exc:
                         loader.add(rel, here + ("when",), f"for form '{form.id}': {exc.pointed(reaction.when)}")
+        moves = [(set(t.from_), t.to) for t in wf.transitions]
+        moves += [(set(r.from_), r.to) for r in (wf.merge, wf.split) if r is not None]
         reachable = {wf.initial}
         changed = True
         while changed:
             changed = False
-            for t in wf.transitions:
-                if reachable & set(t.from_) and t.to not in reachable:
-                    reachable.add(t.to)
+            for sources, target in moves:
+                if reachable & sources and target not in reachable:
+                    reachable.add(target)
                     changed = True
         leaving = {state for t in wf.transitions for state in t.from_}
+        if wf.merge is not None:
+            leaving.add(wf.merge.to)  # merged duplicates follow the record they were merged into
+        if wf.split is not None and (split_to := wf.state(wf.split.to)) is not None and not split_to.final:
+            loader.add(rel, ("split", "to"), f"state '{wf.split.to}' must be final: a split record is done; "
+                       "its parts go on")
         for k, state in enumerate(wf.states):
             if state.id not in reachable:
                 loader.add(rel, ("states", k, "id"), f"state '{state.id}' cannot be reached from '{wf.initial}'")
@@ -444,19 +475,125 @@ def _check_workflows(loader: _Loader, county: County, grouped: dict, rules: dict
     return conditions
 
 
-def _check_decision(loader: _Loader, rel: str, at: tuple, ref, rules: dict, grouped: dict) -> None:
+def _check_sheets(loader: _Loader, rel: str, wf: Workflow, forms: dict, check_states, check_role_list,
+                  conditions: dict) -> dict[str, str]:
+    """Sheets, gathered lists, merge and split; returns the gathered names with their types."""
+    for i, sheet in enumerate(wf.sheets):
+        here = ("sheets", i)
+        check_states(here + ("states",), sheet.states)
+        check_role_list(here + ("roles",), sheet.roles)
+        form = forms.get(sheet.form)
+        if form is None and ("forms", sheet.form) in loader.broken:
+            continue
+        if form is None:
+            loader.add(rel, here + ("form",), f"unknown form {sheet.form!r}{did_you_mean(sheet.form, list(forms))}")
+        elif sheet.one_per and not form.has_field(sheet.one_per):
+            loader.add(rel, here + ("one_per",), f"form '{sheet.form}' has no field {sheet.one_per!r}"
+                       f"{did_you_mean(sheet.one_per, [f.id for f in form.fields])}")
+    for key in ("merge", "split"):
+        regroup = getattr(wf, key)
+        if regroup is not None:
+            check_states((key, "from"), regroup.from_)
+            check_states((key, "to"), (regroup.to,))
+            check_role_list((key, "roles"), regroup.roles)
+    filed = {s.form for s in wf.sheets} | {t.form for t in wf.transitions if t.form}
+    gathered: dict[str, str] = {}
+    for name, spec in wf.gather.items():
+        here = ("gather", name)
+        form = forms.get(spec.form)
+        if form is None and ("forms", spec.form) in loader.broken:
+            continue
+        if form is None or spec.form not in filed:
+            loader.add(rel, here + ("form",), f"{spec.form!r} is not a sheet or action form of this workflow"
+                       f"{did_you_mean(spec.form, sorted(filed))}")
+            continue
+        names = expression_names(form)
+        if spec.field not in names:
+            loader.add(rel, here + ("field",), f"form '{spec.form}' has no field {spec.field!r} that rules can read"
+                       f"{did_you_mean(spec.field, list(names))}")
+            continue
+        gathered[name] = list_of(names[spec.field])
+        if spec.where:
+            try:
+                conditions[(wf.id, spec.form, f"gather:{name}")] = compile_expression(spec.where, names, BOOL)
+            except ExprError as exc:
+                loader.add(rel, here + ("where",), f"for form '{spec.form}': {exc.pointed(spec.where)}")
+    return gathered
+
+
+def _check_decision_inputs(loader: _Loader, rel: str, at: tuple, rules_id: str, grouped: dict,
+                           given: dict[str, str], form_id: str) -> None:
+    """Every input a rule file reads must be given, with its type, by the record's fields, the
+    action's form or the workflow's gathered lists: a misnamed input is found now, not at a vote."""
+    _, source = grouped["rules"][rules_id]
+    for name, kind in source.inputs.items():
+        if name not in given:
+            loader.add(rel, at, f"rule file '{rules_id}' reads input {name!r}, which neither form '{form_id}', "
+                       f"the action's form nor `gather` gives{did_you_mean(name, list(given))}")
+        elif given[name] != kind and not {given[name], kind} <= {"number", "money"}:
+            loader.add(rel, at, f"rule file '{rules_id}' reads {name!r} as {kind}, but it is given as {given[name]}")
+
+
+def _check_decision(loader: _Loader, rel: str, at: tuple, ref, rules: dict, grouped: dict) -> bool:
     if ref.rules not in grouped["rules"]:
         if ("rules", ref.rules) not in loader.broken:
             loader.add(rel, at + ("rules",), f"unknown rule file {ref.rules!r}{did_you_mean(ref.rules, list(grouped['rules']))}")
-        return
+        return False
     _, source = grouped["rules"][ref.rules]
     tables = {t.id: t for t in source.tables}
     table = tables.get(ref.table)
     if table is None:
         loader.add(rel, at + ("table",), f"rule file '{ref.rules}' has no table {ref.table!r}"
                    f"{did_you_mean(ref.table, list(tables))}")
-        return
+        return False
     outcomes = [r.outcome for r in table.rows] + ([table.default.outcome] if table.default else [])
     if ref.outcome not in outcomes:
         known = ", ".join(dict.fromkeys(o for o in outcomes if o))
         loader.add(rel, at + ("outcome",), f"table '{ref.table}' never decides {ref.outcome!r}; it decides {known}")
+    return True
+
+
+def _check_documents(loader: _Loader, county: County, grouped: dict) -> None:
+    """Documents: a known form, its workflow's states, known roles, and known placeholders."""
+    from engine.documents import placeholder_names, placeholders_in
+    role_ids = [r.id for r in county.roles] + [PUBLIC]
+    forms = {k: v for k, (_, v) in grouped["forms"].items()}
+    workflows = {k: v for k, (_, v) in grouped["workflows"].items()}
+    for doc_id, (rel, doc) in grouped["documents"].items():
+        form = forms.get(doc.form)
+        if form is None:
+            if ("forms", doc.form) not in loader.broken:  # a broken form is reported once, in its own file
+                loader.add(rel, ("form",), f"unknown form {doc.form!r}{did_you_mean(doc.form, list(forms))}")
+            continue
+        if form.workflow and ("workflows", form.workflow) in loader.broken:
+            continue
+        wf = workflows.get(form.workflow) if form.workflow else None
+        state_ids = [s.id for s in wf.states] if wf else []
+        for j, state in enumerate(doc.states):
+            if state not in state_ids:
+                loader.add(rel, ("states", j), f"unknown state {state!r} of form '{doc.form}'"
+                           f"{did_you_mean(state, state_ids)}")
+        for j, role in enumerate(doc.roles):
+            if role not in role_ids:
+                loader.add(rel, ("roles", j), f"unknown role {role!r}{did_you_mean(role, role_ids)}")
+        known = placeholder_names(form, doc.kind)
+        texts = [(("title",), doc.title), (("salutation",), doc.salutation)]
+        texts += [(("paragraphs", j), p) for j, p in enumerate(doc.paragraphs)]
+        texts += [(("closing", j), p) for j, p in enumerate(doc.closing)]
+        texts += [(("columns", j, "value"), c.value) for j, c in enumerate(doc.columns)]
+        for path, text in texts:
+            if text is None:
+                continue
+            try:
+                names = placeholders_in(text)
+            except ValueError as exc:
+                loader.add(rel, path, f"cannot read the placeholders: {exc}")
+                continue
+            for name in names:
+                if name not in known:
+                    loader.add(rel, path, f"unknown placeholder {{{name}}}{did_you_mean(name, sorted(known))}; "
+                               f"known: {', '.join(sorted(known))}")
+        if doc.kind == "letter" and doc.columns:
+            loader.add(rel, ("columns",), "a letter has no table: `columns` belongs to notices")
+        if doc.kind == "notice" and not doc.columns:
+            loader.add(rel, ("columns",), "a notice needs `columns`")

@@ -105,6 +105,46 @@ class Reaction(ConfigModel):
     """What to do."""
 
 
+class Sheet(ConfigModel):
+    form: Identifier
+    """The form of the sheet, e.g. a screening score sheet, a department's opinion, an answer."""
+    states: Annotated[tuple[Identifier, ...], Field(min_length=1)]
+    """The states a record must be in for a sheet to be filed on it."""
+    roles: Annotated[tuple[Identifier, ...], Field(min_length=1)]
+    """Roles allowed to file the sheet."""
+    one_per: Identifier | None = None
+    """A field of the sheet: a later sheet with the same value (the same member, the same
+    department) replaces the earlier one in what the rules see; both stay in the history."""
+    awaited: bool = False
+    """True if every record in these states should get one: records without it are listed as
+    waiting (e.g. suggestions not yet answered)."""
+
+
+class Gather(ConfigModel):
+    form: Identifier
+    """The sheets (or action forms) filed on the record to read."""
+    field: Identifier
+    """The field of those sheets whose values, one per sheet, make the list."""
+    where: str | None = None
+    """Only sheets meeting this condition on their fields, e.g. opinion != 'disagree'."""
+
+
+class Regroup(ConfigModel):
+    roles: Annotated[tuple[Identifier, ...], Field(min_length=1)]
+    """Roles allowed to do it."""
+    from_: tuple[Identifier, ...] = Field(alias="from")
+    """The states records must be in."""
+    to: Identifier
+    """The state the merged duplicates (or the split original) go to."""
+
+    model_config = ConfigModel.model_config | {"populate_by_name": True}
+
+    @field_validator("from_", mode="before")
+    @classmethod
+    def _one_or_many(cls, value):
+        return (value,) if isinstance(value, str) else value
+
+
 class Workflow(Labelled):
     id: Identifier
     """Short code of the workflow; must match the file name."""
@@ -116,6 +156,19 @@ class Workflow(Labelled):
     """How records move between states. A workflow without transitions only names its states."""
     reactions: tuple[Reaction, ...] = ()
     """What happens by itself when events about a record come together."""
+    sheets: tuple[Sheet, ...] = ()
+    """Forms filed on a record without moving it: score sheets, opinions, answers."""
+    gather: dict[Identifier, Gather] = Field(default_factory=dict)
+    """Lists the rules read from the sheets filed on a record: name -> which form and field.
+    E.g. necessity: {form: screening_score, field: necessity} gives every member's necessity score."""
+    merge: Regroup | None = None
+    """Merging duplicates into one record: the duplicates go to `to` and from then on follow the
+    record they were merged into, so every proposer hears the outcome."""
+    split: Regroup | None = None
+    """Splitting a record into several new ones: the original goes to `to` (a final state)."""
 
     def state(self, state_id: str) -> State | None:
         return next((s for s in self.states if s.id == state_id), None)
+
+    def sheet(self, form_id: str) -> Sheet | None:
+        return next((s for s in self.sheets if s.form == form_id), None)

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import types
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable
 
-from engine.rules.expr import DATE, MONEY, NUMBER, TEXT, BOOL, Node, _compile, element, parse
+from engine.rules.expr import (DATE, LIST_FUNCTIONS, MONEY, NUMBER, PAIR_FUNCTIONS_IMPL, TEXT, BOOL, Node, _compile,
+                               element, parse)
 
 SLOW = object()  # returned when the fast path cannot decide: the caller uses the closures
 
@@ -40,11 +41,6 @@ def _max(xs):
     return max(vs) if vs else None
 
 
-def _avg(xs):
-    vs = _values(xs)
-    return sum(vs, Decimal(0)) / len(vs) if vs else None
-
-
 def _sum(xs):
     return sum(_values(xs), Decimal(0))
 
@@ -60,7 +56,10 @@ def _cmp(op):
 
 
 HELPERS: dict[str, Any] = {
-    "_div": _div, "_min": _min, "_max": _max, "_avg": _avg, "_sum": _sum, "_count": _count, "_abs": abs,
+    "_div": _div, "_min": _min, "_max": _max, "_avg": lambda xs: LIST_FUNCTIONS["avg"](_values(xs)),
+    "_median": lambda xs: LIST_FUNCTIONS["median"](_values(xs)),
+    "_trimmed_mean": lambda xs: LIST_FUNCTIONS["trimmed_mean"](_values(xs)),
+    "_count_of": PAIR_FUNCTIONS_IMPL["count_of"], "_contains_all": PAIR_FUNCTIONS_IMPL["contains_all"], "_sum": _sum, "_count": _count, "_abs": abs,
     "_days": lambda a, b: None if a is None or b is None else (a - b).days,
     "_shift": lambda d, n, sign: None if d is None or n is None else d + dt.timedelta(days=sign * int(n)),
     "_arith": {"+": lambda a, b: None if a is None or b is None else a + b,
@@ -145,6 +144,8 @@ class _Gen:
         if name == "date":
             return self.const(dt.date.fromisoformat(node.args[0].value[0])), False
         parts = [self.gen(a) for a in node.args]
+        if name in PAIR_FUNCTIONS_IMPL:
+            return f"_{name}({parts[0][0]}, {parts[1][0]})", False
         if name == "abs":
             a, null = parts[0]
             return (f"(None if {a} is None else _abs({a}))" if null else f"_abs({a})"), null
@@ -152,21 +153,26 @@ class _Gen:
             arg = parts[0][0]
         else:  # min/max of several values
             arg = f"[{', '.join(p for p, _ in parts)}]"
-        helper = {"min": "_min", "max": "_max", "sum": "_sum", "count": "_count", "avg": "_avg"}[name]
-        return f"{helper}({arg})", name in ("min", "max", "avg")
+        return f"_{name}({arg})", name in ("min", "max") or name in LIST_FUNCTIONS
 
 
 _CHECK = {NUMBER: "_NUM", MONEY: "_NUM", DATE: "_DATE", TEXT: "_STR", BOOL: "_BOOL"}
 
 
 def _plain_text(value: Any) -> str:
-    """A value as a reason shows it (as tables._plain does, then str)."""
+    """A value as a reason shows it to a citizen: numbers to two decimals at most (an average of
+    three scores is 3.67, not 3.666666…), dates as YYYY-MM-DD, lists joined with 、."""
     if value is None:
         return "\u2014"
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral_value() else str(value)
+        if value == value.to_integral_value():
+            return str(value.quantize(Decimal(1)))
+        rounded = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return str(rounded).rstrip("0").rstrip(".")
     if hasattr(value, "isoformat"):
         return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "、".join(_plain_text(v) for v in value) or "\u2014"
     return str(value)
 
 

@@ -266,6 +266,10 @@ FUNCTIONS = {
     "sum": "the total of a list of numbers or amounts",
     "count": "how many items a list has",
     "avg": "the average of a list of numbers or amounts",
+    "median": "the middle value of a list of numbers or amounts (the mean of the two middle ones for an even count)",
+    "trimmed_mean": "the average of a list after dropping its highest and its lowest value (with three values or more)",
+    "count_of": "how many items of a list equal a value: count_of(opinions, 'disagree')",
+    "contains_all": "whether a list holds every value of another: contains_all(agreed, ['finance', 'water'])",
     "abs": "a number without its sign",
     "date": "a date written as date('YYYY-MM-DD')",
 }
@@ -438,6 +442,10 @@ def _call(node: Node, names) -> tuple[str, Fn, set[str]]:
         return DATE, (lambda env: value), set()
     parts = [_compile(arg, names) for arg in node.args]
     used = set().union(*(u for _, _, u in parts)) if parts else set()
+    if name in ("count_of", "contains_all"):
+        kind, impl = _two_lists(node, name, parts), PAIR_FUNCTIONS_IMPL[name]
+        (_, f, _), (_, g, _) = parts
+        return kind, (lambda env: impl(f(env), g(env))), used
     if name == "abs":
         if len(parts) != 1 or parts[0][0] not in NUMERIC:
             raise _type_error(node, "abs() takes one number or amount")
@@ -461,10 +469,55 @@ def _call(node: Node, names) -> tuple[str, Fn, set[str]]:
         raise _type_error(node, f"{name}() needs numbers or amounts, not {item} values")
     if name == "sum":
         return item, (lambda env: sum(values(env), Decimal(0))), used
-    if name == "avg":
-        return item, (lambda env: (sum(vs, Decimal(0)) / len(vs)) if (vs := values(env)) else None), used
+    if name in LIST_FUNCTIONS:
+        fn = LIST_FUNCTIONS[name]
+        return item, (lambda env: fn(values(env))), used
     pick = min if name == "min" else max
     return item, (lambda env: pick(vs) if (vs := values(env)) else None), used
+
+
+def _mean(values: list) -> Any:
+    return sum(values, Decimal(0)) / len(values) if values else None
+
+
+def _median(values: list) -> Any:
+    if not values:
+        return None
+    ordered, middle = sorted(values), len(values) // 2
+    return ordered[middle] if len(values) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _trimmed_mean(values: list) -> Any:
+    # The usual score-sheet practice: drop one highest and one lowest mark.
+    if len(values) < 3:
+        return _mean(values)
+    return _mean(sorted(values)[1:-1])
+
+
+LIST_FUNCTIONS: dict[str, Callable[[list], Any]] = {"avg": _mean, "median": _median, "trimmed_mean": _trimmed_mean}
+
+
+def _two_lists(node: Node, name: str, parts: list) -> str:
+    """Type-check count_of(list, value) and contains_all(list, list); returns the result type."""
+    if len(parts) != 2 or not element(parts[0][0]):
+        raise _type_error(node, f"{name}() takes a list and " + ("a value" if name == "count_of" else "a list"))
+    item, other = element(parts[0][0]), parts[1][0]
+    wanted = other if name == "count_of" else element(other)
+    if wanted is None or not _comparable(item, wanted):
+        raise _type_error(node.args[1], f"{name}() cannot look for {other} values in a {parts[0][0]}")
+    return NUMBER if name == "count_of" else BOOL
+
+
+def _count_of(items: Any, value: Any) -> int:
+    return sum(1 for item in (items or ()) if item is not None and item == value)
+
+
+def _contains_all(items: Any, wanted: Any) -> bool:
+    have = set(items or ())
+    return all(w in have for w in (wanted or ()))
+
+
+PAIR_FUNCTIONS_IMPL = {"count_of": _count_of, "contains_all": _contains_all}
 
 
 def to_decimal(value: Any) -> Any:

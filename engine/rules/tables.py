@@ -189,7 +189,7 @@ class CompiledTable:
 
 
 def _fill(template: str, names: tuple[str, ...], env: Mapping[str, Any]) -> str:
-    return template.format(**{k: "—" if (value := env.get(k)) is None else _plain(value) for k in names})
+    return template.format(**{k: codegen._plain_text(env.get(k)) for k in names})
 
 
 @dataclass(frozen=True)

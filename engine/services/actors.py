@@ -32,3 +32,10 @@ def require(actor: Actor, allowed_roles: tuple[str, ...], action: str) -> None:
     if actor is SYSTEM or actor.may(allowed_roles):
         return
     raise PermissionDenied(action)
+
+
+def require_township(actor: Actor, township: str | None) -> None:
+    """Staff tied to a township act on that township's records only."""
+    if actor is SYSTEM or not actor.township or not township or actor.township == township:
+        return
+    raise PermissionDenied(f"township:{township}")

@@ -18,8 +18,12 @@ from engine.config.workflow import Transition, Workflow
 from engine.errors import MinshengError, NotFound
 from engine.runtime import Runtime
 from engine.services import records
-from engine.services.actors import SYSTEM, Actor
-from engine.store.tables import Deadline, Record, RecordLink
+from engine.services.actors import SYSTEM, Actor, require_township
+from engine.services.sheets import SUBJECT, gathered
+from engine.store.tables import AuditEntry, Deadline, Record, RecordLink
+
+MERGED_INTO = "merged_into"  # the link from a merged duplicate to the record it follows
+SPLIT_FROM = "split_from"  # the link from a part to the suggestion it was split from
 
 
 class TransitionRefused(MinshengError):
@@ -105,7 +109,9 @@ def _transition(rt: Runtime, actor: Actor, record_id: int, action: str,
         permitted = [(i, t) for i, t in in_state if automatic or actor is SYSTEM or actor.may(t.roles)]
         if not permitted:
             raise TransitionRefused("not_allowed", action=action)
-        values = record_values(rt, record.form_id, record.data)
+        if not automatic:
+            require_township(actor, record.township)
+        values = decision_values(rt, session, record)
         action_form = next((t.form for _, t in permitted if t.form), None)
         submission = None
         if action_form:
@@ -126,13 +132,14 @@ def _transition(rt: Runtime, actor: Actor, record_id: int, action: str,
         if moved.rowcount != 1:  # someone else moved it first
             raise TransitionRefused("changed_meanwhile", action=action)
         version = record.profile_version
+        _move_followers(session, actor, record.id, chosen.to, action, explanation, version)
         data_id = None
         if submission is not None:
             data_record = Record(form_id=action_form, title=f"{action} #{record.id}"[:300], data=submission.document,
                                  profile_version=version, created_at=now(), created_by=actor.username)
             session.add(data_record)
             session.flush()
-            session.add(RecordLink(record_id=data_record.id, field_id="subject", target_id=record.id))
+            session.add(RecordLink(record_id=data_record.id, field_id=SUBJECT, target_id=record.id))
             data_id = data_record.id
         audit(session, actor=actor.username, action="record.transition", entity="record", entity_id=record.id,
               before={"state": before}, after={"state": chosen.to, "action": action, "decision": explanation,
@@ -140,6 +147,41 @@ def _transition(rt: Runtime, actor: Actor, record_id: int, action: str,
         session.flush()
         session.refresh(record)
         return records.view_of(record)
+
+
+def last_decision(rt: Runtime, record_id: int) -> dict[str, Any] | None:
+    """The latest decision taken about a record (from its audit rows): outcome, reason, rules,
+    version, and when (`at`). A citizen's lookup and the answer letter show its reason."""
+    with rt.db.read() as session:
+        rows = session.execute(select(AuditEntry.at, AuditEntry.after).where(
+            AuditEntry.entity == "record", AuditEntry.entity_id == str(record_id),
+            AuditEntry.action == "record.transition").order_by(AuditEntry.id.desc())).all()
+    for at, after in rows:
+        decision = (after or {}).get("decision")
+        if decision:
+            return {**decision, "at": at, "action": after.get("action")}
+    return None
+
+
+def decision_values(rt: Runtime, session, record: Record) -> dict[str, Any]:
+    """What conditions and decision tables see: the record's fields and the gathered sheet lists."""
+    values = record_values(rt, record.form_id, record.data)
+    values.update(gathered(rt, session, record))
+    return values
+
+
+def _move_followers(session, actor: Actor, record_id: int, state: str, action: str,
+                    explanation: Mapping[str, Any] | None, version: str) -> None:
+    """Duplicates merged into this record take its new state, each with its own audit row, so
+    every proposer of a merged suggestion hears the outcome."""
+    followers = session.scalars(select(Record).join(RecordLink, RecordLink.record_id == Record.id).where(
+        RecordLink.target_id == record_id, RecordLink.field_id == MERGED_INTO)).all()
+    for follower in followers:
+        before = follower.state
+        follower.state = state
+        audit(session, actor=actor.username, action="record.transition", entity="record", entity_id=follower.id,
+              before={"state": before}, after={"state": state, "action": action, "decision": explanation,
+                                               "followed": record_id}, version=version)
 
 
 def set_deadline(rt: Runtime, record_id: int | None, name: str, due_at: dt.datetime,
@@ -233,7 +275,12 @@ def _automatic_transitions(rt: Runtime, today: dt.date, report: TickReport) -> i
                     break
                 for record_id, data in rows:
                     last_id = record_id
-                    ok, _ = _allowed(vrt, wf, form_id, i, t, record_values(vrt, form_id, data))
+                    if wf.gather:
+                        with rt.db.read() as session:
+                            values = decision_values(vrt, session, session.get(Record, record_id))
+                    else:
+                        values = record_values(vrt, form_id, data)
+                    ok, _ = _allowed(vrt, wf, form_id, i, t, values)
                     if not ok:
                         continue
                     try:

@@ -1,0 +1,160 @@
+"""Printable documents from records: a letter about one record, a notice listing a township's.
+
+The words come from the profile's documents/*.yaml; this module fills their placeholders and
+hands the result to engine.pdf to lay out. Every action is checked here, on the server: the
+document's roles, and for staff tied to a township, that township.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import string
+from dataclasses import dataclass
+from typing import Iterator, Mapping
+
+from sqlalchemy import select
+
+from engine.config.county import PUBLIC
+from engine.config.documents import Document
+from engine.config.forms import Form
+from engine.errors import InputError, NotFound, Problem
+from engine.runtime import Runtime
+from engine.services.actors import Actor, require, require_township
+from engine.services.workflow import last_decision
+from engine.store.tables import Record
+from engine import pdf
+
+# Placeholders every document may use, besides the fields of its form.
+COMMON = {"county": "the county's name", "congress": "the congress's name", "today": "the date of the document",
+          "year": "the profile's year"}
+# About one record: in letters, and in each row of a notice.
+RECORD = {"receipt_code": "the record's receipt code", "reason": "the reason of its latest decision",
+          "decided_on": "the date of its latest decision", "state": "its state", "received_on": "the day it came in",
+          "number": "its row number in a notice"}
+NOTICE = {"township_name": "the township the notice is for", "count": "how many records the notice lists",
+          "objection_until": "the last day for objections (objection_days after today)"}
+PLACEHOLDERS = {**COMMON, **RECORD, **NOTICE}
+
+
+def placeholders_in(text: str) -> list[str]:
+    """The names in a template's {placeholders}; raises ValueError for a broken template."""
+    return [name for _, name, _, _ in string.Formatter().parse(text) if name]
+
+
+def placeholder_names(form: Form, kind: str) -> set[str]:
+    names = set(COMMON) | set(RECORD) | {f.id for f in form.fields}
+    return names | set(NOTICE) if kind == "notice" else names
+
+
+def document(rt: Runtime, doc_id: str) -> Document:
+    doc = rt.profile.documents.get(doc_id)
+    if doc is None:
+        raise NotFound("document")
+    return doc
+
+
+def _date(rt: Runtime, day: dt.date | None) -> str:
+    return "" if day is None else rt.profile.county.date_format.format(year=day.year, month=day.month, day=day.day)
+
+
+def _common(rt: Runtime, today: dt.date) -> dict[str, str]:
+    county = rt.profile.county
+    return {"county": county.name, "congress": county.congress, "today": _date(rt, today), "year": str(county.year)}
+
+
+def _record_values(rt: Runtime, record: Record, number: int = 0) -> dict[str, str]:
+    form = rt.profile.forms[record.form_id]
+    values = {f.id: rt.display_value(form, f.id, record.data.get(f.id)) for f in form.fields}
+    decision = last_decision(rt, record.id) or {}
+    decided_at = decision.get("at")
+    values.update(receipt_code=record.receipt_code or "", reason=decision.get("reason") or "",
+                  decided_on=_date(rt, decided_at.date() if decided_at else None),
+                  state=rt.state_label(record.form_id, record.state),
+                  received_on=_date(rt, record.created_at.date()), number=str(number))
+    return values
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def fill(template: str | None, values: Mapping[str, str]) -> str:
+    return "" if template is None else string.Formatter().vformat(template, (), _Blank(values))
+
+
+@dataclass(frozen=True)
+class Made:
+    filename: str
+    content: bytes  # the PDF
+
+
+def letter(rt: Runtime, actor: Actor, doc_id: str, record_id: int, today: dt.date | None = None) -> Made:
+    """The letter about one record, e.g. the written answer to a proposer."""
+    doc = document(rt, doc_id)
+    require(actor, doc.roles, f"document:{doc_id}")
+    if doc.kind != "letter":
+        raise NotFound("document")
+    today = today or dt.date.today()
+    with rt.db.read() as session:
+        record = session.get(Record, record_id)
+        if record is None or record.form_id != doc.form:
+            raise NotFound("record")
+        require_township(actor, record.township)
+        if record.state not in doc.states:
+            raise InputError({"": Problem("document_wrong_state", {"state": rt.state_label(record.form_id, record.state)})})
+        vrt = rt.for_version(record.profile_version)
+        values = {**_common(vrt, today), **_record_values(vrt, record)}
+    content = pdf.render(
+        letterhead=rt.profile.county.letterhead, title=fill(doc.title, values),
+        salutation=fill(doc.salutation, values), paragraphs=[fill(p, values) for p in doc.paragraphs],
+        closing=[fill(c, values) for c in doc.closing])
+    return Made(f"{doc.id}-{record.receipt_code or record.id}.pdf", content)
+
+
+def notice_rows(rt: Runtime, doc: Document, township: str) -> Iterator[Record]:
+    """The records a township's notice lists, oldest first, read in pages (never the whole table)."""
+    last_id = 0
+    while True:
+        with rt.db.read() as session:
+            rows = session.scalars(select(Record).where(
+                Record.form_id == doc.form, Record.township == township, Record.state.in_(doc.states),
+                Record.id > last_id).order_by(Record.id).limit(200)).all()
+            session.expunge_all()
+        if not rows:
+            return
+        yield from rows
+        last_id = rows[-1].id
+
+
+def notice(rt: Runtime, actor: Actor, doc_id: str, township: str, today: dt.date | None = None) -> Made:
+    """The notice for one township's notice board, e.g. the list of admitted suggestions."""
+    doc = document(rt, doc_id)
+    require(actor, doc.roles, f"document:{doc_id}")
+    if doc.kind != "notice":
+        raise NotFound("document")
+    if township not in {t.id for t in rt.profile.county.townships}:
+        raise InputError({"township": Problem("not_option", {"value": township})})
+    today = today or dt.date.today()
+    rows = []
+    for n, record in enumerate(notice_rows(rt, doc, township), start=1):
+        rows.append(row_values(rt, doc, record, n))
+    until = today + dt.timedelta(days=doc.objection_days) if doc.objection_days is not None else None
+    values = {**_common(rt, today), "township_name": rt.reference_label("townships", township),
+              "count": str(len(rows)), "objection_until": _date(rt, until)}
+    content = pdf.render(
+        letterhead=rt.profile.county.letterhead, title=fill(doc.title, values),
+        salutation=fill(doc.salutation, values), paragraphs=[fill(p, values) for p in doc.paragraphs],
+        table=([c.text("zh") for c in doc.columns], [c.width for c in doc.columns], rows),
+        closing=[fill(c, values) for c in doc.closing])
+    return Made(f"{doc.id}-{township}-{today.isoformat()}.pdf", content)
+
+
+def public_notices(rt: Runtime) -> list[Document]:
+    return [d for d in rt.profile.documents.values() if d.kind == "notice" and PUBLIC in d.roles]
+
+
+def row_values(rt: Runtime, doc: Document, record: Record, number: int) -> list[str]:
+    """One notice row as text (the public page shows the same rows as the PDF)."""
+    values = _record_values(rt.for_version(record.profile_version), record, number)
+    return [fill(c.value, values) for c in doc.columns]
+

@@ -1,0 +1,118 @@
+"""Lay out a printable A4 document (letterhead, title, text, a table, closing lines) as PDF.
+
+fpdf2 does the PDF; it embeds only the glyphs used, so a letter stays small even with a CJK
+font. The font is found once: MINSHENG_PDF_FONT if set, else the first serif, then sans, CJK
+font fontconfig knows (Debian: fonts-noto-cjk). Within a font collection the face for
+simplified Chinese is chosen by its name, so characters take their mainland shapes.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+from pathlib import Path
+from typing import Sequence
+
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from engine.errors import MinshengError
+
+RED = (200, 16, 16)  # the letterhead's colour, as on official correspondence
+
+
+class NoFont(MinshengError):
+    """No font with Chinese characters is installed."""
+
+
+@functools.lru_cache(maxsize=1)
+def find_font() -> tuple[str, int]:
+    """(path, face number in a collection) of the font documents are set in."""
+    chosen = os.environ.get("MINSHENG_PDF_FONT")
+    if not chosen:
+        try:
+            listed = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True,
+                                    timeout=20).stdout.split("\n")
+        except (OSError, subprocess.SubprocessError):
+            listed = []
+        files = sorted({line.split(":")[0].strip() for line in listed if line.strip()})
+        regular = [f for f in files if "bold" not in f.lower() and not f.lower().endswith((".pcf", ".pcf.gz"))]
+        ranked = sorted(regular, key=lambda f: (0 if "serif" in f.lower() else 1, f))
+        chosen = ranked[0] if ranked else ""
+    if not chosen or not Path(chosen).is_file():
+        raise NoFont("no Chinese font found: install fonts-noto-cjk, or set MINSHENG_PDF_FONT to a .ttf/.otf/.ttc file")
+    return chosen, _simplified_face(chosen)
+
+
+def _simplified_face(path: str) -> int:
+    if not path.lower().endswith(".ttc"):
+        return 0
+    from fontTools.ttLib import TTCollection
+    collection = TTCollection(path, lazy=True)
+    for number, font in enumerate(collection.fonts):
+        name = str(font["name"].getDebugName(4) or "")
+        if name.endswith(" SC") or " SC " in name:
+            return number
+    return 0
+
+
+class _Page(FPDF):
+    def footer(self) -> None:
+        self.set_y(-15)
+        self.set_font("body", size=9)
+        self.set_text_color(110)
+        self.cell(0, 8, f"{self.page_no()} / {{nb}}", align="C")
+
+
+def render(*, letterhead: Sequence[str], title: str, salutation: str = "", paragraphs: Sequence[str] = (),
+           table: tuple[Sequence[str], Sequence[int], Sequence[Sequence[str]]] | None = None,
+           closing: Sequence[str] = ()) -> bytes:
+    """One A4 document as PDF bytes."""
+    path, face = find_font()
+    doc = _Page(format="A4", unit="mm")
+    doc.set_margins(25, 22, 25)
+    doc.set_auto_page_break(True, margin=22)
+    doc.add_font("body", fname=path, collection_font_number=face)
+    doc.set_title(title)
+    doc.alias_nb_pages()
+    doc.add_page()
+    if letterhead:
+        doc.set_text_color(*RED)
+        doc.set_font("body", size=20)
+        doc.multi_cell(0, 11, letterhead[0], align="C", new_x="LMARGIN", new_y="NEXT")
+        doc.set_font("body", size=10)
+        for line in letterhead[1:]:
+            doc.cell(0, 6, line, align="C", new_x="LMARGIN", new_y="NEXT")
+        doc.set_draw_color(*RED)
+        doc.set_line_width(0.8)
+        y = doc.get_y() + 2
+        doc.line(doc.l_margin, y, doc.w - doc.r_margin, y)
+        doc.set_y(y + 8)
+    doc.set_text_color(0)
+    doc.set_font("body", size=17)
+    doc.multi_cell(0, 10, title, align="C", new_x="LMARGIN", new_y="NEXT")
+    doc.ln(4)
+    doc.set_font("body", size=12.5)
+    if salutation:
+        doc.multi_cell(0, 8, salutation, new_x="LMARGIN", new_y="NEXT")
+    indent = "\u3000\u3000"  # two ideographic spaces open a paragraph in Chinese typesetting
+    for paragraph in paragraphs:
+        if paragraph:
+            doc.multi_cell(0, 8, indent + paragraph, new_x="LMARGIN", new_y="NEXT")
+    if table is not None:
+        headings, widths, rows = table
+        doc.ln(3)
+        doc.set_font("body", size=10.5)
+        doc.set_draw_color(0)
+        doc.set_line_width(0.2)
+        with doc.table(col_widths=tuple(widths), text_align="LEFT", line_height=6.5, first_row_as_headings=True,
+                       headings_style=FontFace(fill_color=(235, 235, 235))) as grid:
+            grid.row(list(headings))
+            for row in rows:
+                grid.row(list(row))
+        doc.set_font("body", size=12.5)
+    if closing:
+        doc.ln(10)
+        for line in closing:
+            doc.cell(0, 8, line, align="R", new_x="LMARGIN", new_y="NEXT")
+    return bytes(doc.output())
