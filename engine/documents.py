@@ -64,6 +64,9 @@ def _common(rt: Runtime, today: dt.date) -> dict[str, str]:
 def _record_values(rt: Runtime, record: Record, number: int = 0) -> dict[str, str]:
     form = rt.profile.forms[record.form_id]
     values = {f.id: rt.display_value(form, f.id, record.data.get(f.id)) for f in form.fields}
+    for f in form.fields:  # dates as the county writes them in documents
+        if f.type == "date" and record.data.get(f.id):
+            values[f.id] = _date(rt, dt.date.fromisoformat(str(record.data[f.id])))
     decision = last_decision(rt, record.id) or {}
     decided_at = decision.get("at")
     values.update(receipt_code=record.receipt_code or "", reason=decision.get("reason") or "",

@@ -98,7 +98,8 @@ def render(*, letterhead: Sequence[str], title: str, salutation: str = "", parag
     indent = "\u3000\u3000"  # two ideographic spaces open a paragraph in Chinese typesetting
     for paragraph in paragraphs:
         if paragraph:
-            doc.multi_cell(0, 8, indent + paragraph, new_x="LMARGIN", new_y="NEXT")
+            # CHAR: Chinese lines break between any two characters, not only at spaces.
+            doc.multi_cell(0, 8, indent + paragraph, new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
     if table is not None:
         headings, widths, rows = table
         doc.ln(3)

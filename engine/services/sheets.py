@@ -7,6 +7,7 @@ one in what the rules see; the earlier one stays, so the history shows the corre
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -20,7 +21,7 @@ from engine.errors import InputError, NotFound, Problem
 from engine.runtime import Runtime
 from engine.services import records
 from engine.services.actors import SYSTEM, Actor, require, require_township
-from engine.store.tables import Record, RecordLink
+from engine.store.tables import AuditEntry, Record, RecordLink
 
 SUBJECT = "subject"  # the link from a sheet (or an action's form data) to the record it is about
 
@@ -28,7 +29,7 @@ SUBJECT = "subject"  # the link from a sheet (or an action's form data) to the r
 @dataclass(frozen=True)
 class FiledSheet:
     view: records.RecordView
-    replaced: bool  # a later sheet with the same one_per value counts instead
+    replaced: bool  # a later sheet with the same one_per value counts instead, or it is from an earlier round
 
 
 def workflow_of(rt: Runtime, form_id: str) -> Workflow | None:
@@ -89,7 +90,7 @@ def filed_sheets(rt: Runtime, actor: Actor, record_id: int) -> list[FiledSheet]:
         require(actor, rt.forms[subject.form_id].form.access.view, f"view:{subject.form_id}")
         rows = _linked(session, record_id)
         wf = workflow_of(rt.for_version(subject.profile_version), subject.form_id)
-        current = {r.id for r in _current(rows, wf)}
+        current = {r.id for r in _current(session, record_id, rows, wf)}
         return [FiledSheet(records.view_of(r), r.id not in current) for r in rows
                 if actor is SYSTEM or r.form_id not in rt.forms or actor.may(rt.forms[r.form_id].form.access.view)]
 
@@ -100,12 +101,29 @@ def _linked(session: Session, record_id: int) -> list[Record]:
                                 .order_by(Record.id)))
 
 
-def _current(rows: list[Record], wf: Workflow | None) -> list[Record]:
-    """The sheets that count: for `one_per` sheets, the latest per value."""
+def _reentered_at(session: Session, record_id: int, states: tuple[str, ...]) -> Any:
+    """When the record last came back into these states from outside them (a pending suggestion
+    sent back to screening), or None: sheets from an earlier round no longer count."""
+    rows = session.execute(select(AuditEntry.at, AuditEntry.before, AuditEntry.after).where(
+        AuditEntry.entity == "record", AuditEntry.entity_id == str(record_id),
+        AuditEntry.action == "record.transition").order_by(AuditEntry.id.desc())).all()
+    for at, before, after in rows:
+        if (after or {}).get("state") in states and (before or {}).get("state") not in states:
+            return at
+    return None
+
+
+def _current(session: Session, record_id: int, rows: list[Record], wf: Workflow | None) -> list[Record]:
+    """The sheets that count: those of the present round, and for `one_per` sheets the latest per value."""
     latest: dict[tuple[str, Any], Record] = {}
     out = []
+    since: dict[str, Any] = {}
     for row in rows:
         sheet = wf.sheet(row.form_id) if wf else None
+        if sheet is not None and sheet.form not in since:
+            since[sheet.form] = _reentered_at(session, record_id, sheet.states)
+        if sheet is not None and since[sheet.form] is not None and _aware(row.created_at) < _aware(since[sheet.form]):
+            continue
         if sheet is not None and sheet.one_per:
             latest[(row.form_id, row.data.get(sheet.one_per))] = row
         else:
@@ -113,12 +131,17 @@ def _current(rows: list[Record], wf: Workflow | None) -> list[Record]:
     return sorted(out + list(latest.values()), key=lambda r: r.id)
 
 
+def _aware(moment: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones.
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
 def gathered(rt: Runtime, session: Session, record: Record) -> dict[str, list]:
     """The workflow's `gather` lists for one record, typed as the rules expect them."""
     wf = workflow_of(rt, record.form_id)
     if wf is None or not wf.gather:
         return {}
-    rows = _current(_linked(session, record.id), wf)
+    rows = _current(session, record.id, _linked(session, record.id), wf)
     out: dict[str, list] = {}
     for name, spec in wf.gather.items():
         where = rt.profile.conditions.get((wf.id, spec.form, f"gather:{name}"))

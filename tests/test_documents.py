@@ -1,0 +1,96 @@
+"""Printed documents: the answer letter and the notice-board list, as PDF, read back as a person
+would: rendered to PNG with poppler and read with Tesseract's Simplified Chinese model."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import re
+import shutil
+import subprocess
+
+import pytest
+from pypdf import PdfReader
+
+from engine import documents
+from engine.errors import InputError, PermissionDenied
+from engine.services.actors import ANONYMOUS
+from tests.test_screening import LIAISON, OTHER_TOWNSHIP, SCREENER, screened
+
+TODAY = dt.date(2025, 5, 6)
+
+
+def pdf_text(content: bytes) -> str:
+    """The text a reader copies out of the PDF (poppler's pdftotext)."""
+    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
+                          ).stdout.decode("utf-8")
+
+
+def ocr(content: bytes, tmp_path, page: int = 1) -> str:
+    """What a reader sees on the page: rendered at 150 dpi, read by Tesseract, spaces removed."""
+    if not shutil.which("pdftoppm") or not shutil.which("tesseract"):
+        pytest.fail("poppler-utils and tesseract-ocr-chi-sim are needed (.ci/run installs them)")
+    pdf = tmp_path / "doc.pdf"
+    pdf.write_bytes(content)
+    subprocess.run(["pdftoppm", "-png", "-r", "150", "-f", str(page), "-l", str(page), str(pdf),
+                    str(tmp_path / "page")], check=True)
+    png = next(tmp_path.glob("page*.png"))
+    assert png.stat().st_size > 10_000  # a real page, not a blank
+    out = subprocess.run(["tesseract", str(png), "-", "-l", "chi_sim", "--psm", "4"], capture_output=True,
+                         text=True, check=True).stdout
+    return re.sub(r"\s+", "", out)
+
+
+def test_answer_letter_says_why_in_chinese_with_the_letterhead(rt, good_suggestion, tmp_path):
+    view = screened(rt, good_suggestion, [(2, 2, 2, 2)] * 3)
+    made = documents.letter(rt, LIAISON, "answer_letter", view.id, today=TODAY)
+    assert made.content.startswith(b"%PDF") and made.filename == f"answer_letter-{view.receipt_code}.pdf"
+    text = re.sub(r"\s+", "", pdf_text(made.content))
+    assert "桑植县人大常委会民生实事项目办公室" in text
+    assert "张建国同志：" in text
+    assert "合计8分，低于11分，暂不纳入民生实事项目" in text
+    assert "2025年5月6日" in text and view.receipt_code in text
+    seen = ocr(made.content, tmp_path)
+    for words in ("民生实事项目办公室", "建议的答复", "张建国同志", "暂不纳入民生实事项目"):
+        assert words in seen, f"{words!r} not legible on the page: {seen[:300]}"
+
+
+def test_letter_only_for_answerable_states_and_for_staff(rt, good_suggestion):
+    admitted = screened(rt, good_suggestion, [(5, 5, 5, 5)] * 3)
+    with pytest.raises(InputError) as info:
+        documents.letter(rt, LIAISON, "answer_letter", admitted.id)
+    assert info.value.problems[""].code == "document_wrong_state"
+    rejected = screened(rt, good_suggestion, [(2, 2, 2, 2)] * 3)
+    with pytest.raises(PermissionDenied):
+        documents.letter(rt, ANONYMOUS, "answer_letter", rejected.id)
+    with pytest.raises(PermissionDenied):
+        documents.letter(rt, OTHER_TOWNSHIP, "answer_letter", rejected.id)
+
+
+def test_notice_lists_the_townships_admitted_suggestions_with_the_objection_period(rt, good_suggestion, tmp_path):
+    first = screened(rt, dict(good_suggestion, title="硬化一组通组公路"), [(5, 5, 5, 5)] * 3)
+    second = screened(rt, dict(good_suggestion, title="新建集中供水工程", category="water"), [(5, 4, 4, 4)] * 3)
+    screened(rt, dict(good_suggestion, title="不应出现的建议"), [(2, 2, 2, 2)] * 3)
+    screened(rt, dict(good_suggestion, title="别的乡镇的建议", township="t05"), [(5, 5, 5, 5)] * 3,
+             actor=dataclasses.replace(SCREENER, township="t05"))
+    made = documents.notice(rt, ANONYMOUS, "admitted_notice", "t02", today=TODAY)  # public: anyone
+    text = re.sub(r"\s+", "", pdf_text(made.content))
+    assert "第02乡镇2025年民生实事储备项目公示" in text
+    assert "以下2个建议纳入" in text
+    assert "公示期自2025年5月6日起至2025年5月13日止" in text
+    assert "硬化一组通组公路" in text and "新建集中供水工程" in text and "饮水安全" in text
+    assert first.receipt_code in text and second.receipt_code in text
+    assert "不应出现的建议" not in text and "别的乡镇的建议" not in text
+    assert len(PdfReader(io.BytesIO(made.content)).pages) == 1
+    page = PdfReader(io.BytesIO(made.content)).pages[0]
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)  # A4
+    # Tesseract reads running text well and table cells poorly; the cells were checked above.
+    seen = ocr(made.content, tmp_path)
+    for words in ("第02乡镇2025年民生实事储备项目公示", "以下2个建议纳入", "公示期自2025年5月6日起至2025年5月13日止",
+                  "项目名称", "人民代表大会主席团"):
+        assert words in seen, f"{words!r} not legible on the page: {seen[:300]}"
+
+
+def test_notice_for_an_unknown_township_is_an_input_error(rt):
+    with pytest.raises(InputError):
+        documents.notice(rt, ANONYMOUS, "admitted_notice", "t99")
