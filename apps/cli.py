@@ -213,6 +213,87 @@ def _write_rejections(rt, run_id: int, labels: dict[str, str], out: Path) -> int
     return count
 
 
+def _acting_user(rt, username: Optional[str]):
+    """--as USER: act with that account's roles and township; by default as the system."""
+    from engine.services.accounts import list_users
+    from engine.services.actors import SYSTEM
+    if not username:
+        return SYSTEM
+    found = next((u for u in list_users(rt, SYSTEM) if u.username == username), None)
+    if found is None:
+        raise NotFound(f"user '{username}'")
+    return found
+
+
+@app.command()
+@friendly
+def act(
+    action: str = typer.Argument(..., help="The workflow action, e.g. screen."),
+    form: str = typer.Option("suggestion", help="The form whose records to act on."),
+    township: Optional[str] = typer.Option(None, help="Only this township's records (its id, e.g. t01)."),
+    as_user: Optional[str] = typer.Option(None, "--as", help="Act as this account (its roles and township)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Work out and count the outcomes; write nothing."),
+    config: str = ConfigOption,
+) -> None:
+    """Take an action on every record where it applies: screen a whole township or county."""
+    from engine.services.bulk import bulk_action
+    rt = _runtime(config)
+    actor = _acting_user(rt, as_user)
+    with Progress(TextColumn(action), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
+                  TextColumn("{task.completed:,.0f}/{task.total:,.0f}"), console=err) as bar:
+        task = bar.add_task(action, total=None)
+        report = bulk_action(rt, actor, form, action, township=township, dry_run=dry_run,
+                             progress=lambda done, total: bar.update(task, completed=done, total=total))
+    verb = "would move" if dry_run else "moved"
+    console.print(f"{report.considered:,} records considered", markup=False)
+    for state, count in report.moved.most_common():
+        console.print(f"  {verb} to {rt.state_label(form, state)} ({state}): {count:,}", markup=False)
+    for reason, count in report.refused.most_common():
+        ids = ", ".join(str(i) for i in report.examples[reason])
+        console.print(f"  not moved, {count:,}: {reason} (e.g. records {ids})", markup=False)
+
+
+document_app = typer.Typer(help="Printable documents (PDF): answer letters, notice-board lists.", no_args_is_help=True)
+app.add_typer(document_app, name="document")
+
+
+@document_app.command("letter")
+@friendly
+def document_letter(
+    document: str = typer.Argument(..., help="Document id, a file name in the profile's documents/ folder."),
+    record: int = typer.Argument(..., help="The record number."),
+    out: Path = typer.Option(Path("."), help="Folder to write the PDF to."),
+    config: str = ConfigOption,
+) -> None:
+    """Make the letter about one record, e.g. the written answer to a proposer."""
+    from engine import documents
+    from engine.services.actors import SYSTEM
+    made = documents.letter(_runtime(config), SYSTEM, document, record)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / made.filename).write_bytes(made.content)
+    console.print(f"wrote {out / made.filename}", markup=False)
+
+
+@document_app.command("notice")
+@friendly
+def document_notice(
+    document: str = typer.Argument(..., help="Document id, a file name in the profile's documents/ folder."),
+    township: Optional[str] = typer.Option(None, help="The township's id; without it, one notice per township."),
+    out: Path = typer.Option(Path("."), help="Folder to write the PDFs to."),
+    config: str = ConfigOption,
+) -> None:
+    """Make the notice for a township's notice board (or for every township)."""
+    from engine import documents
+    from engine.services.actors import SYSTEM
+    rt = _runtime(config)
+    townships = [township] if township else [t.id for t in rt.profile.county.townships]
+    out.mkdir(parents=True, exist_ok=True)
+    for tid in townships:
+        made = documents.notice(rt, SYSTEM, document, tid)
+        (out / made.filename).write_bytes(made.content)
+        console.print(f"wrote {out / made.filename}", markup=False)
+
+
 @app.command()
 @friendly
 def tick(config: str = ConfigOption) -> None:

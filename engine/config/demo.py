@@ -21,6 +21,50 @@ class DemoAccount(ConfigModel):
     """The demo password (change it before real use)."""
 
 
+class DemoBand(ConfigModel):
+    count: Annotated[int, Field(ge=0)]
+    """How many suggestions get marks in these ranges."""
+    marks: dict[Identifier, tuple[int, int]]
+    """Score sheet field -> [lowest, highest] mark every member gives."""
+
+
+class DemoAnswers(ConfigModel):
+    sheet: Identifier
+    """The sheet that records an answer (the workflow lists it as `awaited`)."""
+    values: Annotated[tuple[dict[Identifier, Any], ...], Field(min_length=1)]
+    """Field values of the answers, used in turn (a letter, a call with its note ...)."""
+
+
+class DemoScreening(ConfigModel):
+    action: Identifier
+    """The workflow action that screens (taken for every suggestion, as `minsheng act` does)."""
+    sheet: Identifier
+    """The score sheet members file."""
+    members: Annotated[tuple[dict[Identifier, Any], ...], Field(min_length=1)]
+    """One score sheet per entry for every suggestion: its fixed values (the member's kind ...)."""
+    bands: Annotated[tuple[DemoBand, ...], Field(min_length=1)]
+    """Groups of suggestions and the marks they get; the rules decide what the marks mean."""
+    duplicates: Annotated[int, Field(ge=0)] = 0
+    """Suggestions entered as duplicates of ones in the first band, and merged into them."""
+    answers: DemoAnswers | None = None
+    """Answers to the proposers of every suggestion that needs one."""
+
+
+class DemoReview(ConfigModel):
+    sheet: Identifier
+    """The opinion sheet of the review panel."""
+    opinions: Annotated[tuple[dict[Identifier, Any], ...], Field(min_length=1)]
+    """The opinions filed on every reviewed project (one per department, say)."""
+    action: Identifier
+    """The workflow action that records the decision."""
+    values: dict[Identifier, Any]
+    """The action form's values; {n} in a text is replaced by a running number."""
+    cost_field: Identifier | None = None
+    """A money field of the action form given a random amount ..."""
+    cost_range: tuple[int, int] = (1, 1)
+    """... between these amounts, in yuan."""
+
+
 class Demo(ConfigModel):
     seed: int = 1
     """Everything random in the demo is drawn from this number: the same seed, the same demo."""
@@ -44,3 +88,7 @@ class Demo(ConfigModel):
     """Percent of demo suggestions that come in online; the rest are raised at sessions."""
     people: Annotated[tuple[str, ...], Field(min_length=1)]
     """Names given to demo proposers and deputies."""
+    screening: DemoScreening | None = None
+    """Score, merge, screen and answer the demo suggestions."""
+    review: DemoReview | None = None
+    """Review every suggestion the screening admitted."""

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from engine.config.base import ConfigModel, Identifier, Labelled
+from engine.config.base import Identifier, Labelled
 
 
 class Column(Labelled):

@@ -321,6 +321,37 @@ def _cross_check(loader: _Loader, county: County, grouped: dict, demo: Demo | No
                 for fid in sample:
                     if not form.has_field(fid):
                         loader.add("demo.yaml", (key, i, fid), f"form {form.id!r} has no field {fid!r}")
+        _check_demo_stages(loader, demo, forms)
+
+
+def _check_demo_stages(loader: _Loader, demo: Demo, forms: dict) -> None:
+    """The demo's stages name real forms and fields, and its groups add up to its suggestions."""
+    def fields_of(at: tuple, form_id: str, values) -> None:
+        form = forms.get(form_id)
+        if form is None:
+            loader.add("demo.yaml", at, f"unknown form {form_id!r}{did_you_mean(form_id, list(forms))}")
+            return
+        for fid in values:
+            if not form.has_field(fid):
+                loader.add("demo.yaml", at, f"form {form_id!r} has no field {fid!r}"
+                           f"{did_you_mean(fid, [f.id for f in form.fields])}")
+
+    screening = demo.screening
+    if screening is not None:
+        for i, member in enumerate(screening.members):
+            fields_of(("screening", "members", i), screening.sheet, member)
+        for i, band in enumerate(screening.bands):
+            fields_of(("screening", "bands", i, "marks"), screening.sheet, band.marks)
+        if screening.answers is not None:
+            for i, values in enumerate(screening.answers.values):
+                fields_of(("screening", "answers", "values", i), screening.answers.sheet, values)
+        planned = sum(b.count for b in screening.bands) + screening.duplicates
+        if planned != demo.suggestions:
+            loader.add("demo.yaml", ("screening", "bands"), f"the bands ({planned - screening.duplicates}) and "
+                       f"duplicates ({screening.duplicates}) add up to {planned}, not suggestions: {demo.suggestions}")
+    if demo.review is not None:
+        for i, opinion in enumerate(demo.review.opinions):
+            fields_of(("review", "opinions", i), demo.review.sheet, opinion)
 
 
 def _unknown_value(county: County, f, value) -> str | None:

@@ -18,6 +18,7 @@ from engine.errors import InputError, MinshengError
 from engine.runtime import Runtime
 from engine.services import accounts, records
 from engine.services.actors import ANONYMOUS, SYSTEM, Actor
+from engine.services.demo_stages import seed_stages
 from engine.store.tables import Record, User
 
 
@@ -99,7 +100,9 @@ def seed_demo(rt: Runtime) -> list[str]:
     channel_field = next((f for f in suggestion_form.form.fields if f.to == "channels"), None)
     townships = list(county.townships)
     counted: dict[str, int] = {}
-    for i in range(demo.suggestions):
+    made: list[tuple[int, dict[str, Any]]] = []
+    duplicates = demo.screening.duplicates if demo.screening else 0
+    for i in range(demo.suggestions - duplicates):  # the duplicates are entered with the screening
         township = townships[i % len(townships)]
         station = next((s for s in stations if s.township == township.id), stations[0])
         raw = _raw_for(suggestion_form.form, rng, rt, people, demo.phone_template, demo.suggestion_samples,
@@ -122,12 +125,14 @@ def seed_demo(rt: Runtime) -> list[str]:
             if channel != channel_field.default:
                 actor = staff  # staff record what came by the hotline, chat groups and sessions
         try:
-            records.submit(rt, actor if actor.may(suggestion_form.form.access.submit) else ANONYMOUS,
-                           demo.suggestion_form, raw)
+            view = records.submit(rt, actor if actor.may(suggestion_form.form.access.submit) else ANONYMOUS,
+                                  demo.suggestion_form, raw)
         except InputError as exc:
             raise MinshengError(f"demo.yaml makes an invalid {demo.suggestion_form}: {exc}") from None
+        made.append((view.id, raw))
     by_channel = ", ".join(f"{rt.reference_label('channels', c)} {n}" for c, n in sorted(counted.items()))
-    lines.append(f"suggestions: {demo.suggestions} from {len(townships)} townships ({by_channel})")
+    lines.append(f"suggestions: {len(made)} from {len(townships)} townships ({by_channel})")
+    lines += seed_stages(rt, demo, rng, made, demo.phone_template)
     return lines
 
 

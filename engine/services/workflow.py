@@ -54,7 +54,7 @@ def record_values(rt: Runtime, form_id: str, document: Mapping[str, Any]) -> dic
     return rt.form(form_id).values_of(document)
 
 
-def _allowed(rt: Runtime, wf: Workflow, form_id: str, index: int, t: Transition,
+def transition_allowed(rt: Runtime, wf: Workflow, form_id: str, index: int, t: Transition,
              values: Mapping[str, Any]) -> tuple[bool, dict[str, Any] | None]:
     """Whether the transition's condition and decision hold, with the decision's explanation."""
     condition = rt.profile.conditions.get((wf.id, form_id, index))
@@ -120,7 +120,7 @@ def _transition(rt: Runtime, actor: Actor, record_id: int, action: str,
         explanation = None
         chosen = None
         for i, t in permitted:
-            ok, explanation = _allowed(rt, wf, record.form_id, i, t, values)
+            ok, explanation = transition_allowed(rt, wf, record.form_id, i, t, values)
             if ok:
                 chosen = t
                 break
@@ -280,7 +280,7 @@ def _automatic_transitions(rt: Runtime, today: dt.date, report: TickReport) -> i
                             values = decision_values(vrt, session, session.get(Record, record_id))
                     else:
                         values = record_values(vrt, form_id, data)
-                    ok, _ = _allowed(vrt, wf, form_id, i, t, values)
+                    ok, _ = transition_allowed(vrt, wf, form_id, i, t, values)
                     if not ok:
                         continue
                     try:
