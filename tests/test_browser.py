@@ -137,3 +137,52 @@ def test_staff_sign_in_and_list(server, page, rt):
     page.screenshot(path=str(SHOTS / "staff-new-session.png"), full_page=True)
     expect(page.get_by_label("乡镇 *", exact=True)).to_have_value("第01乡镇")
     page.screenshot(path=str(SHOTS / "staff-new-session.png"), full_page=True)
+
+
+def test_screening_a_suggestion_in_the_app(server, page, rt):
+    """A screening group member files three members' score sheets and screens; the decision and
+    its reason show on the record; a liaison then finds nothing waiting for a letter."""
+    from engine.services import accounts, records
+    from engine.services.actors import SYSTEM
+    accounts.create_user(rt, SYSTEM, "screener", "第01乡镇筛选小组", ["screening_group"], "demo-pass", "t01")
+    view = records.submit(rt, SYSTEM, "suggestion", {
+        "title": "新建集中供水工程", "content": "部分农户仍饮用山泉水，旱季断水，建议新建蓄水池和管网。",
+        "category": "water", "township": "t01", "station": "s01", "channel": "hotline_12345", "proposer_name": "李秀英",
+        "phone": "13912345678", "submitted_on": "2025-03-04"})
+    SHOTS.mkdir(exist_ok=True)
+    page.goto(server)
+    page.get_by_label("用户名", exact=True).fill("screener")
+    page.get_by_label("密码", exact=True).fill("demo-pass")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("当前用户：第01乡镇筛选小组").wait_for()
+    page.get_by_role("link", name="民生实事建议列表").click()
+    page.get_by_label("按编号打开").fill(str(view.id))
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/record?id=*")
+    expect(page.locator("body")).to_contain_text("新建集中供水工程")
+    # screening with no score sheets is refused with the rule's own reason
+    page.get_by_role("button", name="筛选").click()
+    expect(page.locator("body")).to_contain_text("目前只有 0 份评分表，筛选至少需要 3 名成员评分")
+    for member, kind, marks in (("向光明", "联络站（牵头）", (5, 4, 5, 4)), ("谷秋菊", "人大代表", (4, 4, 4, 4)),
+                                ("钟永红", "群众代表", (5, 5, 4, 3))):
+        sheet = page.locator('[data-testid="stExpander"]').filter(has_text="填写筛选评分表")
+        if not sheet.get_by_label("评分人 *", exact=True).is_visible():
+            sheet.locator("summary").click()
+        sheet.get_by_label("评分人 *", exact=True).fill(member)
+        sheet.get_by_label("评分人 *", exact=True).press("Tab")
+        page.wait_for_timeout(1000)  # the rerun the text input causes must settle before the next click
+        sheet.get_by_label("成员类别 *", exact=True).first.click()
+        page.get_by_role("option", name=kind, exact=True).click()  # the list opens outside the expander
+        for criterion, mark in zip(("必要性", "可行性", "普惠性", "紧迫性"), marks):
+            sheet.get_by_role("radiogroup", name=re.compile(f"^{criterion}")).get_by_text(str(mark), exact=True).click()
+            page.wait_for_timeout(300)
+        sheet.get_by_role("button", name="提交").click()
+        expect(page.get_by_text("已保存筛选评分表。")).to_be_visible()
+        expect(page.locator("body")).to_contain_text(member)
+    page.screenshot(path=str(SHOTS / "screening-sheets.png"), full_page=True)
+    page.get_by_role("button", name="筛选").click()
+    expect(page.locator("body")).to_contain_text("已纳入储备库")
+    expect(page.locator("body")).to_contain_text("合计 17 分，达到入库标准")
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(SHOTS / "screened.png"), full_page=True)
+    assert records.get(rt, SYSTEM, view.id)[0].state == "reserve"

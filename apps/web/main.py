@@ -19,9 +19,11 @@ from apps.web.page_account import sign_in_box  # noqa: E402
 from apps.web.page_form import render_form_page  # noqa: E402
 from apps.web.page_import import allowed_imports, render_import_page  # noqa: E402
 from apps.web.page_lookup import render_lookup_page  # noqa: E402
-from apps.web.page_records import render_list_page, render_record_page  # noqa: E402
+from apps.web.page_notices import render_notices_page  # noqa: E402
+from apps.web.page_records import render_awaiting_page, render_list_page, render_record_page  # noqa: E402
 from apps.web.state import actor, lang, runtime, t, version_notes  # noqa: E402
 from engine.config.county import PUBLIC  # noqa: E402
+from engine.documents import public_notices  # noqa: E402
 
 log = logging.getLogger("minsheng.web")
 
@@ -67,10 +69,19 @@ def main() -> None:
                                url_path=f"new-{form_id}", icon=":material/add:"))
     if any(c.form.receipt for c in rt.forms.values()):
         public.append(_page(render_lookup_page, title=t("lookup"), url_path="lookup", icon=":material/search:"))
+    if public_notices(rt):
+        public.append(_page(render_notices_page, title=t("notices"), url_path="notices", icon=":material/campaign:"))
     for form_id, compiled in rt.forms.items():
         if who.signed_in and who.may(compiled.form.access.list):
             staff.append(_page(render_list_page, form_id, title=t("list_records", form=compiled.form.text(lang())),
                                url_path=f"list-{form_id}", icon=":material/table_rows:"))
+    for form_id, compiled in rt.forms.items():  # what is waiting for a sheet, e.g. answers to proposers
+        wf = rt.profile.workflows.get(compiled.form.workflow) if compiled.form.workflow else None
+        for sheet in (wf.sheets if wf else ()):
+            if sheet.awaited and who.signed_in and who.may(sheet.roles) and who.may(compiled.form.access.list):
+                staff.insert(0, _page(render_awaiting_page, form_id, sheet.form, url_path=f"todo-{sheet.form}",
+                                      title=t("awaiting", form=rt.forms[sheet.form].form.text(lang())),
+                                      icon=":material/pending_actions:"))
     if who.signed_in and allowed_imports(rt, who):
         staff.append(_page(render_import_page, title=t("import"), url_path="import", icon=":material/upload_file:"))
     record_page = _page(render_record_page, title=t("details"), url_path="record", visibility="hidden")

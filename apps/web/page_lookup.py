@@ -6,7 +6,9 @@ import streamlit as st
 from apps.web.state import lang, runtime, t
 from apps.web.views import history_table, record_fields
 from engine.errors import NotFound
+from apps.web.record_work import related_section
 from engine.services import records
+from engine.services.workflow import last_decision
 
 
 def render_lookup_page() -> None:
@@ -30,6 +32,10 @@ def render_lookup_page() -> None:
     st.subheader(view.title)
     st.metric(t("status"), rt.state_label(view.form_id, view.state, lang()))
     st.caption(f"{t('receipt_code')} {view.receipt_code} · {t('submitted_at')} {view.created_at:%Y-%m-%d}")
+    decision = last_decision(rt, view.id)
+    if decision and decision.get("reason"):
+        st.info(f"**{t('decision_reason')}**：{decision['reason']}")
+    related_section(rt, view, public=True)
     record_fields(rt, form, view.data, include_private=False)
     st.subheader(t("history"))
     history_table(rt, view.form_id, history, show_actor=False)

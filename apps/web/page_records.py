@@ -4,9 +4,10 @@ from __future__ import annotations
 import streamlit as st
 
 from apps.web.state import actor, lang, runtime, t
+from apps.web import record_work as work
 from apps.web.views import history_table, record_fields
 from engine.errors import NotFound, PermissionDenied
-from engine.services import records
+from engine.services import records, sheets
 
 PAGE_SIZE = 25
 
@@ -14,7 +15,13 @@ PAGE_SIZE = 25
 def render_list_page(form_id: str) -> None:
     rt = runtime()
     form = rt.form(form_id).form
-    st.title(t("list_records", form=form.text(lang())))
+    title, jump = st.columns([4, 1], vertical_alignment="bottom")
+    title.title(t("list_records", form=form.text(lang())))
+    wanted = jump.text_input(t("go_to_record"), key=f"goto.{form_id}", placeholder="#")
+    if wanted.strip().lstrip("#").isdigit():
+        st.session_state["record.id"] = int(wanted.strip().lstrip("#"))
+        del st.session_state[f"goto.{form_id}"]
+        st.switch_page(st.session_state["pages"]["record"])
     filters: dict[str, str] = {}
     if form.filters:
         columns = st.columns(len(form.filters))
@@ -34,6 +41,13 @@ def render_list_page(form_id: str) -> None:
                                       format_func=lambda v, labels=labels: labels.get(v, t("all")))
             if picked:
                 filters[fid] = picked
+    wf = sheets.workflow_of(rt, form_id)
+    if wf is not None and len(wf.states) > 1:  # e.g. the reserve pool, the suggestions awaiting screening
+        labels = {s.id: s.text(lang()) for s in wf.states}
+        picked = st.selectbox(t("status"), [""] + list(labels), key=f"filter.{form_id}.state",
+                              format_func=lambda v: labels.get(v, t("all")))
+        if picked:
+            filters["state"] = picked
     page_no = int(st.session_state.get(f"page.{form_id}", 1))
     try:
         page = records.list_records(rt, actor(), form_id, filters, page=page_no, page_size=PAGE_SIZE)
@@ -83,14 +97,27 @@ def render_record_page() -> None:
         return
     st.query_params["id"] = str(view.id)
     form = rt.forms[view.form_id].form
+    # Always a container here, message or not: a message that comes and goes must not shift the
+    # widgets below it, or an open expander closes on the next rerun.
+    top = st.container()
+    flash = st.session_state.pop("flash", None)
+    if flash:
+        top.success(flash)
     st.title(view.title)
     st.caption(f"{form.text(lang())} · {t('record_no')} {view.id}"
                + (f" · {t('receipt_code')} {view.receipt_code}" if view.receipt_code else ""))
     if view.state:
         st.metric(t("status"), rt.state_label(view.form_id, view.state, lang()))
-        _actions(rt, view)
+        work.decision_box(rt, view)
+        work.related_section(rt, view, public=False)
+        notice = st.container()
+        work.actions(rt, view, notice)
+        work.letters(rt, view)
     record_fields(rt, form, view.data, include_private=True)
-    linked = records.linked_records(rt, actor(), view.id)
+    if view.state:
+        work.sheet_section(rt, view)
+        work.regroup_section(rt, view)
+    linked = [r for r in records.linked_records(rt, actor(), view.id) if not _is_sheet(rt, view, r)]
     if linked:
         st.subheader(t("linked"))
         st.dataframe([{t("record_no"): r.id, t("title"): r.title,
@@ -99,19 +126,47 @@ def render_record_page() -> None:
     history_table(rt, view.form_id, history, show_actor=True)
 
 
-def _actions(rt, view) -> None:
-    """Buttons for the workflow actions this user may take now (those that collect no form)."""
-    from engine.services.workflow import TransitionRefused, available_actions, transition
-    actions = [a for a in available_actions(rt, actor(), view) if not a.form]
-    if not actions:
+def _is_sheet(rt, view, other) -> bool:
+    """Sheets and action forms are shown in their own table, not among linked records."""
+    wf = sheets.workflow_of(rt, view.form_id)
+    if wf is None:
+        return False
+    return other.form_id in {s.form for s in wf.sheets} | {tr.form for tr in wf.transitions if tr.form}
+
+
+def render_awaiting_page(form_id: str, sheet_form: str) -> None:
+    """Records still waiting for a sheet (suggestions not yet answered), oldest first."""
+    rt = runtime()
+    form = rt.forms[form_id].form
+    st.title(t("awaiting", form=rt.forms[sheet_form].form.text(lang())))
+    choices = [""] + [tw.id for tw in rt.profile.county.townships]
+    township = None
+    if not actor().township:
+        township = st.selectbox(t("township"), choices, key=f"awaiting.tw.{sheet_form}",
+                                format_func=lambda v: rt.reference_label("townships", v, lang()) if v else t("all")) or None
+    page_no = int(st.session_state.get(f"awaiting.page.{sheet_form}", 1))
+    try:
+        page = sheets.awaiting(rt, actor(), form_id, sheet_form, township, page=page_no, page_size=PAGE_SIZE)
+    except PermissionDenied:
+        st.error(t("not_allowed") if actor().signed_in else t("sign_in_first"))
         return
-    columns = st.columns(len(actions) + 3)
-    for column, action in zip(columns, actions):
-        label = (action.label_en if lang() == "en" and action.label_en else action.label) or action.action
-        if column.button(label, key=f"action.{action.action}"):
-            try:
-                transition(rt, actor(), view.id, action.action)
-            except TransitionRefused as exc:
-                st.error(t("action_refused", reason=t(f"refused.{exc.code}")))
-                return
-            st.rerun()
+    st.caption(t("total", n=f"{page.total:,}") + " · " + t("page_of", page=page.page, pages=page.pages))
+    if not page.items:
+        st.success(t("awaiting_none"))
+        return
+    rows = [{t("record_no"): r.id, t("title"): r.title, t("status"): rt.state_label(form_id, r.state, lang()),
+             form.field("township").text(lang()) if form.has_field("township") else t("township"):
+             rt.reference_label("townships", r.township, lang()) if r.township else ""} for r in page.items]
+    st.caption(t("select_to_open"))
+    event = st.dataframe(rows, hide_index=True, on_select="rerun", selection_mode="single-row",
+                         key=f"awaiting.table.{sheet_form}.{page.page}", height=36 * (len(rows) + 1) + 3)
+    selected = event.selection.rows if event and hasattr(event, "selection") else []
+    if selected:
+        st.session_state["record.id"] = page.items[selected[0]].id
+        st.switch_page(st.session_state["pages"]["record"])
+    _, right = st.columns([5, 1])
+    new_page = right.number_input(t("page"), min_value=1, max_value=page.pages, value=page.page, step=1,
+                                  key=f"awaiting.pageinput.{sheet_form}")
+    if new_page != page.page:
+        st.session_state[f"awaiting.page.{sheet_form}"] = int(new_page)
+        st.rerun()

@@ -1,0 +1,178 @@
+"""The working parts of a record's page: why it is where it is, the actions a user may take
+(with their forms), the sheets filed on it, merging and splitting, and its printable letters.
+Every button calls the engine, which checks the user's role and township again."""
+from __future__ import annotations
+
+import streamlit as st
+
+from apps.i18n import input_error_lines, problem_text
+from apps.web.form_widgets import form_inputs, submitted
+from apps.web.state import actor, lang, t
+from engine import documents
+from engine.errors import InputError, MinshengError, PermissionDenied, Problem
+from engine.services import regroup, sheets
+from engine.services.workflow import TransitionRefused, available_actions, last_decision, transition
+
+
+def refusal_text(exc: TransitionRefused) -> str:
+    """A refusal in words: the rules' own reason when a decision said no."""
+    reason = (exc.params.get("explanation") or {}).get("reason")
+    return t("action_refused", reason=reason or t(f"refused.{exc.code}"))
+
+
+def decision_box(rt, view) -> None:
+    decision = last_decision(rt, view.id)
+    if not decision:
+        return
+    st.info(f"**{t('decision_reason')}**：{decision['reason']}" if lang() == "zh"
+            else f"**{t('decision_reason')}**: {decision['reason']}")
+    with st.expander(t("decision_details")):
+        st.caption(t("decision_source", rules=decision.get("rule_file", ""), version=decision.get("version", ""),
+                     rows=", ".join(decision.get("matched") or []) or "—"))
+        st.table([{t("field"): k, t("details"): v} for k, v in (decision.get("seen") or {}).items()],
+                 hide_index=True, border="horizontal")
+
+
+def actions(rt, view, notice) -> None:
+    """Buttons for actions without a form; an expander with the form for those with one.
+    A refusal is written into `notice`, a container that is always on the page, so the message
+    does not shift the widgets below it (which would close an open expander on the next rerun)."""
+    allowed = available_actions(rt, actor(), view)
+    plain = [a for a in allowed if not a.form]
+    if plain:
+        columns = st.columns(len(plain) + 3)
+        for column, action in zip(columns, plain):
+            if column.button(_label(action), key=f"action.{action.action}", type="primary"):
+                _take(rt, view, action.action, None, notice)
+    for action in (a for a in allowed if a.form):
+        with st.expander(_label(action), icon=":material/gavel:"):
+            scope = f"action.{action.action}.{view.id}"
+            values, _ = form_inputs(action.form, scope)
+            done = submitted(scope, _label(action), lambda raw, _files, a=action: _transition(rt, view, a.action, raw),
+                             values)
+            if done is not None:
+                st.rerun()
+
+
+def _label(action) -> str:
+    return (action.label_en if lang() == "en" and action.label_en else action.label) or action.action
+
+
+def _transition(rt, view, action: str, data):
+    try:
+        return transition(rt, actor(), view.id, action, data)
+    except TransitionRefused as exc:  # shown above the form, where its other problems are shown
+        raise InputError({"": Problem("refused", {"reason": refusal_text(exc)})}) from None
+
+
+def _take(rt, view, action: str, data, notice) -> None:
+    try:
+        transition(rt, actor(), view.id, action, data)
+    except TransitionRefused as exc:
+        notice.error(refusal_text(exc))
+        return
+    except PermissionDenied:
+        notice.error(t("not_allowed"))
+        return
+    st.rerun()
+
+
+def sheet_section(rt, view) -> None:
+    """The sheets filed on the record, and a form for each sheet this user may file now."""
+    filed = sheets.filed_sheets(rt, actor(), view.id)
+    for sheet in sheets.sheets_allowed(rt, actor(), view):
+        form = rt.forms[sheet.form].form
+        with st.expander(t("file_sheet", form=form.text(lang())), icon=":material/edit_note:"):
+            if sheet.one_per:
+                st.caption(t("one_per_note", field=form.field(sheet.one_per).text(lang())))
+            scope = f"sheet.{sheet.form}.{view.id}"
+            values, _ = form_inputs(sheet.form, scope)
+            if submitted(scope, t("submit"), lambda raw, _f, s=sheet: sheets.file_sheet(rt, actor(), view.id, s.form, raw),
+                         values) is not None:
+                st.session_state["flash"] = t("sheet_filed", form=form.text(lang()))
+                st.rerun()
+    if filed:
+        st.subheader(t("sheets"))
+        rows = []
+        for item in filed:
+            sheet_form = rt.forms[item.view.form_id].form
+            rows.append({t("when"): f"{item.view.created_at:%Y-%m-%d %H:%M}", t("form"): sheet_form.text(lang()),
+                         t("details"): _summary(rt, sheet_form, item.view.data),
+                         t("username"): item.view.created_by,
+                         t("counts"): t("replaced") if item.replaced else "✓"})
+        st.table(rows, hide_index=True, border="horizontal")
+
+
+def _summary(rt, form, data) -> str:
+    parts = []
+    for f in form.fields:
+        if f.id in data and f.type != "file":
+            parts.append(f"{f.text(lang())}: {rt.display_value(form, f.id, data[f.id], lang())}")
+    return "；".join(parts) if lang() == "zh" else "; ".join(parts)
+
+
+def regroup_section(rt, view) -> None:
+    wf = sheets.workflow_of(rt.for_version(view.profile_version), view.form_id)
+    if wf is None:
+        return
+    who = actor()
+    if wf.merge and view.state in wf.merge.from_ and who.may(wf.merge.roles):
+        with st.expander(t("merge_title"), icon=":material/merge:"):
+            st.caption(t("merge_help"))
+            text = st.text_input(t("merge_ids"), key=f"merge.ids.{view.id}")
+            note = st.text_input(t("note"), key=f"merge.note.{view.id}")
+            if st.button(t("merge_do"), key=f"merge.do.{view.id}"):
+                ids = [int(x) for x in text.replace("，", ",").replace(" ", ",").split(",") if x.strip().isdigit()]
+                try:
+                    regroup.merge(rt, who, view.id, ids, note)
+                    st.session_state["flash"] = t("merged_n", n=len(ids))
+                    st.rerun()
+                except InputError as exc:
+                    st.error("；".join(problem_text(p, lang()) for p in exc.problems.values()))
+                except (PermissionDenied, MinshengError):
+                    st.error(t("not_allowed"))
+    if wf.split and view.state in wf.split.from_ and who.may(wf.split.roles):
+        with st.expander(t("split_title"), icon=":material/call_split:"):
+            st.caption(t("split_help"))
+            count = st.number_input(t("split_parts"), min_value=2, max_value=10, value=2, key=f"split.n.{view.id}")
+            parts = []
+            for n in range(int(count)):
+                left, right = st.columns([1, 2])
+                title = left.text_input(t("split_part_title", n=n + 1), key=f"split.title.{view.id}.{n}")
+                content = right.text_area(t("split_part_content", n=n + 1), key=f"split.content.{view.id}.{n}", height=80)
+                parts.append({k: v for k, v in (("title", title), ("content", content)) if v})
+            if st.button(t("split_do"), key=f"split.do.{view.id}"):
+                try:
+                    made = regroup.split(rt, who, view.id, parts)
+                    st.session_state["flash"] = t("split_done", ids=", ".join(f"#{m.id}" for m in made))
+                    st.rerun()
+                except InputError as exc:
+                    labels = {f"{n}:{f.id}": f"{t('split_part', n=n)} {f.text(lang())}"
+                              for n in range(1, 11) for f in rt.forms[view.form_id].form.fields}
+                    for line in input_error_lines(exc, labels, lang()):
+                        st.error(line)
+                except (PermissionDenied, MinshengError):
+                    st.error(t("not_allowed"))
+
+
+def related_section(rt, view, public: bool) -> None:
+    related = regroup.related(rt, view.id)
+    for key in ("merged_into", "merged_here", "split_from", "parts"):
+        if related[key]:
+            shown = "、".join(f"{r.title}（{r.receipt_code if public else '#' + str(r.id)}，"
+                             f"{rt.state_label(r.form_id, r.state, lang())}）" for r in related[key])
+            st.caption(f"{t('related.' + key)}：{shown}")
+
+
+def letters(rt, view) -> None:
+    """Download buttons for the letters this user may make about the record now."""
+    for doc in rt.profile.documents.values():
+        if doc.kind != "letter" or doc.form != view.form_id or view.state not in doc.states or not actor().may(doc.roles):
+            continue
+        try:
+            made = documents.letter(rt, actor(), doc.id, view.id)
+        except (PermissionDenied, InputError, MinshengError):
+            continue
+        st.download_button(t("download", what=doc.text(lang())), made.content, file_name=made.filename,
+                           mime="application/pdf", key=f"letter.{doc.id}.{view.id}", icon=":material/print:")
+
