@@ -249,3 +249,52 @@ def test_yaml_reads_on_as_true(profile_dir, monkeypatch):
         f"profile/workflows/suggestion.yaml:{line_of(form, 'on: transition')}: YAML syntax error: "
         "the key 'on' is read by YAML as true; put it in quotes"
     ]
+
+
+def edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_sheet_gather_and_split_mistakes(profile_dir, monkeypatch):
+    wf = profile_dir / "workflows/suggestion.yaml"
+    edit(wf, "    one_per: member", "    one_per: membr")
+    edit(wf, "  urgency: {form: screening_score, field: urgency}", "  urgency: {form: screening_score, field: urgncy}")
+    edit(wf, "agreed: {form: review_opinion, field: department, where: \"opinion != 'disagree'\"}",
+         "agreed: {form: review_opinion, field: department, where: \"opinon != 'disagree'\"}")
+    edit(wf, "  - id: split\n    label: 已拆分\n    label_en: Split\n    description: 拆分为几条建议分别办理。\n    final: true",
+         "  - id: split\n    label: 已拆分\n    label_en: Split\n    description: 拆分为几条建议分别办理。")
+    found = problems(profile_dir, monkeypatch)
+    at = "profile/workflows/suggestion.yaml"
+    assert found == [
+        f"{at}:{line_of(wf, 'one_per: membr')}: At Workflow(id='suggestion') -> sheets -> Sheet[0] -> one_per: "
+        "form 'screening_score' has no field 'membr' (did you mean 'member'?)",
+        f"{at}:{line_of(wf, 'field: urgncy')}: At Workflow(id='suggestion') -> gather -> urgency -> field: "
+        "form 'screening_score' has no field 'urgncy' that rules can read (did you mean 'urgency'?)",
+        f"{at}:{line_of(wf, 'opinon !=')}: At Workflow(id='suggestion') -> gather -> agreed -> where: "
+        "for form 'review_opinion': unknown name 'opinon' (did you mean 'opinion'?) (at column 1 of «opinon != 'disagree'»)",
+        f"{at}:{line_of(wf, '  to: split')}: At Workflow(id='suggestion') -> split -> to: state 'split' must be final: "
+        "a split record is done; its parts go on",
+    ]
+
+
+def test_document_mistakes(profile_dir, monkeypatch):
+    doc = profile_dir / "documents/answer_letter.yaml"
+    edit(doc, "states: [rejected, pending]", "states: [rejected, pendng]")
+    edit(doc, 'salutation: "{proposer_name}同志："', 'salutation: "{proposer}同志："')
+    found = problems(profile_dir, monkeypatch)
+    at = "profile/documents/answer_letter.yaml"
+    assert found[0] == (f"{at}:{line_of(doc, 'states:')}: At Document(id='answer_letter') -> states[1]: "
+                        "unknown state 'pendng' of form 'suggestion' (did you mean 'pending'?)")
+    assert found[1].startswith(f"{at}:{line_of(doc, 'salutation:')}: At Document(id='answer_letter') -> salutation: "
+                               "unknown placeholder {proposer} (did you mean 'proposer_name'?); known: ")
+    assert len(found) == 2
+
+
+def test_demo_groups_must_add_up(profile_dir, monkeypatch):
+    demo = profile_dir / "demo.yaml"
+    edit(demo, "  duplicates: 4", "  duplicates: 3")
+    assert problems(profile_dir, monkeypatch) == [
+        f"profile/demo.yaml:{line_of(demo, '  bands:')}: At Demo() -> screening -> bands: the bands (80) and "
+        "duplicates (3) add up to 83, not suggestions: 84"]

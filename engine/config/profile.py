@@ -441,7 +441,7 @@ def _check_workflows(loader: _Loader, county: County, grouped: dict, rules: dict
                 for form in users:
                     try:
                         conditions[(wf_id, form.id, i)] = compile_expression(
-                            t.when, {**expression_names(form), **gathered}, BOOL)
+                            t.when, {**expression_names(form), **{k: v for k, v in gathered.items() if v}}, BOOL)
                     except ExprError as exc:
                         loader.add(rel, here + ("when",), f"for form '{form.id}': {exc.pointed(t.when)}")
         actions = {t.action for t in wf.transitions}
@@ -494,6 +494,8 @@ def _check_workflows(loader: _Loader, county: County, grouped: dict, rules: dict
         leaving = {state for t in wf.transitions for state in t.from_}
         if wf.merge is not None:
             leaving.add(wf.merge.to)  # merged duplicates follow the record they were merged into
+        if wf.split is not None:
+            leaving.add(wf.split.to)  # reported below as "must be final", not as a dead end
         if wf.split is not None and (split_to := wf.state(wf.split.to)) is not None and not split_to.final:
             loader.add(rel, ("split", "to"), f"state '{wf.split.to}' must be final: a split record is done; "
                        "its parts go on")
@@ -507,7 +509,7 @@ def _check_workflows(loader: _Loader, county: County, grouped: dict, rules: dict
 
 
 def _check_sheets(loader: _Loader, rel: str, wf: Workflow, forms: dict, check_states, check_role_list,
-                  conditions: dict) -> dict[str, str]:
+                  conditions: dict) -> dict[str, str | None]:
     """Sheets, gathered lists, merge and split; returns the gathered names with their types."""
     for i, sheet in enumerate(wf.sheets):
         here = ("sheets", i)
@@ -528,18 +530,20 @@ def _check_sheets(loader: _Loader, rel: str, wf: Workflow, forms: dict, check_st
             check_states((key, "to"), (regroup.to,))
             check_role_list((key, "roles"), regroup.roles)
     filed = {s.form for s in wf.sheets} | {t.form for t in wf.transitions if t.form}
-    gathered: dict[str, str] = {}
+    gathered: dict[str, str | None] = {}  # None: a broken entry, already reported
     for name, spec in wf.gather.items():
         here = ("gather", name)
         form = forms.get(spec.form)
         if form is None and ("forms", spec.form) in loader.broken:
             continue
         if form is None or spec.form not in filed:
+            gathered[name] = None
             loader.add(rel, here + ("form",), f"{spec.form!r} is not a sheet or action form of this workflow"
                        f"{did_you_mean(spec.form, sorted(filed))}")
             continue
         names = expression_names(form)
         if spec.field not in names:
+            gathered[name] = None  # reported here once, not again by every rule that reads it
             loader.add(rel, here + ("field",), f"form '{spec.form}' has no field {spec.field!r} that rules can read"
                        f"{did_you_mean(spec.field, list(names))}")
             continue
@@ -561,7 +565,7 @@ def _check_decision_inputs(loader: _Loader, rel: str, at: tuple, rules_id: str, 
         if name not in given:
             loader.add(rel, at, f"rule file '{rules_id}' reads input {name!r}, which neither form '{form_id}', "
                        f"the action's form nor `gather` gives{did_you_mean(name, list(given))}")
-        elif given[name] != kind and not {given[name], kind} <= {"number", "money"}:
+        elif given[name] is not None and given[name] != kind and not {given[name], kind} <= {"number", "money"}:
             loader.add(rel, at, f"rule file '{rules_id}' reads {name!r} as {kind}, but it is given as {given[name]}")
 
 

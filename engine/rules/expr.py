@@ -484,7 +484,7 @@ def _median(values: list) -> Any:
     if not values:
         return None
     ordered, middle = sorted(values), len(values) // 2
-    return ordered[middle] if len(values) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return ordered[middle] if len(values) % 2 else Decimal(ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _trimmed_mean(values: list) -> Any:
