@@ -166,6 +166,7 @@ def test_screening_a_suggestion_in_the_app(server, page, rt):
     for member, kind, marks in (("向光明", "联络站（牵头）", (5, 4, 5, 4)), ("谷秋菊", "人大代表", (4, 4, 4, 4)),
                                 ("钟永红", "群众代表", (5, 5, 4, 3))):
         sheet = page.locator('[data-testid="stExpander"]').filter(has_text="填写筛选评分表")
+        expect(sheet.get_by_label("评分人 *", exact=True)).to_have_count(1)  # the last sheet's widgets are gone
         if not sheet.get_by_label("评分人 *", exact=True).is_visible():
             sheet.locator("summary").click()
         sheet.get_by_label("评分人 *", exact=True).fill(member)
