@@ -52,7 +52,8 @@ def friendly(command: Callable) -> Callable:
                 err.print(str(problem), markup=False, highlight=False)
             err.print(f"{len(exc.problems)} problem(s) found.")
         except InputError as exc:
-            for line in input_error_lines(exc, {}, "en"):
+            for fid, problem in exc.problems.items():
+                line = f"{fid}: {problem_text(problem, 'en')}" if fid else problem_text(problem, "en")
                 err.print(f"error: {line}", markup=False, highlight=False)
         except PermissionDenied as exc:
             err.print(f"error: not allowed: {exc}")
@@ -240,7 +241,7 @@ def act(
     rt = _runtime(config)
     actor = _acting_user(rt, as_user)
     with Progress(TextColumn(action), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
-                  TextColumn("{task.completed:,.0f}/{task.total:,.0f}"), console=err) as bar:
+                  TextColumn("{task.completed:,.0f} records"), console=err) as bar:
         task = bar.add_task(action, total=None)
         report = bulk_action(rt, actor, form, action, township=township, dry_run=dry_run,
                              progress=lambda done, total: bar.update(task, completed=done, total=total))

@@ -133,3 +133,46 @@ def test_lookup_page_shows_status_without_private_fields(app, rt, good_suggestio
     at.text_input[0].set_value("SZ25-0000-0000-0000")
     at.button[0].click().run()
     assert at.warning[0].value.startswith("没有找到")
+
+
+def test_notices_page_is_public_and_lists_the_admitted(app, rt, good_suggestion):
+    from tests.test_screening import screened
+    screened(rt, dict(good_suggestion, title="新建集中供水工程"), [(5, 5, 5, 5)] * 3)
+    screened(rt, dict(good_suggestion, title="不予采纳的建议"), [(1, 1, 1, 1)] * 3)
+    at = page_app("apps.web.page_notices.render_notices_page")
+    at.run()
+    assert not at.exception and not at.error
+    at.selectbox(key="notices.township").set_value("t02").run()
+    shown = at.table[0].value.to_string()
+    assert "新建集中供水工程" in shown and "不予采纳的建议" not in shown
+
+
+def test_lookup_shows_the_reason_and_what_it_was_merged_into(app, rt, good_suggestion):
+    from engine.services import regroup
+    from tests.test_screening import LIAISON, SCREENER, score
+    from engine.services.workflow import transition
+    main = records.submit(rt, SYSTEM, "suggestion", good_suggestion)
+    dup = records.submit(rt, SYSTEM, "suggestion", dict(good_suggestion, proposer_name="李秀英"))
+    regroup.merge(rt, LIAISON, main.id, [dup.id])
+    for member in ("甲", "乙", "丙"):
+        score(rt, main.id, member, 1, 2, 1, 1)
+    transition(rt, SCREENER, main.id, "screen")
+    at = page_app("apps.web.page_lookup.render_lookup_page")
+    at.run()
+    at.text_input[0].set_value(dup.receipt_code)
+    at.button[0].click().run()
+    assert at.metric[0].value == "未予采纳"
+    assert "低于 11 分，暂不纳入民生实事项目" in at.info[0].value
+    assert any(main.receipt_code in c.value and c.value.startswith("已并入") for c in at.caption)
+
+
+def test_to_do_page_lists_unanswered_proposers_for_staff_only(app, rt, good_suggestion):
+    from tests.test_screening import screened
+    view = screened(rt, good_suggestion, [(1, 1, 1, 1)] * 3)
+    at = page_app("apps.web.page_records.render_awaiting_page", "suggestion", "answer")
+    at.run()
+    assert at.error[0].value == "请先在左侧登录。"
+    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "liaison", "联络员", ["liaison_staff"], "demo-pass", "t02")
+    at.run()
+    assert at.caption[0].value.startswith("共 1 条")
+    assert list(at.dataframe[0].value["记录编号"]) == [view.id]

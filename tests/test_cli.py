@@ -89,3 +89,37 @@ def test_migrate_command(monkeypatch, db_url):
     assert result.exit_code == 0 and "would move 0 record(s)" in result.output
     unknown = runner.invoke(app, ["migrate", "nothing", "--config", str(CONFIG)])
     assert unknown.exit_code == 1 and "not found: form nothing" in unknown.output
+
+
+def test_act_screens_a_township_and_documents_are_written(tmp_path, monkeypatch, db_url, rt, good_suggestion):
+    from engine.services import records
+    from engine.services.actors import ANONYMOUS, SYSTEM
+    from tests.test_screening import score
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    ids = []
+    for marks in ((5, 5, 5, 5), (1, 1, 1, 1), None):
+        view = records.submit(rt, ANONYMOUS, "suggestion", good_suggestion)
+        for member in ("甲", "乙", "丙") if marks else ():
+            score(rt, view.id, member, *marks)
+        ids.append(view.id)
+    other = records.submit(rt, ANONYMOUS, "suggestion", dict(good_suggestion, township="t05"))
+    base = ["--config", str(CONFIG)]
+    dry = runner.invoke(app, ["act", "screen", "--township", "t02", "--dry-run", *base])
+    assert dry.exit_code == 0, dry.output
+    assert "3 records considered" in dry.output and "would move to 已纳入储备库 (reserve): 1" in dry.output
+    assert "not moved, 1: 目前只有 0 份评分表，筛选至少需要 3 名成员评分" in dry.output
+    assert [records.get(rt, SYSTEM, i)[0].state for i in ids] == ["received"] * 3  # a dry run writes nothing
+    done = runner.invoke(app, ["act", "screen", "--township", "t02", *base])
+    assert done.exit_code == 0 and "moved to 未予采纳 (rejected): 1" in done.output
+    assert [records.get(rt, SYSTEM, i)[0].state for i in ids] == ["reserve", "rejected", "received"]
+    assert records.get(rt, SYSTEM, other.id)[0].state == "received"  # another township: untouched
+    bad = runner.invoke(app, ["act", "review", *base])
+    assert bad.exit_code == 1 and "'review' needs a form for each record; take it in the app" in bad.output
+    assert runner.invoke(app, ["act", "screen", "--township", "t99", *base]).exit_code == 1
+    letter = runner.invoke(app, ["document", "letter", "answer_letter", str(ids[1]), "--out", str(tmp_path), *base])
+    assert letter.exit_code == 0, letter.output
+    assert next(tmp_path.glob("answer_letter-*.pdf")).read_bytes().startswith(b"%PDF")
+    wrong = runner.invoke(app, ["document", "letter", "answer_letter", str(ids[0]), *base])
+    assert wrong.exit_code == 1 and "does not apply in the current state (已纳入储备库)" in wrong.output
+    notices = runner.invoke(app, ["document", "notice", "admitted_notice", "--out", str(tmp_path / "n"), *base])
+    assert notices.exit_code == 0 and len(list((tmp_path / "n").glob("*.pdf"))) == 23
