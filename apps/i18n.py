@@ -159,6 +159,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "related.merged_here": ("并入本条的建议", "Merged into this one"),
     "related.split_from": ("拆分自", "Split from"),
     "related.parts": ("拆分为", "Split into"),
+    "merged_here_count": ("另有 {n} 条相同的建议并入本条一并办理", "{n} suggestions asking the same were merged into this one"),
     "download": ("下载{what}（PDF）", "Download {what} (PDF)"),
     "awaiting": ("待办：{form}", "To do: {form}"),
     "awaiting_none": ("都已完成。", "Nothing left to do."),

@@ -251,12 +251,6 @@ def test_yaml_reads_on_as_true(profile_dir, monkeypatch):
     ]
 
 
-def edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
 def test_sheet_gather_and_split_mistakes(profile_dir, monkeypatch):
     wf = profile_dir / "workflows/suggestion.yaml"
     edit(wf, "    one_per: member", "    one_per: membr")

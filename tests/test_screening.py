@@ -244,3 +244,39 @@ def test_every_action_is_audited_with_who_did_it(rt, good_suggestion):
             AuditEntry.entity_id == str(view.id)).order_by(AuditEntry.id)).all()
     assert rows == [("record.submit", "public"), ("sheet.file", "screener"), ("sheet.file", "screener"),
                     ("sheet.file", "screener"), ("record.transition", "screener")]
+
+
+def test_pools_carry_over_into_the_next_year(rt, profile_dir, db_url, good_suggestion):
+    """Next year's profile (a new version) sees last year's pools: a pending suggestion goes back to
+    screening under the new year's rules once migrated; a reserve project can still be reviewed."""
+    from engine.runtime import Runtime
+    from engine.versions import migrate_records
+    pending = screened(rt, good_suggestion, [(3, 3, 3, 2)] * 3)
+    reserve = screened(rt, good_suggestion, [(5, 5, 5, 5)] * 3)
+    county = profile_dir / "county.yaml"
+    county.write_text(county.read_text(encoding="utf-8").replace("year: 2025", "year: 2026"), encoding="utf-8")
+    rules = profile_dir / "rules/screening.yaml"  # next year the reserve line is 11
+    rules.write_text(rules.read_text(encoding="utf-8").replace("- total >= 15", "- total >= 11"), encoding="utf-8")
+    next_year = Runtime.open(profile_dir, db_url)
+    try:
+        assert next_year.version != rt.version
+        assert migrate_records(next_year, "suggestion").moved == 2
+        page = records.list_records(next_year, LIAISON, "suggestion", {"state": "pending"})
+        assert [r.id for r in page.items] == [pending.id]
+        transition(next_year, LIAISON, pending.id, "reconsider",
+                   {"changed_on": "2026-03-01", "what_changed": "新一年度资金到位"})
+        for member in ("甲", "乙", "丙"):
+            score(next_year, pending.id, member, 3, 3, 3, 3)
+        assert transition(next_year, SCREENER, pending.id, "screen").state == "reserve"
+        assert last_decision(next_year, pending.id)["version"] == next_year.version
+        opinions(next_year, reserve.id, {d: "agree" for d in REQUIRED_DEPARTMENTS})
+        assert transition(next_year, PANEL, reserve.id, "review", PARTY_OK).state == "candidate"
+    finally:
+        next_year.db.dispose()
+
+
+def test_reconsidering_is_for_liaison_staff(rt, good_suggestion):
+    view = screened(rt, good_suggestion, [(3, 3, 3, 2)] * 3)
+    with pytest.raises(TransitionRefused) as info:
+        transition(rt, SCREENER, view.id, "reconsider", {"changed_on": "2025-09-01", "what_changed": "资金到位了"})
+    assert info.value.code == "not_allowed"

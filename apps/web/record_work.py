@@ -158,7 +158,9 @@ def regroup_section(rt, view) -> None:
 def related_section(rt, view, public: bool) -> None:
     related = regroup.related(rt, view.id)
     for key in ("merged_into", "merged_here", "split_from", "parts"):
-        if related[key]:
+        if related[key] and public and key == "merged_here":  # other proposers' receipt codes stay theirs
+            st.caption(t("merged_here_count", n=len(related[key])))
+        elif related[key]:
             shown = "、".join(f"{r.title}（{r.receipt_code if public else '#' + str(r.id)}，"
                              f"{rt.state_label(r.form_id, r.state, lang())}）" for r in related[key])
             st.caption(f"{t('related.' + key)}：{shown}")
