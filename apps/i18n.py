@@ -124,6 +124,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "action.record.transition": ("办理", "Action"),
     "attachment": ("附件", "Attachment"),
     "action.sheet.file": ("填报", "Sheet filed"),
+    "filed": ("填报{form}", "{form} filed"),
     "action.record.merge": ("合并", "Merged"),
     "action.record.merged_here": ("并入重复建议", "Duplicates merged in"),
     "action.record.split": ("拆分", "Split"),

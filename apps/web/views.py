@@ -30,9 +30,22 @@ def history_table(rt: Runtime, form_id: str, history, show_actor: bool) -> None:
         row = {
             t("when"): f"{h.at:%Y-%m-%d %H:%M}",
             t("status"): rt.state_label(form_id, h.state, lang()),
-            t("details"): t(key) if key in TEXT else h.action,
+            t("details"): _step_label(rt, form_id, h.step) or (t(key) if key in TEXT else h.action),
         }
         if show_actor:
             row[t("username")] = h.actor
         rows.append(row)
     st.table(rows, hide_index=True, border="horizontal")
+
+
+def _step_label(rt: Runtime, form_id: str, step: str | None) -> str | None:
+    """The button's label of the action taken, or the name of the sheet filed."""
+    if not step:
+        return None
+    if step in rt.forms:
+        return t("filed", form=rt.forms[step].form.text(lang()))
+    workflow = rt.profile.workflows.get(rt.profile.forms[form_id].workflow or "")
+    for transition in (workflow.transitions if workflow else ()):
+        if transition.action == step and transition.label:
+            return transition.label_en if lang() == "en" and transition.label_en else transition.label
+    return None

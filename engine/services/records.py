@@ -59,6 +59,7 @@ class HistoryEntry:
     action: str
     state: str | None
     actor: str
+    step: str | None = None  # the workflow action taken, or the sheet's form filed
 
 
 def view_of(record: Record, data: Mapping[str, Any] | None = None) -> RecordView:
@@ -195,7 +196,8 @@ def _history(session: Session, record_id: int) -> list[HistoryEntry]:
         select(AuditEntry).where(AuditEntry.entity == "record", AuditEntry.entity_id == str(record_id))
         .order_by(AuditEntry.id)
     )
-    return [HistoryEntry(at=r.at, action=r.action, state=(r.after or {}).get("state"), actor=r.actor) for r in rows]
+    return [HistoryEntry(at=r.at, action=r.action, state=(r.after or {}).get("state"), actor=r.actor,
+                         step=(r.after or {}).get("action") or (r.after or {}).get("sheet")) for r in rows]
 
 
 def list_records(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, str] | None = None,
