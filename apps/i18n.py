@@ -162,6 +162,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "related.parts": ("拆分为", "Split into"),
     "merged_here_count": ("另有 {n} 条相同的建议并入本条一并办理", "{n} suggestions asking the same were merged into this one"),
     "download": ("下载{what}（PDF）", "Download {what} (PDF)"),
+    "copy_text": ("{what}（点右上角图标复制）", "{what} (copy with the icon on the right)"),
     "awaiting": ("待办：{form}", "To do: {form}"),
     "awaiting_none": ("都已完成。", "Nothing left to do."),
     "notices": ("公示", "Public notices"),

@@ -91,13 +91,13 @@ class Made:
     content: bytes  # the PDF
 
 
-def letter(rt: Runtime, actor: Actor, doc_id: str, record_id: int, today: dt.date | None = None) -> Made:
-    """The letter about one record, e.g. the written answer to a proposer."""
+def _about_record(rt: Runtime, actor: Actor, doc_id: str, kind: str, record_id: int,
+                  today: dt.date) -> tuple[Document, Record, dict[str, str]]:
+    """A letter's or message's document, record and placeholder values, after every check."""
     doc = document(rt, doc_id)
     require(actor, doc.roles, f"document:{doc_id}")
-    if doc.kind != "letter":
+    if doc.kind != kind:
         raise NotFound("document")
-    today = today or dt.date.today()
     with rt.db.read() as session:
         record = session.get(Record, record_id)
         if record is None or record.form_id != doc.form:
@@ -106,7 +106,18 @@ def letter(rt: Runtime, actor: Actor, doc_id: str, record_id: int, today: dt.dat
         if record.state not in doc.states:
             raise InputError({"": Problem("document_wrong_state", {"state": rt.state_label(record.form_id, record.state)})})
         vrt = rt.for_version(record.profile_version)
-        values = {**_common(vrt, today), **_record_values(vrt, record)}
+        return doc, record, {**_common(vrt, today), **_record_values(vrt, record)}
+
+
+def message(rt: Runtime, actor: Actor, doc_id: str, record_id: int, today: dt.date | None = None) -> str:
+    """A short text about one record for staff to copy (an SMS to the proposer)."""
+    doc, _, values = _about_record(rt, actor, doc_id, "message", record_id, today or dt.date.today())
+    return "".join(fill(p, values) for p in (doc.title, *doc.paragraphs, *doc.closing))
+
+
+def letter(rt: Runtime, actor: Actor, doc_id: str, record_id: int, today: dt.date | None = None) -> Made:
+    """The letter about one record, e.g. the written answer to a proposer."""
+    doc, record, values = _about_record(rt, actor, doc_id, "letter", record_id, today or dt.date.today())
     content = pdf.render(
         letterhead=rt.profile.county.letterhead, title=fill(doc.title, values),
         salutation=fill(doc.salutation, values), paragraphs=[fill(p, values) for p in doc.paragraphs],

@@ -94,3 +94,13 @@ def test_notice_lists_the_townships_admitted_suggestions_with_the_objection_peri
 def test_notice_for_an_unknown_township_is_an_input_error(rt):
     with pytest.raises(InputError):
         documents.notice(rt, ANONYMOUS, "admitted_notice", "t99")
+
+
+def test_answer_text_message_to_copy(rt, good_suggestion):
+    view = screened(rt, good_suggestion, [(2, 2, 2, 2)] * 3)
+    text = documents.message(rt, LIAISON, "answer_sms", view.id)
+    assert text == (f"【桑植县人大】张建国您好，您提出的“硬化村组道路约2公里”建议（回执码{view.receipt_code}）办理结果："
+                    "经乡镇筛选小组评议，必要性 2、可行性 2、普惠性 2、紧迫性 2，合计 8 分，低于 11 分，暂不纳入民生实事项目。"
+                    "凭回执码可随时查询进度。第02乡镇代表联络站")
+    with pytest.raises(PermissionDenied):
+        documents.message(rt, ANONYMOUS, "answer_sms", view.id)

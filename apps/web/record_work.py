@@ -167,13 +167,20 @@ def related_section(rt, view, public: bool) -> None:
 
 
 def letters(rt, view) -> None:
-    """Download buttons for the letters this user may make about the record now."""
+    """Download buttons for the letters, and texts to copy, this user may make about the record now."""
     for doc in rt.profile.documents.values():
-        if doc.kind != "letter" or doc.form != view.form_id or view.state not in doc.states or not actor().may(doc.roles):
+        if doc.kind == "notice" or doc.form != view.form_id or view.state not in doc.states or not actor().may(doc.roles):
             continue
         try:
-            made = documents.letter(rt, actor(), doc.id, view.id)
+            if doc.kind == "message":
+                text = documents.message(rt, actor(), doc.id, view.id)
+            else:
+                made = documents.letter(rt, actor(), doc.id, view.id)
         except (PermissionDenied, InputError, MinshengError):
+            continue
+        if doc.kind == "message":
+            st.caption(t("copy_text", what=doc.text(lang())))
+            st.code(text, language=None, wrap_lines=True)  # the copy icon copies it
             continue
         st.download_button(t("download", what=doc.text(lang())), made.content, file_name=made.filename,
                            mime="application/pdf", key=f"letter.{doc.id}.{view.id}", icon=":material/print:")

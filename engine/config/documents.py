@@ -1,6 +1,6 @@
 """documents/*.yaml: printable documents made from records (PDF, A4).
 
-Two kinds: a `letter` about one record (the written answer to a proposer), and a `notice` listing
+Three kinds: a `message` (plain text to copy into an SMS), a `letter` about one record (the written answer to a proposer), and a `notice` listing
 the records of one township in given states (the admitted list for the notice board). The words
 are the county's, with {placeholders} for a record's fields and the values listed in
 engine.documents.PLACEHOLDERS; every placeholder is checked when the profile loads.
@@ -24,8 +24,9 @@ class Column(Labelled):
 class Document(Labelled):
     id: Identifier
     """Short code of the document; must match the file name."""
-    kind: Literal["letter", "notice"]
-    """letter: one page about one record; notice: a table of one township's records."""
+    kind: Literal["letter", "notice", "message"]
+    """letter: one page about one record (PDF); notice: a table of one township's records (PDF);
+    message: a short text about one record for staff to copy, e.g. into an SMS."""
     form: Identifier
     """The form of the records it is made from."""
     states: Annotated[tuple[Identifier, ...], Field(min_length=1)]

@@ -628,7 +628,7 @@ def _check_documents(loader: _Loader, county: County, grouped: dict) -> None:
                 if name not in known:
                     loader.add(rel, path, f"unknown placeholder {{{name}}}{did_you_mean(name, sorted(known))}; "
                                f"known: {', '.join(sorted(known))}")
-        if doc.kind == "letter" and doc.columns:
-            loader.add(rel, ("columns",), "a letter has no table: `columns` belongs to notices")
+        if doc.kind != "notice" and doc.columns:
+            loader.add(rel, ("columns",), f"a {doc.kind} has no table: `columns` belongs to notices")
         if doc.kind == "notice" and not doc.columns:
             loader.add(rel, ("columns",), "a notice needs `columns`")
