@@ -194,7 +194,7 @@ def test_unknown_file_and_missing_county(profile_dir, monkeypatch):
     found = problems(profile_dir, monkeypatch)
     assert found == [
         "profile/country.yaml: unknown file; a profile holds county.yaml, demo.yaml, forms/*.yaml, "
-        "workflows/*.yaml, imports/*.yaml, rules/*.yaml, documents/*.yaml",
+        "workflows/*.yaml, imports/*.yaml, rules/*.yaml, documents/*.yaml, votes/*.yaml",
         "profile/county.yaml: required file is missing",
     ]
 
@@ -292,3 +292,22 @@ def test_demo_groups_must_add_up(profile_dir, monkeypatch):
     assert problems(profile_dir, monkeypatch) == [
         f"profile/demo.yaml:{line_of(demo, '  bands:')}: At Demo() -> screening -> bands: the bands (80) and "
         "duplicates (3) add up to 83, not suggestions: 84"]
+
+
+def test_vote_rule_mistakes(profile_dir, monkeypatch):
+    vote = profile_dir / "votes/township_congress.yaml"
+    at = "profile/votes/township_congress.yaml"
+    edit(vote, "  at_least: 2/3 ", "  at_least: two thirds ")
+    assert problems(profile_dir, monkeypatch) == [
+        f"{at}:{line_of(vote, 'at_least:')}: At VoteRules(id='township_congress') -> quorum -> at_least: "
+        "expected a share such as 1/2, 2/3, 50% or 0.5, got 'two thirds'"]
+    edit(vote, "  at_least: two thirds ", "  at_least: 2/3 ")
+    edit(vote, "method: approve_and_rank", "method: approve_and_rnk")
+    edit(vote, "  chosen: ，当选", "  chosen: ，当选（第 {rnk} 位）")
+    assert problems(profile_dir, monkeypatch) == [
+        f"{at}:{line_of(vote, 'method:')}: At VoteRules(id='township_congress') -> method: unknown ballot method "
+        "'approve_and_rnk' (did you mean 'approve_and_rank'?); methods are approve_and_rank, yes_no_abstain",
+        f"{at}:{line_of(vote, '  chosen:')}: At VoteRules(id='township_congress') -> reasons -> chosen: unknown "
+        "placeholder {rnk} (did you mean 'rank'?); known: approvals, base, base_label, candidates, places, rank, "
+        "threshold, tied",
+    ]

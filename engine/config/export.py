@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from engine.config.county import County
 from engine.config.demo import Demo
 from engine.config.documents import Document
+from engine.config.votes import VoteRules
 from engine.config.forms import Form
 from engine.config.imports import ImportMapping
 from engine.config.workflow import Workflow
@@ -25,6 +26,7 @@ KINDS: dict[str, tuple[type[BaseModel], str]] = {
     "import": (ImportMapping, "imports/*.yaml"),
     "rules": (RuleFile, "rules/*.yaml"),
     "document": (Document, "documents/*.yaml"),
+    "vote": (VoteRules, "votes/*.yaml"),
     "demo": (Demo, "demo.yaml"),
 }
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from engine.config.county import GLOBAL_ACTIONS, PUBLIC, County
 from engine.config.demo import Demo
 from engine.config.documents import Document
+from engine.config.votes import VoteRules
 from engine.config.forms import REFERENCE_TARGETS, Form
 from engine.config.imports import ImportMapping
 from engine.config.problems import breadcrumbs, did_you_mean, problems_from_validation
@@ -32,7 +33,7 @@ REACTION_ACTIONS = ("transition", "deadline", "notify", "task")
 # Which model reads which file. Folders hold one object per file, named by its id.
 SINGLE_FILES: dict[str, type[BaseModel]] = {"county.yaml": County, "demo.yaml": Demo}
 FOLDERS: dict[str, type[BaseModel]] = {"forms": Form, "workflows": Workflow, "imports": ImportMapping,
-                                       "rules": RuleFile, "documents": Document}
+                                       "rules": RuleFile, "documents": Document, "votes": VoteRules}
 REQUIRED_FILES = ("county.yaml",)
 
 
@@ -46,6 +47,7 @@ class Profile:
     imports: Mapping[str, ImportMapping]
     demo: Demo | None
     documents: Mapping[str, Document] = field(default_factory=dict)
+    votes: Mapping[str, VoteRules] = field(default_factory=dict)
     rules: Mapping[str, CompiledRules] = field(default_factory=dict)
     # (workflow id, form id, transition index) -> the transition's compiled `when`
     conditions: Mapping[tuple[str, str, int], Compiled] = field(default_factory=dict)
@@ -190,6 +192,7 @@ def load_profile(root: str | Path) -> Profile:
         _cross_check(loader, county, grouped, singles.get("demo.yaml"))
         conditions = _check_workflows(loader, county, grouped, compiled_rules)
         _check_documents(loader, county, grouped)
+        _check_votes(loader, grouped)
     if loader.problems or county is None:
         raise ConfigError(loader.problems)
     return Profile(
@@ -200,6 +203,7 @@ def load_profile(root: str | Path) -> Profile:
         workflows=MappingProxyType({k: v for k, (_, v) in grouped["workflows"].items()}),
         imports=MappingProxyType({k: v for k, (_, v) in grouped["imports"].items()}),
         documents=MappingProxyType({k: v for k, (_, v) in grouped["documents"].items()}),
+        votes=MappingProxyType({k: v for k, (_, v) in grouped["votes"].items()}),
         demo=singles.get("demo.yaml"),
         rules=MappingProxyType(compiled_rules),
         conditions=MappingProxyType(conditions),
@@ -632,3 +636,32 @@ def _check_documents(loader: _Loader, county: County, grouped: dict) -> None:
             loader.add(rel, ("columns",), f"a {doc.kind} has no table: `columns` belongs to notices")
         if doc.kind == "notice" and not doc.columns:
             loader.add(rel, ("columns",), "a notice needs `columns`")
+
+
+def _check_votes(loader: _Loader, grouped: dict) -> None:
+    """Votes: a known form and states, a known ballot method, reasons with known placeholders."""
+    from engine.documents import placeholders_in
+    from engine.voting.methods import METHODS
+    forms = {k: v for k, (_, v) in grouped["forms"].items()}
+    workflows = {k: v for k, (_, v) in grouped["workflows"].items()}
+    line_names = {"approvals", "base", "base_label", "threshold", "rank", "places", "candidates", "tied"}
+    for rel, rules in grouped["votes"].values():
+        if rules.method not in METHODS:
+            loader.add(rel, ("method",), f"unknown ballot method {rules.method!r}"
+                       f"{did_you_mean(rules.method, list(METHODS))}; methods are {', '.join(METHODS)}")
+        form = forms.get(rules.form)
+        if form is None:
+            if ("forms", rules.form) not in loader.broken:
+                loader.add(rel, ("form",), f"unknown form {rules.form!r}{did_you_mean(rules.form, list(forms))}")
+        elif form.workflow in workflows:
+            state_ids = [s.id for s in workflows[form.workflow].states]
+            for j, state in enumerate(rules.candidate_states):
+                if state not in state_ids:
+                    loader.add(rel, ("candidate_states", j), f"unknown state {state!r} of form '{rules.form}'"
+                               f"{did_you_mean(state, state_ids)}")
+        for key in type(rules.reasons).model_fields:
+            known = {"places", "passed", "missing"} if key == "shortfall" else line_names
+            for name in placeholders_in(getattr(rules.reasons, key)):
+                if name not in known:
+                    loader.add(rel, ("reasons", key), f"unknown placeholder {{{name}}}"
+                               f"{did_you_mean(name, sorted(known))}; known: {', '.join(sorted(known))}")
