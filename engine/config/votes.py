@@ -94,6 +94,15 @@ class Reasons(ConfigModel):
     """Said of the whole result when fewer candidates passed than there are places."""
 
 
+class VoteRoles(ConfigModel):
+    presidium: Annotated[tuple[Identifier, ...], Field(min_length=1)]
+    """Roles that set up a ballot, fix its candidates and roster, open, close and count it."""
+    tellers: Annotated[tuple[Identifier, ...], Field(min_length=1)]
+    """Roles that enter paper ballots (each checked by a second teller)."""
+    voters: Annotated[tuple[Identifier, ...], Field(min_length=1)]
+    """Roles that vote electronically (deputies on the round's roster, present)."""
+
+
 class VoteRules(Labelled):
     id: Identifier
     """Short code of the vote; must match the file name."""
@@ -122,3 +131,5 @@ class VoteRules(Labelled):
     """How each base is named in the result, in the county's words."""
     reasons: Reasons
     """The words of the result."""
+    roles: VoteRoles
+    """Who runs the ballot, who counts paper ballots, who votes."""
