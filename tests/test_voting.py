@@ -12,13 +12,15 @@ from sqlalchemy import inspect, select, text, update
 
 from engine.services import records
 from engine.services.actors import ANONYMOUS, Actor
-from engine.services.voting import (VoteRefused, cast, close_due, close_round, confirm_paper, count_round,
-                                    create_round, enter_paper, hand_out_paper, open_round, recount)
+from engine.services.voting import (VoteRefused, cast, chosen_in, close_due, close_round, confirm_paper,
+                                    count_round, create_round, enter_paper, follow_up, hand_out_paper, open_round,
+                                    recount)
 from engine.store.tables import Ballot, Record, VoteRound, VoteVoter
 
 PRESIDIUM = Actor("presidium", "主席团", frozenset({"congress_staff"}))
 TELLER1 = Actor("teller1", "计票员甲", frozenset({"congress_staff"}))
 TELLER2 = Actor("teller2", "计票员乙", frozenset({"congress_staff"}))
+PRESIDIUM_VIEW = Actor("viewer", "人大", frozenset({"congress_staff"}))
 
 
 def deputy(n: int) -> Actor:
@@ -216,3 +218,68 @@ def test_paper_ballots_are_checked_by_a_second_teller(rt, good_suggestion):
         assert stored.result["lines"][0]["reason"] == "获得赞成票 2 票，未超过全体代表 9 人的半数，未当选"
     with pytest.raises(VoteRefused):
         count_round(rt, PRESIDIUM, round_id)  # counted once
+
+
+def test_a_decided_vote_moves_the_projects(rt, good_suggestion):
+    round_id, (a, b, c) = open_ballot(rt, good_suggestion, members=9)
+    for i, marks in enumerate([{a: "yes", b: "yes"}] * 5 + [{c: "yes"}] * 4):
+        cast(rt, deputy(i), round_id, marks)
+    close_round(rt, PRESIDIUM, round_id)
+    result = count_round(rt, PRESIDIUM, round_id)
+    assert result.chosen == (a, b)
+    states = {str(r.id): r.state for r in (records.get(rt, PRESIDIUM_VIEW, int(x))[0] for x in (a, b, c))}
+    assert states == {a: "chosen", b: "chosen", c: "reserve"}  # not chosen: back to the pool for next year
+
+
+def test_a_tie_calls_a_runoff_and_the_vote_is_decided_after_it(rt, good_suggestion):
+    round_id, (a, b, c) = open_ballot(rt, good_suggestion, members=9)
+    for i, marks in enumerate([{a: "yes", b: "yes"}] * 4 + [{a: "yes", c: "yes"}] * 4 + [{b: "yes", c: "yes"}]):
+        cast(rt, deputy(i), round_id, marks)
+    close_round(rt, PRESIDIUM, round_id)
+    first = count_round(rt, PRESIDIUM, round_id)
+    assert first.chosen == (a,) and first.runoff == (b, c)
+    assert records.get(rt, PRESIDIUM_VIEW, int(a))[0].state == "candidate"  # not decided yet
+    runoff = follow_up(rt, round_id)
+    with rt.db.read() as session:
+        row = session.get(VoteRound, runoff)
+        assert (row.kind, row.places, row.state, row.members) == ("runoff", 1, "draft", 9)
+    open_round(rt, PRESIDIUM, runoff)
+    for i, marks in enumerate([{c: "yes"}] * 6 + [{b: "yes"}] * 3):
+        cast(rt, deputy(i), runoff, marks)
+    close_round(rt, PRESIDIUM, runoff)
+    assert count_round(rt, PRESIDIUM, runoff).chosen == (c,)
+    assert chosen_in(rt, round_id) == [int(a), int(c)]
+    states = [records.get(rt, PRESIDIUM_VIEW, int(x))[0].state for x in (a, b, c)]
+    assert states == ["chosen", "reserve", "chosen"]
+
+
+def test_roster_from_the_imported_list_and_statuses(rt, good_suggestion, tmp_path):
+    from engine.services.actors import SYSTEM
+    from engine.services.importer import import_file
+    from engine.services.voting import roster_from_records, set_status
+    csv = tmp_path / "deputies.csv"
+    csv.write_text("姓名,乡镇,联络站,登录账号\n" + "".join(
+        f"代表{i},第02乡镇,第02人大代表联络站,{'d%03d' % i if i < 4 else ''}\n" for i in range(6))
+        + "外乡代表,第05乡镇,,\n", encoding="utf-8")
+    report = import_file(rt, SYSTEM, "deputies", csv)
+    assert (report.rows_added, report.rows_rejected) == (7, 0)
+    assert import_file(rt, SYSTEM, "deputies", csv).rows_added == 0  # the same list again adds nobody
+    listed = roster_from_records(rt, "township_congress", "t02")
+    assert [d for d, _, _ in listed][:4] == ["d000", "d001", "d002", "d003"] and len(listed) == 6
+    assert listed[4][0].startswith("#") and listed[4][1] == "代表4"  # paper only: listed by record number
+    ids = candidates(rt, good_suggestion, 3)
+    round_id = create_round(rt, PRESIDIUM, "township_congress", "t02", "票决", 2, ids, listed)
+    set_status(rt, PRESIDIUM, round_id, "d001", "leave")
+    set_status(rt, PRESIDIUM, round_id, "d002", "absent")
+    set_status(rt, PRESIDIUM, round_id, "d003", "absent")
+    with pytest.raises(VoteRefused) as info:  # 3 of 6 present: not two thirds
+        open_round(rt, PRESIDIUM, round_id)
+    assert info.value.params == {"members": 6, "present": 3}
+    set_status(rt, PRESIDIUM, round_id, "d003", "present")
+    open_round(rt, PRESIDIUM, round_id)  # 4 of 6: two thirds exactly
+    with pytest.raises(VoteRefused) as info:
+        cast(rt, deputy(1), round_id, {str(ids[0]): "yes"})  # on leave
+    assert info.value.code == "not_on_roster"
+    cast(rt, deputy(3), round_id, {str(ids[0]): "yes"})
+    with pytest.raises(VoteRefused):
+        set_status(rt, PRESIDIUM, round_id, "d001", "present")  # the roster is fixed once open

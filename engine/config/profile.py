@@ -654,11 +654,30 @@ def _check_votes(loader: _Loader, grouped: dict) -> None:
             if ("forms", rules.form) not in loader.broken:
                 loader.add(rel, ("form",), f"unknown form {rules.form!r}{did_you_mean(rules.form, list(forms))}")
         elif form.workflow in workflows:
-            state_ids = [s.id for s in workflows[form.workflow].states]
+            wf = workflows[form.workflow]
+            state_ids = [s.id for s in wf.states]
             for j, state in enumerate(rules.candidate_states):
                 if state not in state_ids:
                     loader.add(rel, ("candidate_states", j), f"unknown state {state!r} of form '{rules.form}'"
                                f"{did_you_mean(state, state_ids)}")
+            for key in ("chosen_action", "not_chosen_action"):
+                action = getattr(rules, key)
+                starts = {s for t in wf.transitions if t.action == action and not t.automatic for s in t.from_}
+                if action and not set(rules.candidate_states) <= starts:
+                    actions = sorted({t.action for t in wf.transitions})
+                    loader.add(rel, (key,), f"workflow '{wf.id}' has no action {action!r} from "
+                               f"{', '.join(rules.candidate_states)}{did_you_mean(action, actions)}")
+        roster_form = forms.get(rules.roster.form)
+        if roster_form is None:
+            if ("forms", rules.roster.form) not in loader.broken:
+                loader.add(rel, ("roster", "form"), f"unknown form {rules.roster.form!r}"
+                           f"{did_you_mean(rules.roster.form, list(forms))}")
+        else:
+            for key in ("account", "name"):
+                fid = getattr(rules.roster, key)
+                if not roster_form.has_field(fid):
+                    loader.add(rel, ("roster", key), f"form '{roster_form.id}' has no field {fid!r}"
+                               f"{did_you_mean(fid, [f.id for f in roster_form.fields])}")
         for key in type(rules.reasons).model_fields:
             known = {"places", "passed", "missing"} if key == "shortfall" else line_names
             for name in placeholders_in(getattr(rules.reasons, key)):

@@ -103,6 +103,15 @@ class VoteRoles(ConfigModel):
     """Roles that vote electronically (deputies on the round's roster, present)."""
 
 
+class RosterSource(ConfigModel):
+    form: Identifier
+    """The form whose records list the deputies (one record per deputy, with a township field)."""
+    account: Identifier
+    """Its field holding the deputy's account, for voting in the app (may be empty: paper only)."""
+    name: Identifier
+    """Its field holding the deputy's name."""
+
+
 class VoteRules(Labelled):
     id: Identifier
     """Short code of the vote; must match the file name."""
@@ -133,3 +142,9 @@ class VoteRules(Labelled):
     """The words of the result."""
     roles: VoteRoles
     """Who runs the ballot, who counts paper ballots, who votes."""
+    roster: RosterSource
+    """Where a ballot's roster comes from: the township congress's deputies."""
+    chosen_action: Identifier
+    """The workflow action taken (by the system) on each chosen project once the vote is decided."""
+    not_chosen_action: Identifier | None = None
+    """The action taken on each candidate not chosen (e.g. back to the reserve pool for next year)."""

@@ -95,6 +95,45 @@ def create_round(rt: Runtime, actor: Actor, vote_id: str, township: str | None, 
         return row.id
 
 
+def roster_from_records(rt: Runtime, vote_id: str, township: str) -> list[tuple[str, str, str]]:
+    """The township congress's deputies from the roster form, all present until the presidium
+    records who is on leave or absent. A deputy without an account is listed by record number."""
+    rules = vote_rules(rt, vote_id)
+    spec = rules.roster
+    out, last_id = [], 0
+    while True:  # read in pages: a congress is small, but nothing loads a whole table
+        with rt.db.read() as session:
+            rows = session.execute(select(Record.id, Record.data).where(
+                Record.form_id == spec.form, Record.township == township, Record.id > last_id)
+                .order_by(Record.id).limit(500)).all()
+        if not rows:
+            return out
+        for record_id, data in rows:
+            out.append((data.get(spec.account) or f"#{record_id}", str(data.get(spec.name) or record_id), "present"))
+            last_id = record_id
+
+
+def set_status(rt: Runtime, actor: Actor, round_id: int, deputy: str, status: str) -> None:
+    """Record a deputy as present, on leave or absent, before the round opens."""
+    if status not in STATUSES:
+        raise VoteRefused("bad_status", allowed=", ".join(STATUSES))
+    with rt.db.transaction() as session:
+        row = _round(session, round_id, "update", rt.db.is_sqlite)
+        require(actor, vote_rules(rt, row.vote_id).roles.presidium, f"vote:{row.vote_id}")
+        if row.state != "draft":
+            raise VoteRefused("not_draft", state=row.state)
+        entry = session.get(VoteRoster, (round_id, deputy))
+        if entry is None:
+            raise VoteRefused("not_on_roster")
+        before, entry.status = entry.status, status
+        session.flush()
+        row.present = session.scalar(select(func.count()).select_from(VoteRoster).where(
+            VoteRoster.round_id == round_id, VoteRoster.status == "present"))
+        audit(session, actor=actor.username, action="vote.status", entity="vote_round", entity_id=round_id,
+              before={"deputy": deputy, "status": before}, after={"deputy": deputy, "status": status},
+              version=row.profile_version)
+
+
 def open_round(rt: Runtime, actor: Actor, round_id: int) -> None:
     """Open the round if the quorum is present. From now on its rules are frozen: it is counted
     under the profile version it opened with."""
@@ -320,7 +359,59 @@ def count_round(rt: Runtime, actor: Actor, round_id: int, presidium_choice: Sequ
               before={"state": "closed"}, after={"state": "counted", "chosen": list(result.chosen),
                                                  "presidium_choice": list(presidium_choice or [])},
               version=row.profile_version)
+        vote_id, township, title, parent = row.vote_id, row.township, row.title, row.parent_id
+    if result.runoff or result.further:
+        # A run-off among the tied, or a further ballot for the places left: a new round on the
+        # same roster, set up as a draft for the presidium to open.
+        kind, ids, places = ("runoff", result.runoff, result.runoff_places) if result.runoff else \
+            ("further", result.further, result.further_places)
+        create_round(rt, actor, vote_id, township, title, places, [int(i) for i in ids], _roster_of(rt, round_id),
+                     kind=kind, parent_id=round_id)
+    else:
+        _apply(rt, round_id)
     return result
+
+
+def _roster_of(rt: Runtime, round_id: int) -> list[tuple[str, str, str]]:
+    with rt.db.read() as session:
+        return [(r.deputy, r.name, r.status) for r in session.scalars(
+            select(VoteRoster).where(VoteRoster.round_id == round_id).order_by(VoteRoster.deputy))]
+
+
+def follow_up(rt: Runtime, round_id: int) -> int | None:
+    """The run-off or further round a counted round called for, if any."""
+    with rt.db.read() as session:
+        return session.scalar(select(VoteRound.id).where(VoteRound.parent_id == round_id))
+
+
+def _apply(rt: Runtime, round_id: int) -> None:
+    """The vote is decided: every project chosen in this round or the rounds before it takes the
+    chosen action; the first round's other candidates take the not-chosen action."""
+    from engine.services.workflow import transition
+    with rt.db.read() as session:
+        chain = []
+        row = session.get(VoteRound, round_id)
+        while row is not None:
+            chain.append(row)
+            row = session.get(VoteRound, row.parent_id) if row.parent_id else None
+        first = chain[-1]
+        candidates = [int(c) for c in _candidates(session, first.id)]
+        chosen = {int(c) for r in chain for c in (r.result or {}).get("chosen", [])}
+        rules = rt.for_version(first.profile_version).profile.votes[first.vote_id]
+    for record_id in candidates:
+        action = rules.chosen_action if record_id in chosen else rules.not_chosen_action
+        if action:
+            transition(rt, SYSTEM, record_id, action)
+
+
+def chosen_in(rt: Runtime, round_id: int) -> list[int]:
+    """The projects a vote chose, across its run-offs and further ballots."""
+    with rt.db.read() as session:
+        chosen, row = [], session.get(VoteRound, round_id)
+        while row is not None:
+            chosen += [int(c) for c in (row.result or {}).get("chosen", [])]
+            row = session.scalar(select(VoteRound).where(VoteRound.parent_id == row.id))
+        return chosen
 
 
 def _plain(value: Any) -> Any:
