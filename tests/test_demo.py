@@ -6,19 +6,24 @@ from sqlalchemy import func, select
 from engine.services import sheets
 from engine.services.actors import SYSTEM
 from engine.services.demo import seed_demo
-from engine.store.tables import Record, RecordLink, User
+from engine.store.tables import Record, RecordLink, User, VoteCandidate, VoteRound
 
 
 def test_demo_year(rt):
     lines = seed_demo(rt)
     demo = rt.profile.demo
+    year = str(rt.profile.county.year)
     with rt.db.read() as session:
         def n(*where):
             return session.scalar(select(func.count()).select_from(Record).where(*where))
+        merged = set(session.scalars(select(RecordLink.record_id).where(RecordLink.field_id == "merged_into")))
+        suggestions = session.execute(select(Record.id, Record.state, Record.township, Record.data).where(
+            Record.form_id == "suggestion")).all()
+        this_year = [s for s in suggestions if s.data["submitted_on"].startswith(year)]
+        last_year = [s for s in suggestions if not s.data["submitted_on"].startswith(year)]
         assert n(Record.form_id == "offline_session") == demo.offline_sessions == 68
-        assert n(Record.form_id == "suggestion") == demo.suggestions == 84
-        townships = session.scalars(select(Record.township).where(Record.form_id == "suggestion").distinct()).all()
-        assert len(townships) == len(rt.profile.county.townships) == 23
+        assert len(this_year) == demo.suggestions == 84
+        assert len({s.township for s in this_year}) == len(rt.profile.county.townships) == 23
         stations = session.scalars(select(Record.station).where(Record.form_id == "offline_session").distinct()).all()
         assert len(stations) == len(rt.profile.county.stations) == 24
         # suggestions raised at a session are linked to it
@@ -29,22 +34,29 @@ def test_demo_year(rt):
 
         # Stages 2-4, decided by the profile's own rules: 42 of the 80 distinct suggestions admitted
         # (4 more merged into them as duplicates), 38 answered with reasons, every admitted one reviewed.
-        merged = select(RecordLink.record_id).where(RecordLink.field_id == "merged_into")
-        distinct = [Record.form_id == "suggestion", Record.id.not_in(merged)]
-        assert n(*distinct) == 80
-        assert n(*distinct, Record.state == "candidate") == 42
-        assert n(Record.form_id == "suggestion", Record.id.in_(merged), Record.state == "candidate") == 4
-        not_admitted = n(*distinct, Record.state.in_(["pending", "rejected"]))
-        assert not_admitted == 38
+        distinct = [s for s in this_year if s.id not in merged]
+        assert len(distinct) == 80
+        assert sum(1 for s in this_year if s.id in merged and s.state == "chosen") == 4  # they follow
+        assert sum(1 for s in distinct if s.state in ("pending", "rejected")) == 38
         answers = select(func.count(func.distinct(RecordLink.target_id))).join(
             Record, Record.id == RecordLink.record_id).where(Record.form_id == "answer")
         assert session.scalar(answers) == 38
-        reserve_townships = session.scalars(select(Record.township).where(*distinct, Record.state == "candidate")
-                                            .distinct()).all()
-        assert len(reserve_townships) >= 18  # spread over the county, not one township's list
+
+        # Stages 5-6: every township congress voted; 42 projects chosen across the 23 townships; the
+        # projects carried over from last year's reserve pool made every ballot differential, and
+        # those not chosen are back in the pool.
+        chosen = [s for s in distinct if s.state == "chosen"]
+        assert len(chosen) == 42 and len({s.township for s in chosen}) == 23
+        assert len(last_year) == 23 and all(s.state in ("chosen", "reserve") for s in last_year)
+        rounds = session.scalars(select(VoteRound).where(VoteRound.kind == "first")).all()
+        assert len(rounds) == 23 and all(r.state == "counted" for r in rounds)
+        for r in rounds:
+            on_ballot = session.scalar(select(func.count()).select_from(VoteCandidate).where(VoteCandidate.round_id == r.id))
+            assert on_ballot > r.places
     assert sheets.awaiting(rt, SYSTEM, "suggestion", "answer").total == 0
     assert lines[0].startswith(f"accounts: {len(demo.accounts)} created")
-    assert "screening: 80 screened" in "\n".join(lines)
+    text = "\n".join(lines)
+    assert "screening: 80 screened" in text and "42 projects chosen" in text
     # a second run adds nothing
     assert seed_demo(rt)[-1].startswith("demo records already present")
 

@@ -65,6 +65,22 @@ class DemoReview(ConfigModel):
     """... between these amounts, in yuan."""
 
 
+class DemoVote(ConfigModel):
+    vote: Identifier
+    """The vote (votes/*.yaml) each township congress holds."""
+    deputies_per_township: Annotated[int, Field(ge=1)]
+    """How many deputies each township congress has (entered in the roster form)."""
+    present: Annotated[int, Field(ge=0, le=100)] = 90
+    """Percent of deputies present at the session; the rest are on leave."""
+    approval: Annotated[int, Field(ge=0, le=100)] = 85
+    """Percent chance a present deputy approves each of this year's candidates."""
+    carried_over: Annotated[int, Field(ge=0)] = 1
+    """Projects per township left in the reserve pool from the previous year, reviewed again and
+    put on this year's ballot (so every ballot has more candidates than places)."""
+    accounts: dict[Identifier, Identifier] = {}
+    """Demo accounts that sit on a township's roster: township id -> username."""
+
+
 class Demo(ConfigModel):
     seed: int = 1
     """Everything random in the demo is drawn from this number: the same seed, the same demo."""
@@ -92,3 +108,5 @@ class Demo(ConfigModel):
     """Score, merge, screen and answer the demo suggestions."""
     review: DemoReview | None = None
     """Review every suggestion the screening admitted."""
+    vote: DemoVote | None = None
+    """Hold each township congress's differential ballot on its candidates."""

@@ -24,7 +24,9 @@ from engine.config.votes import VoteRules
 from engine.errors import MinshengError, NotFound
 from engine.runtime import Runtime
 from engine.services.actors import SYSTEM, Actor, require, require_township
-from engine.store.tables import Ballot, PaperEntry, Record, VoteCandidate, VoteRound, VoteRoster, VoteVoter
+from engine.services.workflow import MERGED_INTO
+from engine.store.tables import (Ballot, PaperEntry, Record, RecordLink, VoteCandidate, VoteRound, VoteRoster,
+                                 VoteVoter)
 from engine.voting.count import CountError, Result, candidates_problem, count, max_yes, quorum_met
 from engine.voting.methods import METHODS
 
@@ -72,10 +74,14 @@ def create_round(rt: Runtime, actor: Actor, vote_id: str, township: str | None, 
         raise VoteRefused("bad_status", allowed=", ".join(STATUSES))
     with rt.db.transaction() as session:
         found = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(candidates)))}
+        merged = set(session.scalars(select(RecordLink.record_id).where(
+            RecordLink.record_id.in_(candidates), RecordLink.field_id == MERGED_INTO)))
         for record_id in candidates:
             record = found.get(record_id)
             if record is None or record.form_id != rules.form or (kind == "first" and record.state not in rules.candidate_states):
                 raise VoteRefused("not_a_candidate", record=record_id)
+            if record_id in merged:  # a duplicate follows the project it was merged into
+                raise VoteRefused("merged_duplicate", record=record_id)
             if township and record.township != township:
                 raise VoteRefused("other_township", record=record_id)
         version = rt.ensure_version(session)
@@ -359,7 +365,7 @@ def count_round(rt: Runtime, actor: Actor, round_id: int, presidium_choice: Sequ
               before={"state": "closed"}, after={"state": "counted", "chosen": list(result.chosen),
                                                  "presidium_choice": list(presidium_choice or [])},
               version=row.profile_version)
-        vote_id, township, title, parent = row.vote_id, row.township, row.title, row.parent_id
+        vote_id, township, title = row.vote_id, row.township, row.title
     if result.runoff or result.further:
         # A run-off among the tied, or a further ballot for the places left: a new round on the
         # same roster, set up as a draft for the presidium to open.
