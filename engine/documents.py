@@ -32,7 +32,14 @@ RECORD = {"receipt_code": "the record's receipt code", "reason": "the reason of 
           "number": "its row number in a notice"}
 NOTICE = {"township_name": "the township the notice is for", "count": "how many records the notice lists",
           "objection_until": "the last day for objections (objection_days after today)"}
-PLACEHOLDERS = {**COMMON, **RECORD, **NOTICE}
+# The result of a ballot: the round, and in each row one candidate's line of the count.
+ROUND = {"township_name": "the township", "places": "places to fill", "candidates_count": "candidates on the ballot", "members": "deputies of the congress",
+         "present": "deputies present", "ballots": "ballots cast", "valid": "valid ballots",
+         "invalid": "invalid ballots", "chosen_count": "projects chosen", "notes": "what the count adds (a shortfall)",
+         "vote": "the vote's name"}
+LINE = {"approvals": "the candidate's approvals", "against": "votes against", "abstentions": "abstentions",
+        "rank": "its rank among those passing", "outcome": "the count's words for it"}
+PLACEHOLDERS = {**COMMON, **RECORD, **NOTICE, **ROUND, **LINE}
 
 
 def placeholders_in(text: str) -> list[str]:
@@ -42,6 +49,8 @@ def placeholders_in(text: str) -> list[str]:
 
 def placeholder_names(form: Form, kind: str) -> set[str]:
     names = set(COMMON) | set(RECORD) | {f.id for f in form.fields}
+    if kind == "result":
+        return names | set(ROUND) | set(LINE)
     return names | set(NOTICE) if kind == "notice" else names
 
 
@@ -172,3 +181,47 @@ def row_values(rt: Runtime, doc: Document, record: Record, number: int) -> list[
     values = _record_values(rt.for_version(record.profile_version), record, number)
     return [fill(c.value, values) for c in doc.columns]
 
+
+
+def result(rt: Runtime, actor: Actor, doc_id: str, round_id: int, today: dt.date | None = None) -> Made:
+    """The result of a counted ballot, a row per candidate with the count's words."""
+    doc = document(rt, doc_id)
+    require(actor, doc.roles, f"document:{doc_id}")
+    if doc.kind != "result":
+        raise NotFound("document")
+    values, rows = result_rows(rt, doc, round_id, today or dt.date.today())
+    content = pdf.render(
+        letterhead=rt.profile.county.letterhead, title=fill(doc.title, values),
+        salutation=fill(doc.salutation, values), paragraphs=[fill(p, values) for p in doc.paragraphs],
+        table=([c.text("zh") for c in doc.columns], [c.width for c in doc.columns], rows),
+        closing=[fill(c, values) for c in doc.closing])
+    return Made(f"{doc.id}-{round_id}.pdf", content)
+
+
+def result_rows(rt: Runtime, doc: Document, round_id: int, today: dt.date) -> tuple[dict[str, str], list[list[str]]]:
+    """The round's values and the table's rows, for the PDF and the public page alike."""
+    from engine.store.tables import VoteRound
+    with rt.db.read() as session:
+        row = session.get(VoteRound, round_id)
+        if row is None or row.state != "counted":
+            raise NotFound("result")
+        counted = dict(row.result)
+        records = {r.id: r for r in session.scalars(select(Record).where(
+            Record.id.in_([int(line["candidate"]) for line in counted["lines"]])))}
+        session.expunge_all()
+        vote = rt.profile.votes.get(row.vote_id)
+        values = {**_common(rt, today), "township_name": rt.reference_label("townships", row.township) if row.township else "",
+                  "places": str(row.places), "candidates_count": str(len(counted["lines"])), "members": str(row.members), "present": str(row.present),
+                  "ballots": str(counted["ballots"]), "valid": str(counted["valid"]),
+                  "invalid": str(sum(counted["invalid"].values())), "chosen_count": str(len(counted["chosen"])),
+                  "notes": " ".join(counted.get("notes") or []), "vote": vote.label if vote else row.vote_id}
+    rows = []
+    ordered = sorted(counted["lines"], key=lambda line: (-line["tally"]["yes"], int(line["candidate"])))
+    for n, line in enumerate(ordered, start=1):
+        record = records[int(line["candidate"])]
+        here = {**values, **_record_values(rt.for_version(record.profile_version), record, n),
+                "approvals": str(line["tally"]["yes"]), "against": str(line["tally"]["no"]),
+                "abstentions": str(line["tally"]["abstain"]), "rank": str(line["rank"] or ""),
+                "outcome": line["reason"]}
+        rows.append([fill(c.value, here) for c in doc.columns])
+    return values, rows

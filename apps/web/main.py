@@ -21,6 +21,7 @@ from apps.web.page_import import allowed_imports, render_import_page  # noqa: E4
 from apps.web.page_lookup import render_lookup_page  # noqa: E402
 from apps.web.page_notices import render_notices_page  # noqa: E402
 from apps.web.page_records import render_awaiting_page, render_list_page, render_record_page  # noqa: E402
+from apps.web.page_votes import render_ballot_page, render_desk_page, render_results_page  # noqa: E402
 from apps.web.state import actor, lang, runtime, t, version_notes  # noqa: E402
 from engine.config.county import PUBLIC  # noqa: E402
 from engine.documents import public_notices  # noqa: E402
@@ -71,6 +72,14 @@ def main() -> None:
         public.append(_page(render_lookup_page, title=t("lookup"), url_path="lookup", icon=":material/search:"))
     if public_notices(rt):
         public.append(_page(render_notices_page, title=t("notices"), url_path="notices", icon=":material/campaign:"))
+    if rt.profile.votes and any(d.kind == "result" for d in rt.profile.documents.values()):
+        public.append(_page(render_results_page, title=t("vote.results"), url_path="results", icon=":material/how_to_vote:"))
+    if who.signed_in and any(who.may(v.roles.voters) for v in rt.profile.votes.values()):
+        staff.insert(0, _page(render_ballot_page, title=t("vote.ballot_page"), url_path="ballot", icon=":material/ballot:"))
+    for vote_id, rules in rt.profile.votes.items():
+        if who.signed_in and (who.may(rules.roles.presidium) or who.may(rules.roles.tellers)):
+            staff.append(_page(render_desk_page, vote_id, title=rules.text(lang()), url_path=f"vote-{vote_id}",
+                               icon=":material/gavel:"))
     for form_id, compiled in rt.forms.items():
         if who.signed_in and who.may(compiled.form.access.list):
             staff.append(_page(render_list_page, form_id, title=t("list_records", form=compiled.form.text(lang())),

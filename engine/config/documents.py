@@ -24,13 +24,14 @@ class Column(Labelled):
 class Document(Labelled):
     id: Identifier
     """Short code of the document; must match the file name."""
-    kind: Literal["letter", "notice", "message"]
+    kind: Literal["letter", "notice", "message", "result"]
     """letter: one page about one record (PDF); notice: a table of one township's records (PDF);
-    message: a short text about one record for staff to copy, e.g. into an SMS."""
+    message: a short text about one record for staff to copy, e.g. into an SMS; result: the
+    result of a counted ballot, a row per candidate (PDF, and the public results page)."""
     form: Identifier
     """The form of the records it is made from."""
-    states: Annotated[tuple[Identifier, ...], Field(min_length=1)]
-    """letter: the states in which the letter can be made; notice: the states of the records listed."""
+    states: tuple[Identifier, ...] = ()
+    """letter, message: the states in which it can be made; notice: the states of the records listed."""
     roles: Annotated[tuple[Identifier, ...], Field(min_length=1)]
     """Roles that may make it (`public`: anyone, e.g. a notice also shown on the public page)."""
     title: str

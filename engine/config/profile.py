@@ -606,6 +606,8 @@ def _check_documents(loader: _Loader, county: County, grouped: dict) -> None:
             continue
         if form.workflow and ("workflows", form.workflow) in loader.broken:
             continue
+        if doc.kind != "result" and not doc.states:
+            loader.add(rel, ("states",), f"a {doc.kind} needs `states`")
         wf = workflows.get(form.workflow) if form.workflow else None
         state_ids = [s.id for s in wf.states] if wf else []
         for j, state in enumerate(doc.states):
@@ -632,10 +634,10 @@ def _check_documents(loader: _Loader, county: County, grouped: dict) -> None:
                 if name not in known:
                     loader.add(rel, path, f"unknown placeholder {{{name}}}{did_you_mean(name, sorted(known))}; "
                                f"known: {', '.join(sorted(known))}")
-        if doc.kind != "notice" and doc.columns:
+        if doc.kind not in ("notice", "result") and doc.columns:
             loader.add(rel, ("columns",), f"a {doc.kind} has no table: `columns` belongs to notices")
-        if doc.kind == "notice" and not doc.columns:
-            loader.add(rel, ("columns",), "a notice needs `columns`")
+        if doc.kind in ("notice", "result") and not doc.columns:
+            loader.add(rel, ("columns",), f"a {doc.kind} needs `columns`")
 
 
 def _check_votes(loader: _Loader, grouped: dict) -> None:

@@ -117,7 +117,7 @@ def count(rules: VoteRules, candidates: Sequence[str], places: int, members: int
         open_places = places - len(above)
         if rules.tie_break == "presidium" and presidium_choice is not None:
             if len(presidium_choice) != open_places or any(c not in tied for c in presidium_choice):
-                raise CountError("presidium_choice", places=open_places, tied=tied)
+                raise CountError("presidium_choice_bad", places=open_places, tied=tied)
             chosen = above + list(presidium_choice)
         else:  # a run-off among the tied (or the presidium has yet to decide)
             chosen = above

@@ -1,0 +1,240 @@
+"""The vote in the app: a deputy's ballot (phone-friendly), the presidium's and tellers' desk,
+and the public results. Every button calls engine.services.voting, which checks roles again."""
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy import func, select
+
+from apps.web.state import actor, lang, runtime, t
+from engine import documents
+from engine.errors import NotFound, PermissionDenied
+from engine.services import voting
+from engine.services.voting import VoteRefused
+from engine.store.tables import PaperEntry, Record, VoteCandidate, VoteRound, VoteRoster, VoteVoter
+from engine.voting.methods import YES
+
+
+def refused(exc: VoteRefused) -> str:
+    key = f"vote.{exc.code}"
+    try:
+        return t(key, **exc.params)
+    except KeyError:
+        return exc.code
+
+
+def _titles(rt, round_id: int) -> list[tuple[str, str]]:
+    with rt.db.read() as session:
+        rows = session.execute(select(Record.id, Record.title).join(VoteCandidate, VoteCandidate.record_id == Record.id)
+                               .where(VoteCandidate.round_id == round_id).order_by(VoteCandidate.position)).all()
+    return [(str(i), title) for i, title in rows]
+
+
+def _marks_input(rt, rules, round_id: int, places: int, key: str) -> dict[str, str]:
+    """Checkboxes (approve) or yes/no/abstain per candidate."""
+    marks = {}
+    options = {"yes": t("vote.yes"), "no": t("vote.no"), "abstain": t("vote.abstain")}
+    for cid, title in _titles(rt, round_id):
+        if rules.method == "approve_and_rank":
+            if st.checkbox(title, key=f"{key}.{cid}"):
+                marks[cid] = YES
+        else:
+            choice = st.radio(title, list(options), format_func=options.get, horizontal=True, index=2,
+                              key=f"{key}.{cid}")
+            marks[cid] = choice
+    return marks
+
+
+def render_ballot_page() -> None:
+    """A deputy's ballots: the open rounds where the deputy is on the roster and present."""
+    rt = runtime()
+    who = actor()
+    st.title(t("vote.ballot_page"))
+    with rt.db.read() as session:
+        rounds = session.execute(select(VoteRound).join(VoteRoster, VoteRoster.round_id == VoteRound.id).where(
+            VoteRound.state == "open", VoteRoster.deputy == who.username, VoteRoster.status == "present")
+            .order_by(VoteRound.id)).scalars().all()
+        voted = set(session.scalars(select(VoteVoter.round_id).where(VoteVoter.deputy == who.username)))
+    if not rounds:
+        st.info(t("vote.nothing_open"))
+        return
+    for row in rounds:
+        rules = rt.for_version(row.profile_version).profile.votes[row.vote_id]
+        st.subheader(row.title)
+        if row.id in voted:
+            st.success(t("vote.cast_done"))
+            continue
+        limit = voting.max_yes(rules, row.places)
+        st.caption(t("vote.how_" + rules.method, places=row.places, limit=limit))
+        marks = _marks_input(rt, rules, row.id, row.places, f"ballot.{row.id}")
+        if st.button(t("vote.cast"), type="primary", key=f"cast.{row.id}", use_container_width=True):
+            try:
+                voting.cast(rt, who, row.id, marks)
+            except VoteRefused as exc:
+                st.error(refused(exc))
+                return
+            except PermissionDenied:
+                st.error(t("not_allowed"))
+                return
+            st.rerun()
+
+
+def render_desk_page(vote_id: str) -> None:
+    """The presidium's and tellers' desk for one kind of vote."""
+    rt = runtime()
+    who = actor()
+    rules = voting.vote_rules(rt, vote_id)
+    st.title(rules.text(lang()))
+    townships = [tw.id for tw in rt.profile.county.townships]
+    township = who.township or st.selectbox(t("township"), townships, key="desk.township",
+                                            format_func=lambda v: rt.reference_label("townships", v, lang()))
+    presidium, teller = who.may(rules.roles.presidium), who.may(rules.roles.tellers)
+    with rt.db.read() as session:
+        rounds = session.scalars(select(VoteRound).where(VoteRound.vote_id == vote_id, VoteRound.township == township)
+                                 .order_by(VoteRound.id)).all()
+        session.expunge_all()
+    for row in rounds:
+        with st.container(border=True):
+            st.markdown(f"**{row.title}** · {t('vote.kind_' + row.kind)} · {t('vote.state_' + row.state)}")
+            st.caption(t("vote.numbers", places=row.places, members=row.members, present=row.present))
+            try:
+                _round_actions(rt, rules, row, presidium, teller)
+            except VoteRefused as exc:
+                st.error(refused(exc))
+    if presidium:
+        _new_round(rt, rules, vote_id, township)
+
+
+def _round_actions(rt, rules, row, presidium: bool, teller: bool) -> None:
+    who = actor()
+    if row.state == "draft" and presidium:
+        roster = voting._roster_of(rt, row.id)
+        labels = {s: t("vote.status_" + s) for s in voting.STATUSES}
+        edited = st.data_editor(
+            [{t("vote.deputy"): d, t("vote.name"): n, t("vote.status"): labels[s]} for d, n, s in roster],
+            column_config={t("vote.status"): st.column_config.SelectboxColumn(options=list(labels.values()))},
+            disabled=[t("vote.deputy"), t("vote.name")], hide_index=True, key=f"roster.{row.id}")
+        left, right = st.columns(2)
+        if left.button(t("vote.save_roster"), key=f"save.{row.id}"):
+            back = {v: k for k, v in labels.items()}
+            for (deputy, _, status), new in zip(roster, edited):
+                if back[new[t("vote.status")]] != status:
+                    voting.set_status(rt, who, row.id, deputy, back[new[t("vote.status")]])
+            st.rerun()
+        if right.button(t("vote.open"), type="primary", key=f"open.{row.id}"):
+            voting.open_round(rt, who, row.id)
+            st.rerun()
+    elif row.state == "open":
+        with rt.db.read() as session:
+            voted = session.scalar(select(func.count()).select_from(VoteVoter).where(VoteVoter.round_id == row.id))
+            waiting = session.scalars(select(VoteRoster.deputy).where(
+                VoteRoster.round_id == row.id, VoteRoster.status == "present",
+                VoteRoster.deputy.not_in(select(VoteVoter.deputy).where(VoteVoter.round_id == row.id)))).all()
+        st.metric(t("vote.voted_so_far"), f"{voted} / {row.present}")
+        if teller and waiting:
+            deputy = st.selectbox(t("vote.paper_to"), waiting, key=f"paper.to.{row.id}")
+            if st.button(t("vote.hand_out"), key=f"hand.{row.id}"):
+                voting.hand_out_paper(rt, who, row.id, deputy)
+                st.rerun()
+        if presidium and st.button(t("vote.close"), type="primary", key=f"close.{row.id}"):
+            voting.close_round(rt, who, row.id)
+            st.rerun()
+    elif row.state == "closed":
+        if teller:
+            _paper_desk(rt, rules, row)
+        if presidium:
+            choice = None
+            if rules.tie_break == "presidium":
+                titles = dict(_titles(rt, row.id))
+                choice = st.multiselect(t("vote.presidium_choice"), list(titles), format_func=titles.get,
+                                        key=f"choice.{row.id}") or None
+            if st.button(t("vote.count"), type="primary", key=f"count.{row.id}"):
+                voting.count_round(rt, who, row.id, choice)
+                st.rerun()
+    elif row.state == "counted":
+        _result_table(rt, row.id)
+
+
+def _paper_desk(rt, rules, row) -> None:
+    who = actor()
+    with rt.db.read() as session:
+        pending = session.execute(select(PaperEntry.id, PaperEntry.entered_by).where(
+            PaperEntry.round_id == row.id).order_by(PaperEntry.id)).all()
+    with st.expander(t("vote.paper_enter"), icon=":material/edit_note:"):
+        marks = _marks_input(rt, rules, row.id, row.places, f"paper.{row.id}")
+        if st.button(t("vote.paper_save"), key=f"paper.save.{row.id}"):
+            voting.enter_paper(rt, who, row.id, marks)
+            st.rerun()
+    for entry_id, entered_by in pending:
+        if entered_by == who.username:
+            st.caption(t("vote.paper_waiting", who=entered_by))
+            continue
+        with st.expander(t("vote.paper_check", who=entered_by)):
+            marks = _marks_input(rt, rules, row.id, row.places, f"check.{entry_id}")
+            if st.button(t("vote.paper_confirm"), key=f"confirm.{entry_id}"):
+                voting.confirm_paper(rt, who, entry_id, marks)
+                st.rerun()
+
+
+def _new_round(rt, rules, vote_id: str, township: str) -> None:
+    with rt.db.read() as session:
+        on_a_ballot = select(VoteCandidate.record_id).join(VoteRound, VoteRound.id == VoteCandidate.round_id).where(
+            VoteRound.state != "counted")
+        rows = session.execute(select(Record.id, Record.title).where(
+            Record.form_id == rules.form, Record.township == township, Record.state.in_(rules.candidate_states),
+            Record.id.not_in(on_a_ballot)).order_by(Record.id)).all()
+    st.subheader(t("vote.new_round"))
+    if not rows:
+        st.info(t("no_records"))
+        return
+    picked = [rid for rid, title in rows if st.checkbox(f"#{rid} {title}", value=True, key=f"cand.{township}.{rid}")]
+    places = st.number_input(t("vote.places"), min_value=1, max_value=max(1, len(rows)), value=max(1, len(rows) - 1),
+                             key=f"places.{township}")
+    title = st.text_input(t("vote.title"), value=f"{rt.reference_label('townships', township)} {rt.profile.county.year}",
+                          key=f"title.{township}")
+    if st.button(t("vote.create"), key=f"create.{township}"):
+        try:
+            voting.create_round(rt, actor(), vote_id, township, title, int(places), picked,
+                                voting.roster_from_records(rt, vote_id, township))
+        except VoteRefused as exc:
+            st.error(refused(exc))
+            return
+        st.rerun()
+
+
+def _result_table(rt, round_id: int) -> None:
+    doc = next((d for d in rt.profile.documents.values() if d.kind == "result"), None)
+    if doc is None:
+        return
+    import datetime as dt
+    values, rows = documents.result_rows(rt, doc, round_id, dt.date.today())
+    headings = [c.text(lang()) for c in doc.columns]
+    st.table([dict(zip(headings, r)) for r in rows], hide_index=True, border="horizontal")
+    if values["notes"]:
+        st.warning(values["notes"])
+
+
+def render_results_page() -> None:
+    """Public: the counted ballots of a township, with every candidate's count, and the PDF."""
+    rt = runtime()
+    st.title(t("vote.results"))
+    doc = next((d for d in rt.profile.documents.values() if d.kind == "result"), None)
+    townships = [tw.id for tw in rt.profile.county.townships]
+    mine = actor().township
+    township = st.selectbox(t("township"), townships, key="results.township",
+                            index=townships.index(mine) if mine in townships else 0,
+                            format_func=lambda v: rt.reference_label("townships", v, lang()))
+    with rt.db.read() as session:
+        counted = session.execute(select(VoteRound.id, VoteRound.title, VoteRound.kind).where(
+            VoteRound.township == township, VoteRound.state == "counted").order_by(VoteRound.id)).all()
+    if not counted or doc is None:
+        st.info(t("no_records"))
+        return
+    for round_id, title, kind in counted:
+        st.subheader(f"{title} · {t('vote.kind_' + kind)}")
+        try:
+            _result_table(rt, round_id)
+            made = documents.result(rt, actor(), doc.id, round_id)
+        except (NotFound, PermissionDenied):
+            continue
+        st.download_button(t("download", what=doc.text(lang())), made.content, file_name=made.filename,
+                           mime="application/pdf", key=f"result.pdf.{round_id}", icon=":material/print:")
