@@ -283,3 +283,38 @@ def test_roster_from_the_imported_list_and_statuses(rt, good_suggestion, tmp_pat
     cast(rt, deputy(3), round_id, {str(ids[0]): "yes"})
     with pytest.raises(VoteRefused):
         set_status(rt, PRESIDIUM, round_id, "d001", "present")  # the roster is fixed once open
+
+
+def test_rules_freeze_when_the_round_opens(rt, profile_dir, db_url, good_suggestion):
+    """An edit to the vote's rules after opening does not change how the open round is counted."""
+    from engine.runtime import Runtime
+    round_id, (a, b, c) = open_ballot(rt, good_suggestion, members=9, present=7)
+    vote = profile_dir / "votes/township_congress.yaml"
+    vote.write_text(vote.read_text(encoding="utf-8").replace("  of: all_members", "  of: present"), encoding="utf-8")
+    edited = Runtime.open(profile_dir, db_url)
+    try:
+        for i in range(4):  # 4 of 9 members (not more than half); 4 of 7 present would be
+            cast(edited, deputy(i), round_id, {a: "yes"})
+        close_round(edited, PRESIDIUM, round_id)
+        result = count_round(edited, PRESIDIUM, round_id)
+        assert result.base == 9 and result.chosen == ()
+    finally:
+        edited.db.dispose()
+
+
+def test_result_notice_pdf(rt, good_suggestion, tmp_path):
+    from engine import documents
+    from tests.test_documents import ocr, pdf_text
+    round_id, (a, b, c) = open_ballot(rt, good_suggestion, members=5)
+    for i, marks in enumerate([{a: "yes", b: "yes"}] * 3 + [{c: "yes"}] * 2):
+        cast(rt, deputy(i), round_id, marks)
+    close_round(rt, PRESIDIUM, round_id)
+    count_round(rt, PRESIDIUM, round_id)
+    made = documents.result(rt, ANONYMOUS, "vote_result", round_id)  # public
+    text = "".join(pdf_text(made.content).split())
+    assert "第02乡镇2025年民生实事项目票决结果公告" in text
+    assert "从3个候选项目中" in text and "实到5名" in text and "共2个项目当选" in text
+    assert "获得赞成票3票，超过全体代表5" in text and "获得赞成票2票，未超过全体代表5" in text  # cells wrap
+    seen = ocr(made.content, tmp_path)
+    for words in ("民生实事项目票决结果公告", "人民代表大会主席团"):
+        assert words in seen, seen[:300]
