@@ -303,8 +303,8 @@ def tick(config: str = ConfigOption) -> None:
     Run it from cron every few minutes; running it twice, or twice at once, fires nothing twice."""
     from engine.services.workflow import tick as run_tick
     report = run_tick(_runtime(config))
-    console.print(f"deadlines fired: {report.deadlines_fired}; automatic transitions: {report.transitions_taken}",
-                  markup=False)
+    console.print(f"deadlines fired: {report.deadlines_fired}; automatic transitions: {report.transitions_taken}; "
+                  f"ballots closed: {report.rounds_closed}", markup=False)
     for line in report.details:
         console.print(f"  {line}", markup=False)
 

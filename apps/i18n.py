@@ -197,6 +197,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "vote.new_round": ("新建票决", "New ballot"), "vote.places": ("应选项目数", "Places"),
     "vote.title": ("名称", "Title"), "vote.create": ("确定候选项目名单", "Fix the candidate list"),
     "vote.results": ("票决结果", "Vote results"),
+    "vote.timed": ("到时自动结束投票", "Close automatically at a set time"),
+    "vote.close_day": ("结束日期", "Closing day"), "vote.close_time": ("结束时间", "Closing time"),
     "vote.too_few_candidates": ("候选项目 {candidates} 个，应选 {places} 个：差额票决至少需要 {needed} 个候选项目",
                                 "{candidates} candidates for {places} places: the ballot needs at least {needed}"),
     "vote.no_places": ("应选项目数至少为 1", "there must be at least one place"),

@@ -62,7 +62,7 @@ def test_user_import_and_errors(tmp_path, monkeypatch, db_url):
     missing = runner.invoke(app, ["import", "hotline_12345", str(tmp_path / "nope.csv"), *config])
     assert missing.exit_code == 1 and "Traceback" not in missing.output
     unknown = runner.invoke(app, ["import", "nope", str(csv_path), *config])
-    assert unknown.exit_code == 1 and "the profile has: hotline_12345" in unknown.output
+    assert unknown.exit_code == 1 and "the profile has: deputies, hotline_12345" in unknown.output
 
 
 def test_every_config_key_is_documented():

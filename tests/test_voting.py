@@ -318,3 +318,25 @@ def test_result_notice_pdf(rt, good_suggestion, tmp_path):
     seen = ocr(made.content, tmp_path)
     for words in ("民生实事项目票决结果公告", "人民代表大会主席团"):
         assert words in seen, seen[:300]
+
+
+def test_tick_closes_a_ballot_at_its_declared_time(rt, good_suggestion):
+    from engine.services.workflow import tick
+    at = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
+    round_id, (a, *_) = open_ballot(rt, good_suggestion, closes_at=at)
+    assert tick(rt, at=at - dt.timedelta(seconds=1)).rounds_closed == 0
+    report = tick(rt, at=at)
+    assert report.rounds_closed == 1 and f"ballot {round_id}: closed at its declared time" in report.details
+    assert tick(rt, at=at).rounds_closed == 0  # once
+
+
+def test_staff_of_another_township_cannot_run_its_ballot(rt, good_suggestion):
+    import dataclasses
+    from engine.errors import PermissionDenied
+    round_id, (a, *_) = open_ballot(rt, good_suggestion)
+    elsewhere = dataclasses.replace(PRESIDIUM, township="t05")
+    with pytest.raises(PermissionDenied):
+        close_round(rt, elsewhere, round_id)
+    with pytest.raises(PermissionDenied):
+        hand_out_paper(rt, dataclasses.replace(TELLER1, township="t05"), round_id, "d000")
+    close_round(rt, dataclasses.replace(PRESIDIUM, township="t02"), round_id)

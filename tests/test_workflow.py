@@ -73,7 +73,8 @@ fields:
 
 @pytest.fixture
 def wf_profile(profile_dir):
-    shutil.rmtree(profile_dir / "documents")  # they name states of the full workflow this one replaces
+    for folder in ("documents", "votes"):  # they name states of the full workflow this one replaces
+        shutil.rmtree(profile_dir / folder)
     (profile_dir / "workflows/suggestion.yaml").write_text(WORKFLOW, encoding="utf-8")
     (profile_dir / "rules").mkdir(exist_ok=True)
     (profile_dir / "rules/screening.yaml").write_text(RULES, encoding="utf-8")

@@ -2,6 +2,8 @@
 and the public results. Every button calls engine.services.voting, which checks roles again."""
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 from sqlalchemy import func, select
 
@@ -107,7 +109,7 @@ def render_desk_page(vote_id: str) -> None:
 def _round_actions(rt, rules, row, presidium: bool, teller: bool) -> None:
     who = actor()
     if row.state == "draft" and presidium:
-        roster = voting._roster_of(rt, row.id)
+        roster = voting.roster_of(rt, row.id)
         labels = {s: t("vote.status_" + s) for s in voting.STATUSES}
         edited = st.data_editor(
             [{t("vote.deputy"): d, t("vote.name"): n, t("vote.status"): labels[s]} for d, n, s in roster],
@@ -191,10 +193,16 @@ def _new_round(rt, rules, vote_id: str, township: str) -> None:
                              key=f"places.{township}")
     title = st.text_input(t("vote.title"), value=f"{rt.reference_label('townships', township)} {rt.profile.county.year}",
                           key=f"title.{township}")
+    closes_at = None
+    if st.checkbox(t("vote.timed"), key=f"timed.{township}"):
+        left, right = st.columns(2)
+        day = left.date_input(t("vote.close_day"), key=f"closeday.{township}")
+        moment = right.time_input(t("vote.close_time"), key=f"closetime.{township}")
+        closes_at = dt.datetime.combine(day, moment).astimezone()  # the server's local time
     if st.button(t("vote.create"), key=f"create.{township}"):
         try:
             voting.create_round(rt, actor(), vote_id, township, title, int(places), picked,
-                                voting.roster_from_records(rt, vote_id, township))
+                                voting.roster_from_records(rt, vote_id, township), closes_at=closes_at)
         except VoteRefused as exc:
             st.error(refused(exc))
             return
@@ -205,7 +213,6 @@ def _result_table(rt, round_id: int) -> None:
     doc = next((d for d in rt.profile.documents.values() if d.kind == "result"), None)
     if doc is None:
         return
-    import datetime as dt
     values, rows = documents.result_rows(rt, doc, round_id, dt.date.today())
     headings = [c.text(lang()) for c in doc.columns]
     st.table([dict(zip(headings, r)) for r in rows], hide_index=True, border="horizontal")

@@ -126,6 +126,7 @@ def set_status(rt: Runtime, actor: Actor, round_id: int, deputy: str, status: st
     with rt.db.transaction() as session:
         row = _round(session, round_id, "update", rt.db.is_sqlite)
         require(actor, vote_rules(rt, row.vote_id).roles.presidium, f"vote:{row.vote_id}")
+        require_township(actor, row.township)
         if row.state != "draft":
             raise VoteRefused("not_draft", state=row.state)
         entry = session.get(VoteRoster, (round_id, deputy))
@@ -147,6 +148,7 @@ def open_round(rt: Runtime, actor: Actor, round_id: int) -> None:
         row = _round(session, round_id, "update", rt.db.is_sqlite)
         rules = vote_rules(rt, row.vote_id)
         require(actor, rules.roles.presidium, f"vote:{row.vote_id}")
+        require_township(actor, row.township)
         if row.state != "draft":
             raise VoteRefused("not_draft", state=row.state)
         if not quorum_met(rules, row.members, row.present):
@@ -206,6 +208,7 @@ def hand_out_paper(rt: Runtime, actor: Actor, round_id: int, deputy: str) -> Non
         row = _round(session, round_id, "share", rt.db.is_sqlite)
         rules = rt.for_version(row.profile_version).profile.votes[row.vote_id]
         require(actor, rules.roles.tellers, f"teller:{row.vote_id}")
+        require_township(actor, row.township)
         _check_open(row)
         roster = session.get(VoteRoster, (round_id, deputy))
         if roster is None or roster.status != "present":
@@ -227,6 +230,7 @@ def enter_paper(rt: Runtime, actor: Actor, round_id: int, marks: Mapping[str, st
         row = _round(session, round_id, "update", rt.db.is_sqlite)
         rules = rt.for_version(row.profile_version).profile.votes[row.vote_id]
         require(actor, rules.roles.tellers, f"teller:{row.vote_id}")
+        require_township(actor, row.township)
         if row.state != "closed":
             raise VoteRefused("paper_after_close", state=row.state)
         handed = session.scalar(select(func.count()).select_from(VoteVoter).where(
@@ -253,6 +257,7 @@ def confirm_paper(rt: Runtime, actor: Actor, entry_id: str, marks: Mapping[str, 
         row = _round(session, entry.round_id, "update", rt.db.is_sqlite)
         rules = rt.for_version(row.profile_version).profile.votes[row.vote_id]
         require(actor, rules.roles.tellers, f"teller:{row.vote_id}")
+        require_township(actor, row.township)
         if actor.username == entry.entered_by:
             raise VoteRefused("same_teller")
         if row.state != "closed":
@@ -271,8 +276,8 @@ def close_round(rt: Runtime, actor: Actor, round_id: int) -> None:
     with rt.db.transaction() as session:
         row = _round(session, round_id, "update", rt.db.is_sqlite)
         rules = vote_rules(rt, row.vote_id)
-        if actor is not SYSTEM:
-            require(actor, rules.roles.presidium, f"vote:{row.vote_id}")
+        require(actor, rules.roles.presidium, f"vote:{row.vote_id}")
+        require_township(actor, row.township)
         if row.state != "open":
             raise VoteRefused("not_open", state=row.state)
         row.state, row.closed_at = "closed", now()
@@ -354,6 +359,7 @@ def count_round(rt: Runtime, actor: Actor, round_id: int, presidium_choice: Sequ
         row = _round(session, round_id, "update", rt.db.is_sqlite)
         rules = vote_rules(rt, row.vote_id)
         require(actor, rules.roles.presidium, f"vote:{row.vote_id}")
+        require_township(actor, row.township)
         if row.state != "closed":
             raise VoteRefused("not_closed", state=row.state)
         stored = _plain(asdict(result))
@@ -371,14 +377,14 @@ def count_round(rt: Runtime, actor: Actor, round_id: int, presidium_choice: Sequ
         # same roster, set up as a draft for the presidium to open.
         kind, ids, places = ("runoff", result.runoff, result.runoff_places) if result.runoff else \
             ("further", result.further, result.further_places)
-        create_round(rt, actor, vote_id, township, title, places, [int(i) for i in ids], _roster_of(rt, round_id),
+        create_round(rt, actor, vote_id, township, title, places, [int(i) for i in ids], roster_of(rt, round_id),
                      kind=kind, parent_id=round_id)
     else:
         _apply(rt, round_id)
     return result
 
 
-def _roster_of(rt: Runtime, round_id: int) -> list[tuple[str, str, str]]:
+def roster_of(rt: Runtime, round_id: int) -> list[tuple[str, str, str]]:
     with rt.db.read() as session:
         return [(r.deputy, r.name, r.status) for r in session.scalars(
             select(VoteRoster).where(VoteRoster.round_id == round_id).order_by(VoteRoster.deputy))]

@@ -39,6 +39,7 @@ class TransitionRefused(MinshengError):
 class TickReport:
     deadlines_fired: int = 0
     transitions_taken: int = 0
+    rounds_closed: int = 0
     details: list[str] = field(default_factory=list)
 
 
@@ -216,6 +217,10 @@ def tick(rt: Runtime, at: dt.datetime | None = None, batch: int = 500) -> TickRe
             if _fire(rt, deadline_id, at):
                 report.deadlines_fired += 1
     report.transitions_taken += _automatic_transitions(rt, at.date(), report)
+    from engine.services.voting import close_due  # ballots whose declared closing time has come
+    closed = close_due(rt, at)
+    report.rounds_closed = len(closed)
+    report.details += [f"ballot {round_id}: closed at its declared time" for round_id in closed]
     return report
 
 
