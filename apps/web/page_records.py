@@ -66,18 +66,24 @@ def render_list_page(form_id: str) -> None:
         for fid in form.list_columns:
             row[form.field(fid).text(lang())] = rt.display_value(form, fid, r.data.get(fid), lang())
         rows.append(row)
+    _table_to_open(page, rows, f"page.{form_id}")
+
+
+def _table_to_open(page: records.Page, rows: list[dict], key: str) -> None:
+    """A page of records as a table: selecting a row opens the record; a page number below.
+    `key` holds the page number in the session."""
     st.caption(t("select_to_open"))
     event = st.dataframe(rows, hide_index=True, on_select="rerun", selection_mode="single-row",
-                         key=f"table.{form_id}.{page.page}", height=36 * (len(rows) + 1) + 3)
+                         key=f"{key}.table.{page.page}", height=36 * (len(rows) + 1) + 3)
     selected = event.selection.rows if event and hasattr(event, "selection") else []
     if selected:
         st.session_state["record.id"] = page.items[selected[0]].id
         st.switch_page(st.session_state["pages"]["record"])
-    left, _, right = st.columns([1, 4, 1])
+    _, right = st.columns([5, 1])
     new_page = right.number_input(t("page"), min_value=1, max_value=page.pages, value=page.page, step=1,
-                                  key=f"pageinput.{form_id}")
+                                  key=f"{key}.input")
     if new_page != page.page:
-        st.session_state[f"page.{form_id}"] = int(new_page)
+        st.session_state[key] = int(new_page)
         st.rerun()
 
 
@@ -157,16 +163,4 @@ def render_awaiting_page(form_id: str, sheet_form: str) -> None:
     rows = [{t("record_no"): r.id, t("title"): r.title, t("status"): rt.state_label(form_id, r.state, lang()),
              form.field("township").text(lang()) if form.has_field("township") else t("township"):
              rt.reference_label("townships", r.township, lang()) if r.township else ""} for r in page.items]
-    st.caption(t("select_to_open"))
-    event = st.dataframe(rows, hide_index=True, on_select="rerun", selection_mode="single-row",
-                         key=f"awaiting.table.{sheet_form}.{page.page}", height=36 * (len(rows) + 1) + 3)
-    selected = event.selection.rows if event and hasattr(event, "selection") else []
-    if selected:
-        st.session_state["record.id"] = page.items[selected[0]].id
-        st.switch_page(st.session_state["pages"]["record"])
-    _, right = st.columns([5, 1])
-    new_page = right.number_input(t("page"), min_value=1, max_value=page.pages, value=page.page, step=1,
-                                  key=f"awaiting.pageinput.{sheet_form}")
-    if new_page != page.page:
-        st.session_state[f"awaiting.page.{sheet_form}"] = int(new_page)
-        st.rerun()
+    _table_to_open(page, rows, f"awaiting.page.{sheet_form}")

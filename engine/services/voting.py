@@ -58,6 +58,20 @@ def _round(session, round_id: int, lock: str | None = None, is_sqlite: bool = Tr
     return found
 
 
+def _take(session, rt: Runtime, actor: Actor, round_id: int, who: str, lock: str) -> tuple[VoteRound, VoteRules]:
+    """The round, locked, with the rules it runs under, after checking the actor's role (`who`:
+    presidium, tellers or voters) and, for staff, township. A draft follows the profile as it is
+    now; from its opening a round keeps the rules of the version it opened with."""
+    row = _round(session, round_id, lock, rt.db.is_sqlite)
+    rules = (rt if row.state == "draft" else rt.for_version(row.profile_version)).profile.votes.get(row.vote_id)
+    if rules is None:
+        raise NotFound(f"vote '{row.vote_id}'")
+    require(actor, getattr(rules.roles, who), f"vote:{row.vote_id}")
+    if who != "voters":
+        require_township(actor, row.township)
+    return row, rules
+
+
 def create_round(rt: Runtime, actor: Actor, vote_id: str, township: str | None, title: str, places: int,
                  candidates: Sequence[int], roster: Iterable[tuple[str, str, str]],
                  closes_at: dt.datetime | None = None, kind: str = "first", parent_id: int | None = None) -> int:
@@ -124,9 +138,7 @@ def set_status(rt: Runtime, actor: Actor, round_id: int, deputy: str, status: st
     if status not in STATUSES:
         raise VoteRefused("bad_status", allowed=", ".join(STATUSES))
     with rt.db.transaction() as session:
-        row = _round(session, round_id, "update", rt.db.is_sqlite)
-        require(actor, vote_rules(rt, row.vote_id).roles.presidium, f"vote:{row.vote_id}")
-        require_township(actor, row.township)
+        row, _ = _take(session, rt, actor, round_id, "presidium", "update")
         if row.state != "draft":
             raise VoteRefused("not_draft", state=row.state)
         entry = session.get(VoteRoster, (round_id, deputy))
@@ -145,10 +157,7 @@ def open_round(rt: Runtime, actor: Actor, round_id: int) -> None:
     """Open the round if the quorum is present. From now on its rules are frozen: it is counted
     under the profile version it opened with."""
     with rt.db.transaction() as session:
-        row = _round(session, round_id, "update", rt.db.is_sqlite)
-        rules = vote_rules(rt, row.vote_id)
-        require(actor, rules.roles.presidium, f"vote:{row.vote_id}")
-        require_township(actor, row.township)
+        row, rules = _take(session, rt, actor, round_id, "presidium", "update")
         if row.state != "draft":
             raise VoteRefused("not_draft", state=row.state)
         if not quorum_met(rules, row.members, row.present):
@@ -163,9 +172,7 @@ def cast(rt: Runtime, actor: Actor, round_id: int, marks: Mapping[str, str]) -> 
     """A deputy's electronic ballot: once, while the round is open, only if on the roster and present.
     An electronic ballot that would be invalid is refused, so the deputy can correct it."""
     with rt.db.transaction() as session:
-        row = _round(session, round_id, "share", rt.db.is_sqlite)
-        rules = rt.for_version(row.profile_version).profile.votes[row.vote_id]
-        require(actor, rules.roles.voters, f"vote:{row.vote_id}")
+        row, rules = _take(session, rt, actor, round_id, "voters", "share")
         _check_open(row)
         roster = session.get(VoteRoster, (round_id, actor.username))
         if roster is None or roster.status != "present":
@@ -205,10 +212,7 @@ def _candidates(session, round_id: int) -> list[str]:
 def hand_out_paper(rt: Runtime, actor: Actor, round_id: int, deputy: str) -> None:
     """A teller records that a present deputy took a paper ballot: that deputy has now voted."""
     with rt.db.transaction() as session:
-        row = _round(session, round_id, "share", rt.db.is_sqlite)
-        rules = rt.for_version(row.profile_version).profile.votes[row.vote_id]
-        require(actor, rules.roles.tellers, f"teller:{row.vote_id}")
-        require_township(actor, row.township)
+        row, rules = _take(session, rt, actor, round_id, "tellers", "share")
         _check_open(row)
         roster = session.get(VoteRoster, (round_id, deputy))
         if roster is None or roster.status != "present":
@@ -227,10 +231,7 @@ def enter_paper(rt: Runtime, actor: Actor, round_id: int, marks: Mapping[str, st
     has typed the same marks (confirm_paper). Paper ballots are taken as marked: an invalid one
     is kept and counted as invalid."""
     with rt.db.transaction() as session:
-        row = _round(session, round_id, "update", rt.db.is_sqlite)
-        rules = rt.for_version(row.profile_version).profile.votes[row.vote_id]
-        require(actor, rules.roles.tellers, f"teller:{row.vote_id}")
-        require_township(actor, row.township)
+        row, rules = _take(session, rt, actor, round_id, "tellers", "update")
         if row.state != "closed":
             raise VoteRefused("paper_after_close", state=row.state)
         handed = session.scalar(select(func.count()).select_from(VoteVoter).where(
@@ -254,10 +255,7 @@ def confirm_paper(rt: Runtime, actor: Actor, entry_id: str, marks: Mapping[str, 
         entry = session.get(PaperEntry, entry_id)
         if entry is None:
             raise NotFound("paper entry")
-        row = _round(session, entry.round_id, "update", rt.db.is_sqlite)
-        rules = rt.for_version(row.profile_version).profile.votes[row.vote_id]
-        require(actor, rules.roles.tellers, f"teller:{row.vote_id}")
-        require_township(actor, row.township)
+        row, rules = _take(session, rt, actor, entry.round_id, "tellers", "update")
         if actor.username == entry.entered_by:
             raise VoteRefused("same_teller")
         if row.state != "closed":
@@ -274,10 +272,7 @@ def confirm_paper(rt: Runtime, actor: Actor, entry_id: str, marks: Mapping[str, 
 def close_round(rt: Runtime, actor: Actor, round_id: int) -> None:
     """Close the round (the chair's action, or `tick` at the declared time) and reseal its box."""
     with rt.db.transaction() as session:
-        row = _round(session, round_id, "update", rt.db.is_sqlite)
-        rules = vote_rules(rt, row.vote_id)
-        require(actor, rules.roles.presidium, f"vote:{row.vote_id}")
-        require_township(actor, row.township)
+        row, rules = _take(session, rt, actor, round_id, "presidium", "update")
         if row.state != "open":
             raise VoteRefused("not_open", state=row.state)
         row.state, row.closed_at = "closed", now()
@@ -356,10 +351,7 @@ def count_round(rt: Runtime, actor: Actor, round_id: int, presidium_choice: Sequ
     """Count a closed round and store the result with its explanation."""
     result = recount(rt, round_id, presidium_choice)
     with rt.db.transaction() as session:
-        row = _round(session, round_id, "update", rt.db.is_sqlite)
-        rules = vote_rules(rt, row.vote_id)
-        require(actor, rules.roles.presidium, f"vote:{row.vote_id}")
-        require_township(actor, row.township)
+        row, rules = _take(session, rt, actor, round_id, "presidium", "update")
         if row.state != "closed":
             raise VoteRefused("not_closed", state=row.state)
         stored = _plain(asdict(result))
