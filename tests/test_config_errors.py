@@ -311,3 +311,16 @@ def test_vote_rule_mistakes(profile_dir, monkeypatch):
         "placeholder {rnk} (did you mean 'rank'?); known: approvals, base, base_label, candidates, places, rank, "
         "threshold, tied",
     ]
+
+
+def test_fund_pool_mistakes(profile_dir, monkeypatch):
+    fund = profile_dir / "funds/livelihood_pool.yaml"
+    edit(fund, "per_project:\n  max: 1000000\n", "per_project:\n  max: 20000000\n")
+    edit(fund, "  pay: [finance]", "  pay: [finanse]")
+    at = "profile/funds/livelihood_pool.yaml"
+    assert problems(profile_dir, monkeypatch) == [
+        f"{at}:{line_of(fund, 'max: 20000000')}: At FundPool(id='livelihood_pool') -> per_project -> max: "
+        "a project's cap is more than the whole pool's maximum",
+        f"{at}:{line_of(fund, 'pay: [finanse]')}: At FundPool(id='livelihood_pool') -> roles -> pay[0]: "
+        "unknown role 'finanse' (did you mean 'finance'?)",
+    ]

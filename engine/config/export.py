@@ -14,6 +14,7 @@ from engine.config.county import County
 from engine.config.demo import Demo
 from engine.config.documents import Document
 from engine.config.votes import VoteRules
+from engine.config.funds import FundPool
 from engine.config.forms import Form
 from engine.config.imports import ImportMapping
 from engine.config.workflow import Workflow
@@ -27,6 +28,7 @@ KINDS: dict[str, tuple[type[BaseModel], str]] = {
     "rules": (RuleFile, "rules/*.yaml"),
     "document": (Document, "documents/*.yaml"),
     "vote": (VoteRules, "votes/*.yaml"),
+    "fund": (FundPool, "funds/*.yaml"),
     "demo": (Demo, "demo.yaml"),
 }
 

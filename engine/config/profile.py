@@ -17,6 +17,7 @@ from engine.config.county import GLOBAL_ACTIONS, PUBLIC, County
 from engine.config.demo import Demo
 from engine.config.documents import Document
 from engine.config.votes import VoteRules
+from engine.config.funds import FundPool
 from engine.config.forms import REFERENCE_TARGETS, Form
 from engine.config.imports import ImportMapping
 from engine.config.problems import breadcrumbs, did_you_mean, problems_from_validation
@@ -33,7 +34,8 @@ REACTION_ACTIONS = ("transition", "deadline", "notify", "task")
 # Which model reads which file. Folders hold one object per file, named by its id.
 SINGLE_FILES: dict[str, type[BaseModel]] = {"county.yaml": County, "demo.yaml": Demo}
 FOLDERS: dict[str, type[BaseModel]] = {"forms": Form, "workflows": Workflow, "imports": ImportMapping,
-                                       "rules": RuleFile, "documents": Document, "votes": VoteRules}
+                                       "rules": RuleFile, "documents": Document, "votes": VoteRules,
+                                       "funds": FundPool}
 REQUIRED_FILES = ("county.yaml",)
 
 
@@ -48,6 +50,7 @@ class Profile:
     demo: Demo | None
     documents: Mapping[str, Document] = field(default_factory=dict)
     votes: Mapping[str, VoteRules] = field(default_factory=dict)
+    funds: Mapping[str, FundPool] = field(default_factory=dict)
     rules: Mapping[str, CompiledRules] = field(default_factory=dict)
     # (workflow id, form id, transition index) -> the transition's compiled `when`
     conditions: Mapping[tuple[str, str, int], Compiled] = field(default_factory=dict)
@@ -193,6 +196,7 @@ def load_profile(root: str | Path) -> Profile:
         conditions = _check_workflows(loader, county, grouped, compiled_rules)
         _check_documents(loader, county, grouped)
         _check_votes(loader, grouped)
+        _check_funds(loader, county, grouped)
     if loader.problems or county is None:
         raise ConfigError(loader.problems)
     return Profile(
@@ -204,6 +208,7 @@ def load_profile(root: str | Path) -> Profile:
         imports=MappingProxyType({k: v for k, (_, v) in grouped["imports"].items()}),
         documents=MappingProxyType({k: v for k, (_, v) in grouped["documents"].items()}),
         votes=MappingProxyType({k: v for k, (_, v) in grouped["votes"].items()}),
+        funds=MappingProxyType({k: v for k, (_, v) in grouped["funds"].items()}),
         demo=singles.get("demo.yaml"),
         rules=MappingProxyType(compiled_rules),
         conditions=MappingProxyType(conditions),
@@ -686,3 +691,27 @@ def _check_votes(loader: _Loader, grouped: dict) -> None:
                 if name not in known:
                     loader.add(rel, ("reasons", key), f"unknown placeholder {{{name}}}"
                                f"{did_you_mean(name, sorted(known))}; known: {', '.join(sorted(known))}")
+
+
+def _check_funds(loader: _Loader, county: County, grouped: dict) -> None:
+    """Fund pools: a known form and states, known roles, a per-project cap within the total."""
+    forms = {k: v for k, (_, v) in grouped["forms"].items()}
+    workflows = {k: v for k, (_, v) in grouped["workflows"].items()}
+    role_ids = [r.id for r in county.roles]
+    for rel, pool in grouped["funds"].values():
+        form = forms.get(pool.form)
+        if form is None:
+            if ("forms", pool.form) not in loader.broken:
+                loader.add(rel, ("form",), f"unknown form {pool.form!r}{did_you_mean(pool.form, list(forms))}")
+        elif form.workflow in workflows:
+            state_ids = [s.id for s in workflows[form.workflow].states]
+            for j, state in enumerate(pool.project_states):
+                if state not in state_ids:
+                    loader.add(rel, ("project_states", j), f"unknown state {state!r} of form '{pool.form}'"
+                               f"{did_you_mean(state, state_ids)}")
+        for key in type(pool.roles).model_fields:
+            for j, role in enumerate(getattr(pool.roles, key)):
+                if role not in role_ids:
+                    loader.add(rel, ("roles", key, j), f"unknown role {role!r}{did_you_mean(role, role_ids)}")
+        if pool.per_project and pool.per_project.max and pool.total.max and pool.per_project.max > pool.total.max:
+            loader.add(rel, ("per_project", "max"), "a project's cap is more than the whole pool's maximum")

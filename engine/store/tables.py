@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary,
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary,
                         String, func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -246,3 +246,38 @@ class PaperEntry(Base):
     marks: Mapped[dict[str, Any]] = mapped_column(JSON)
     entered_by: Mapped[str] = mapped_column(String(64))
     __table_args__ = {"sqlite_with_rowid": False}
+
+
+# -- the fund pool --------------------------------------------------------------------------------
+# A ledger: every contribution, allocation and payment is an entry, never changed or deleted
+# (database triggers refuse it); a correction is a reversing entry. Amounts are whole fen, so sums
+# are exact on every database.
+
+class FundPoolYear(Base):
+    """One pool for one year; its row is locked while an entry is checked and written."""
+
+    __tablename__ = "fund_pools"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    fund_id: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_fund_pools_fund_year", "fund_id", "year", unique=True),)
+
+
+class FundEntry(Base):
+    __tablename__ = "fund_entries"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("fund_pools.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # contribution, allocation, payment
+    source: Mapped[str | None] = mapped_column(String(64))  # contributions: where the money came from
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"), index=True)  # the project
+    amount_fen: Mapped[int] = mapped_column(BigInteger)  # negative in a reversing entry
+    on_date: Mapped[dt.date] = mapped_column(Date)
+    payee: Mapped[str | None] = mapped_column(String(200))
+    purpose: Mapped[str | None] = mapped_column(String(500))
+    approver: Mapped[str | None] = mapped_column(String(100))
+    document_ref: Mapped[str | None] = mapped_column(String(100))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("fund_entries.id"), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (Index("ix_fund_entries_pool_kind", "pool_id", "kind", "record_id"),)

@@ -1,0 +1,154 @@
+"""The fund pool's invariants, kept by the database transaction: the pool within its range,
+allocations within the pool, payments within the allocation, reversals instead of deletions,
+and two staff paying at once unable to overdraw an allocation, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text, update
+
+from engine.errors import InputError, PermissionDenied
+from engine.services import records
+from engine.services.actors import ANONYMOUS, Actor
+from engine.services.funds import FundRefused, allocate, balance, contribute, open_pool, pay, reverse
+from engine.store.tables import Record
+
+FINANCE = Actor("finance", "财政局", frozenset({"finance"}))
+AUDITOR = Actor("auditor", "审计局", frozenset({"auditor"}))
+DAY = dt.date(2025, 4, 20)
+
+
+def projects(rt, good, n=2) -> list[int]:
+    ids = [records.submit(rt, ANONYMOUS, "suggestion", dict(good, title=f"民生项目第{i}个")).id for i in range(n)]
+    with rt.db.transaction() as session:  # as if chosen by the vote (tested in test_voting)
+        session.execute(update(Record).where(Record.id.in_(ids)).values(state="chosen"))
+    return ids
+
+
+def funded_pool(rt, amount="6730000") -> int:
+    pool = open_pool(rt, FINANCE, "livelihood_pool", 2025)
+    contribute(rt, FINANCE, pool, "county", amount, DAY, "财预〔2025〕12号")
+    return pool
+
+
+def test_pool_stays_within_its_range(rt, good_suggestion):
+    pool = open_pool(rt, FINANCE, "livelihood_pool", 2025)
+    assert open_pool(rt, FINANCE, "livelihood_pool", 2025) == pool  # one pool a year
+    contribute(rt, FINANCE, pool, "county", "4000000", DAY)
+    a, _ = projects(rt, good_suggestion)
+    with pytest.raises(FundRefused) as info:  # 4 million is below the 5 million floor: nothing allocated yet
+        allocate(rt, FINANCE, pool, a, "100000", DAY)
+    assert info.value.code == "pool_under_min"
+    contribute(rt, FINANCE, pool, "township_match", "2730000.00", DAY)
+    with pytest.raises(FundRefused) as info:
+        contribute(rt, FINANCE, pool, "county", "3270000.01", DAY)  # would be 10,000,000.01
+    assert (info.value.code, str(info.value.params["max"])) == ("pool_over_max", "10000000.00")
+    assert balance(rt, AUDITOR, pool).total == Decimal("6730000.00")
+
+
+def test_allocations_and_payments_stay_covered(rt, good_suggestion):
+    pool = funded_pool(rt)
+    a, b = projects(rt, good_suggestion)
+    allocate(rt, FINANCE, pool, a, "600000", DAY, "县长", "财预〔2025〕20号")
+    with pytest.raises(FundRefused) as info:
+        allocate(rt, FINANCE, pool, a, "400000.01", DAY)  # 1,000,000.01 for one project: over the cap
+    assert info.value.code == "project_over_max"
+    pay(rt, FINANCE, pool, a, "250000", DAY, "某建设公司", "首期工程款", "王局长", "付款凭证001")
+    with pytest.raises(FundRefused) as info:
+        pay(rt, FINANCE, pool, a, "350000.01", DAY, "某建设公司", "二期工程款", "王局长", "付款凭证002")
+    assert info.value.code == "over_allocation"
+    with pytest.raises(FundRefused):
+        pay(rt, FINANCE, pool, b, "1", DAY, "某公司", "工程款", "王局长", "付款凭证003")  # nothing allocated to b
+    with pytest.raises(InputError) as info:
+        pay(rt, FINANCE, pool, a, "10.001", DAY, "某公司", "工程款", "王局长", "凭证")
+    assert info.value.problems["amount"].code == "money_precision"
+    with pytest.raises(InputError) as info:
+        pay(rt, FINANCE, pool, a, "10", DAY, "某公司", " ", "王局长", "凭证")
+    assert list(info.value.problems) == ["purpose"]
+    not_chosen = records.submit(rt, ANONYMOUS, "suggestion", good_suggestion).id
+    with pytest.raises(FundRefused) as info:
+        allocate(rt, FINANCE, pool, not_chosen, "1000", DAY)
+    assert info.value.code == "not_a_project"
+    assert balance(rt, AUDITOR, pool, a) == balance(rt, FINANCE, pool, a)
+    got = balance(rt, AUDITOR, pool, a)
+    assert (got.allocated, got.paid) == (Decimal("600000.00"), Decimal("250000.00"))
+
+
+def test_allocations_never_exceed_the_pool(rt, good_suggestion):
+    pool = funded_pool(rt, "5000000")
+    ids = projects(rt, good_suggestion, 6)
+    for record_id in ids[:5]:
+        allocate(rt, FINANCE, pool, record_id, "1000000", DAY)
+    with pytest.raises(FundRefused) as info:
+        allocate(rt, FINANCE, pool, ids[5], "0.01", DAY)
+    assert info.value.code == "over_pool"
+
+
+def test_a_correction_is_a_reversing_entry_never_a_deletion(rt, good_suggestion):
+    pool = funded_pool(rt)
+    a, _ = projects(rt, good_suggestion)
+    allocate(rt, FINANCE, pool, a, "300000", DAY)
+    payment = pay(rt, FINANCE, pool, a, "120000", DAY, "某建设公司", "首期工程款", "王局长", "付款凭证001")
+    with pytest.raises(InputError):
+        reverse(rt, FINANCE, payment, "", DAY)
+    correction = reverse(rt, FINANCE, payment, "金额录错，重新支付", DAY)
+    with pytest.raises(FundRefused) as info:
+        reverse(rt, FINANCE, payment, "再次冲销", DAY)
+    assert info.value.code == "already_reversed"
+    with pytest.raises(FundRefused):
+        reverse(rt, FINANCE, correction, "冲销冲销", DAY)
+    assert balance(rt, AUDITOR, pool, a).paid == Decimal("0.00")
+    pay(rt, FINANCE, pool, a, "300000", DAY, "某建设公司", "工程款", "王局长", "付款凭证002")
+    allocation_id = allocate(rt, FINANCE, pool, a, "50000", DAY)
+    reverse(rt, FINANCE, allocation_id, "多分配了", DAY)  # fine: 300,000 still covers what was paid
+    first_allocation = 2  # the pool's second entry
+    with pytest.raises(FundRefused) as info:
+        reverse(rt, FINANCE, first_allocation, "撤回", DAY)
+    assert info.value.code == "would_leave_payments_uncovered"
+    with rt.db.engine.connect() as connection:  # the ledger refuses changes, whoever asks
+        for statement in ("UPDATE fund_entries SET amount_fen = 1", "DELETE FROM fund_entries"):
+            with pytest.raises(Exception, match="append-only"):
+                with connection.begin():
+                    connection.execute(text(statement))
+    with rt.db.read() as session:
+        actions = [a for (a,) in session.execute(text(
+            "SELECT action FROM audit_log WHERE entity = 'fund_pool' ORDER BY id")).all()]
+    assert actions.count("fund.payment") == 3 and actions.count("fund.allocation") == 3
+
+
+def test_roles_are_checked_for_every_entry(rt, good_suggestion):
+    pool = funded_pool(rt)
+    a, _ = projects(rt, good_suggestion)
+    for call in (lambda: contribute(rt, AUDITOR, pool, "county", "1", DAY),
+                 lambda: allocate(rt, AUDITOR, pool, a, "1", DAY),
+                 lambda: pay(rt, AUDITOR, pool, a, "1", DAY, "p", "p", "p", "p"),
+                 lambda: balance(rt, ANONYMOUS, pool)):
+        with pytest.raises(PermissionDenied):
+            call()
+
+
+def test_two_staff_paying_at_once_cannot_overdraw(rt, good_suggestion):
+    pool = funded_pool(rt)
+    a, _ = projects(rt, good_suggestion)
+    allocate(rt, FINANCE, pool, a, "1000", DAY)
+    pay(rt, FINANCE, pool, a, "500", DAY, "某公司", "工程款", "王局长", "凭证0")
+    barrier = threading.Barrier(20)
+    outcomes: list = [None] * 20
+
+    def one(i):
+        barrier.wait()
+        try:
+            pay(rt, FINANCE, pool, a, "100", DAY, "某公司", "工程款", "王局长", f"凭证{i + 1}")
+        except Exception as exc:  # noqa: BLE001 - asserted below
+            outcomes[i] = exc
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sum(o is None for o in outcomes) == 5
+    assert all(isinstance(o, FundRefused) and o.code == "over_allocation" for o in outcomes if o is not None)
+    assert balance(rt, FINANCE, pool, a).paid == Decimal("1000.00")
