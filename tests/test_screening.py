@@ -280,3 +280,20 @@ def test_reconsidering_is_for_liaison_staff(rt, good_suggestion):
     with pytest.raises(TransitionRefused) as info:
         transition(rt, SCREENER, view.id, "reconsider", {"changed_on": "2025-09-01", "what_changed": "资金到位了"})
     assert info.value.code == "not_allowed"
+
+
+def test_a_single_sheet_is_replaced_by_the_next(rt, good_suggestion):
+    """A chosen project has one responsibility list; a new one replaces it; until then it is to do."""
+    from sqlalchemy import update as sql_update
+    from engine.store.tables import Record as RecordRow
+    view = suggestion(rt, good_suggestion)
+    with rt.db.transaction() as session:  # as if chosen by the vote (tested in test_voting)
+        session.execute(sql_update(RecordRow).where(RecordRow.id == view.id).values(state="chosen"))
+    staff = Actor("gov", "实施单位", frozenset({"government_unit"}))
+    assert [r.id for r in sheets.awaiting(rt, CONGRESS, "suggestion", "responsibility_list").items] == [view.id]
+    base = {"supervising_unit": "县人大常委会", "implementing_unit": "县交通运输局", "leading_official": "李副县长",
+            "team": "张三、李四", "deadline": "2025-12-31", "acceptance_standard": "硬化道路2公里，宽4.5米"}
+    sheets.file_sheet(rt, staff, view.id, "responsibility_list", base)
+    sheets.file_sheet(rt, staff, view.id, "responsibility_list", dict(base, deadline="2025-11-30"))
+    assert [s.replaced for s in sheets.filed_sheets(rt, CONGRESS, view.id)] == [True, False]
+    assert sheets.awaiting(rt, CONGRESS, "suggestion", "responsibility_list").total == 0

@@ -529,6 +529,8 @@ def _check_sheets(loader: _Loader, rel: str, wf: Workflow, forms: dict, check_st
             continue
         if form is None:
             loader.add(rel, here + ("form",), f"unknown form {sheet.form!r}{did_you_mean(sheet.form, list(forms))}")
+        elif sheet.one_per and sheet.single:
+            loader.add(rel, here + ("single",), "give `one_per` or `single`, not both")
         elif sheet.one_per and not form.has_field(sheet.one_per):
             loader.add(rel, here + ("one_per",), f"form '{sheet.form}' has no field {sheet.one_per!r}"
                        f"{did_you_mean(sheet.one_per, [f.id for f in form.fields])}")

@@ -115,6 +115,8 @@ class Sheet(ConfigModel):
     one_per: Identifier | None = None
     """A field of the sheet: a later sheet with the same value (the same member, the same
     department) replaces the earlier one in what the rules see; both stay in the history."""
+    single: bool = False
+    """True if a record has one such sheet: a later one replaces the earlier (a responsibility list)."""
     awaited: bool = False
     """True if every record in these states should get one: records without it are listed as
     waiting (e.g. suggestions not yet answered)."""

@@ -124,8 +124,8 @@ def _current(session: Session, record_id: int, rows: list[Record], wf: Workflow 
             since[sheet.form] = _reentered_at(session, record_id, sheet.states)
         if sheet is not None and since[sheet.form] is not None and _aware(row.created_at) < _aware(since[sheet.form]):
             continue
-        if sheet is not None and sheet.one_per:
-            latest[(row.form_id, row.data.get(sheet.one_per))] = row
+        if sheet is not None and (sheet.one_per or sheet.single):
+            latest[(row.form_id, row.data.get(sheet.one_per) if sheet.one_per else None)] = row
         else:
             out.append(row)
     return sorted(out + list(latest.values()), key=lambda r: r.id)
