@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from engine.services import sheets
 from engine.services.actors import SYSTEM
 from engine.services.demo import seed_demo
-from engine.store.tables import Record, RecordLink, User, VoteCandidate, VoteRound
+from engine.store.tables import FundPoolYear, Record, RecordLink, User, VoteCandidate, VoteRound
 
 
 def test_demo_year(rt):
@@ -53,6 +53,15 @@ def test_demo_year(rt):
         for r in rounds:
             on_ballot = session.scalar(select(func.count()).select_from(VoteCandidate).where(VoteCandidate.round_id == r.id))
             assert on_ballot > r.places
+    # Stage 8 (begun): 6.73 million yuan in the pool, all allocated to the chosen projects, part paid.
+    from decimal import Decimal
+    from engine.services.funds import balance
+    with rt.db.read() as session:
+        pool_id = session.scalar(select(FundPoolYear.id))
+    money = balance(rt, SYSTEM, pool_id)
+    assert money.total == money.allocated == Decimal("6730000.00")
+    assert Decimal(0) < money.paid < money.allocated
+    assert all(balance(rt, SYSTEM, pool_id, c.id).allocated > 0 for c in chosen)
     assert sheets.awaiting(rt, SYSTEM, "suggestion", "answer").total == 0
     assert lines[0].startswith(f"accounts: {len(demo.accounts)} created")
     text = "\n".join(lines)

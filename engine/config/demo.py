@@ -1,6 +1,7 @@
 """demo.yaml: the size and accounts of the demo year that `minsheng demo` seeds."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import Field
@@ -81,6 +82,38 @@ class DemoVote(ConfigModel):
     """Demo accounts that sit on a township's roster: township id -> username."""
 
 
+class DemoContribution(ConfigModel):
+    source: Identifier
+    """The pool's source."""
+    amount: Annotated[Decimal, Field(gt=0)]
+    """Yuan."""
+
+
+class DemoPayment(ConfigModel):
+    payee: str
+    """Who the demo payments go to."""
+    purpose: str
+    """What they pay for."""
+    approver: str
+    """Who approved them."""
+    document_ref: str
+    """The voucher reference; {n} is the project's record number."""
+
+
+class DemoFunds(ConfigModel):
+    fund: Identifier
+    """The fund pool (funds/*.yaml)."""
+    contributions: Annotated[tuple[DemoContribution, ...], Field(min_length=1)]
+    """Money put into the year's pool; it is all allocated to the chosen projects, in proportion
+    to their estimated costs."""
+    cost_field: Identifier
+    """The value of the review decision that holds a project's estimated cost."""
+    paid: tuple[int, int] = (20, 60)
+    """Each project has been paid between these percentages of its allocation so far."""
+    payment: DemoPayment
+    """The words of the demo's payments."""
+
+
 class Demo(ConfigModel):
     seed: int = 1
     """Everything random in the demo is drawn from this number: the same seed, the same demo."""
@@ -110,3 +143,5 @@ class Demo(ConfigModel):
     """Review every suggestion the screening admitted."""
     vote: DemoVote | None = None
     """Hold each township congress's differential ballot on its candidates."""
+    funds: DemoFunds | None = None
+    """Fund the chosen projects from the year's pool."""

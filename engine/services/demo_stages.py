@@ -87,7 +87,43 @@ def seed_stages(rt: Runtime, demo: Demo, rng: random.Random, made: list[tuple[in
         lines.append(_review(rt, demo, rng, bands[0]))
     if demo.vote is not None:
         lines.append(_vote(rt, demo, rng, set(bands[0])))
+    if demo.funds is not None:
+        lines.append(_fund(rt, demo, rng))
     return lines
+
+
+def _fund(rt: Runtime, demo: Demo, rng: random.Random) -> str:
+    """The year's pool, allocated in full to the chosen projects by their estimated costs."""
+    from sqlalchemy import select
+    from engine.services import funds
+    from engine.services.workflow import last_decision
+    from engine.store.tables import Record
+    spec = demo.funds
+    rules = funds.pool_rules(rt, spec.fund)
+    year = rt.profile.county.year
+    pool = funds.open_pool(rt, SYSTEM, spec.fund, year)
+    day = dt.date(year, 4, 30)
+    for c in spec.contributions:
+        funds.contribute(rt, SYSTEM, pool, c.source, c.amount, day, spec.payment.document_ref.format(n=0))
+    total = sum((c.amount for c in spec.contributions), Decimal(0))
+    with rt.db.read() as session:
+        chosen = list(session.scalars(select(Record.id).where(
+            Record.form_id == rules.form, Record.state.in_(rules.project_states),
+            Record.id.not_in(select(RecordLink.record_id).where(RecordLink.field_id == MERGED_INTO)))
+            .order_by(Record.id)))
+    costs = {r: Decimal(str(((last_decision(rt, r) or {}).get("seen") or {}).get(spec.cost_field) or 1)) for r in chosen}
+    whole = sum(costs.values(), Decimal(0))
+    shares = {r: (total * costs[r] / whole).quantize(Decimal(100)) for r in chosen}  # whole hundreds of yuan
+    shares[chosen[-1]] += total - sum(shares.values(), Decimal(0))
+    paid = Decimal(0)
+    for record_id, amount in shares.items():
+        funds.allocate(rt, SYSTEM, pool, record_id, amount, day, spec.payment.approver,
+                       spec.payment.document_ref.format(n=record_id))
+        part = (amount * rng.randint(*spec.paid) / 100).quantize(Decimal(1))
+        funds.pay(rt, SYSTEM, pool, record_id, part, dt.date(year, 7, 15), spec.payment.payee, spec.payment.purpose,
+                  spec.payment.approver, spec.payment.document_ref.format(n=record_id))
+        paid += part
+    return f"funds: {total:,} yuan in the pool, allocated to {len(chosen)} projects; {paid:,} paid so far"
 
 
 def _score(rt: Runtime, demo: Demo, rng: random.Random, record_id: int, band) -> None:
