@@ -176,3 +176,19 @@ def test_to_do_page_lists_unanswered_proposers_for_staff_only(app, rt, good_sugg
     at.run()
     assert at.caption[0].value.startswith("共 1 条")
     assert list(at.dataframe[0].value["记录编号"]) == [view.id]
+
+
+def test_fund_page_for_finance_and_audit_only(app, rt, good_suggestion):
+    from tests.test_funds import FINANCE, DAY, funded_pool, projects
+    from engine.services.funds import allocate
+    pool = funded_pool(rt)
+    a, _ = projects(rt, good_suggestion)
+    allocate(rt, FINANCE, pool, a, "300000", DAY)
+    at = page_app("apps.web.page_funds.render_funds_page", "livelihood_pool")
+    at.run()
+    assert at.error[0].value == "您没有权限做这件事。"
+    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "audit", "审计局", ["auditor"], "demo-pass")
+    at.run()
+    assert not at.exception and not at.error
+    assert [m.value for m in at.metric] == ["6,730,000.00", "300,000.00", "6,430,000.00", "0.00"]
+    assert "300,000.00" in at.table[0].value.to_string()

@@ -152,3 +152,28 @@ def test_two_staff_paying_at_once_cannot_overdraw(rt, good_suggestion):
     assert sum(o is None for o in outcomes) == 5
     assert all(isinstance(o, FundRefused) and o.code == "over_allocation" for o in outcomes if o is not None)
     assert balance(rt, FINANCE, pool, a).paid == Decimal("1000.00")
+
+
+def test_per_project_sums_and_the_audit_export(rt, good_suggestion, tmp_path):
+    from openpyxl import load_workbook
+    from engine.services.funds import by_project, ledger_xlsx
+    pool = funded_pool(rt)
+    a, b = projects(rt, good_suggestion)
+    allocate(rt, FINANCE, pool, a, "300000", DAY)
+    allocate(rt, FINANCE, pool, b, "200000.50", DAY)
+    payment = pay(rt, FINANCE, pool, a, "120000", DAY, "某建设公司", "首期工程款", "王局长", "付款凭证001")
+    reverse(rt, FINANCE, payment, "录错", DAY)
+    pay(rt, FINANCE, pool, a, "100000", DAY, "某建设公司", "首期工程款", "王局长", "付款凭证002")
+    rows = {p.record_id: (p.allocated, p.paid) for p in by_project(rt, AUDITOR, pool)}
+    assert rows == {a: (Decimal("300000.00"), Decimal("100000.00")), b: (Decimal("200000.50"), Decimal("0.00"))}
+    out = tmp_path / "ledger.xlsx"
+    assert ledger_xlsx(rt, AUDITOR, pool, ["no", "date", "kind", "source", "project", "amount", "payee", "purpose",
+                                           "approver", "voucher", "reverses", "by", "at"], out) == 6
+    sheet = load_workbook(out).active
+    table = list(sheet.iter_rows(values_only=True))
+    assert table[0][:6] == ("no", "date", "kind", "source", "project", "amount")
+    assert [r[2] for r in table[1:]] == ["contribution", "allocation", "allocation", "payment", "payment", "payment"]
+    assert [Decimal(str(r[5])) for r in table[4:6]] == [Decimal("120000"), Decimal("-120000")]
+    assert table[5][10] == table[4][0] and table[5][7] == "录错"  # the reversal names the entry it reverses
+    with pytest.raises(PermissionDenied):
+        ledger_xlsx(rt, ANONYMOUS, pool, [], tmp_path / "x.xlsx")

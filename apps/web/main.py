@@ -22,6 +22,7 @@ from apps.web.page_lookup import render_lookup_page  # noqa: E402
 from apps.web.page_notices import render_notices_page  # noqa: E402
 from apps.web.page_records import render_awaiting_page, render_list_page, render_record_page  # noqa: E402
 from apps.web.page_votes import render_ballot_page, render_desk_page, render_results_page  # noqa: E402
+from apps.web.page_funds import render_funds_page  # noqa: E402
 from apps.web.state import actor, lang, runtime, t, version_notes  # noqa: E402
 from engine.config.county import PUBLIC  # noqa: E402
 from engine.documents import public_notices  # noqa: E402
@@ -91,6 +92,10 @@ def main() -> None:
                 staff.insert(0, _page(render_awaiting_page, form_id, sheet.form, url_path=f"todo-{sheet.form}",
                                       title=t("awaiting", form=rt.forms[sheet.form].form.text(lang())),
                                       icon=":material/pending_actions:"))
+    for fund_id, pool in rt.profile.funds.items():
+        if who.signed_in and who.may(pool.roles.view):
+            staff.append(_page(render_funds_page, fund_id, title=pool.text(lang()), url_path=f"fund-{fund_id}",
+                               icon=":material/account_balance:"))
     if who.signed_in and allowed_imports(rt, who):
         staff.append(_page(render_import_page, title=t("import"), url_path="import", icon=":material/upload_file:"))
     record_page = _page(render_record_page, title=t("details"), url_path="record", visibility="hidden")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from engine.audit import audit, now
 from engine.config.funds import FundPool
@@ -227,3 +227,58 @@ def balance(rt: Runtime, actor: Actor, pool_id: int, record_id: int | None = Non
         return Balance(total=yuan(_sum(session, pool_id, "contribution")),
                        allocated=yuan(_sum(session, pool_id, "allocation", **where)),
                        paid=yuan(_sum(session, pool_id, "payment", **where)))
+
+
+@dataclass(frozen=True)
+class ProjectMoney:
+    record_id: int
+    title: str
+    township: str | None
+    allocated: Decimal
+    paid: Decimal
+
+
+def by_project(rt: Runtime, actor: Actor, pool_id: int, limit: int = 500, offset: int = 0) -> list[ProjectMoney]:
+    """Allocation and spending per project, summed and paged in SQL."""
+    with rt.db.read() as session:
+        pool = session.get(FundPoolYear, pool_id)
+        if pool is None:
+            raise NotFound("pool")
+        require(actor, pool_rules(rt, pool.fund_id).roles.view, f"fund:{pool.fund_id}")
+        allocated = func.coalesce(func.sum(case((FundEntry.kind == "allocation", FundEntry.amount_fen), else_=0)), 0)
+        paid = func.coalesce(func.sum(case((FundEntry.kind == "payment", FundEntry.amount_fen), else_=0)), 0)
+        rows = session.execute(
+            select(Record.id, Record.title, Record.township, allocated, paid)
+            .join(FundEntry, FundEntry.record_id == Record.id).where(FundEntry.pool_id == pool_id)
+            .group_by(Record.id, Record.title, Record.township).order_by(Record.township, Record.id)
+            .limit(limit).offset(offset)).all()
+    return [ProjectMoney(r, t, tw, yuan(int(a)), yuan(int(p))) for r, t, tw, a, p in rows]
+
+
+def ledger_xlsx(rt: Runtime, actor: Actor, pool_id: int, headings: list[str], out) -> int:
+    """Every entry of the pool, oldest first, as an XLSX sheet for the audit office (written row by
+    row, read in pages); returns the number of entries."""
+    from openpyxl import Workbook
+    with rt.db.read() as session:
+        pool = session.get(FundPoolYear, pool_id)
+        if pool is None:
+            raise NotFound("pool")
+        require(actor, pool_rules(rt, pool.fund_id).roles.view, f"fund:{pool.fund_id}")
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(headings)
+    last_id, written = 0, 0
+    while True:
+        with rt.db.read() as session:
+            rows = session.execute(select(FundEntry, Record.title).outerjoin(Record, Record.id == FundEntry.record_id)
+                                   .where(FundEntry.pool_id == pool_id, FundEntry.id > last_id)
+                                   .order_by(FundEntry.id).limit(1000)).all()
+        if not rows:
+            break
+        for entry, title in rows:
+            sheet.append([entry.id, entry.on_date, entry.kind, entry.source or "", title or "", yuan(entry.amount_fen),
+                          entry.payee or "", entry.purpose or "", entry.approver or "", entry.document_ref or "",
+                          entry.reverses_id or "", entry.created_by, entry.created_at.replace(tzinfo=None)])
+            last_id, written = entry.id, written + 1
+    book.save(out)
+    return written
