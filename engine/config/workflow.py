@@ -10,9 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field
 
 from engine.config.base import ConfigModel, Identifier, Labelled
+
+
+# `from: received` and `from: [received, pending]` both mean a tuple of states.
+StateList = Annotated[tuple[Identifier, ...], BeforeValidator(lambda v: (v,) if isinstance(v, str) else v)]
 
 
 class State(Labelled):
@@ -43,7 +47,7 @@ class Transition(ConfigModel):
     """The button in English."""
     action: Identifier
     """What people do, e.g. screen; several transitions may share an action, with different conditions."""
-    from_: tuple[Identifier, ...] = Field(alias="from")
+    from_: StateList = Field(alias="from")
     """The state, or list of states, the action starts from."""
     to: Identifier
     """The state the record is in afterwards."""
@@ -63,11 +67,6 @@ class Transition(ConfigModel):
     """Automatic transitions: taken when the record's deadline of this name passes."""
 
     model_config = ConfigModel.model_config | {"populate_by_name": True}
-
-    @field_validator("from_", mode="before")
-    @classmethod
-    def _one_or_many(cls, value):
-        return (value,) if isinstance(value, str) else value
 
 
 class ReactionDo(ConfigModel):
@@ -134,17 +133,12 @@ class Gather(ConfigModel):
 class Regroup(ConfigModel):
     roles: Annotated[tuple[Identifier, ...], Field(min_length=1)]
     """Roles allowed to do it."""
-    from_: tuple[Identifier, ...] = Field(alias="from")
-    """The states records must be in."""
+    from_: StateList = Field(alias="from")
+    """The state, or list of states, records must be in."""
     to: Identifier
     """The state the merged duplicates (or the split original) go to."""
 
     model_config = ConfigModel.model_config | {"populate_by_name": True}
-
-    @field_validator("from_", mode="before")
-    @classmethod
-    def _one_or_many(cls, value):
-        return (value,) if isinstance(value, str) else value
 
 
 class Workflow(Labelled):

@@ -41,19 +41,29 @@ def _check(actor: Actor, regroup: Regroup, record: Record | None, form_id: str, 
     return record
 
 
+def _start(rt: Runtime, session, actor: Actor, record_id: int, kind: str) -> tuple[Record, Runtime, Regroup]:
+    """The record merged into (or split), locked, with its version's runtime and the workflow's
+    rule for `kind`, after the role, township and state checks."""
+    query = select(Record).where(Record.id == record_id)
+    if not rt.db.is_sqlite:
+        query = query.with_for_update()  # a transition at the same moment waits, then sees the new state
+    record = session.scalars(query).first()
+    if record is None or record.form_id not in rt.forms:
+        raise NotFound("record")
+    vrt = rt.for_version(record.profile_version)
+    regroup = _regroup(vrt, record.form_id, kind)
+    require(actor, regroup.roles, f"{kind}:{record.form_id}")
+    _check(actor, regroup, record, record.form_id, kind)
+    return record, vrt, regroup
+
+
 def merge(rt: Runtime, actor: Actor, into_id: int, duplicate_ids: Sequence[int], note: str = "") -> list[int]:
     """Merge duplicates into one record; returns the ids merged. All or nothing."""
     duplicate_ids = [d for d in dict.fromkeys(duplicate_ids) if d != into_id]
     if not duplicate_ids:
         raise InputError({"": Problem("merge_nothing")})
     with rt.db.transaction() as session:
-        target = session.get(Record, into_id)
-        if target is None or target.form_id not in rt.forms:
-            raise NotFound("record")
-        vrt = rt.for_version(target.profile_version)
-        regroup = _regroup(vrt, target.form_id, "merge")
-        require(actor, regroup.roles, f"merge:{target.form_id}")
-        _check(actor, regroup, target, target.form_id, "merge")
+        target, _, regroup = _start(rt, session, actor, into_id, "merge")
         # Lock order by id, so two merges touching the same records cannot deadlock on PostgreSQL.
         query = select(Record).where(Record.id.in_(duplicate_ids)).order_by(Record.id)
         if not rt.db.is_sqlite:
@@ -80,13 +90,7 @@ def split(rt: Runtime, actor: Actor, record_id: int, parts: Sequence[Mapping[str
     if len(parts) < 2:
         raise InputError({"": Problem("split_too_few")})
     with rt.db.transaction() as session:
-        original = session.get(Record, record_id)
-        if original is None or original.form_id not in rt.forms:
-            raise NotFound("record")
-        vrt = rt.for_version(original.profile_version)
-        regroup = _regroup(vrt, original.form_id, "split")
-        require(actor, regroup.roles, f"split:{original.form_id}")
-        _check(actor, regroup, original, original.form_id, "split")
+        original, vrt, regroup = _start(rt, session, actor, record_id, "split")
         compiled = vrt.form(original.form_id)
         wf = workflow_of(vrt, original.form_id)
         submissions, problems = [], {}
