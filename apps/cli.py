@@ -304,7 +304,8 @@ def tick(config: str = ConfigOption) -> None:
     from engine.services.workflow import tick as run_tick
     report = run_tick(_runtime(config))
     console.print(f"deadlines fired: {report.deadlines_fired}; automatic transitions: {report.transitions_taken}; "
-                  f"ballots closed: {report.rounds_closed}", markup=False)
+                  f"ballots closed: {report.rounds_closed}; delivery flags raised: {report.flags_raised}, "
+                  f"cleared: {report.flags_cleared}", markup=False)
     for line in report.details:
         console.print(f"  {line}", markup=False)
 

@@ -66,10 +66,10 @@ class _Page(FPDF):
 
 def render(*, letterhead: Sequence[str], title: str, salutation: str = "", paragraphs: Sequence[str] = (),
            table: tuple[Sequence[str], Sequence[int], Sequence[Sequence[str]]] | None = None,
-           closing: Sequence[str] = ()) -> bytes:
-    """One A4 document as PDF bytes."""
+           closing: Sequence[str] = (), landscape: bool = False, font_size: float = 10.5) -> bytes:
+    """One A4 document as PDF bytes (landscape for wide tables)."""
     path, face = find_font()
-    doc = _Page(format="A4", unit="mm")
+    doc = _Page(orientation="L" if landscape else "P", format="A4", unit="mm")
     doc.set_margins(25, 22, 25)
     doc.set_auto_page_break(True, margin=22)
     doc.add_font("body", fname=path, collection_font_number=face)
@@ -103,7 +103,7 @@ def render(*, letterhead: Sequence[str], title: str, salutation: str = "", parag
     if table is not None:
         headings, widths, rows = table
         doc.ln(3)
-        doc.set_font("body", size=10.5)
+        doc.set_font("body", size=font_size)
         doc.set_draw_color(0)
         doc.set_line_width(0.2)
         with doc.table(col_widths=tuple(widths), text_align="LEFT", line_height=6.5, first_row_as_headings=True,

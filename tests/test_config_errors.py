@@ -194,7 +194,8 @@ def test_unknown_file_and_missing_county(profile_dir, monkeypatch):
     found = problems(profile_dir, monkeypatch)
     assert found == [
         "profile/country.yaml: unknown file; a profile holds county.yaml, demo.yaml, forms/*.yaml, "
-        "workflows/*.yaml, imports/*.yaml, rules/*.yaml, documents/*.yaml, votes/*.yaml, funds/*.yaml",
+        "workflows/*.yaml, imports/*.yaml, rules/*.yaml, documents/*.yaml, votes/*.yaml, funds/*.yaml, "
+            "delivery/*.yaml",
         "profile/county.yaml: required file is missing",
     ]
 

@@ -73,7 +73,7 @@ fields:
 
 @pytest.fixture
 def wf_profile(profile_dir):
-    for folder in ("documents", "votes", "funds"):  # they name states of the full workflow this one replaces
+    for folder in ("documents", "votes", "funds", "delivery"):  # they name states of the full workflow this one replaces
         shutil.rmtree(profile_dir / folder)
     (profile_dir / "workflows/suggestion.yaml").write_text(WORKFLOW, encoding="utf-8")
     (profile_dir / "rules").mkdir(exist_ok=True)

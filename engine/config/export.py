@@ -15,6 +15,7 @@ from engine.config.demo import Demo
 from engine.config.documents import Document
 from engine.config.votes import VoteRules
 from engine.config.funds import FundPool
+from engine.config.delivery import Delivery
 from engine.config.forms import Form
 from engine.config.imports import ImportMapping
 from engine.config.workflow import Workflow
@@ -29,6 +30,7 @@ KINDS: dict[str, tuple[type[BaseModel], str]] = {
     "document": (Document, "documents/*.yaml"),
     "vote": (VoteRules, "votes/*.yaml"),
     "fund": (FundPool, "funds/*.yaml"),
+    "delivery": (Delivery, "delivery/*.yaml"),
     "demo": (Demo, "demo.yaml"),
 }
 

@@ -107,7 +107,7 @@ def submit(rt: Runtime, actor: Actor, form_id: str, raw: Mapping[str, Any],
     raw = dict(raw)
     with rt.db.transaction() as session:
         for field_id, (name, content) in (uploads or {}).items():
-            raw[field_id] = _store_upload(session, compiled, field_id, name, content)
+            raw[field_id] = store_upload(session, compiled, field_id, name, content)
         submission = compiled.validate(raw, roles=None if actor is SYSTEM else actor.roles)
         document = submission.document
         _check_record_references(session, compiled, document)
@@ -146,7 +146,7 @@ def submit(rt: Runtime, actor: Actor, form_id: str, raw: Mapping[str, Any],
     return view
 
 
-def _store_upload(session: Session, compiled: CompiledForm, field_id: str, name: str, content: bytes) -> dict:
+def store_upload(session: Session, compiled: CompiledForm, field_id: str, name: str, content: bytes) -> dict:
     f = compiled.form.field(field_id)
     ending = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if f.accept and ending not in {a.lower() for a in f.accept}:

@@ -47,8 +47,12 @@ def sheets_allowed(rt: Runtime, actor: Actor, record: records.RecordView) -> lis
             and (actor is SYSTEM or not actor.township or not record.township or actor.township == record.township)]
 
 
-def file_sheet(rt: Runtime, actor: Actor, record_id: int, form_id: str, raw: Mapping[str, Any]) -> records.RecordView:
-    """Validate and store one sheet about a record, in one transaction with its audit row."""
+def file_sheet(rt: Runtime, actor: Actor, record_id: int, form_id: str, raw: Mapping[str, Any],
+               uploads: Mapping[str, tuple[str, bytes]] | None = None) -> records.RecordView:
+    """Validate and store one sheet about a record, in one transaction with its audit row.
+
+    A sheet whose form has a workflow of its own (a follow-up action) starts in its initial state."""
+    from engine.services import delivery
     with rt.db.transaction() as session:
         subject = session.get(Record, record_id)
         if subject is None or subject.form_id not in rt.forms:
@@ -63,15 +67,21 @@ def file_sheet(rt: Runtime, actor: Actor, record_id: int, form_id: str, raw: Map
         if subject.state not in sheet.states:
             raise InputError({"": Problem("wrong_state", {"state": vrt.state_label(subject.form_id, subject.state)})})
         compiled = vrt.form(form_id)
+        raw = {**delivery.defaults(vrt, session, subject, form_id),
+               **{k: v for k, v in raw.items() if v not in (None, "")}}
+        for field_id, (name, content) in (uploads or {}).items():
+            raw[field_id] = records.store_upload(session, compiled, field_id, name, content)
         submission = compiled.validate(raw, roles=None if actor is SYSTEM else actor.roles)
         version = vrt.ensure_version(session)
+        own_flow = workflow_of(vrt, form_id)
         row = Record(form_id=form_id, title=records.make_title(vrt, compiled, submission.document)
                      or f"{form_id} #{record_id}", data=submission.document, profile_version=version,
                      created_at=now(), created_by=actor.username, township=subject.township,
-                     station=subject.station)
+                     station=subject.station, state=own_flow.initial if own_flow else None)
         session.add(row)
         session.flush()
         session.add(RecordLink(record_id=row.id, field_id=SUBJECT, target_id=subject.id))
+        delivery.on_sheet(vrt, session, subject, row)
         audit(session, actor=actor.username, action="sheet.file", entity="record", entity_id=subject.id,
               before=None, after={"sheet": form_id, "sheet_record": row.id, "data": submission.document},
               version=version)

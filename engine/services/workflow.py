@@ -40,6 +40,8 @@ class TickReport:
     deadlines_fired: int = 0
     transitions_taken: int = 0
     rounds_closed: int = 0
+    flags_raised: int = 0
+    flags_cleared: int = 0
     details: list[str] = field(default_factory=list)
 
 
@@ -214,17 +216,22 @@ def tick(rt: Runtime, at: dt.datetime | None = None, batch: int = 500) -> TickRe
             break
         for deadline_id in due:
             last_id = deadline_id
-            if _fire(rt, deadline_id, at):
+            if _fire(rt, deadline_id, at, report):
                 report.deadlines_fired += 1
     report.transitions_taken += _automatic_transitions(rt, at.date(), report)
     from engine.services.voting import close_due  # ballots whose declared closing time has come
     closed = close_due(rt, at)
     report.rounds_closed = len(closed)
     report.details += [f"ballot {round_id}: closed at its declared time" for round_id in closed]
+    from engine.services.delivery import check_escalations  # projects behind, follow-ups overdue
+    escalations = check_escalations(rt, at.date())
+    report.flags_raised += escalations.raised
+    report.flags_cleared += escalations.cleared
+    report.details += escalations.details
     return report
 
 
-def _fire(rt: Runtime, deadline_id: int, at: dt.datetime) -> bool:
+def _fire(rt: Runtime, deadline_id: int, at: dt.datetime, report: TickReport) -> bool:
     with rt.db.transaction() as session:
         claimed = session.execute(update(Deadline).where(Deadline.id == deadline_id, Deadline.fired_at.is_(None))
                                   .values(fired_at=at))
@@ -235,7 +242,12 @@ def _fire(rt: Runtime, deadline_id: int, at: dt.datetime) -> bool:
               before=None, after={"record": deadline.record_id, "name": deadline.name, "payload": deadline.payload},
               version=rt.version)
         record = session.get(Record, deadline.record_id) if deadline.record_id else None
-        name = deadline.name
+        name, payload = deadline.name, dict(deadline.payload or {})
+    from engine.services import delivery
+    if name.startswith(delivery.DEADLINE_PREFIX):  # a milestone's planned date has passed
+        if record is not None and delivery.deadline_fired(rt, name, record.id, payload):
+            report.flags_raised += 1
+        return True
     if record is not None:
         from engine.services.reactions import react
         react(rt, "deadline", name, record.id)

@@ -281,3 +281,27 @@ class FundEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(64))
     __table_args__ = (Index("ix_fund_entries_pool_kind", "pool_id", "kind", "record_id"),)
+
+
+# -- delivery and supervision --------------------------------------------------------------------
+class Flag(Base):
+    """Something wrong with a project's delivery: a late milestone, or an escalation rule that
+    holds (on the watch list, the standing committee told). Raised once, cleared when it no longer
+    holds; the roles in `notify` are told when it is raised."""
+
+    __tablename__ = "flags"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), index=True)
+    delivery_id: Mapped[str] = mapped_column(String(64))
+    rule: Mapped[str] = mapped_column(String(64))  # "overdue", or the escalation's id
+    subject: Mapped[str] = mapped_column(String(200))  # the milestone's name; "" for escalations
+    watch: Mapped[bool] = mapped_column(Boolean)  # puts the project on the watch list
+    notify: Mapped[list[Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(String(1000))
+    version: Mapped[str] = mapped_column(String(64))
+    raised_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    cleared_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    cleared_reason: Mapped[str | None] = mapped_column(String(1000))
+    # At most one open flag per project, rule and milestone, even if two ticks run at once.
+    __table_args__ = (Index("ix_flags_open", "record_id", "rule", "subject", unique=True,
+                            sqlite_where=cleared_at.is_(None), postgresql_where=cleared_at.is_(None)),)

@@ -1,0 +1,516 @@
+"""Delivery and supervision of chosen projects: late milestones, escalations, the dashboard.
+
+What a project has (its responsibility list, milestones, progress reports, follow-up actions) is
+stored as sheets on it; `delivery/*.yaml` says which forms and fields mean what. From those this
+module derives a project's figures (milestones behind, progress, overdue follow-ups ...), raises
+flags (a late milestone, once, through the deadline mechanism; an escalation rule that starts to
+hold, checked by `minsheng tick`) and clears them when they no longer hold. Every flag keeps the
+rule, the policy version and words a citizen can read.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Iterator, Mapping
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session
+
+from engine.audit import audit, now
+from engine.config.delivery import FIGURES, Delivery
+from engine.errors import NotFound
+from engine.runtime import Runtime
+from engine.services import records
+from engine.services.actors import SYSTEM, Actor, require
+from engine.store.tables import AuditEntry, Deadline, FundEntry, FundPoolYear, Flag, Record
+
+DEADLINE_PREFIX = "delivery:"  # deadlines named so are milestones falling due (no config id has a colon)
+OVERDUE = "overdue"
+
+
+def spec_for_form(rt: Runtime, form_id: str) -> Delivery | None:
+    return next((d for d in rt.profile.delivery.values() if d.form == form_id), None)
+
+
+def spec(rt: Runtime, delivery_id: str) -> Delivery:
+    found = rt.profile.delivery.get(delivery_id)
+    if found is None:
+        raise NotFound(f"delivery '{delivery_id}'")
+    return found
+
+
+def _day(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def started_on(session: Session, record: Record, states: tuple[str, ...]) -> dt.date:
+    """The day the project first entered delivery (was chosen)."""
+    rows = session.execute(select(AuditEntry.at, AuditEntry.after).where(
+        AuditEntry.entity == "record", AuditEntry.entity_id == str(record.id),
+        AuditEntry.action == "record.transition").order_by(AuditEntry.id)).all()
+    for at, after in rows:
+        if (after or {}).get("state") in states:
+            return at.date()
+    return record.created_at.date()
+
+
+# -- what filing a sheet does -------------------------------------------------------------------
+
+def defaults(rt: Runtime, session: Session, subject: Record, form_id: str) -> dict[str, str]:
+    """Dates the responsibility list is filled with by default (the profile's `defaults`)."""
+    d = spec_for_form(rt, subject.form_id)
+    if d is None or form_id != d.responsibility.form or not d.responsibility.defaults:
+        return {}
+    start = started_on(session, subject, d.states)
+    out = {}
+    for name, rule in d.responsibility.defaults.items():
+        day = dt.date(start.year, 12, 31) if rule.end_of_year else start + dt.timedelta(days=rule.days_after_start)
+        out[name] = day.isoformat()
+    return out
+
+
+def default_values(rt: Runtime, record_id: int, form_id: str) -> dict[str, str]:
+    with rt.db.read() as session:
+        subject = session.get(Record, record_id)
+        if subject is None:
+            raise NotFound("record")
+        return defaults(rt.for_version(subject.profile_version), session, subject, form_id)
+
+
+def on_sheet(rt: Runtime, session: Session, subject: Record, sheet: Record) -> None:
+    """In the sheet's own transaction: a milestone sets its deadline; a progress report naming a
+    milestone clears that milestone's late flag."""
+    d = spec_for_form(rt, subject.form_id)
+    if d is None:
+        return
+    if sheet.form_id == d.milestones.form:
+        due = _day(sheet.data.get(d.milestones.due))
+        if due is not None:
+            at = dt.datetime.combine(due + dt.timedelta(days=d.overdue.grace_days + 1), dt.time(),
+                                     tzinfo=dt.timezone.utc)
+            session.add(Deadline(record_id=subject.id, name=DEADLINE_PREFIX + d.id, due_at=at, created_at=now(),
+                                 payload={"milestone": sheet.data.get(d.milestones.name), "sheet": sheet.id,
+                                          "due": due.isoformat()}))
+    elif sheet.form_id == d.progress.form and sheet.data.get(d.progress.milestone):
+        name = str(sheet.data[d.progress.milestone])
+        _clear(session, subject.id, OVERDUE, name, f"{d.progress.form}#{sheet.id}", rt.version)
+
+
+def _clear(session: Session, record_id: int, rule: str, subject: str, why: str, version: str) -> bool:
+    flag = session.scalars(select(Flag).where(Flag.record_id == record_id, Flag.rule == rule,
+                                              Flag.subject == subject, Flag.cleared_at.is_(None))).first()
+    if flag is None:
+        return False
+    flag.cleared_at, flag.cleared_reason = now(), why
+    audit(session, actor="system", action="flag.cleared", entity="record", entity_id=record_id,
+          before={"flag": flag.id, "rule": rule, "subject": subject}, after={"cleared": why}, version=version)
+    return True
+
+
+def _raise(session: Session, record_id: int, d: Delivery, rule: str, subject: str, watch: bool,
+           notify: tuple[str, ...], reason: str, version: str) -> bool:
+    """A flag, unless one is open already; the roles to notify are told in the audit log."""
+    open_ = session.scalar(select(Flag.id).where(Flag.record_id == record_id, Flag.rule == rule,
+                                                 Flag.subject == subject, Flag.cleared_at.is_(None)))
+    if open_:
+        return False
+    flag = Flag(record_id=record_id, delivery_id=d.id, rule=rule, subject=subject, watch=watch, notify=list(notify),
+                reason=reason, version=version, raised_at=now())
+    session.add(flag)
+    session.flush()
+    audit(session, actor="system", action="flag.raised", entity="record", entity_id=record_id, before=None,
+          after={"flag": flag.id, "rule": rule, "subject": subject, "watch": watch, "reason": reason}, version=version)
+    for role in notify:
+        audit(session, actor="system", action="notify", entity="record", entity_id=record_id, before=None,
+              after={"role": role, "flag": flag.id, "reason": reason}, version=version)
+    return True
+
+
+def deadline_fired(rt: Runtime, name: str, record_id: int, payload: Mapping[str, Any]) -> bool:
+    """A milestone's planned date has passed: flag it late unless a report says it is reached, or
+    it was replaced by a later milestone sheet, or the project is no longer being delivered."""
+    from engine.services.sheets import _current, _linked, workflow_of
+    with rt.db.transaction() as session:
+        subject = session.get(Record, record_id)
+        if subject is None:
+            return False
+        vrt = rt.for_version(subject.profile_version)
+        d = vrt.profile.delivery.get(name[len(DEADLINE_PREFIX):])
+        if d is None or subject.state not in d.states:
+            return False
+        current = _current(session, record_id, _linked(session, record_id), workflow_of(vrt, subject.form_id))
+        if payload.get("sheet") not in {r.id for r in current if r.form_id == d.milestones.form}:
+            return False  # the milestone was re-planned: its new date has its own deadline
+        milestone = str(payload.get("milestone"))
+        if milestone in _reached(d, current):
+            return False
+        due = _day(payload.get("due"))
+        words = vrt.profile.delivery[d.id].overdue.reason.format(milestone=milestone, due=_shown_date(vrt, due))
+        return _raise(session, record_id, d, OVERDUE, milestone, False, d.overdue.notify, words,
+                      subject.profile_version)
+
+
+def _shown_date(rt: Runtime, day: dt.date | None) -> str:
+    from engine.documents import _date
+    return _date(rt, day)
+
+
+def _reached(d: Delivery, current: list[Record]) -> dict[str, dt.date]:
+    """Milestone name -> the day of the earliest report saying it is reached."""
+    out: dict[str, dt.date] = {}
+    for row in current:
+        if row.form_id == d.progress.form and row.data.get(d.progress.milestone):
+            day = _day(row.data.get(d.progress.date)) or row.created_at.date()
+            name = str(row.data[d.progress.milestone])
+            out[name] = min(out.get(name, day), day)
+    return out
+
+
+# -- a project's figures ------------------------------------------------------------------------
+
+@dataclass
+class Milestone:
+    name: str
+    due: dt.date | None
+    reached_on: dt.date | None
+
+    def behind(self, today: dt.date, grace: int) -> bool:
+        return self.reached_on is None and self.due is not None and self.due + dt.timedelta(days=grace) < today
+
+    @property
+    def on_time(self) -> bool:
+        return self.reached_on is not None and (self.due is None or self.reached_on <= self.due)
+
+
+@dataclass
+class ProjectStatus:
+    record: records.RecordView
+    figures: dict[str, int]
+    milestones: list[Milestone]
+    unit: str = ""
+    deadline: dt.date | None = None
+    needs: Decimal = Decimal(0)
+    allocated: Decimal = Decimal(0)
+    paid: Decimal = Decimal(0)
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def watched(self) -> bool:
+        return any(f.watch for f in self.flags)
+
+
+def _status(rt: Runtime, session: Session, d: Delivery, record: Record, today: dt.date) -> ProjectStatus:
+    from engine.services.sheets import _current, _linked, workflow_of
+    vrt = rt.for_version(record.profile_version)
+    current = _current(session, record.id, _linked(session, record.id), workflow_of(vrt, record.form_id))
+    reached = _reached(d, current)
+    milestones = [Milestone(str(r.data.get(d.milestones.name)), _day(r.data.get(d.milestones.due)),
+                            reached.get(str(r.data.get(d.milestones.name))))
+                  for r in current if r.form_id == d.milestones.form]
+    milestones.sort(key=lambda m: (m.due or dt.date.max, m.name))
+    reports = sorted((r for r in current if r.form_id == d.progress.form),
+                     key=lambda r: (_day(r.data.get(d.progress.date)) or dt.date.min, r.id))
+    listing = next((r for r in reversed(current) if r.form_id == d.responsibility.form), None)
+    deadline = _day(listing.data.get(d.responsibility.deadline)) if listing else None
+    # Follow-up actions are open until their own workflow reaches a final state.
+    follow_wf = workflow_of(vrt, d.follow_up.form)
+    finals = {s.id for s in follow_wf.states if s.final} if follow_wf else set()
+    open_follow = [r for r in current if r.form_id == d.follow_up.form and r.state not in finals]
+    overdue_days = [(today - due).days for r in open_follow if (due := _day(r.data.get(d.follow_up.due))) and due < today]
+    done = record.state in d.done_states
+    figures = {
+        "milestones": len(milestones),
+        "milestones_behind": 0 if done else sum(m.behind(today, d.overdue.grace_days) for m in milestones),
+        "milestones_late": sum(1 for m in milestones if m.reached_on and m.due and m.reached_on > m.due),
+        "percent": 100 if done and not reports else int(reports[-1].data.get(d.progress.percent) or 0) if reports else 0,
+        "follow_ups_open": len(open_follow),
+        "follow_up_days_overdue": max(overdue_days, default=0),
+        "days_past_deadline": (today - deadline).days if deadline and deadline < today and not done else 0,
+    }
+    needs = Decimal(0)
+    if d.funding_needs is not None:
+        needs = sum((Decimal(str(r.data.get(d.funding_needs.amount) or 0)) for r in current
+                     if r.form_id == d.funding_needs.form), Decimal(0))
+    return ProjectStatus(record=records.view_of(record), figures=figures, milestones=milestones,
+                         unit=str(listing.data.get(d.responsibility.unit) or "") if listing else "", deadline=deadline,
+                         needs=needs)
+
+
+def figures_of(rt: Runtime, delivery_id: str, record_id: int, today: dt.date | None = None) -> dict[str, int]:
+    d = spec(rt, delivery_id)
+    with rt.db.read() as session:
+        record = session.get(Record, record_id)
+        if record is None:
+            raise NotFound("record")
+        return _status(rt, session, d, record, today or now().date()).figures
+
+
+def _projects(rt: Runtime, d: Delivery, township: str | None = None, batch: int = 200) -> Iterator[list[int]]:
+    """The ids of every project being or having been delivered, in batches, oldest first."""
+    last = 0
+    while True:
+        with rt.db.read() as session:
+            query = select(Record.id).where(Record.form_id == d.form, Record.state.in_(d.states + d.done_states),
+                                            Record.id > last)
+            if township:
+                query = query.where(Record.township == township)
+            ids = list(session.scalars(query.order_by(Record.id).limit(batch)))
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+@dataclass
+class EscalationReport:
+    raised: int = 0
+    cleared: int = 0
+    details: list[str] = field(default_factory=list)
+
+
+def check_escalations(rt: Runtime, today: dt.date | None = None) -> EscalationReport:
+    """Every escalation rule against every project under delivery: a flag when a rule starts to
+    hold (its roles told once), cleared when it stops. Run by `minsheng tick`."""
+    today = today or now().date()
+    report = EscalationReport()
+    for d in rt.profile.delivery.values():
+        if not d.escalations:
+            continue
+        for ids in _projects(rt, d):
+            for record_id in ids:
+                with rt.db.transaction() as session:
+                    record = session.get(Record, record_id)
+                    vrt = rt.for_version(record.profile_version)
+                    vd = vrt.profile.delivery.get(d.id)
+                    if vd is None:
+                        continue
+                    figures = _status(rt, session, vd, record, today).figures
+                    values = {k: Decimal(v) for k, v in figures.items()}
+                    for rule in vd.escalations:
+                        holds = vrt.profile.conditions[("delivery", vd.id, f"escalation:{rule.id}")](values)
+                        if holds and record.state in vd.states:
+                            if _raise(session, record_id, vd, rule.id, "", rule.watch_list, rule.notify,
+                                      rule.reason.format(**figures), record.profile_version):
+                                report.raised += 1
+                                report.details.append(f"record {record_id}: {rule.id}")
+                        elif _clear(session, record_id, rule.id, "", _no_longer(rule.when, figures),
+                                    record.profile_version):
+                            report.cleared += 1
+    return report
+
+
+def _no_longer(when: str, figures: Mapping[str, int]) -> str:
+    shown = ", ".join(f"{k} = {v}" for k, v in figures.items() if k in when)
+    return f"no longer: {when} ({shown})"
+
+
+# -- what supervisors see -----------------------------------------------------------------------
+
+def _allowed(rt: Runtime, actor: Actor, delivery_id: str) -> tuple[Delivery, str | None]:
+    d = spec(rt, delivery_id)
+    require(actor, d.roles.view, f"delivery:{delivery_id}")
+    return d, (actor.township if actor is not SYSTEM and actor.township else None)
+
+
+def _money(session: Session, d: Delivery, ids: list[int], year: int | None) -> dict[int, tuple[int, int]]:
+    if d.fund is None or not ids:
+        return {}
+    allocated = func.coalesce(func.sum(case((FundEntry.kind == "allocation", FundEntry.amount_fen), else_=0)), 0)
+    paid = func.coalesce(func.sum(case((FundEntry.kind == "payment", FundEntry.amount_fen), else_=0)), 0)
+    query = (select(FundEntry.record_id, allocated, paid).join(FundPoolYear, FundPoolYear.id == FundEntry.pool_id)
+             .where(FundPoolYear.fund_id == d.fund, FundEntry.record_id.in_(ids)).group_by(FundEntry.record_id))
+    if year is not None:
+        query = query.where(FundPoolYear.year == year)
+    return {r: (int(a), int(p)) for r, a, p in session.execute(query)}
+
+
+def project_statuses(rt: Runtime, actor: Actor, delivery_id: str, township: str | None = None,
+                     watched_only: bool = False, page: int = 1, page_size: int = 25,
+                     today: dt.date | None = None) -> records.Page:
+    """One page of projects with their figures, money and open flags (paginated in SQL)."""
+    d, own = _allowed(rt, actor, delivery_id)
+    township = own or township
+    today = today or now().date()
+    where = [Record.form_id == d.form, Record.state.in_(d.states + d.done_states)]
+    if township:
+        where.append(Record.township == township)
+    if watched_only:
+        where.append(Record.id.in_(select(Flag.record_id).where(Flag.watch.is_(True), Flag.cleared_at.is_(None))))
+    page_size = max(1, min(page_size, 200))
+    with rt.db.read() as session:
+        total = session.scalar(select(func.count()).select_from(Record).where(*where)) or 0
+        page = max(1, min(page, max(1, math.ceil(total / page_size))))
+        rows = session.scalars(select(Record).where(*where).order_by(Record.township, Record.id)
+                               .limit(page_size).offset((page - 1) * page_size)).all()
+        ids = [r.id for r in rows]
+        money = _money(session, d, ids, None)
+        flags: dict[int, list[Flag]] = {}
+        for flag in session.scalars(select(Flag).where(Flag.record_id.in_(ids), Flag.cleared_at.is_(None))
+                                    .order_by(Flag.id)):
+            flags.setdefault(flag.record_id, []).append(flag)
+        items = []
+        for row in rows:
+            status = _status(rt, session, d, row, today)
+            allocated, paid = money.get(row.id, (0, 0))
+            status.allocated, status.paid = Decimal(allocated) / 100, Decimal(paid) / 100
+            status.flags = flags.get(row.id, [])
+            items.append(status)
+    return records.Page(items=items, total=total, page=page, page_size=page_size)
+
+
+@dataclass
+class TownshipScore:
+    township: str
+    projects: int = 0
+    completed: int = 0
+    milestones_due: int = 0
+    on_time: int = 0
+    behind: int = 0
+    watched: int = 0
+    open_follow_ups: int = 0
+    percent_sum: int = 0
+    allocated: Decimal = Decimal(0)
+    paid: Decimal = Decimal(0)
+
+    @property
+    def on_time_rate(self) -> Decimal | None:
+        return None if not self.milestones_due else (Decimal(100) * self.on_time / self.milestones_due).quantize(Decimal("0.1"))
+
+    @property
+    def mean_percent(self) -> Decimal | None:
+        return None if not self.projects else (Decimal(self.percent_sum) / self.projects).quantize(Decimal("0.1"))
+
+
+def scorecard(rt: Runtime, actor: Actor, delivery_id: str, today: dt.date | None = None) -> list[TownshipScore]:
+    """Each township's delivery record for its annual assessment: projects, completed, milestones
+    due so far and reached on time, behind, on the watch list, open follow-ups, money. Projects are
+    read in batches, never all at once."""
+    d, own = _allowed(rt, actor, delivery_id)
+    today = today or now().date()
+    scores: dict[str, TownshipScore] = {}
+    for ids in _projects(rt, d, own):
+        with rt.db.read() as session:
+            money = _money(session, d, ids, None)
+            watched = set(session.scalars(select(Flag.record_id).where(Flag.record_id.in_(ids), Flag.watch.is_(True),
+                                                                       Flag.cleared_at.is_(None))))
+            for record in session.scalars(select(Record).where(Record.id.in_(ids)).order_by(Record.id)):
+                status = _status(rt, session, d, record, today)
+                score = scores.setdefault(record.township or "", TownshipScore(record.township or ""))
+                score.projects += 1
+                score.completed += record.state in d.done_states
+                due = [m for m in status.milestones if m.due and m.due < today]
+                score.milestones_due += len(due)
+                score.on_time += sum(m.on_time for m in due)
+                score.behind += status.figures["milestones_behind"]
+                score.watched += record.id in watched
+                score.open_follow_ups += status.figures["follow_ups_open"]
+                score.percent_sum += status.figures["percent"]
+                allocated, paid = money.get(record.id, (0, 0))
+                score.allocated += Decimal(allocated) / 100
+                score.paid += Decimal(paid) / 100
+    order = {t.id: i for i, t in enumerate(rt.profile.county.townships)}
+    return sorted(scores.values(), key=lambda s: order.get(s.township, len(order)))
+
+
+def open_flags(rt: Runtime, actor: Actor, delivery_id: str, for_roles: bool = False, limit: int = 200) -> list[tuple[Flag, str, str | None]]:
+    """Open flags, newest first, with the project's title and township; `for_roles`: only those
+    the actor's roles were told about."""
+    d, own = _allowed(rt, actor, delivery_id)
+    query = (select(Flag, Record.title, Record.township).join(Record, Record.id == Flag.record_id)
+             .where(Flag.delivery_id == d.id, Flag.cleared_at.is_(None)).order_by(Flag.id.desc()).limit(limit))
+    if own:
+        query = query.where(Record.township == own)
+    with rt.db.read() as session:
+        rows = [(f, t, tw) for f, t, tw in session.execute(query)]
+    if for_roles and actor is not SYSTEM:
+        rows = [r for r in rows if set(r[0].notify) & set(actor.roles)]
+    return rows
+
+
+def flags_of(rt: Runtime, record_id: int) -> list[Flag]:
+    """Every flag of one project, open and cleared, oldest first (the record page shows them)."""
+    with rt.db.read() as session:
+        return list(session.scalars(select(Flag).where(Flag.record_id == record_id).order_by(Flag.id)))
+
+
+# -- the official responsibility list ------------------------------------------------------------
+
+def responsibility_rows(rt: Runtime, actor: Actor, delivery_id: str, township: str | None = None,
+                        lang: str = "zh") -> Iterator[list[str]]:
+    """One row per project: title, township, the profile's columns, the milestones."""
+    from engine.services.sheets import _current, _linked, workflow_of
+    d, own = _allowed(rt, actor, delivery_id)
+    township = own or township
+    towns = {t.id: rt.reference_label("townships", t.id, lang) for t in rt.profile.county.townships}
+    form = rt.profile.forms[d.responsibility.form]
+    for ids in _projects(rt, d, township):
+        with rt.db.read() as session:
+            for record in session.scalars(select(Record).where(Record.id.in_(ids)).order_by(Record.township, Record.id)):
+                current = _current(session, record.id, _linked(session, record.id), workflow_of(rt, record.form_id))
+                listing = next((r for r in reversed(current) if r.form_id == d.responsibility.form), None)
+                shown = {c: rt.display_value(form, c, listing.data.get(c), lang) for c in d.responsibility.columns
+                         } if listing else {}
+                milestones = sorted(((_day(r.data.get(d.milestones.due)), str(r.data.get(d.milestones.name)))
+                                     for r in current if r.form_id == d.milestones.form),
+                                    key=lambda m: (m[0] or dt.date.max, m[1]))
+                yield ([record.title, towns.get(record.township or "", record.township or "")]
+                       + [str(shown.get(c, "")) for c in d.responsibility.columns]
+                       + ["; ".join(f"{name} {day.isoformat() if day else ''}".strip() for day, name in milestones)])
+
+
+def responsibility_headings(rt: Runtime, delivery_id: str, project: str, township: str, milestones: str,
+                            lang: str = "zh") -> list[str]:
+    d = spec(rt, delivery_id)
+    form = rt.profile.forms[d.responsibility.form]
+    return [project, township] + [form.field(c).text(lang) for c in d.responsibility.columns] + [milestones]
+
+
+def responsibility_xlsx(rt: Runtime, actor: Actor, delivery_id: str, headings: list[str], out,
+                        township: str | None = None, lang: str = "zh") -> int:
+    """The list as an XLSX sheet, written row by row; returns the number of projects."""
+    from openpyxl import Workbook
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=spec(rt, delivery_id).responsibility.form[:31])
+    sheet.append(headings)
+    count = 0
+    for row in responsibility_rows(rt, actor, delivery_id, township, lang):
+        sheet.append(row)
+        count += 1
+    book.save(out)
+    return count
+
+
+def scorecard_xlsx(rt: Runtime, actor: Actor, delivery_id: str, headings: list[str], out,
+                   today: dt.date | None = None, lang: str = "zh") -> int:
+    from openpyxl import Workbook
+    towns = {t.id: rt.reference_label("townships", t.id, lang) for t in rt.profile.county.townships}
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(headings)
+    rows = scorecard(rt, actor, delivery_id, today)
+    for s in rows:
+        sheet.append([towns.get(s.township, s.township), s.projects, s.completed, s.milestones_due, s.on_time,
+                      s.on_time_rate, s.behind, s.watched, s.open_follow_ups, s.mean_percent, s.allocated, s.paid])
+    book.save(out)
+    return len(rows)
+
+
+def responsibility_pdf(rt: Runtime, actor: Actor, delivery_id: str, headings: list[str], title: str,
+                       township: str | None = None, lang: str = "zh") -> bytes:
+    """The official table on landscape A4 under the county's letterhead. Wide text columns (team,
+    acceptance standard, milestones) get more room than names and dates."""
+    from engine import pdf
+    rows = list(responsibility_rows(rt, actor, delivery_id, township, lang))
+    d = spec(rt, delivery_id)
+    form = rt.profile.forms[d.responsibility.form]
+    widths = [4, 2] + [1 if form.field(c).type == "date" else 3 if form.field(c).type == "textarea" else 2
+                       for c in d.responsibility.columns] + [4]
+    return pdf.render(letterhead=rt.profile.county.letterhead, title=title, table=(headings, widths, rows),
+                      landscape=True, font_size=8.5)
