@@ -250,3 +250,62 @@ def test_deputies_vote_in_the_app_and_the_result_is_read(server, page, rt, good_
     expect(page.locator("body")).to_contain_text("另行投票 · 筹备中")
     page.wait_for_timeout(1500)
     page.screenshot(path=str(SHOTS / "vote-desk.png"), full_page=True)
+
+
+def test_finance_pays_in_the_app_and_the_dashboard_shows_alerts(server, page, rt, good_suggestion):
+    """Finance records a payment on the fund page (an overdraft is refused with the figures); the
+    standing committee sees a late project and its alert on the supervision dashboard."""
+    import datetime as dt
+    from sqlalchemy import update
+    from engine.services import accounts, funds, records
+    from engine.services.actors import SYSTEM
+    from engine.services.sheets import file_sheet
+    from engine.services.workflow import tick, transition
+    from engine.store.tables import Record
+    accounts.create_user(rt, SYSTEM, "finance", "县财政局", ["finance"], "demo-pass")
+    accounts.create_user(rt, SYSTEM, "standing", "县人大常委会办公室", ["standing_committee"], "demo-pass")
+    project = records.submit(rt, SYSTEM, "suggestion", dict(good_suggestion, title="修建河道便民桥一座")).id
+    with rt.db.transaction() as session:  # as if chosen by the vote (tested in test_voting)
+        session.execute(update(Record).where(Record.id == project).values(state="chosen"))
+    pool = funds.open_pool(rt, SYSTEM, "livelihood_pool", 2025)
+    funds.contribute(rt, SYSTEM, pool, "county", "6730000", dt.date(2025, 4, 30))
+    funds.allocate(rt, SYSTEM, pool, project, "100000", dt.date(2025, 4, 30))
+    file_sheet(rt, SYSTEM, project, "responsibility_list", {
+        "supervising_unit": "县人大常委会", "implementing_unit": "第02乡镇人民政府", "leading_official": "李乡长",
+        "team": "乡村建站", "deadline": "2025-12-31", "acceptance_standard": "建成便民桥一座，验收合格"})
+    for name, due in (("前期工作完成", "2025-05-31"), ("主体工程完工", "2025-08-31")):
+        file_sheet(rt, SYSTEM, project, "milestone", {"name": name, "due": due})
+    transition(rt, SYSTEM, project, "start")
+    tick(rt, dt.datetime(2025, 9, 2, tzinfo=dt.timezone.utc))
+
+    def sign_in(username):
+        page.goto(server)
+        page.get_by_label("用户名", exact=True).fill(username)
+        page.get_by_label("密码", exact=True).fill("demo-pass")
+        page.get_by_role("button", name="登录").click()
+
+    sign_in("finance")
+    page.get_by_role("link", name="民生实事项目资金池").click()
+    page.get_by_role("tab", name="拨付").click()
+    form = page.locator('[data-testid="stForm"]').nth(2)
+    form.get_by_label("项目").click()
+    page.get_by_role("option", name=re.compile("修建河道便民桥一座")).click()
+    for label, value in (("金额（元）", "100000.01"), ("收款单位", "某建设公司"), ("用途", "首期工程款"),
+                         ("审批人", "县财政局局长"), ("凭证号", "桑财资〔2025〕88号")):
+        form.get_by_label(label).fill(value)
+    form.get_by_role("button", name="提交").click()
+    expect(page.get_by_text("拨付合计将达 100,000.01 元，超过该项目分配的 100,000.00 元")).to_be_visible()
+    form.get_by_label("金额（元）").fill("40000")
+    for label, value in (("收款单位", "某建设公司"), ("用途", "首期工程款"), ("审批人", "县财政局局长"),
+                         ("凭证号", "桑财资〔2025〕88号")):
+        form.get_by_label(label).fill(value)
+    form.get_by_role("button", name="提交").click()
+    expect(page.get_by_text(re.compile(r"已登记，台账序号 \d+。"))).to_be_visible()
+    assert funds.balance(rt, SYSTEM, pool, project).paid == 40000
+
+    sign_in("standing")
+    page.get_by_role("link", name="民生实事项目实施与监督").click()
+    expect(page.get_by_text("项目有2个里程碑节点逾期未完成，列入人大重点督办。")).to_be_visible()
+    page.wait_for_timeout(3000)  # charts and tables paint on a canvas
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "delivery-dashboard.png"), full_page=True)

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from engine.errors import PermissionDenied
 from engine.runtime import Runtime
 from engine.services import delivery, records
-from engine.services.actors import ANONYMOUS, SYSTEM, Actor
+from engine.services.actors import ANONYMOUS, Actor
 from engine.services.sheets import file_sheet
 from engine.services.workflow import TransitionRefused, tick, transition
 from engine.store.tables import AuditEntry, Flag, Record

@@ -23,6 +23,7 @@ from apps.web.page_notices import render_notices_page  # noqa: E402
 from apps.web.page_records import render_awaiting_page, render_list_page, render_record_page  # noqa: E402
 from apps.web.page_votes import render_ballot_page, render_desk_page, render_results_page  # noqa: E402
 from apps.web.page_funds import render_funds_page  # noqa: E402
+from apps.web.page_delivery import render_delivery_page  # noqa: E402
 from apps.web.state import actor, lang, runtime, t, version_notes  # noqa: E402
 from engine.config.county import PUBLIC  # noqa: E402
 from engine.documents import public_notices  # noqa: E402
@@ -96,6 +97,10 @@ def main() -> None:
         if who.signed_in and who.may(pool.roles.view):
             staff.append(_page(render_funds_page, fund_id, title=pool.text(lang()), url_path=f"fund-{fund_id}",
                                icon=":material/account_balance:"))
+    for delivery_id, spec in rt.profile.delivery.items():
+        if who.signed_in and who.may(spec.roles.view):
+            staff.insert(0, _page(render_delivery_page, delivery_id, title=spec.text(lang()),
+                                  url_path=f"delivery-{delivery_id}", icon=":material/monitoring:"))
     if who.signed_in and allowed_imports(rt, who):
         staff.append(_page(render_import_page, title=t("import"), url_path="import", icon=":material/upload_file:"))
     record_page = _page(render_record_page, title=t("details"), url_path="record", visibility="hidden")
@@ -104,7 +109,13 @@ def main() -> None:
     if staff:
         pages[t("staff_pages")] = staff
     pages[""] = [record_page]
-    st.navigation(pages).run()
+    st.navigation(pages, expanded=True).run()  # every page a role has, not "View more"
 
 
-main()
+try:
+    main()
+except Exception as exc:  # outside a page (sign-in, the sidebar): logged, a plain message on screen
+    if type(exc).__module__.startswith("streamlit"):
+        raise
+    log.exception("the app failed")
+    st.error(t("internal_error"))

@@ -1,14 +1,18 @@
-"""The fund pool for finance and audit: the year's balance, money per township and project, and
-the whole ledger as an XLSX file for the audit office. Sums come from SQL."""
+"""The fund pool for finance and audit: the year's balance, money per township and project, the
+latest ledger entries, forms to record money in, allocations, payments and reversals (for the
+roles the profile allows; the engine checks again), and the whole ledger as an XLSX file for the
+audit office. Sums come from SQL."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import streamlit as st
 from sqlalchemy import select
 
+from apps.i18n import problem_text
 from apps.web.state import actor, lang, runtime, t
-from engine.errors import PermissionDenied
+from engine.errors import InputError, PermissionDenied, Problem
 from engine.services import funds
 from engine.store.tables import FundPoolYear
 
@@ -25,6 +29,7 @@ def render_funds_page(fund_id: str) -> None:
         pool_id = session.scalar(select(FundPoolYear.id).where(FundPoolYear.fund_id == fund_id, FundPoolYear.year == year))
     if pool_id is None:
         st.info(t("no_records"))
+        _entry_forms(rt, fund_id, None, year)
         return
     try:
         money = funds.balance(rt, actor(), pool_id)
@@ -56,3 +61,80 @@ def render_funds_page(fund_id: str) -> None:
     st.download_button(t("fund.export"), out.getvalue(), file_name=f"{fund_id}-{year}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/download:")
+
+    st.subheader(t("fund.ledger", n=20))
+    st.dataframe([{t("fund.no"): e.id, t("fund.date"): e.on_date, t("fund.kind"): t(f"fund.kind.{e.kind}"),
+                   t("fund.project"): title or e.source or "", t("fund.amount"): f"{funds.yuan(e.amount_fen):,.2f}",
+                   t("fund.payee"): e.payee or "", t("fund.document"): e.document_ref or "",
+                   t("fund.reverses"): e.reverses_id or "", t("fund.by"): e.created_by}
+                  for e, title in funds.recent_entries(rt, actor(), pool_id)], hide_index=True)
+    _entry_forms(rt, fund_id, pool_id, year)
+
+
+def _entry_forms(rt, fund_id: str, pool_id: int | None, year: int) -> None:
+    """A form per kind of entry this user's roles may record."""
+    rules = funds.pool_rules(rt, fund_id)
+    who = actor()
+    kinds = [k for k, roles in (("contribute", rules.roles.contribute), ("allocate", rules.roles.allocate),
+                                ("pay", rules.roles.pay)) if who.may(roles)]
+    if not kinds:
+        return
+    st.subheader(t("fund.record"))
+    notice = st.container()  # messages here, above the forms, which stay where they are
+    if flash := st.session_state.pop("fund.flash", None):
+        notice.success(flash)
+    tabs = st.tabs([t(f"fund.{k}") for k in kinds] + ([t("fund.reverse")] if pool_id else []))
+    projects = funds.eligible_projects(rt, who, fund_id) if {"allocate", "pay"} & set(kinds) else []
+    label = {p[0]: f"#{p[0]} {p[1]}（{rt.reference_label('townships', p[2], lang()) if p[2] else ''}）" for p in projects}
+    for tab, kind in zip(tabs, kinds):
+        with tab, st.form(f"fund.{kind}", clear_on_submit=True):
+            values = {"on_date": st.date_input(t("fund.date"), value=dt.date.today(), key=f"fund.{kind}.date")}
+            if kind == "contribute":
+                values["source"] = st.selectbox(t("fund.source"), [s.id for s in rules.sources],
+                                                format_func=lambda i: next(s.text(lang()) for s in rules.sources if s.id == i))
+            else:
+                values["record_id"] = st.selectbox(t("fund.choose_project"), list(label), format_func=label.get)
+            values["amount"] = st.text_input(t("fund.amount"), placeholder="100000.00")
+            if kind == "pay":
+                values["payee"] = st.text_input(t("fund.payee"))
+                values["purpose"] = st.text_input(t("fund.purpose"))
+            if kind in ("allocate", "pay"):
+                values["approver"] = st.text_input(t("fund.approver"))
+            values["document_ref"] = st.text_input(t("fund.document"))
+            if st.form_submit_button(t("submit"), type="primary"):
+                _record(rt, fund_id, pool_id, year, kind, values, notice)
+    if pool_id:
+        with tabs[-1], st.form("fund.reverse", clear_on_submit=True):
+            entry = st.number_input(t("fund.entry_no"), min_value=1, step=1)
+            reason = st.text_input(t("fund.reason"))
+            on_date = st.date_input(t("fund.date"), value=dt.date.today(), key="fund.reverse.date")
+            if st.form_submit_button(t("submit"), type="primary"):
+                _record(rt, fund_id, pool_id, year, "reverse",
+                        {"entry_id": int(entry), "reason": reason, "on_date": on_date}, notice)
+
+
+def _record(rt, fund_id: str, pool_id: int | None, year: int, kind: str, values: dict, notice) -> None:
+    who = actor()
+    if "record_id" in values and values["record_id"] is None:
+        notice.error(f"{t('fund.choose_project')}：{problem_text(Problem('required'), lang())}")
+        return
+    try:
+        if pool_id is None:
+            pool_id = funds.open_pool(rt, who, fund_id, year)
+        entry = {"contribute": funds.contribute, "allocate": funds.allocate, "pay": funds.pay,
+                 "reverse": lambda rt_, a, _pool, **kw: funds.reverse(rt_, a, **kw)}[kind](rt, who, pool_id, **values)
+    except funds.FundRefused as exc:
+        params = {k: f"{v:,.2f}" if hasattr(v, "quantize") else v for k, v in exc.params.items()}
+        notice.error(t(f"fund.refused.{exc.code}", **params))
+        return
+    except InputError as exc:
+        labels = {"amount": t("fund.amount"), "payee": t("fund.payee"), "purpose": t("fund.purpose"),
+                  "approver": t("fund.approver"), "document_ref": t("fund.document"), "reason": t("fund.reason"),
+                  "source": t("fund.source")}
+        notice.error("；".join(f"{labels.get(k, k)}：{problem_text(p, lang())}" for k, p in exc.problems.items()))
+        return
+    except PermissionDenied:
+        notice.error(t("not_allowed"))
+        return
+    st.session_state["fund.flash"] = t("fund.saved", entry=entry)
+    st.rerun()

@@ -5,6 +5,7 @@ import streamlit as st
 
 from apps.web.state import actor, lang, runtime, t
 from apps.web import record_work as work
+from apps.web.record_delivery import delivery_section, subject_link
 from apps.web.views import history_table, record_fields
 from engine.errors import NotFound, PermissionDenied
 from engine.services import records, sheets
@@ -66,18 +67,19 @@ def render_list_page(form_id: str) -> None:
         for fid in form.list_columns:
             row[form.field(fid).text(lang())] = rt.display_value(form, fid, r.data.get(fid), lang())
         rows.append(row)
-    _table_to_open(page, rows, f"page.{form_id}")
+    table_to_open(page, rows, f"page.{form_id}")
 
 
-def _table_to_open(page: records.Page, rows: list[dict], key: str) -> None:
-    """A page of records as a table: selecting a row opens the record; a page number below.
-    `key` holds the page number in the session."""
+def table_to_open(page: records.Page, rows: list[dict], key: str, column_config: dict | None = None) -> None:
+    """A page of records (or of items with a `record`) as a table: selecting a row opens the
+    record; a page number below. `key` holds the page number in the session."""
     st.caption(t("select_to_open"))
-    event = st.dataframe(rows, hide_index=True, on_select="rerun", selection_mode="single-row",
+    event = st.dataframe(rows, hide_index=True, on_select="rerun", selection_mode="single-row", column_config=column_config,
                          key=f"{key}.table.{page.page}", height=36 * (len(rows) + 1) + 3)
     selected = event.selection.rows if event and hasattr(event, "selection") else []
     if selected:
-        st.session_state["record.id"] = page.items[selected[0]].id
+        item = page.items[selected[0]]
+        st.session_state["record.id"] = getattr(item, "record", item).id
         st.switch_page(st.session_state["pages"]["record"])
     _, right = st.columns([5, 1])
     new_page = right.number_input(t("page"), min_value=1, max_value=page.pages, value=page.page, step=1,
@@ -116,11 +118,13 @@ def render_record_page() -> None:
         st.metric(t("status"), rt.state_label(view.form_id, view.state, lang()))
         work.decision_box(rt, view)
         work.related_section(rt, view, public=False)
+        subject_link(rt, view)
         notice = st.container()
         work.actions(rt, view, notice)
         work.letters(rt, view)
     record_fields(rt, form, view.data, include_private=True)
     if view.state:
+        delivery_section(rt, view)
         work.sheet_section(rt, view)
         work.regroup_section(rt, view)
     linked = [r for r in records.linked_records(rt, actor(), view.id) if not _is_sheet(rt, view, r)]
@@ -163,4 +167,4 @@ def render_awaiting_page(form_id: str, sheet_form: str) -> None:
     rows = [{t("record_no"): r.id, t("title"): r.title, t("status"): rt.state_label(form_id, r.state, lang()),
              form.field("township").text(lang()) if form.has_field("township") else t("township"):
              rt.reference_label("townships", r.township, lang()) if r.township else ""} for r in page.items]
-    _table_to_open(page, rows, f"awaiting.page.{sheet_form}")
+    table_to_open(page, rows, f"awaiting.page.{sheet_form}")

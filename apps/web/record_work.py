@@ -7,6 +7,7 @@ import streamlit as st
 
 from apps.i18n import input_error_lines, problem_text
 from apps.web.form_widgets import form_inputs, submitted
+from apps.web.record_delivery import defaults_caption
 from apps.web.state import actor, lang, t
 from engine import documents
 from engine.errors import InputError, MinshengError, PermissionDenied, Problem
@@ -85,10 +86,12 @@ def sheet_section(rt, view) -> None:
         with st.expander(t("file_sheet", form=form.text(lang())), icon=":material/edit_note:"):
             if sheet.one_per:
                 st.caption(t("one_per_note", field=form.field(sheet.one_per).text(lang())))
+            defaults_caption(rt, view, sheet.form)
             scope = f"sheet.{sheet.form}.{view.id}"
-            values, _ = form_inputs(sheet.form, scope)
-            if submitted(scope, t("submit"), lambda raw, _f, s=sheet: sheets.file_sheet(rt, actor(), view.id, s.form, raw),
-                         values) is not None:
+            values, uploads = form_inputs(sheet.form, scope)
+            if submitted(scope, t("submit"), lambda raw, files, s=sheet: sheets.file_sheet(rt, actor(), view.id, s.form,
+                                                                                          raw, files),
+                         values, uploads) is not None:
                 st.session_state["flash"] = t("sheet_filed", form=form.text(lang()))
                 st.rerun()
     if filed:

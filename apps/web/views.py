@@ -49,3 +49,11 @@ def _step_label(rt: Runtime, form_id: str, step: str | None) -> str | None:
         if transition.action == step and transition.label:
             return transition.label_en if lang() == "en" and transition.label_en else transition.label
     return None
+
+
+def open_button(record_id: int, label: str, key: str) -> None:
+    """A button that opens a record's page."""
+    if st.button(label, key=key):
+        st.session_state["record.id"] = record_id
+        st.query_params.pop("id", None)
+        st.switch_page(st.session_state["pages"]["record"])

@@ -114,6 +114,65 @@ class DemoFunds(ConfigModel):
     """The words of the demo's payments."""
 
 
+class DemoMilestone(ConfigModel):
+    name: str
+    """The milestone's name."""
+    due: Annotated[str, Field(pattern=r"^\d\d-\d\d$")]
+    """Its planned date in the demo year, as MM-DD."""
+    percent: Annotated[int, Field(ge=0, le=100)]
+    """The progress reported when it is reached."""
+
+
+class DemoOutcomes(ConfigModel):
+    on_time: Annotated[int, Field(ge=0, le=100)]
+    """Percent of projects reaching every milestone on time."""
+    late: Annotated[int, Field(ge=0, le=100)]
+    """Percent reaching them, some late (10 to 45 days)."""
+    behind: Annotated[int, Field(ge=0, le=100)]
+    """Percent still behind: only the first milestone reached."""
+
+
+class DemoStep(ConfigModel):
+    action: Identifier
+    """A workflow action."""
+    values: dict[Identifier, Any] = {}
+    """Its form's values."""
+
+
+class DemoDelivery(ConfigModel):
+    delivery: Identifier
+    """The delivery rules (delivery/*.yaml)."""
+    listing: dict[Identifier, Any]
+    """The responsibility list's values; {township} is the township's name."""
+    duty_form: Identifier | None = None
+    """The form of department responsibility entries ..."""
+    duties: tuple[dict[Identifier, Any], ...] = ()
+    """... filed on every project."""
+    needs: tuple[dict[Identifier, Any], ...] = ()
+    """Funding-needs items; an amount is a percentage of the project's allocation."""
+    milestones: Annotated[tuple[DemoMilestone, ...], Field(min_length=1)]
+    """The milestones every project gets."""
+    outcomes: DemoOutcomes
+    """How the projects fare."""
+    report: dict[Identifier, Any]
+    """Other values of progress reports; {milestone} in a text is the milestone reached."""
+    acceptance: dict[Identifier, Any]
+    """The acceptance form's values for completed projects; {date} in a text is the day."""
+    complete_action: Identifier
+    """The workflow action that records the acceptance."""
+    start_action: Identifier
+    """The workflow action that starts the works."""
+    final_payment: str
+    """The purpose of the final payment to completed projects (the rest of their allocation)."""
+    supervision: tuple[dict[Identifier, Any], ...] = ()
+    """Supervision records, filed on projects in turn."""
+    follow_ups: tuple[dict[Identifier, Any], ...] = ()
+    """Follow-up actions set by supervision; every other one is closed by `close_steps`, the rest
+    are left open."""
+    close_steps: tuple[DemoStep, ...] = ()
+    """The follow-up workflow's actions that close one, in order."""
+
+
 class Demo(ConfigModel):
     seed: int = 1
     """Everything random in the demo is drawn from this number: the same seed, the same demo."""
@@ -145,3 +204,5 @@ class Demo(ConfigModel):
     """Hold each township congress's differential ballot on its candidates."""
     funds: DemoFunds | None = None
     """Fund the chosen projects from the year's pool."""
+    delivery: DemoDelivery | None = None
+    """Deliver and supervise the chosen projects."""

@@ -334,10 +334,10 @@ def _cross_check(loader: _Loader, county: County, grouped: dict, demo: Demo | No
                 for fid in sample:
                     if not form.has_field(fid):
                         loader.add("demo.yaml", (key, i, fid), f"form {form.id!r} has no field {fid!r}")
-        _check_demo_stages(loader, demo, forms)
+        _check_demo_stages(loader, demo, forms, {k: v for k, (_, v) in grouped["delivery"].items()})
 
 
-def _check_demo_stages(loader: _Loader, demo: Demo, forms: dict) -> None:
+def _check_demo_stages(loader: _Loader, demo: Demo, forms: dict, deliveries: dict) -> None:
     """The demo's stages name real forms and fields, and its groups add up to its suggestions."""
     def fields_of(at: tuple, form_id: str, values) -> None:
         form = forms.get(form_id)
@@ -365,6 +365,27 @@ def _check_demo_stages(loader: _Loader, demo: Demo, forms: dict) -> None:
     if demo.review is not None:
         for i, opinion in enumerate(demo.review.opinions):
             fields_of(("review", "opinions", i), demo.review.sheet, opinion)
+    spec = demo.delivery
+    if spec is not None:
+        d = deliveries.get(spec.delivery)
+        if d is None:
+            loader.add("demo.yaml", ("delivery", "delivery"), f"unknown delivery {spec.delivery!r}"
+                       f"{did_you_mean(spec.delivery, list(deliveries))}")
+            return
+        fields_of(("delivery", "listing"), d.responsibility.form, spec.listing)
+        fields_of(("delivery", "report"), d.progress.form, spec.report)
+        for i, values in enumerate(spec.supervision):
+            fields_of(("delivery", "supervision", i), d.supervision[0], values)
+        for i, values in enumerate(spec.follow_ups):
+            fields_of(("delivery", "follow_ups", i), d.follow_up.form, values)
+        if spec.duty_form:
+            for i, values in enumerate(spec.duties):
+                fields_of(("delivery", "duties", i), spec.duty_form, values)
+        if spec.needs and d.funding_needs is None:
+            loader.add("demo.yaml", ("delivery", "needs"), f"delivery {d.id!r} has no funding_needs")
+        elif d.funding_needs is not None:
+            for i, values in enumerate(spec.needs):
+                fields_of(("delivery", "needs", i), d.funding_needs.form, values)
 
 
 def _unknown_value(county: County, f, value) -> str | None:

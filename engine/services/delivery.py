@@ -15,19 +15,25 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterator, Mapping
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from engine.audit import audit, now
-from engine.config.delivery import FIGURES, Delivery
+from engine.config.delivery import Delivery
 from engine.errors import NotFound
 from engine.runtime import Runtime
 from engine.services import records
 from engine.services.actors import SYSTEM, Actor, require
-from engine.store.tables import AuditEntry, Deadline, FundEntry, FundPoolYear, Flag, Record
+from engine.store.tables import AuditEntry, Deadline, FundEntry, FundPoolYear, Flag, Record, RecordLink
 
 DEADLINE_PREFIX = "delivery:"  # deadlines named so are milestones falling due (no config id has a colon)
 OVERDUE = "overdue"
+
+
+def not_merged():
+    """Merged duplicates follow their project's state but are not projects of their own."""
+    from engine.services.workflow import MERGED_INTO
+    return Record.id.not_in(select(RecordLink.record_id).where(RecordLink.field_id == MERGED_INTO))
 
 
 def spec_for_form(rt: Runtime, form_id: str) -> Delivery | None:
@@ -100,29 +106,32 @@ def on_sheet(rt: Runtime, session: Session, subject: Record, sheet: Record) -> N
                                           "due": due.isoformat()}))
     elif sheet.form_id == d.progress.form and sheet.data.get(d.progress.milestone):
         name = str(sheet.data[d.progress.milestone])
-        _clear(session, subject.id, OVERDUE, name, f"{d.progress.form}#{sheet.id}", rt.version)
+        day = _day(sheet.data.get(d.progress.date))
+        _clear(session, subject.id, OVERDUE, name, f"reported reached on {day} ({d.progress.form} #{sheet.id})",
+               rt.version, dt.datetime.combine(day, dt.time(12), tzinfo=dt.timezone.utc) if day else None)
 
 
-def _clear(session: Session, record_id: int, rule: str, subject: str, why: str, version: str) -> bool:
+def _clear(session: Session, record_id: int, rule: str, subject: str, why: str, version: str,
+           at: dt.datetime | None = None) -> bool:
     flag = session.scalars(select(Flag).where(Flag.record_id == record_id, Flag.rule == rule,
                                               Flag.subject == subject, Flag.cleared_at.is_(None))).first()
     if flag is None:
         return False
-    flag.cleared_at, flag.cleared_reason = now(), why
+    flag.cleared_at, flag.cleared_reason = at or now(), why
     audit(session, actor="system", action="flag.cleared", entity="record", entity_id=record_id,
           before={"flag": flag.id, "rule": rule, "subject": subject}, after={"cleared": why}, version=version)
     return True
 
 
 def _raise(session: Session, record_id: int, d: Delivery, rule: str, subject: str, watch: bool,
-           notify: tuple[str, ...], reason: str, version: str) -> bool:
+           notify: tuple[str, ...], reason: str, version: str, at: dt.datetime | None = None) -> bool:
     """A flag, unless one is open already; the roles to notify are told in the audit log."""
     open_ = session.scalar(select(Flag.id).where(Flag.record_id == record_id, Flag.rule == rule,
                                                  Flag.subject == subject, Flag.cleared_at.is_(None)))
     if open_:
         return False
     flag = Flag(record_id=record_id, delivery_id=d.id, rule=rule, subject=subject, watch=watch, notify=list(notify),
-                reason=reason, version=version, raised_at=now())
+                reason=reason, version=version, raised_at=at or now())
     session.add(flag)
     session.flush()
     audit(session, actor="system", action="flag.raised", entity="record", entity_id=record_id, before=None,
@@ -133,7 +142,8 @@ def _raise(session: Session, record_id: int, d: Delivery, rule: str, subject: st
     return True
 
 
-def deadline_fired(rt: Runtime, name: str, record_id: int, payload: Mapping[str, Any]) -> bool:
+def deadline_fired(rt: Runtime, name: str, record_id: int, payload: Mapping[str, Any],
+                   at: dt.datetime | None = None) -> bool:
     """A milestone's planned date has passed: flag it late unless a report says it is reached, or
     it was replaced by a later milestone sheet, or the project is no longer being delivered."""
     from engine.services.sheets import _current, _linked, workflow_of
@@ -154,7 +164,7 @@ def deadline_fired(rt: Runtime, name: str, record_id: int, payload: Mapping[str,
         due = _day(payload.get("due"))
         words = vrt.profile.delivery[d.id].overdue.reason.format(milestone=milestone, due=_shown_date(vrt, due))
         return _raise(session, record_id, d, OVERDUE, milestone, False, d.overdue.notify, words,
-                      subject.profile_version)
+                      subject.profile_version, at)
 
 
 def _shown_date(rt: Runtime, day: dt.date | None) -> str:
@@ -258,7 +268,7 @@ def _projects(rt: Runtime, d: Delivery, township: str | None = None, batch: int 
     while True:
         with rt.db.read() as session:
             query = select(Record.id).where(Record.form_id == d.form, Record.state.in_(d.states + d.done_states),
-                                            Record.id > last)
+                                            Record.id > last, not_merged())
             if township:
                 query = query.where(Record.township == township)
             ids = list(session.scalars(query.order_by(Record.id).limit(batch)))
@@ -275,10 +285,11 @@ class EscalationReport:
     details: list[str] = field(default_factory=list)
 
 
-def check_escalations(rt: Runtime, today: dt.date | None = None) -> EscalationReport:
+def check_escalations(rt: Runtime, at: dt.datetime | None = None) -> EscalationReport:
     """Every escalation rule against every project under delivery: a flag when a rule starts to
-    hold (its roles told once), cleared when it stops. Run by `minsheng tick`."""
-    today = today or now().date()
+    hold (its roles told once), cleared when it stops. Run by `minsheng tick`, as of `at`."""
+    at = at or now()
+    today = at.date()
     report = EscalationReport()
     for d in rt.profile.delivery.values():
         if not d.escalations:
@@ -295,13 +306,13 @@ def check_escalations(rt: Runtime, today: dt.date | None = None) -> EscalationRe
                     values = {k: Decimal(v) for k, v in figures.items()}
                     for rule in vd.escalations:
                         holds = vrt.profile.conditions[("delivery", vd.id, f"escalation:{rule.id}")](values)
-                        if holds and record.state in vd.states:
+                        if holds:
                             if _raise(session, record_id, vd, rule.id, "", rule.watch_list, rule.notify,
-                                      rule.reason.format(**figures), record.profile_version):
+                                      rule.reason.format(**figures), record.profile_version, at):
                                 report.raised += 1
                                 report.details.append(f"record {record_id}: {rule.id}")
                         elif _clear(session, record_id, rule.id, "", _no_longer(rule.when, figures),
-                                    record.profile_version):
+                                    record.profile_version, at):
                             report.cleared += 1
     return report
 
@@ -333,14 +344,17 @@ def _money(session: Session, d: Delivery, ids: list[int], year: int | None) -> d
 
 def project_statuses(rt: Runtime, actor: Actor, delivery_id: str, township: str | None = None,
                      watched_only: bool = False, page: int = 1, page_size: int = 25,
-                     today: dt.date | None = None) -> records.Page:
-    """One page of projects with their figures, money and open flags (paginated in SQL)."""
+                     today: dt.date | None = None, only: int | None = None) -> records.Page:
+    """One page of projects with their figures, money and open flags (paginated in SQL);
+    `only`: just that project."""
     d, own = _allowed(rt, actor, delivery_id)
     township = own or township
     today = today or now().date()
-    where = [Record.form_id == d.form, Record.state.in_(d.states + d.done_states)]
+    where = [Record.form_id == d.form, Record.state.in_(d.states + d.done_states), not_merged()]
     if township:
         where.append(Record.township == township)
+    if only is not None:
+        where.append(Record.id == only)
     if watched_only:
         where.append(Record.id.in_(select(Flag.record_id).where(Flag.watch.is_(True), Flag.cleared_at.is_(None))))
     page_size = max(1, min(page_size, 200))

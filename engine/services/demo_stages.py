@@ -89,6 +89,9 @@ def seed_stages(rt: Runtime, demo: Demo, rng: random.Random, made: list[tuple[in
         lines.append(_vote(rt, demo, rng, set(bands[0])))
     if demo.funds is not None:
         lines.append(_fund(rt, demo, rng))
+    if demo.delivery is not None:
+        from engine.services.demo_delivery import deliver
+        lines.append(deliver(rt, demo, rng))
     return lines
 
 

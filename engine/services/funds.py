@@ -24,6 +24,7 @@ from engine.errors import InputError, MinshengError, NotFound, Problem
 from engine.runtime import Runtime
 from engine.services.actors import Actor, require
 from engine.store.tables import FundEntry, FundPoolYear, Record
+from engine.services.delivery import not_merged
 
 KINDS = ("contribution", "allocation", "payment")
 
@@ -140,7 +141,8 @@ def allocate(rt: Runtime, actor: Actor, pool_id: int, record_id: int, amount: An
         rules = pool_rules(rt, pool.fund_id)
         require(actor, rules.roles.allocate, f"fund:{pool.fund_id}")
         record = session.get(Record, record_id)
-        if record is None or record.form_id != rules.form or record.state not in rules.project_states:
+        if record is None or record.form_id != rules.form or record.state not in rules.project_states or \
+                session.scalar(select(Record.id).where(Record.id == record_id, ~not_merged())):
             raise FundRefused("not_a_project", record=record_id)
         total = _sum(session, pool_id, "contribution")
         if (floor := _limit(rules.total.min)) is not None and total < floor:
@@ -282,3 +284,27 @@ def ledger_xlsx(rt: Runtime, actor: Actor, pool_id: int, headings: list[str], ou
             last_id, written = entry.id, written + 1
     book.save(out)
     return written
+
+
+def eligible_projects(rt: Runtime, actor: Actor, fund_id: str, limit: int = 500) -> list[tuple[int, str, str | None]]:
+    """Projects that may receive money (in the pool's project states): id, title, township,
+    by township then id; at most `limit` (a county's projects for a year are far fewer)."""
+    rules = pool_rules(rt, fund_id)
+    require(actor, rules.roles.allocate + rules.roles.pay + rules.roles.view, f"fund:{fund_id}")
+    with rt.db.read() as session:
+        return [tuple(r) for r in session.execute(
+            select(Record.id, Record.title, Record.township).where(Record.form_id == rules.form,
+                                                                   Record.state.in_(rules.project_states), not_merged())
+            .order_by(Record.township, Record.id).limit(limit))]
+
+
+def recent_entries(rt: Runtime, actor: Actor, pool_id: int, limit: int = 20) -> list[tuple[FundEntry, str | None]]:
+    """The latest entries of the pool, newest first, with the project's title."""
+    with rt.db.read() as session:
+        pool = session.get(FundPoolYear, pool_id)
+        if pool is None:
+            raise NotFound("pool")
+        require(actor, pool_rules(rt, pool.fund_id).roles.view, f"fund:{pool.fund_id}")
+        return [(e, title) for e, title in session.execute(
+            select(FundEntry, Record.title).outerjoin(Record, Record.id == FundEntry.record_id)
+            .where(FundEntry.pool_id == pool_id).order_by(FundEntry.id.desc()).limit(limit))]

@@ -257,3 +257,10 @@ def linked_records(rt: Runtime, actor: Actor, target_id: int, page_size: int = 5
             .where(RecordLink.target_id == target_id).order_by(Record.id).limit(page_size)
         ).all()
         return [view_of(r) for r in rows if actor.may(rt.forms[r.form_id].form.access.view)]
+
+
+def links_from(rt: Runtime, record_id: int, field_id: str) -> list[int]:
+    """The records this one points at through a link (a sheet's subject, say)."""
+    with rt.db.read() as session:
+        return list(session.scalars(select(RecordLink.target_id).where(RecordLink.record_id == record_id,
+                                                                       RecordLink.field_id == field_id)))

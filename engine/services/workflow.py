@@ -224,7 +224,7 @@ def tick(rt: Runtime, at: dt.datetime | None = None, batch: int = 500) -> TickRe
     report.rounds_closed = len(closed)
     report.details += [f"ballot {round_id}: closed at its declared time" for round_id in closed]
     from engine.services.delivery import check_escalations  # projects behind, follow-ups overdue
-    escalations = check_escalations(rt, at.date())
+    escalations = check_escalations(rt, at)
     report.flags_raised += escalations.raised
     report.flags_cleared += escalations.cleared
     report.details += escalations.details
@@ -245,7 +245,7 @@ def _fire(rt: Runtime, deadline_id: int, at: dt.datetime, report: TickReport) ->
         name, payload = deadline.name, dict(deadline.payload or {})
     from engine.services import delivery
     if name.startswith(delivery.DEADLINE_PREFIX):  # a milestone's planned date has passed
-        if record is not None and delivery.deadline_fired(rt, name, record.id, payload):
+        if record is not None and delivery.deadline_fired(rt, name, record.id, payload, at):
             report.flags_raised += 1
         return True
     if record is not None:

@@ -1,0 +1,118 @@
+"""The demo year's delivery: responsibility lists, milestones, progress reported on time, late or
+not at all, supervision and follow-ups, acceptance and final payments.
+
+Time is played forward: the reports dated before a milestone's date are filed, then `tick` runs
+as of the day after it, so late milestones are flagged and escalations raised exactly as they
+would have been that day; reports filed afterwards clear them. Nothing here decides a flag.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from engine.config.demo import Demo
+from engine.runtime import Runtime
+from engine.services import delivery, funds, sheets
+from engine.services.actors import SYSTEM
+from engine.services.workflow import tick, transition
+from engine.store.tables import FundPoolYear, Record
+
+
+def deliver(rt: Runtime, demo: Demo, rng: random.Random) -> str:
+    spec = demo.delivery
+    d = delivery.spec(rt, spec.delivery)
+    year = rt.profile.county.year
+    with rt.db.read() as session:
+        projects = list(session.scalars(select(Record.id).where(
+            Record.form_id == d.form, Record.state.in_(d.states), delivery.not_merged()).order_by(Record.id)))
+        pool = session.scalar(select(FundPoolYear.id).where(FundPoolYear.fund_id == d.fund, FundPoolYear.year == year)
+                              ) if d.fund else None
+    if not projects:
+        return "delivery: no chosen projects"
+    allocation = {p: funds.balance(rt, SYSTEM, pool, p).allocated if pool else Decimal(0) for p in projects}
+    due = [dt.date(year, int(m.due[:2]), int(m.due[3:])) for m in spec.milestones]
+    order = projects[:]
+    rng.shuffle(order)
+    n_on = round(len(order) * spec.outcomes.on_time / 100)
+    n_late = round(len(order) * spec.outcomes.late / 100)
+    fate = {p: "on_time" if i < n_on else "late" if i < n_on + n_late else "behind" for i, p in enumerate(order)}
+
+    events: list[tuple[dt.date, int, int, int]] = []  # (day, project, milestone index, kind 0 = report)
+    for p in projects:
+        township = rt.reference_label("townships", _township(rt, p))
+        sheets.file_sheet(rt, SYSTEM, p, d.responsibility.form, _filled(spec.listing, township=township))
+        for duty in spec.duties:
+            sheets.file_sheet(rt, SYSTEM, p, spec.duty_form, duty)
+        if d.funding_needs is not None:
+            for need in spec.needs:
+                amount = (allocation[p] * Decimal(str(need[d.funding_needs.amount])) / 100).quantize(Decimal(100))
+                sheets.file_sheet(rt, SYSTEM, p, d.funding_needs.form,
+                                  {**need, d.funding_needs.amount: str(max(amount, Decimal(100)))})
+        for m, day in zip(spec.milestones, due):
+            sheets.file_sheet(rt, SYSTEM, p, d.milestones.form, {d.milestones.name: m.name, d.milestones.due: day.isoformat()})
+        transition(rt, SYSTEM, p, spec.start_action)
+        late_ones = set(rng.sample(range(len(due)), rng.randint(1, 2))) if fate[p] == "late" else set()
+        reached = 1 if fate[p] == "behind" else len(due)
+        for i in range(reached):
+            day = due[i] + dt.timedelta(days=rng.randint(10, 45)) if i in late_ones else due[i] - dt.timedelta(
+                days=rng.randint(2, 20))
+            events.append((day, p, i, 0))
+    events += [(day + dt.timedelta(days=d.overdue.grace_days + 1), 0, i, 1) for i, day in enumerate(due)]
+    events.sort(key=lambda e: (e[0], e[3], e[1]))
+
+    completed = 0
+    for day, p, i, kind in events:
+        if kind == 1:
+            tick(rt, dt.datetime.combine(day, dt.time(8), tzinfo=dt.timezone.utc))
+            continue
+        m = spec.milestones[i]
+        sheets.file_sheet(rt, SYSTEM, p, d.progress.form, {**_filled(spec.report, milestone=m.name),
+                                                          d.progress.date: day.isoformat(), d.progress.percent: m.percent,
+                                                          d.progress.milestone: m.name})
+        if i == len(due) - 1:
+            completed += 1
+            accepted = day + dt.timedelta(days=5)
+            transition(rt, SYSTEM, p, spec.complete_action, _filled(spec.acceptance, date=accepted.isoformat()))
+            if pool:
+                money = funds.balance(rt, SYSTEM, pool, p)
+                rest = money.allocated - money.paid
+                if rest > 0:
+                    funds.pay(rt, SYSTEM, pool, p, rest, accepted, demo.funds.payment.payee, spec.final_payment,
+                              demo.funds.payment.approver, demo.funds.payment.document_ref.format(n=p))
+
+    supervised = _supervise(rt, spec, d, projects)
+    tick(rt)  # as of today: escalations for projects still behind and follow-ups overdue
+    flags = delivery.open_flags(rt, SYSTEM, d.id, limit=10_000)
+    watched = len({f.record_id for f, _, _ in flags if f.watch})
+    behind = sum(1 for f in fate.values() if f == "behind")
+    return (f"delivery: {len(projects)} projects started, {completed} completed "
+            f"({sum(1 for f in fate.values() if f == 'late')} with late milestones), {behind} behind; "
+            f"{supervised}; {len(flags)} open alerts, {watched} projects on the watch list")
+
+
+def _supervise(rt: Runtime, spec, d, projects: list[int]) -> str:
+    n = len(projects)
+    for i, record in enumerate(spec.supervision):
+        for j in range(3):
+            sheets.file_sheet(rt, SYSTEM, projects[(i * 7 + j * 11) % n], d.supervision[0], record)
+    follow_ups = 0
+    for i, action in enumerate(spec.follow_ups):
+        for j in range(3):
+            made = sheets.file_sheet(rt, SYSTEM, projects[(i * 5 + j * 13 + 3) % n], d.follow_up.form, action)
+            if follow_ups % 2 == 0:
+                for step in spec.close_steps:
+                    transition(rt, SYSTEM, made.id, step.action, step.values or None)
+            follow_ups += 1
+    return f"{len(spec.supervision) * 3} supervision records, {follow_ups} follow-up actions ({(follow_ups + 1) // 2} closed)"
+
+
+def _township(rt: Runtime, record_id: int) -> str:
+    with rt.db.read() as session:
+        return session.get(Record, record_id).township or ""
+
+
+def _filled(values: dict, **words: str) -> dict:
+    return {k: v.format(**words) if isinstance(v, str) else v for k, v in values.items()}
