@@ -110,7 +110,7 @@ def test_list_page_needs_the_right_role(app, rt, good_suggestion):
     at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "liaison", "联络员", ["liaison_staff"], "demo-pass")
     at.run()
     assert not at.error and at.caption[0].value.startswith("共 3 条")
-    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "gov", "实施单位", ["government_unit"], "demo-pass")
+    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "resident", "群众", ["citizen"], "demo-pass")
     at.run()
     assert at.error[0].value == "您没有权限做这件事。"  # signed in, but not a role that may list
     at.session_state["actor"] = accounts.authenticate(rt, "liaison", "demo-pass")

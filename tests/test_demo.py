@@ -6,7 +6,9 @@ from sqlalchemy import func, select
 from engine.services import sheets
 from engine.services.actors import SYSTEM
 from engine.services.demo import seed_demo
-from engine.store.tables import FundPoolYear, Record, RecordLink, User, VoteCandidate, VoteRound
+from engine.store.tables import Flag, FundPoolYear, Record, RecordLink, User, VoteCandidate, VoteRound
+
+CHOSEN = ("chosen", "delivering", "completed")  # chosen by the vote, whatever has happened since
 
 
 def test_demo_year(rt):
@@ -36,7 +38,7 @@ def test_demo_year(rt):
         # (4 more merged into them as duplicates), 38 answered with reasons, every admitted one reviewed.
         distinct = [s for s in this_year if s.id not in merged]
         assert len(distinct) == 80
-        assert sum(1 for s in this_year if s.id in merged and s.state == "chosen") == 4  # they follow
+        assert sum(1 for s in this_year if s.id in merged and s.state in CHOSEN) == 4  # they follow
         assert sum(1 for s in distinct if s.state in ("pending", "rejected")) == 38
         answers = select(func.count(func.distinct(RecordLink.target_id))).join(
             Record, Record.id == RecordLink.record_id).where(Record.form_id == "answer")
@@ -45,24 +47,46 @@ def test_demo_year(rt):
         # Stages 5-6: every township congress voted; 42 projects chosen across the 23 townships; the
         # projects carried over from last year's reserve pool made every ballot differential, and
         # those not chosen are back in the pool.
-        chosen = [s for s in distinct if s.state == "chosen"]
+        chosen = [s for s in distinct if s.state in CHOSEN]
         assert len(chosen) == 42 and len({s.township for s in chosen}) == 23
-        assert len(last_year) == 23 and all(s.state in ("chosen", "reserve") for s in last_year)
+        assert len(last_year) == 23 and all(s.state in CHOSEN + ("reserve",) for s in last_year)
         rounds = session.scalars(select(VoteRound).where(VoteRound.kind == "first")).all()
         assert len(rounds) == 23 and all(r.state == "counted" for r in rounds)
         for r in rounds:
             on_ballot = session.scalar(select(func.count()).select_from(VoteCandidate).where(VoteCandidate.round_id == r.id))
             assert on_ballot > r.places
-    # Stage 8 (begun): 6.73 million yuan in the pool, all allocated to the chosen projects, part paid.
+    # Stage 8: 6.73 million yuan in the pool, all allocated to the chosen projects, part paid.
     from decimal import Decimal
     from engine.services.funds import balance
     with rt.db.read() as session:
         pool_id = session.scalar(select(FundPoolYear.id))
     money = balance(rt, SYSTEM, pool_id)
     assert money.total == money.allocated == Decimal("6730000.00")
-    assert Decimal(0) < money.paid < money.allocated
+    assert Decimal(0) < money.paid < money.allocated  # the projects still under way are not paid in full
     assert all(balance(rt, SYSTEM, pool_id, c.id).allocated > 0 for c in chosen)
     assert sheets.awaiting(rt, SYSTEM, "suggestion", "answer").total == 0
+
+    # Stages 7 and 9: every chosen project was listed and started; most completed (and paid in
+    # full), the rest under way; late milestones were flagged when they fell due, and the watch list
+    # holds exactly the projects two milestones behind today; some follow-ups are closed, some open.
+    from engine.services import delivery
+    assert sheets.awaiting(rt, SYSTEM, "suggestion", "responsibility_list").total == 0
+    states = {c.id: c.state for c in chosen}
+    done = [r for r, state in states.items() if state == "completed"]
+    going = [r for r, state in states.items() if state == "delivering"]
+    assert len(done) + len(going) == 42 and len(done) > len(going) > 0
+    assert all(balance(rt, SYSTEM, pool_id, r).paid == balance(rt, SYSTEM, pool_id, r).allocated for r in done)
+    assert money.paid <= Decimal("6730000.00")
+    behind = {r for r in states if delivery.figures_of(rt, "livelihood_delivery", r)["milestones_behind"] >= 2}
+    with rt.db.read() as session:
+        watched = set(session.scalars(select(Flag.record_id).where(Flag.watch.is_(True), Flag.cleared_at.is_(None))))
+        late = session.execute(select(Flag.record_id, Flag.cleared_at).where(Flag.rule == "overdue")).all()
+        follow_ups = session.scalars(select(Record.state).where(Record.form_id == "follow_up")).all()
+    assert watched == behind == set(going)
+    assert any(cleared for _, cleared in late) and {r for r, _ in late} - set(going)  # late, then caught up
+    assert "closed" in follow_ups and "open" in follow_ups
+    scores = delivery.scorecard(rt, SYSTEM, "livelihood_delivery")
+    assert len(scores) == 23 and sum(s.completed for s in scores) == len(done)
     assert lines[0].startswith(f"accounts: {len(demo.accounts)} created")
     text = "\n".join(lines)
     assert "screening: 80 screened" in text and "42 projects chosen" in text

@@ -12,7 +12,7 @@ from engine.services.actors import ANONYMOUS, Actor
 from engine.store.tables import AuditEntry, ProfileVersion, Record
 
 LIAISON = Actor("liaison", "联络员", frozenset({"liaison_staff"}), "t01")
-GOV = Actor("gov", "实施单位", frozenset({"government_unit"}))
+CITIZEN = Actor("resident", "群众", frozenset({"citizen"}))  # signed in, but no staff role
 
 
 def test_public_submission_gets_a_receipt_and_an_audit_row(rt, good_suggestion):
@@ -54,11 +54,11 @@ def test_roles_are_checked_on_the_server(rt, good_suggestion):
     with pytest.raises(PermissionDenied):
         records.list_records(rt, ANONYMOUS, "suggestion")
     with pytest.raises(PermissionDenied):
-        records.list_records(rt, GOV, "suggestion")
+        records.list_records(rt, CITIZEN, "suggestion")
     with pytest.raises(PermissionDenied):
         records.submit(rt, ANONYMOUS, "offline_session", {})
     with pytest.raises(PermissionDenied):
-        records.get(rt, GOV, 1)
+        records.get(rt, CITIZEN, 1)
     assert records.list_records(rt, LIAISON, "suggestion").total == 1
 
 
