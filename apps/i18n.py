@@ -230,6 +230,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "fund.refused.would_leave_allocations_uncovered": ("冲销后资金池仅余 {total} 元，不足已分配的 {allocated} 元", "the pool would hold {total}, less than the {allocated} allocated"),
     "fund.refused.would_leave_payments_uncovered": ("冲销后该项目分配仅余 {allocated} 元，不足已拨付的 {paid} 元", "the project would keep {allocated}, less than the {paid} paid"),
     "dl.title": ("实施与监督", "Delivery and supervision"),
+    "dl.year": ("考核年度", "Assessment year"),
     "dl.projects": ("项目数", "Projects"), "dl.under_way": ("实施中", "Under way"), "dl.completed": ("已完成", "Completed"),
     "dl.watched": ("重点督办", "On the watch list"), "dl.behind": ("逾期节点", "Milestones behind"),
     "dl.follow_ups": ("未办结督办事项", "Open follow-ups"), "dl.my_alerts": ("需要我关注的提醒", "Alerts for me"),

@@ -325,3 +325,29 @@ def test_fund_pool_mistakes(profile_dir, monkeypatch):
         f"{at}:{line_of(fund, 'pay: [finanse]')}: At FundPool(id='livelihood_pool') -> roles -> pay[0]: "
         "unknown role 'finanse' (did you mean 'finance'?)",
     ]
+
+
+def test_delivery_errors_name_the_key(profile_dir, monkeypatch):
+    path = profile_dir / "delivery/livelihood_delivery.yaml"
+    (profile_dir / "demo.yaml").unlink()  # its delivery would be wrong too: checked elsewhere
+    edit(path, "milestones: {form: milestone, name: name, due: due}",
+         "milestones: {form: milestone, name: name, due: measure}")
+    edit(path, "supervision: [supervision_record]", "supervision: [acceptance]")
+    edit(path, "when: milestones_behind >= 2", "when: milestone_behind >= 2")
+    edit(path, "reason: 督办跟进事项已逾期{follow_up_days_overdue}天", "reason: 督办跟进事项已逾期{days}天")
+    edit(path, "notify: [supervisor]", "notify: [supervisors]")
+    rel = "profile/delivery/livelihood_delivery.yaml"
+    at = "At Delivery(id='livelihood_delivery')"
+    assert problems(profile_dir, monkeypatch) == [
+        f"{rel}:{line_of(path, 'milestones: {form')}: {at} -> milestones -> due: field 'measure' of form 'milestone' "
+        "is a textarea; expected date",
+        f"{rel}:{line_of(path, 'supervision: [acceptance]')}: {at} -> supervision[0]: form 'acceptance' is not a "
+        "sheet of workflow 'suggestion'; add it under `sheets` there",
+        f"{rel}:{line_of(path, 'notify: [supervisors]')}: {at} -> overdue -> notify[0]: unknown role "
+        "'supervisors' (did you mean 'supervisor'?)",
+        f"{rel}:{line_of(path, 'when: milestone_behind')}: {at} -> escalations -> Escalation(id='watch_list') -> "
+        "when: unknown name 'milestone_behind' (did you mean 'milestones_behind'?) (at column 1 of «milestone_behind >= 2»)",
+        f"{rel}:{line_of(path, '{days}')}: {at} -> escalations -> Escalation(id='follow_up_overdue') -> reason: "
+        "unknown placeholder {days}; known: milestones, milestones_behind, milestones_late, percent, follow_ups_open, "
+        "follow_up_days_overdue, days_past_deadline",
+    ]

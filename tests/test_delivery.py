@@ -256,6 +256,9 @@ def test_dashboard_figures_money_and_scorecard(rt, good_suggestion):
     assert (scores["t01"].projects, scores["t01"].completed, scores["t01"].milestones_due, scores["t01"].on_time,
             scores["t01"].on_time_rate) == (1, 1, 2, 2, Decimal("100.0"))
     assert (scores["t02"].behind, scores["t02"].watched, scores["t02"].on_time_rate) == (2, 1, Decimal("0.0"))
+    # a year's assessment counts the projects due to be completed that year
+    assert len(delivery.scorecard(rt, CONGRESS, D, dt.date(2025, 10, 15), year=2025)) == 2
+    assert delivery.scorecard(rt, CONGRESS, D, dt.date(2025, 10, 15), year=2026) == []
 
     out = io.BytesIO()
     assert delivery.scorecard_xlsx(rt, CONGRESS, D, [f"h{i}" for i in range(12)], out, dt.date(2025, 10, 15)) == 2

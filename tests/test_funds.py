@@ -122,12 +122,35 @@ def test_a_correction_is_a_reversing_entry_never_a_deletion(rt, good_suggestion)
 def test_roles_are_checked_for_every_entry(rt, good_suggestion):
     pool = funded_pool(rt)
     a, _ = projects(rt, good_suggestion)
+    from engine.services.funds import eligible_projects, recent_entries
+    entry = allocate(rt, FINANCE, pool, a, "1000", DAY)
     for call in (lambda: contribute(rt, AUDITOR, pool, "county", "1", DAY),
                  lambda: allocate(rt, AUDITOR, pool, a, "1", DAY),
                  lambda: pay(rt, AUDITOR, pool, a, "1", DAY, "p", "p", "p", "p"),
-                 lambda: balance(rt, ANONYMOUS, pool)):
+                 lambda: reverse(rt, AUDITOR, entry, "录错", DAY),
+                 lambda: open_pool(rt, AUDITOR, "livelihood_pool", 2026),
+                 lambda: balance(rt, ANONYMOUS, pool),
+                 lambda: recent_entries(rt, ANONYMOUS, pool),
+                 lambda: eligible_projects(rt, ANONYMOUS, "livelihood_pool")):
         with pytest.raises(PermissionDenied):
             call()
+    assert [e.id for e, _ in recent_entries(rt, AUDITOR, pool)][0] == entry
+
+
+def test_a_merged_duplicate_is_not_a_project_of_its_own(rt, good_suggestion):
+    from engine.services.funds import eligible_projects
+    from engine.services.regroup import merge
+    from engine.services.actors import SYSTEM
+    target = records.submit(rt, ANONYMOUS, "suggestion", good_suggestion).id
+    duplicate = records.submit(rt, ANONYMOUS, "suggestion", dict(good_suggestion, proposer_name="李秀英")).id
+    merge(rt, SYSTEM, target, [duplicate], "同一诉求")
+    with rt.db.transaction() as session:  # both chosen: the duplicate follows its project
+        session.execute(update(Record).where(Record.id.in_([target, duplicate])).values(state="chosen"))
+    pool = funded_pool(rt)
+    assert [p[0] for p in eligible_projects(rt, FINANCE, "livelihood_pool")] == [target]
+    with pytest.raises(FundRefused) as info:
+        allocate(rt, FINANCE, pool, duplicate, "1000", DAY)
+    assert info.value.code == "not_a_project"
 
 
 def test_two_staff_paying_at_once_cannot_overdraw(rt, good_suggestion):

@@ -23,8 +23,11 @@ def render_delivery_page(delivery_id: str) -> None:
     spec = delivery.spec(rt, delivery_id)
     st.title(spec.text(lang()))
     who = actor()
+    current = rt.profile.county.year
+    year = st.selectbox(t("dl.year"), list(range(current, current - 5, -1)), key="dl.year",
+                        format_func=lambda y: t("fund.year", year=y))
     try:
-        scores = delivery.scorecard(rt, who, delivery_id)
+        scores = delivery.scorecard(rt, who, delivery_id, year=year)
     except PermissionDenied:
         st.error(t("not_allowed"))
         return
@@ -83,12 +86,11 @@ def render_delivery_page(delivery_id: str) -> None:
         towns[s.township], s.projects, s.completed, s.milestones_due, s.on_time, s.on_time_rate, s.behind, s.watched,
         s.open_follow_ups, s.mean_percent, f"{s.allocated:,.0f}", f"{s.paid:,.0f}"))} for s in scores],
         hide_index=True)
-    _exports(rt, delivery_id)
+    _exports(rt, delivery_id, year)
 
 
-def _exports(rt, delivery_id: str) -> None:
+def _exports(rt, delivery_id: str, year: int) -> None:
     who = actor()
-    year = rt.profile.county.year
     headings = delivery.responsibility_headings(rt, delivery_id, t("dl.project"), t("township"), t("dl.milestones"),
                                                 lang())
     cols = st.columns(3)
@@ -107,7 +109,7 @@ def _exports(rt, delivery_id: str) -> None:
                                 mime="application/pdf", key="dl.get_pdf")
     if cols[2].button(t("dl.export_scorecard"), icon=":material/leaderboard:", key="dl.make_score"):
         out = io.BytesIO()
-        delivery.scorecard_xlsx(rt, who, delivery_id, [t(k) for k in SCORECARD], out, lang=lang())
+        delivery.scorecard_xlsx(rt, who, delivery_id, [t(k) for k in SCORECARD], out, lang=lang(), year=year)
         st.session_state["dl.score"] = out.getvalue()
     if "dl.score" in st.session_state:
         cols[2].download_button("⬇ .xlsx", st.session_state["dl.score"], file_name=f"scorecard-{year}.xlsx",

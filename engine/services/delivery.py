@@ -287,7 +287,10 @@ class EscalationReport:
 
 def check_escalations(rt: Runtime, at: dt.datetime | None = None) -> EscalationReport:
     """Every escalation rule against every project under delivery: a flag when a rule starts to
-    hold (its roles told once), cleared when it stops. Run by `minsheng tick`, as of `at`."""
+    hold (its roles told once), cleared when it stops. Run by `minsheng tick`, as of `at`.
+
+    Projects are read in batches; a write transaction is opened only for a flag to raise or clear
+    (and `_raise`/`_clear` look again inside it, so two ticks at once still raise a flag once)."""
     at = at or now()
     today = at.date()
     report = EscalationReport()
@@ -295,9 +298,11 @@ def check_escalations(rt: Runtime, at: dt.datetime | None = None) -> EscalationR
         if not d.escalations:
             continue
         for ids in _projects(rt, d):
-            for record_id in ids:
-                with rt.db.transaction() as session:
-                    record = session.get(Record, record_id)
+            changes = []
+            with rt.db.read() as session:
+                flagged = set(session.execute(select(Flag.record_id, Flag.rule).where(
+                    Flag.record_id.in_(ids), Flag.subject == "", Flag.cleared_at.is_(None))).all())
+                for record in session.scalars(select(Record).where(Record.id.in_(ids)).order_by(Record.id)):
                     vrt = rt.for_version(record.profile_version)
                     vd = vrt.profile.delivery.get(d.id)
                     if vd is None:
@@ -306,14 +311,17 @@ def check_escalations(rt: Runtime, at: dt.datetime | None = None) -> EscalationR
                     values = {k: Decimal(v) for k, v in figures.items()}
                     for rule in vd.escalations:
                         holds = vrt.profile.conditions[("delivery", vd.id, f"escalation:{rule.id}")](values)
-                        if holds:
-                            if _raise(session, record_id, vd, rule.id, "", rule.watch_list, rule.notify,
-                                      rule.reason.format(**figures), record.profile_version, at):
-                                report.raised += 1
-                                report.details.append(f"record {record_id}: {rule.id}")
-                        elif _clear(session, record_id, rule.id, "", _no_longer(rule.when, figures),
-                                    record.profile_version, at):
-                            report.cleared += 1
+                        if holds != ((record.id, rule.id) in flagged):
+                            changes.append((record.id, record.profile_version, vd, rule, holds, figures))
+            for record_id, version, vd, rule, holds, figures in changes:
+                with rt.db.transaction() as session:
+                    if holds and _raise(session, record_id, vd, rule.id, "", rule.watch_list, rule.notify,
+                                        rule.reason.format(**figures), version, at):
+                        report.raised += 1
+                        report.details.append(f"record {record_id}: {rule.id}")
+                    elif not holds and _clear(session, record_id, rule.id, "", _no_longer(rule.when, figures),
+                                              version, at):
+                        report.cleared += 1
     return report
 
 
@@ -402,10 +410,12 @@ class TownshipScore:
         return None if not self.projects else (Decimal(self.percent_sum) / self.projects).quantize(Decimal("0.1"))
 
 
-def scorecard(rt: Runtime, actor: Actor, delivery_id: str, today: dt.date | None = None) -> list[TownshipScore]:
+def scorecard(rt: Runtime, actor: Actor, delivery_id: str, today: dt.date | None = None,
+              year: int | None = None) -> list[TownshipScore]:
     """Each township's delivery record for its annual assessment: projects, completed, milestones
-    due so far and reached on time, behind, on the watch list, open follow-ups, money. Projects are
-    read in batches, never all at once."""
+    due so far and reached on time, behind, on the watch list, open follow-ups, money. With `year`:
+    the projects whose completion deadline falls in that year (those without a responsibility list
+    yet count in the profile's current year). Projects are read in batches, never all at once."""
     d, own = _allowed(rt, actor, delivery_id)
     today = today or now().date()
     scores: dict[str, TownshipScore] = {}
@@ -416,6 +426,8 @@ def scorecard(rt: Runtime, actor: Actor, delivery_id: str, today: dt.date | None
                                                                        Flag.cleared_at.is_(None))))
             for record in session.scalars(select(Record).where(Record.id.in_(ids)).order_by(Record.id)):
                 status = _status(rt, session, d, record, today)
+                if year is not None and (status.deadline.year if status.deadline else rt.profile.county.year) != year:
+                    continue
                 score = scores.setdefault(record.township or "", TownshipScore(record.township or ""))
                 score.projects += 1
                 score.completed += record.state in d.done_states
@@ -502,13 +514,13 @@ def responsibility_xlsx(rt: Runtime, actor: Actor, delivery_id: str, headings: l
 
 
 def scorecard_xlsx(rt: Runtime, actor: Actor, delivery_id: str, headings: list[str], out,
-                   today: dt.date | None = None, lang: str = "zh") -> int:
+                   today: dt.date | None = None, lang: str = "zh", year: int | None = None) -> int:
     from openpyxl import Workbook
     towns = {t.id: rt.reference_label("townships", t.id, lang) for t in rt.profile.county.townships}
     book = Workbook(write_only=True)
     sheet = book.create_sheet()
     sheet.append(headings)
-    rows = scorecard(rt, actor, delivery_id, today)
+    rows = scorecard(rt, actor, delivery_id, today, year)
     for s in rows:
         sheet.append([towns.get(s.township, s.township), s.projects, s.completed, s.milestones_due, s.on_time,
                       s.on_time_rate, s.behind, s.watched, s.open_follow_ups, s.mean_percent, s.allocated, s.paid])

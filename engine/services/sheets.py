@@ -111,14 +111,19 @@ def _linked(session: Session, record_id: int) -> list[Record]:
                                 .order_by(Record.id)))
 
 
-def _reentered_at(session: Session, record_id: int, states: tuple[str, ...]) -> Any:
+def _transitions(session: Session, record_id: int) -> list[tuple[Any, dict, dict]]:
+    """The record's transitions (when, state before, state after), newest first."""
+    return [(at, before or {}, after or {}) for at, before, after in session.execute(
+        select(AuditEntry.at, AuditEntry.before, AuditEntry.after).where(
+            AuditEntry.entity == "record", AuditEntry.entity_id == str(record_id),
+            AuditEntry.action == "record.transition").order_by(AuditEntry.id.desc()))]
+
+
+def _reentered_at(moves: list[tuple[Any, dict, dict]], states: tuple[str, ...]) -> Any:
     """When the record last came back into these states from outside them (a pending suggestion
     sent back to screening), or None: sheets from an earlier round no longer count."""
-    rows = session.execute(select(AuditEntry.at, AuditEntry.before, AuditEntry.after).where(
-        AuditEntry.entity == "record", AuditEntry.entity_id == str(record_id),
-        AuditEntry.action == "record.transition").order_by(AuditEntry.id.desc())).all()
-    for at, before, after in rows:
-        if (after or {}).get("state") in states and (before or {}).get("state") not in states:
+    for at, before, after in moves:
+        if after.get("state") in states and before.get("state") not in states:
             return at
     return None
 
@@ -128,10 +133,13 @@ def _current(session: Session, record_id: int, rows: list[Record], wf: Workflow 
     latest: dict[tuple[str, Any], Record] = {}
     out = []
     since: dict[str, Any] = {}
+    moves = None
     for row in rows:
         sheet = wf.sheet(row.form_id) if wf else None
         if sheet is not None and sheet.form not in since:
-            since[sheet.form] = _reentered_at(session, record_id, sheet.states)
+            if moves is None:  # read once per record, and only if it has sheets
+                moves = _transitions(session, record_id)
+            since[sheet.form] = _reentered_at(moves, sheet.states)
         if sheet is not None and since[sheet.form] is not None and _aware(row.created_at) < _aware(since[sheet.form]):
             continue
         if sheet is not None and (sheet.one_per or sheet.single):
