@@ -78,6 +78,7 @@ def _record_values(rt: Runtime, record: Record, number: int = 0) -> dict[str, st
             values[f.id] = _date(rt, dt.date.fromisoformat(str(record.data[f.id])))
     decision = last_decision(rt, record.id) or {}
     decided_at = decision.get("at")
+    values.update(_sheet_values(rt, record))
     values.update(receipt_code=record.receipt_code or "", reason=decision.get("reason") or "",
                   decided_on=_date(rt, decided_at.date() if decided_at else None),
                   state=rt.state_label(record.form_id, record.state),
@@ -90,8 +91,33 @@ class _Blank(dict):
         return ""
 
 
+class _Formatter(string.Formatter):
+    """{sheet_form.field} names one value, not an attribute of another."""
+
+    def get_field(self, field_name, args, kwargs):
+        return kwargs[field_name], field_name
+
+
 def fill(template: str | None, values: Mapping[str, str]) -> str:
-    return "" if template is None else string.Formatter().vformat(template, (), _Blank(values))
+    return "" if template is None else _Formatter().vformat(template, (), _Blank(values))
+
+
+def _sheet_values(rt: Runtime, record: Record) -> dict[str, str]:
+    """{sheet_form.field} values: from the latest sheet or action form of each kind on the record."""
+    from engine.services.sheets import SUBJECT
+    from engine.store.tables import RecordLink
+    with rt.db.read() as session:
+        rows = session.scalars(select(Record).join(RecordLink, RecordLink.record_id == Record.id).where(
+            RecordLink.target_id == record.id, RecordLink.field_id == SUBJECT).order_by(Record.id)).all()
+    values: dict[str, str] = {}
+    for row in rows:  # later ones overwrite earlier ones
+        form = rt.profile.forms.get(row.form_id)
+        for f in form.fields if form else ():
+            shown = rt.display_value(form, f.id, row.data.get(f.id))
+            if f.type == "date" and row.data.get(f.id):
+                shown = _date(rt, dt.date.fromisoformat(str(row.data[f.id])))
+            values[f"{row.form_id}.{f.id}"] = shown
+    return values
 
 
 @dataclass(frozen=True)

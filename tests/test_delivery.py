@@ -261,7 +261,7 @@ def test_dashboard_figures_money_and_scorecard(rt, good_suggestion):
     assert delivery.scorecard(rt, CONGRESS, D, dt.date(2025, 10, 15), year=2026) == []
 
     out = io.BytesIO()
-    assert delivery.scorecard_xlsx(rt, CONGRESS, D, [f"h{i}" for i in range(12)], out, dt.date(2025, 10, 15)) == 2
+    assert delivery.scorecard_xlsx(rt, CONGRESS, D, [f"h{i}" for i in range(14)], out, dt.date(2025, 10, 15)) == 2
     rows = list(load_workbook(io.BytesIO(out.getvalue())).active.iter_rows(values_only=True))
     assert rows[1][:6] == ("第01乡镇", 1, 1, 2, 2, 100)
 

@@ -8,7 +8,8 @@ from engine.services.actors import SYSTEM
 from engine.services.demo import seed_demo
 from engine.store.tables import Flag, FundPoolYear, Record, RecordLink, User, VoteCandidate, VoteRound
 
-CHOSEN = ("chosen", "delivering", "completed")  # chosen by the vote, whatever has happened since
+# chosen by the vote, whatever has happened since
+CHOSEN = ("chosen", "delivering", "completed", "evaluated", "rectifying", "rectification_overdue", "re_evaluating")
 
 
 def test_demo_year(rt):
@@ -72,7 +73,7 @@ def test_demo_year(rt):
     from engine.services import delivery
     assert sheets.awaiting(rt, SYSTEM, "suggestion", "responsibility_list").total == 0
     states = {c.id: c.state for c in chosen}
-    done = [r for r, state in states.items() if state == "completed"]
+    done = [r for r, state in states.items() if state not in ("chosen", "delivering")]
     going = [r for r, state in states.items() if state == "delivering"]
     assert len(done) + len(going) == 42 and len(done) > len(going) > 0
     assert all(balance(rt, SYSTEM, pool_id, r).paid == balance(rt, SYSTEM, pool_id, r).allocated for r in done)
@@ -87,6 +88,19 @@ def test_demo_year(rt):
     assert "closed" in follow_ups and "open" in follow_ups
     scores = delivery.scorecard(rt, SYSTEM, "livelihood_delivery")
     assert len(scores) == 23 and sum(s.completed for s in scores) == len(done)
+
+    # Stage 10: every completed project rated; those the rules failed got an order with a public
+    # explanation; the rectified ones were rated again and passed, the others are still rectifying.
+    from engine.services.workflow import last_decision
+    assert all(states[r] in ("evaluated", "rectifying") for r in done)
+    with rt.db.read() as session:
+        ordered = set(session.scalars(select(RecordLink.target_id).join(Record, Record.id == RecordLink.record_id)
+                                      .where(Record.form_id == "rectification_order")))
+    rectifying = {r for r in done if states[r] == "rectifying"}
+    assert rectifying and rectifying < ordered and len(ordered) == demo.evaluation.poorly_rated
+    assert len(ordered - rectifying) == demo.evaluation.rectified
+    assert all("低于 80%" in last_decision(rt, r)["reason"] for r in rectifying)
+    assert all("达到 80%" in last_decision(rt, r)["reason"] for r in ordered - rectifying)
     assert lines[0].startswith(f"accounts: {len(demo.accounts)} created")
     text = "\n".join(lines)
     assert "screening: 80 screened" in text and "42 projects chosen" in text

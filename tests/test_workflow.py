@@ -77,7 +77,7 @@ def wf_profile(profile_dir):
         shutil.rmtree(profile_dir / folder)
     demo = profile_dir / "demo.yaml"  # and so does the demo's delivery
     text = demo.read_text(encoding="utf-8")
-    demo.write_text(text[:text.index("\ndelivery:")] + "\n", encoding="utf-8")
+    demo.write_text(text[:text.index("\ndelivery:")] + "\n", encoding="utf-8")  # and what follows it
     (profile_dir / "workflows/suggestion.yaml").write_text(WORKFLOW, encoding="utf-8")
     (profile_dir / "rules").mkdir(exist_ok=True)
     (profile_dir / "rules/screening.yaml").write_text(RULES, encoding="utf-8")

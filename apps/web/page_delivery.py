@@ -15,7 +15,8 @@ from engine.services import delivery
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SCORECARD = ("township", "dl.projects", "dl.completed", "dl.milestones_due", "dl.on_time", "dl.on_time_rate",
-             "dl.behind", "dl.watched", "dl.follow_ups", "dl.mean_percent", "fund.allocated", "fund.paid")
+             "dl.behind", "dl.watched", "dl.follow_ups", "dl.mean_percent", "fund.allocated", "fund.paid", "dl.rated",
+             "dl.rectifying")
 
 
 def render_delivery_page(delivery_id: str) -> None:
@@ -84,7 +85,8 @@ def render_delivery_page(delivery_id: str) -> None:
     st.subheader(t("dl.scorecard"))
     st.dataframe([{t(k): v for k, v in zip(SCORECARD, (
         towns[s.township], s.projects, s.completed, s.milestones_due, s.on_time, s.on_time_rate, s.behind, s.watched,
-        s.open_follow_ups, s.mean_percent, f"{s.allocated:,.0f}", f"{s.paid:,.0f}"))} for s in scores],
+        s.open_follow_ups, s.mean_percent, f"{s.allocated:,.0f}", f"{s.paid:,.0f}", s.rated, s.rectifying))}
+        for s in scores],
         hide_index=True)
     _exports(rt, delivery_id, year)
 

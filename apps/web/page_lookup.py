@@ -4,7 +4,8 @@ from __future__ import annotations
 import streamlit as st
 
 from apps.web.state import lang, runtime, t
-from apps.web.views import history_table, record_fields
+from apps.web.trace_view import chain
+from apps.web.views import record_fields
 from engine.errors import NotFound
 from apps.web.record_work import related_section
 from engine.services import records
@@ -36,6 +37,6 @@ def render_lookup_page() -> None:
     if decision and decision.get("reason"):
         st.info(f"**{t('decision_reason')}**：{decision['reason']}")
     related_section(rt, view, public=True)
-    record_fields(rt, form, view.data, include_private=False)
-    st.subheader(t("history"))
-    history_table(rt, view.form_id, history, show_actor=False)
+    chain(view.id)
+    with st.expander(t("details")):
+        record_fields(rt, form, view.data, include_private=False)

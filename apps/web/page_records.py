@@ -6,6 +6,7 @@ import streamlit as st
 from apps.web.state import actor, lang, runtime, t
 from apps.web import record_work as work
 from apps.web.record_delivery import delivery_section, subject_link
+from apps.web.trace_view import chain
 from apps.web.views import history_table, record_fields
 from engine.errors import NotFound, PermissionDenied
 from engine.services import records, sheets
@@ -132,6 +133,9 @@ def render_record_page() -> None:
         st.subheader(t("linked"))
         st.dataframe([{t("record_no"): r.id, t("title"): r.title,
                        t("status"): rt.state_label(r.form_id, r.state, lang())} for r in linked], hide_index=True)
+    if view.receipt_code:  # what the proposer sees, in one chain
+        with st.expander(t("trace.title")):
+            chain(view.id)
     st.subheader(t("history"))
     history_table(rt, view.form_id, history, show_actor=True)
 

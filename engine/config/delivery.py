@@ -131,6 +131,10 @@ class Delivery(Labelled):
     """States of projects being delivered (chosen, under way); milestones count in these."""
     done_states: Annotated[tuple[Identifier, ...], Field(min_length=1)]
     """States of projects delivered (completed, evaluated ...)."""
+    rated_states: tuple[Identifier, ...] = ()
+    """States of projects the deputies rated satisfactory (the scorecard counts them)."""
+    rectification_states: tuple[Identifier, ...] = ()
+    """States of projects being rectified after a failed rating (the scorecard counts them)."""
     fund: Identifier | None = None
     """The fund pool whose allocations and payments the dashboard shows."""
     responsibility: ResponsibilitySpec

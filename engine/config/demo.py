@@ -173,6 +173,33 @@ class DemoDelivery(ConfigModel):
     """The follow-up workflow's actions that close one, in order."""
 
 
+class DemoEvaluation(ConfigModel):
+    sheet: Identifier
+    """The rating form (a sheet on the projects)."""
+    rater_field: Identifier
+    """Its field naming the deputy (filled with names from `people`)."""
+    rating_field: Identifier
+    """Its field holding the rating."""
+    raters: Annotated[int, Field(ge=1)]
+    """How many deputies rate each project."""
+    good: Annotated[tuple[str, ...], Field(min_length=1)]
+    """Ratings a well-delivered project draws from."""
+    poor: Annotated[tuple[str, ...], Field(min_length=1)]
+    """Ratings a poorly delivered project draws from."""
+    values: tuple[dict[Identifier, Any], ...] = ({},)
+    """Other values of the ratings, taken in turn (the channel ...)."""
+    poorly_rated: Annotated[int, Field(ge=0)]
+    """How many completed projects are rated poorly."""
+    action: Identifier
+    """The workflow action that counts the ratings."""
+    order: DemoStep
+    """The sheet (action = its form) ordering the rectification, with its values."""
+    rectified: Annotated[int, Field(ge=0)]
+    """How many of the poorly rated projects report the rectification done and are rated again."""
+    report: DemoStep
+    """The action reporting the rectification done, with its form's values."""
+
+
 class Demo(ConfigModel):
     seed: int = 1
     """Everything random in the demo is drawn from this number: the same seed, the same demo."""
@@ -206,3 +233,5 @@ class Demo(ConfigModel):
     """Fund the chosen projects from the year's pool."""
     delivery: DemoDelivery | None = None
     """Deliver and supervise the chosen projects."""
+    evaluation: DemoEvaluation | None = None
+    """The deputies rate the completed projects; some are rectified."""

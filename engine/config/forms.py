@@ -166,6 +166,9 @@ class Form(Labelled):
     """True to give each record a receipt code that anyone can follow it by."""
     workflow: Identifier | None = None
     """The workflow (in workflows/) whose states the records go through."""
+    public: bool = False
+    """For a sheet filed on a suggestion (a supervision record, a rectification notice): True to
+    show its fields (except private ones) to citizens following the suggestion by receipt code."""
     access: Access = Access()
     """Who may submit, list and view."""
     list_columns: tuple[Identifier, ...] = ()

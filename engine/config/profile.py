@@ -365,6 +365,11 @@ def _check_demo_stages(loader: _Loader, demo: Demo, forms: dict, deliveries: dic
     if demo.review is not None:
         for i, opinion in enumerate(demo.review.opinions):
             fields_of(("review", "opinions", i), demo.review.sheet, opinion)
+    rating = demo.evaluation
+    if rating is not None:
+        for i, values in enumerate(rating.values):
+            fields_of(("evaluation", "values", i), rating.sheet, {**values, rating.rater_field: 1, rating.rating_field: 1})
+        fields_of(("evaluation", "order", "values"), rating.order.action, rating.order.values)
     spec = demo.delivery
     if spec is not None:
         d = deliveries.get(spec.delivery)
@@ -663,13 +668,32 @@ def _check_documents(loader: _Loader, county: County, grouped: dict) -> None:
                 loader.add(rel, path, f"cannot read the placeholders: {exc}")
                 continue
             for name in names:
-                if name not in known:
+                if "." in name:  # {sheet_form.field}: a field of the latest such sheet or action form
+                    problem = _sheet_placeholder(name, form, workflows, forms)
+                    if problem:
+                        loader.add(rel, path, problem)
+                elif name not in known:
                     loader.add(rel, path, f"unknown placeholder {{{name}}}{did_you_mean(name, sorted(known))}; "
                                f"known: {', '.join(sorted(known))}")
         if doc.kind not in ("notice", "result") and doc.columns:
             loader.add(rel, ("columns",), f"a {doc.kind} has no table: `columns` belongs to notices")
         if doc.kind in ("notice", "result") and not doc.columns:
             loader.add(rel, ("columns",), f"a {doc.kind} needs `columns`")
+
+
+def _sheet_placeholder(name: str, form: Form, workflows: dict, forms: dict) -> str | None:
+    """A problem with a {sheet_form.field} placeholder, or None."""
+    wf = workflows.get(form.workflow) if form.workflow else None
+    filed = sorted({s.form for s in wf.sheets} | {t.form for t in wf.transitions if t.form}) if wf else []
+    sheet_id, _, field_id = name.partition(".")
+    if sheet_id not in filed:
+        return (f"unknown placeholder {{{name}}}: {sheet_id!r} is not a sheet or action form of form "
+                f"'{form.id}'{did_you_mean(sheet_id, filed)}")
+    sheet = forms.get(sheet_id)
+    if sheet is not None and not sheet.has_field(field_id):
+        return (f"unknown placeholder {{{name}}}: form {sheet_id!r} has no field {field_id!r}"
+                f"{did_you_mean(field_id, [f.id for f in sheet.fields])}")
+    return None
 
 
 def _check_votes(loader: _Loader, grouped: dict) -> None:
@@ -766,7 +790,7 @@ def _check_delivery(loader: _Loader, county: County, grouped: dict, conditions: 
                 loader.add(rel, ("form",), f"form '{spec.form}' has no workflow: projects need states")
             continue
         state_ids = [s.id for s in wf.states]
-        for key in ("states", "done_states"):
+        for key in ("states", "done_states", "rated_states", "rectification_states"):
             for j, state in enumerate(getattr(spec, key)):
                 if state not in state_ids:
                     unknown((key, j), f"state of form '{spec.form}'", state, state_ids)

@@ -397,6 +397,8 @@ class TownshipScore:
     behind: int = 0
     watched: int = 0
     open_follow_ups: int = 0
+    rated: int = 0
+    rectifying: int = 0
     percent_sum: int = 0
     allocated: Decimal = Decimal(0)
     paid: Decimal = Decimal(0)
@@ -431,6 +433,8 @@ def scorecard(rt: Runtime, actor: Actor, delivery_id: str, today: dt.date | None
                 score = scores.setdefault(record.township or "", TownshipScore(record.township or ""))
                 score.projects += 1
                 score.completed += record.state in d.done_states
+                score.rated += record.state in d.rated_states
+                score.rectifying += record.state in d.rectification_states
                 due = [m for m in status.milestones if m.due and m.due < today]
                 score.milestones_due += len(due)
                 score.on_time += sum(m.on_time for m in due)
@@ -523,7 +527,8 @@ def scorecard_xlsx(rt: Runtime, actor: Actor, delivery_id: str, headings: list[s
     rows = scorecard(rt, actor, delivery_id, today, year)
     for s in rows:
         sheet.append([towns.get(s.township, s.township), s.projects, s.completed, s.milestones_due, s.on_time,
-                      s.on_time_rate, s.behind, s.watched, s.open_follow_ups, s.mean_percent, s.allocated, s.paid])
+                      s.on_time_rate, s.behind, s.watched, s.open_follow_ups, s.mean_percent, s.allocated, s.paid,
+                      s.rated, s.rectifying])
     book.save(out)
     return len(rows)
 

@@ -116,3 +116,42 @@ def _township(rt: Runtime, record_id: int) -> str:
 
 def _filled(values: dict, **words: str) -> dict:
     return {k: v.format(**words) if isinstance(v, str) else v for k, v in values.items()}
+
+
+def evaluate(rt: Runtime, demo: Demo, rng: random.Random) -> str:
+    """The deputies rate every completed project; the profile's rules decide which pass. The poorly
+    rated get a rectification order; some report it done and are rated again."""
+    spec = demo.evaluation
+    form = rt.profile.forms[demo.suggestion_form]
+    wf = rt.profile.workflows[form.workflow]
+    starts = {s for t in wf.transitions if t.action == spec.action for s in t.from_}
+    with rt.db.read() as session:
+        done = list(session.scalars(select(Record.id).where(
+            Record.form_id == demo.suggestion_form, Record.state.in_(starts), delivery.not_merged()).order_by(Record.id)))
+    poor = set(rng.sample(done, min(spec.poorly_rated, len(done))))
+    people = list(demo.people)
+
+    def rate(record_id: int, pool: tuple[str, ...]) -> None:
+        for n, name in enumerate(rng.sample(people, min(spec.raters, len(people)))):
+            sheets.file_sheet(rt, SYSTEM, record_id, spec.sheet, {**spec.values[n % len(spec.values)],
+                                                                  spec.rater_field: name,
+                                                                  spec.rating_field: rng.choice(pool)})
+        transition(rt, SYSTEM, record_id, spec.action)
+
+    for record_id in done:
+        rate(record_id, spec.poor if record_id in poor else spec.good)
+    ordered_in = wf.sheet(spec.order.action).states  # the states a rectification order is filed in
+    failed = sorted(r for r in done if _state(rt, r) in ordered_in)
+    for record_id in failed:
+        sheets.file_sheet(rt, SYSTEM, record_id, spec.order.action, spec.order.values)
+    rectified = failed[:spec.rectified]
+    for record_id in rectified:
+        transition(rt, SYSTEM, record_id, spec.report.action, spec.report.values)
+        rate(record_id, spec.good)
+    return (f"evaluation: {len(done)} projects rated by {spec.raters} deputies each; {len(failed)} below the "
+            f"threshold and ordered to rectify, {len(rectified)} rectified and rated again")
+
+
+def _state(rt: Runtime, record_id: int) -> str | None:
+    with rt.db.read() as session:
+        return session.get(Record, record_id).state

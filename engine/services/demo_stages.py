@@ -92,6 +92,9 @@ def seed_stages(rt: Runtime, demo: Demo, rng: random.Random, made: list[tuple[in
     if demo.delivery is not None:
         from engine.services.demo_delivery import deliver
         lines.append(deliver(rt, demo, rng))
+    if demo.evaluation is not None:
+        from engine.services.demo_delivery import evaluate
+        lines.append(evaluate(rt, demo, rng))
     return lines
 
 
