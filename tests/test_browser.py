@@ -310,3 +310,29 @@ def test_finance_pays_in_the_app_and_the_dashboard_shows_alerts(server, page, rt
     page.wait_for_timeout(3000)  # charts and tables paint on a canvas
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "delivery-dashboard.png"), full_page=True)
+
+
+def test_a_citizen_follows_a_suggestion_through_the_whole_chain(server, page, rt):
+    """After the demo year: a rectified project's proposer enters the receipt code and reads every
+    stage, from the suggestion to the second rating."""
+    from sqlalchemy import select
+    from engine.services.demo import seed_demo
+    from engine.services.sheets import SUBJECT
+    from engine.store.tables import Record, RecordLink
+    seed_demo(rt)
+    with rt.db.read() as session:
+        rectified = session.scalars(select(Record).where(Record.state == "evaluated", Record.id.in_(
+            select(RecordLink.target_id).join(Record, Record.id == RecordLink.record_id)
+            .where(RecordLink.field_id == SUBJECT, Record.form_id == "rectification_order")))).first()
+    page.goto(f"{server}/lookup")
+    page.get_by_label("回执码", exact=True).fill(rectified.receipt_code)
+    page.get_by_role("button", name="查询").click()
+    body = page.locator("body")
+    expect(body).to_contain_text("办理全过程（一链到底）")
+    for words in ("提出建议", "筛选", "纳入项目储备库", "记录党委会议决定", "当选", "开工实施", "竣工验收",
+                  "须限期整改并公开说明", "整改通知", "向社会公开的情况说明", "报告整改完成", "测评通过",
+                  "里程碑“竣工验收”", "目前进度 100%", "资金：已分配"):
+        expect(body).to_contain_text(words)
+    expect(body).not_to_contain_text(rectified.data["phone"])  # private fields stay private
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "lookup-whole-chain.png"), full_page=True)
