@@ -10,7 +10,8 @@ from engine.store.tables import AuditEntry
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    from engine.clock import now as clock_now
+    return clock_now()
 
 
 def audit(session: Session, *, actor: str, action: str, entity: str, entity_id: Any,

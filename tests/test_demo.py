@@ -90,13 +90,13 @@ def test_demo_year(rt):
     assert len(scores) == 23 and sum(s.completed for s in scores) == len(done)
 
     # Stage 10: every completed project rated; those the rules failed got an order with a public
-    # explanation; the rectified ones were rated again and passed, the others are still rectifying.
+    # explanation; the rectified ones were rated again and passed; the other is past its 30 days.
     from engine.services.workflow import last_decision
-    assert all(states[r] in ("evaluated", "rectifying") for r in done)
+    assert all(states[r] in ("evaluated", "rectification_overdue") for r in done)
     with rt.db.read() as session:
         ordered = set(session.scalars(select(RecordLink.target_id).join(Record, Record.id == RecordLink.record_id)
                                       .where(Record.form_id == "rectification_order")))
-    rectifying = {r for r in done if states[r] == "rectifying"}
+    rectifying = {r for r in done if states[r] == "rectification_overdue"}
     assert rectifying and rectifying < ordered and len(ordered) == demo.evaluation.poorly_rated
     assert len(ordered - rectifying) == demo.evaluation.rectified
     assert all("低于 80%" in last_decision(rt, r)["reason"] for r in rectifying)

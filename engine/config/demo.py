@@ -1,6 +1,7 @@
 """demo.yaml: the size and accounts of the demo year that `minsheng demo` seeds."""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -200,6 +201,26 @@ class DemoEvaluation(ConfigModel):
     """The action reporting the rectification done, with its form's values."""
 
 
+class DemoCalendar(ConfigModel):
+    """When each stage of the demo year happens: the records, audit rows and ballots carry these
+    dates (suggestions and sessions carry their own)."""
+
+    screening: dt.date
+    """Screening (last year's carried-over suggestions are screened on their own day)."""
+    answers: dt.date
+    """Answers to the proposers not admitted."""
+    review: dt.date
+    """Pre-review."""
+    vote: dt.date
+    """The township congresses' ballots."""
+    funds: dt.date
+    """Money into the pool and allocated."""
+    delivery: dt.date
+    """Responsibility lists filed and works started (reports carry their own dates)."""
+    evaluation: dt.date
+    """The deputies' rating (rectification follows from it)."""
+
+
 class Demo(ConfigModel):
     seed: int = 1
     """Everything random in the demo is drawn from this number: the same seed, the same demo."""
@@ -231,6 +252,8 @@ class Demo(ConfigModel):
     """Hold each township congress's differential ballot on its candidates."""
     funds: DemoFunds | None = None
     """Fund the chosen projects from the year's pool."""
+    calendar: DemoCalendar | None = None
+    """When each stage happens; without it everything is stamped with today."""
     delivery: DemoDelivery | None = None
     """Deliver and supervise the chosen projects."""
     evaluation: DemoEvaluation | None = None

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from engine.config.forms import Field
 from engine.errors import InputError, MinshengError
 from engine.runtime import Runtime
+from engine import clock
 from engine.services import accounts, records
 from engine.services.actors import ANONYMOUS, SYSTEM, Actor
 from engine.services.demo_stages import seed_stages
@@ -89,7 +90,8 @@ def seed_demo(rt: Runtime) -> list[str]:
         station = stations[i % len(stations)]
         raw = _raw_for(session_form.form, rng, rt, people, demo.phone_template, demo.session_samples,
                        township=station.township, station=station.id)
-        record = records.submit(rt, staff, demo.session_form, raw)
+        with clock.at(_own_date(raw)):
+            record = records.submit(rt, staff, demo.session_form, raw)
         sessions_by_station.setdefault(station.id, []).append((record.id, record.data))
     lines.append(f"offline sessions: {demo.offline_sessions} at {min(len(stations), demo.offline_sessions)} stations")
 
@@ -125,8 +127,9 @@ def seed_demo(rt: Runtime) -> list[str]:
             if channel != channel_field.default:
                 actor = staff  # staff record what came by the hotline, chat groups and sessions
         try:
-            view = records.submit(rt, actor if actor.may(suggestion_form.form.access.submit) else ANONYMOUS,
-                                  demo.suggestion_form, raw)
+            with clock.at(_own_date(raw)):
+                view = records.submit(rt, actor if actor.may(suggestion_form.form.access.submit) else ANONYMOUS,
+                                      demo.suggestion_form, raw)
         except InputError as exc:
             raise MinshengError(f"demo.yaml makes an invalid {demo.suggestion_form}: {exc}") from None
         made.append((view.id, raw))
@@ -134,6 +137,11 @@ def seed_demo(rt: Runtime) -> list[str]:
     lines.append(f"suggestions: {len(made)} from {len(townships)} townships ({by_channel})")
     lines += seed_stages(rt, demo, rng, made, demo.phone_template)
     return lines
+
+
+def _own_date(raw: dict[str, Any]) -> dt.date | None:
+    """The day a session was held or a suggestion made, from its first date: it is stored then."""
+    return next((dt.date.fromisoformat(v) for v in raw.values() if _is_iso_date(v)), None)
 
 
 def _is_iso_date(value: Any) -> bool:

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from engine import clock
 from engine.config.demo import Demo
 from engine.runtime import Runtime
 from engine.services import delivery, funds, sheets
@@ -41,19 +42,9 @@ def deliver(rt: Runtime, demo: Demo, rng: random.Random) -> str:
     fate = {p: "on_time" if i < n_on else "late" if i < n_on + n_late else "behind" for i, p in enumerate(order)}
 
     events: list[tuple[dt.date, int, int, int]] = []  # (day, project, milestone index, kind 0 = report)
+    start = demo.calendar.delivery if demo.calendar else None
     for p in projects:
-        township = rt.reference_label("townships", _township(rt, p))
-        sheets.file_sheet(rt, SYSTEM, p, d.responsibility.form, _filled(spec.listing, township=township))
-        for duty in spec.duties:
-            sheets.file_sheet(rt, SYSTEM, p, spec.duty_form, duty)
-        if d.funding_needs is not None:
-            for need in spec.needs:
-                amount = (allocation[p] * Decimal(str(need[d.funding_needs.amount])) / 100).quantize(Decimal(100))
-                sheets.file_sheet(rt, SYSTEM, p, d.funding_needs.form,
-                                  {**need, d.funding_needs.amount: str(max(amount, Decimal(100)))})
-        for m, day in zip(spec.milestones, due):
-            sheets.file_sheet(rt, SYSTEM, p, d.milestones.form, {d.milestones.name: m.name, d.milestones.due: day.isoformat()})
-        transition(rt, SYSTEM, p, spec.start_action)
+        _plan(rt, spec, d, p, allocation[p], due, start)
         late_ones = set(rng.sample(range(len(due)), rng.randint(1, 2))) if fate[p] == "late" else set()
         reached = 1 if fate[p] == "behind" else len(due)
         for i in range(reached):
@@ -69,20 +60,43 @@ def deliver(rt: Runtime, demo: Demo, rng: random.Random) -> str:
             tick(rt, dt.datetime.combine(day, dt.time(8), tzinfo=dt.timezone.utc))
             continue
         m = spec.milestones[i]
-        sheets.file_sheet(rt, SYSTEM, p, d.progress.form, {**_filled(spec.report, milestone=m.name),
-                                                          d.progress.date: day.isoformat(), d.progress.percent: m.percent,
-                                                          d.progress.milestone: m.name})
+        with clock.at(day):
+            sheets.file_sheet(rt, SYSTEM, p, d.progress.form, {**_filled(spec.report, milestone=m.name),
+                                                              d.progress.date: day.isoformat(),
+                                                              d.progress.percent: m.percent,
+                                                              d.progress.milestone: m.name})
         if i == len(due) - 1:
             completed += 1
             accepted = day + dt.timedelta(days=5)
-            transition(rt, SYSTEM, p, spec.complete_action, _filled(spec.acceptance, date=accepted.isoformat()))
-            if pool:
-                money = funds.balance(rt, SYSTEM, pool, p)
-                rest = money.allocated - money.paid
-                if rest > 0:
-                    funds.pay(rt, SYSTEM, pool, p, rest, accepted, demo.funds.payment.payee, spec.final_payment,
-                              demo.funds.payment.approver, demo.funds.payment.document_ref.format(n=p))
+            with clock.at(accepted):
+                transition(rt, SYSTEM, p, spec.complete_action, _filled(spec.acceptance, date=accepted.isoformat()))
+                if pool:
+                    money = funds.balance(rt, SYSTEM, pool, p)
+                    rest = money.allocated - money.paid
+                    if rest > 0:
+                        funds.pay(rt, SYSTEM, pool, p, rest, accepted, demo.funds.payment.payee, spec.final_payment,
+                                  demo.funds.payment.approver, demo.funds.payment.document_ref.format(n=p))
+    return _finish(rt, spec, d, projects, fate, completed)
 
+
+def _plan(rt: Runtime, spec, d, p: int, allocated: Decimal, due: list[dt.date], start: dt.date | None) -> None:
+    """A project's responsibility list, department duties, funding needs and milestones; started."""
+    with clock.at(start):
+        township = rt.reference_label("townships", _township(rt, p))
+        sheets.file_sheet(rt, SYSTEM, p, d.responsibility.form, _filled(spec.listing, township=township))
+        for duty in spec.duties:
+            sheets.file_sheet(rt, SYSTEM, p, spec.duty_form, duty)
+        if d.funding_needs is not None:
+            for need in spec.needs:
+                amount = (allocated * Decimal(str(need[d.funding_needs.amount])) / 100).quantize(Decimal(100))
+                sheets.file_sheet(rt, SYSTEM, p, d.funding_needs.form,
+                                  {**need, d.funding_needs.amount: str(max(amount, Decimal(100)))})
+        for m, day in zip(spec.milestones, due):
+            sheets.file_sheet(rt, SYSTEM, p, d.milestones.form, {d.milestones.name: m.name, d.milestones.due: day.isoformat()})
+        transition(rt, SYSTEM, p, spec.start_action)
+
+
+def _finish(rt: Runtime, spec, d, projects: list[int], fate: dict, completed: int) -> str:
     supervised = _supervise(rt, spec, d, projects)
     tick(rt)  # as of today: escalations for projects still behind and follow-ups overdue
     flags = delivery.open_flags(rt, SYSTEM, d.id, limit=10_000)
@@ -97,14 +111,18 @@ def _supervise(rt: Runtime, spec, d, projects: list[int]) -> str:
     n = len(projects)
     for i, record in enumerate(spec.supervision):
         for j in range(3):
-            sheets.file_sheet(rt, SYSTEM, projects[(i * 7 + j * 11) % n], d.supervision[0], record)
+            with clock.at(_own_date(record)):
+                sheets.file_sheet(rt, SYSTEM, projects[(i * 7 + j * 11) % n], d.supervision[0], record)
     follow_ups = 0
     for i, action in enumerate(spec.follow_ups):
+        due = _own_date(action)
         for j in range(3):
-            made = sheets.file_sheet(rt, SYSTEM, projects[(i * 5 + j * 13 + 3) % n], d.follow_up.form, action)
+            with clock.at(due and due - dt.timedelta(days=20)):
+                made = sheets.file_sheet(rt, SYSTEM, projects[(i * 5 + j * 13 + 3) % n], d.follow_up.form, action)
             if follow_ups % 2 == 0:
                 for step in spec.close_steps:
-                    transition(rt, SYSTEM, made.id, step.action, step.values or None)
+                    with clock.at(_own_date(step.values) or (due and due - dt.timedelta(days=5))):
+                        transition(rt, SYSTEM, made.id, step.action, step.values or None)
             follow_ups += 1
     return f"{len(spec.supervision) * 3} supervision records, {follow_ups} follow-up actions ({(follow_ups + 1) // 2} closed)"
 
@@ -112,6 +130,17 @@ def _supervise(rt: Runtime, spec, d, projects: list[int]) -> str:
 def _township(rt: Runtime, record_id: int) -> str:
     with rt.db.read() as session:
         return session.get(Record, record_id).township or ""
+
+
+def _own_date(values: dict) -> dt.date | None:
+    """The first date among a form's values (an inspection's day, a report's ...)."""
+    for value in values.values():
+        if isinstance(value, (str, dt.date)) and len(str(value)) == 10:
+            try:
+                return dt.date.fromisoformat(str(value))
+            except ValueError:
+                continue
+    return None
 
 
 def _filled(values: dict, **words: str) -> dict:
@@ -138,16 +167,23 @@ def evaluate(rt: Runtime, demo: Demo, rng: random.Random) -> str:
                                                                   spec.rating_field: rng.choice(pool)})
         transition(rt, SYSTEM, record_id, spec.action)
 
-    for record_id in done:
-        rate(record_id, spec.poor if record_id in poor else spec.good)
+    day = demo.calendar.evaluation if demo.calendar else None
+    with clock.at(day):
+        for record_id in done:
+            rate(record_id, spec.poor if record_id in poor else spec.good)
     ordered_in = wf.sheet(spec.order.action).states  # the states a rectification order is filed in
     failed = sorted(r for r in done if _state(rt, r) in ordered_in)
-    for record_id in failed:
-        sheets.file_sheet(rt, SYSTEM, record_id, spec.order.action, spec.order.values)
+    with clock.at(day and day + dt.timedelta(days=3)):
+        for record_id in failed:
+            sheets.file_sheet(rt, SYSTEM, record_id, spec.order.action, spec.order.values)
     rectified = failed[:spec.rectified]
+    reported = _own_date(spec.report.values)
     for record_id in rectified:
-        transition(rt, SYSTEM, record_id, spec.report.action, spec.report.values)
-        rate(record_id, spec.good)
+        with clock.at(reported):
+            transition(rt, SYSTEM, record_id, spec.report.action, spec.report.values)
+        with clock.at(reported and reported + dt.timedelta(days=7)):
+            rate(record_id, spec.good)
+    tick(rt)  # as of today: an order not reported in time is overdue
     return (f"evaluation: {len(done)} projects rated by {spec.raters} deputies each; {len(failed)} below the "
             f"threshold and ordered to rectify, {len(rectified)} rectified and rated again")
 

@@ -14,6 +14,7 @@ from typing import Any
 from engine.config.demo import Demo
 from engine.errors import InputError, MinshengError
 from engine.runtime import Runtime
+from engine import clock
 from engine.services import records, regroup, sheets
 from engine.services.actors import SYSTEM
 from engine.services.bulk import bulk_action
@@ -44,6 +45,7 @@ def seed_stages(rt: Runtime, demo: Demo, rng: random.Random, made: list[tuple[in
         bands.append([made[i][0] for i in order[start:start + band.count]])
         start += band.count
 
+    cal = demo.calendar
     if demo.vote is not None and demo.vote.carried_over:
         lines.append(_carry_over(rt, demo, rng, phone))
 
@@ -53,24 +55,48 @@ def seed_stages(rt: Runtime, demo: Demo, rng: random.Random, made: list[tuple[in
         target_id, raw = firsts[n * 7 % len(firsts)]
         copy = dict(raw, proposer_name=rng.choice(list(demo.people)), phone=phone.format(rng.randrange(10 ** 8)))
         try:
-            dup = records.submit(rt, SYSTEM, demo.suggestion_form, copy)
+            with clock.at(cal and cal.screening - dt.timedelta(days=3)):
+                dup = records.submit(rt, SYSTEM, demo.suggestion_form, copy)
+                regroup.merge(rt, SYSTEM, target_id, [dup.id], "demo: the same request")
         except InputError as exc:
             raise MinshengError(f"demo.yaml makes an invalid duplicate: {exc}") from None
-        regroup.merge(rt, SYSTEM, target_id, [dup.id], "demo: the same request")
     if screening.duplicates:
         lines.append(f"duplicates: {screening.duplicates} merged into admitted suggestions")
 
     # Every member scores every suggestion, within its band's marks.
-    for band, ids in zip(screening.bands, bands):
-        for record_id in ids:
-            _score(rt, demo, rng, record_id, band)
-    report = bulk_action(rt, SYSTEM, demo.suggestion_form, screening.action)
+    with clock.at(cal and cal.screening):
+        for band, ids in zip(screening.bands, bands):
+            for record_id in ids:
+                _score(rt, demo, rng, record_id, band)
+        report = bulk_action(rt, SYSTEM, demo.suggestion_form, screening.action)
     moved = ", ".join(f"{rt.state_label(demo.suggestion_form, s)} {n}" for s, n in report.moved.most_common())
     lines.append(f"screening: {report.considered} screened ({moved})")
     if report.refused:
         raise MinshengError(f"demo screening refused: {dict(report.refused)}")
 
     if screening.answers is not None:
+        lines.append(_answer(rt, demo, rng, cal))
+    with clock.at(cal and cal.review):
+        if demo.review is not None:
+            lines.append(_review(rt, demo, rng, bands[0]))
+    with clock.at(cal and cal.vote):
+        if demo.vote is not None:
+            lines.append(_vote(rt, demo, rng, set(bands[0])))
+    with clock.at(cal and cal.funds):
+        if demo.funds is not None:
+            lines.append(_fund(rt, demo, rng))
+    if demo.delivery is not None:
+        from engine.services.demo_delivery import deliver
+        lines.append(deliver(rt, demo, rng))
+    if demo.evaluation is not None:
+        from engine.services.demo_delivery import evaluate
+        lines.append(evaluate(rt, demo, rng))
+    return lines
+
+
+def _answer(rt: Runtime, demo: Demo, rng: random.Random, cal) -> str:
+    screening = demo.screening
+    with clock.at(cal and cal.answers):
         answered = 0
         while True:
             waiting = sheets.awaiting(rt, SYSTEM, demo.suggestion_form, screening.answers.sheet, page_size=100)
@@ -81,21 +107,7 @@ def seed_stages(rt: Runtime, demo: Demo, rng: random.Random, made: list[tuple[in
                 values.update(_dates(rt, screening.answers.sheet, rng))
                 sheets.file_sheet(rt, SYSTEM, view.id, screening.answers.sheet, values)
                 answered += 1
-        lines.append(f"answers: {answered} proposers answered with the reasons")
-
-    if demo.review is not None:
-        lines.append(_review(rt, demo, rng, bands[0]))
-    if demo.vote is not None:
-        lines.append(_vote(rt, demo, rng, set(bands[0])))
-    if demo.funds is not None:
-        lines.append(_fund(rt, demo, rng))
-    if demo.delivery is not None:
-        from engine.services.demo_delivery import deliver
-        lines.append(deliver(rt, demo, rng))
-    if demo.evaluation is not None:
-        from engine.services.demo_delivery import evaluate
-        lines.append(evaluate(rt, demo, rng))
-    return lines
+    return f"answers: {answered} proposers answered with the reasons"
 
 
 def _fund(rt: Runtime, demo: Demo, rng: random.Random) -> str:
@@ -160,12 +172,16 @@ def _carry_over(rt: Runtime, demo: Demo, rng: random.Random, phone: str) -> str:
             channel = next((f for f in form.fields if f.to == "channels"), None)
             if channel is not None:
                 raw[channel.id] = channel.default or raw.get(channel.id)
-            view = records.submit(rt, SYSTEM, demo.suggestion_form, raw)
-            _score(rt, demo, rng, view.id, demo.screening.bands[0])
-            transition(rt, SYSTEM, view.id, demo.screening.action)
+            day = next(dt.date.fromisoformat(raw[f.id]) for f in form.fields if f.type == "date" and f.id in raw)
+            with clock.at(day):
+                view = records.submit(rt, SYSTEM, demo.suggestion_form, raw)
+            with clock.at(day + dt.timedelta(days=20)):  # screened that year, into the reserve pool
+                _score(rt, demo, rng, view.id, demo.screening.bands[0])
+                transition(rt, SYSTEM, view.id, demo.screening.action)
             made.append(view.id)
     if demo.review is not None:
-        _review(rt, demo, rng, made)
+        with clock.at(demo.calendar and demo.calendar.review):
+            _review(rt, demo, rng, made)
     return f"carried over from {year - 1}: {len(made)} reserve projects, reviewed again into candidates"
 
 

@@ -205,7 +205,11 @@ def tick(rt: Runtime, at: dt.datetime | None = None, batch: int = 500) -> TickRe
     Safe to run twice, or in two processes at once: a deadline is claimed by an UPDATE that only
     one of them can win, and a transition only moves a record still in its starting state.
     """
-    at = at or now()
+    if at is not None:  # as of that moment (tests, the demo): what it does is stamped with it too
+        from engine import clock
+        with clock.at(at):
+            return tick(rt, None, batch)
+    at = now()
     report = TickReport()
     last_id = 0
     while True:
