@@ -297,6 +297,27 @@ def document_notice(
 
 @app.command()
 @friendly
+def report(
+    report_id: str = typer.Argument(..., help="Report id, a file name in the profile's reports/ folder."),
+    year: Optional[int] = typer.Option(None, help="The year; without it, the profile's year."),
+    out: Path = typer.Option(Path("."), help="Folder to write the XLSX and PDF to."),
+    config: str = ConfigOption,
+) -> None:
+    """Make the annual report for the congress, as Excel and PDF (with a chart per section)."""
+    from apps.i18n import report_words
+    from engine import reports
+    from engine.services.actors import SYSTEM
+    rt = _runtime(config)
+    year = year or rt.profile.county.year
+    title, paragraphs, tables = reports.build(rt, SYSTEM, report_id, year, report_words("zh"))
+    out.mkdir(parents=True, exist_ok=True)
+    reports.xlsx(title, paragraphs, tables, out / f"{report_id}-{year}.xlsx")
+    (out / f"{report_id}-{year}.pdf").write_bytes(reports.pdf(rt, title, paragraphs, tables))
+    console.print(f"wrote {out / f'{report_id}-{year}.xlsx'} and {out / f'{report_id}-{year}.pdf'}", markup=False)
+
+
+@app.command()
+@friendly
 def tick(config: str = ConfigOption) -> None:
     """Fire every deadline that has passed and take every automatic transition that is due.
 

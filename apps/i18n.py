@@ -230,6 +230,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "fund.refused.would_leave_allocations_uncovered": ("冲销后资金池仅余 {total} 元，不足已分配的 {allocated} 元", "the pool would hold {total}, less than the {allocated} allocated"),
     "fund.refused.would_leave_payments_uncovered": ("冲销后该项目分配仅余 {allocated} 元，不足已拨付的 {paid} 元", "the project would keep {allocated}, less than the {paid} paid"),
     "dl.title": ("实施与监督", "Delivery and supervision"),
+    "report.count": ("数量", "Count"), "report.state": ("办理结果", "Outcome"), "report.township": ("乡镇", "Township"),
+    "report.candidates": ("候选项目", "Candidates"), "report.places": ("应选项目", "Places"),
+    "report.ballots": ("收回选票", "Ballots"), "report.chosen": ("票决通过", "Chosen"),
+    "report.allocated": ("已分配", "Allocated"), "report.paid": ("已拨付", "Paid"),
+    "report.projects": ("项目数", "Projects"), "report.completed": ("已竣工", "Completed"),
+    "report.on_time_rate": ("节点按期率（%）", "Milestones on time (%)"), "report.rated": ("测评满意", "Rated satisfactory"),
+    "report.rectifying": ("整改", "Rectification"), "report.total": ("合计", "Total"),
+    "report.year": ("报告年度", "Year"), "report.make": ("生成报告", "Make the report"),
+    "report.xlsx": ("下载 Excel", "Download Excel"), "report.pdf": ("下载 PDF", "Download PDF"),
     "trace.title": ("办理全过程（一链到底）", "The whole chain"),
     "trace.submitted": ("提出建议", "Suggestion made"),
     "trace.merged": ("与相同的建议合并，随项目 #{id} 办理", "Merged with the same request; follows project #{id}"),
@@ -310,3 +319,9 @@ def input_error_lines(error: InputError, labels: dict[str, str], lang: str = "zh
     """'label: reason' lines for an InputError, labels from the form (or the field id)."""
     whole = text("whole_row", lang)
     return [f"{labels.get(fid, fid) if fid else whole}: {problem_text(p, lang)}" for fid, p in error.problems.items()]
+
+
+def report_words(lang: str = "zh") -> dict[str, str]:
+    """The words of a report's fixed columns (engine.reports.WORDS)."""
+    from engine.reports import WORDS
+    return {w: text(f"report.{w}", lang) for w in WORDS}

@@ -117,3 +117,70 @@ def render(*, letterhead: Sequence[str], title: str, salutation: str = "", parag
         for line in closing:
             doc.cell(0, 8, line, align="R", new_x="LMARGIN", new_y="NEXT")
     return bytes(doc.output())
+
+
+def report(*, letterhead: Sequence[str], title: str, paragraphs: Sequence[str],
+           sections: Sequence[tuple[str, Sequence[str], Sequence[Sequence[str]], Sequence[tuple[str, float]]]]) -> bytes:
+    """A report: title and opening, then per section a heading, a horizontal bar chart of
+    (label, value) and the table. Bars are drawn as rectangles, scaled to the section's largest value."""
+    path, face = find_font()
+    doc = _Page(format="A4", unit="mm")
+    doc.set_margins(20, 20, 20)
+    doc.set_auto_page_break(True, margin=20)
+    doc.add_font("body", fname=path, collection_font_number=face)
+    doc.set_title(title)
+    doc.alias_nb_pages()
+    doc.add_page()
+    if letterhead:
+        doc.set_text_color(*RED)
+        doc.set_font("body", size=18)
+        doc.cell(0, 10, letterhead[0], align="C", new_x="LMARGIN", new_y="NEXT")
+        doc.set_draw_color(*RED)
+        doc.set_line_width(0.8)
+        doc.line(doc.l_margin, doc.get_y() + 2, doc.w - doc.r_margin, doc.get_y() + 2)
+        doc.set_y(doc.get_y() + 8)
+    doc.set_text_color(0)
+    doc.set_font("body", size=16)
+    doc.multi_cell(0, 9, title, align="C", new_x="LMARGIN", new_y="NEXT")
+    doc.ln(3)
+    doc.set_font("body", size=11.5)
+    for paragraph in paragraphs:
+        doc.multi_cell(0, 7, "\u3000\u3000" + paragraph, new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
+    for heading, columns, rows, bars in sections:
+        doc.ln(4)
+        if doc.get_y() > doc.h - 80:
+            doc.add_page()
+        doc.set_font("body", size=13.5)
+        doc.cell(0, 9, heading, new_x="LMARGIN", new_y="NEXT")
+        _bars(doc, bars)
+        doc.set_font("body", size=9.5)
+        doc.set_draw_color(0)
+        doc.set_line_width(0.2)
+        widths = [3] + [2] * (len(columns) - 1)
+        with doc.table(col_widths=tuple(widths), text_align="LEFT", line_height=6, first_row_as_headings=True,
+                       headings_style=FontFace(fill_color=(235, 235, 235))) as grid:
+            grid.row(list(columns))
+            for row in rows:
+                grid.row(list(row))
+    return bytes(doc.output())
+
+
+def _bars(doc: FPDF, bars: Sequence[tuple[str, float]]) -> None:
+    if not bars:
+        return
+    top = max(value for _, value in bars) or 1
+    label_w, bar_w, line = 38, doc.w - doc.l_margin - doc.r_margin - 38 - 22, 4.6
+    doc.set_font("body", size=8)
+    for label, value in bars:
+        if doc.get_y() + line > doc.h - doc.b_margin:
+            doc.add_page()
+        y = doc.get_y()
+        doc.set_xy(doc.l_margin, y)
+        doc.cell(label_w, line, label[:14], align="R")
+        doc.set_fill_color(*RED)
+        doc.rect(doc.l_margin + label_w + 2, y + 0.8, max(0.3, bar_w * value / top), line - 1.6, style="F")
+        doc.set_xy(doc.l_margin + label_w + 3 + bar_w * value / top, y)
+        doc.cell(20, line, f"{value:,.0f}" if value >= 100 or value == int(value) else f"{value:,.1f}")
+        doc.set_y(y + line)
+    doc.set_fill_color(255)  # tables drawn after the chart take the fill colour too
+    doc.ln(3)

@@ -195,7 +195,7 @@ def test_unknown_file_and_missing_county(profile_dir, monkeypatch):
     assert found == [
         "profile/country.yaml: unknown file; a profile holds county.yaml, demo.yaml, forms/*.yaml, "
         "workflows/*.yaml, imports/*.yaml, rules/*.yaml, documents/*.yaml, votes/*.yaml, funds/*.yaml, "
-            "delivery/*.yaml",
+            "delivery/*.yaml, reports/*.yaml",
         "profile/county.yaml: required file is missing",
     ]
 

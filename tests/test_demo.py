@@ -12,7 +12,7 @@ from engine.store.tables import Flag, FundPoolYear, Record, RecordLink, User, Vo
 CHOSEN = ("chosen", "delivering", "completed", "evaluated", "rectifying", "rectification_overdue", "re_evaluating")
 
 
-def test_demo_year(rt):
+def test_demo_year(rt, tmp_path):
     lines = seed_demo(rt)
     demo = rt.profile.demo
     year = str(rt.profile.county.year)
@@ -101,6 +101,27 @@ def test_demo_year(rt):
     assert len(ordered - rectifying) == demo.evaluation.rectified
     assert all("低于 80%" in last_decision(rt, r)["reason"] for r in rectifying)
     assert all("达到 80%" in last_decision(rt, r)["reason"] for r in ordered - rectifying)
+    # The annual report counts what the stages stored: every figure agrees with the database.
+    from engine import reports
+    from apps.i18n import report_words
+    title, paragraphs, tables = reports.build(rt, SYSTEM, "annual_report", 2025, report_words())
+    assert title == "桑植县2025年民生实事项目人大代表票决制工作情况报告" and "全年共征集群众建议84条" in paragraphs[0]
+    channels, towns, outcomes, votes, money_rows, delivered = tables
+    assert channels.rows[-1] == ["合计", 84] and towns.rows[-1] == ["合计", 84] and len(towns.rows) == 24
+    assert dict((r[0], r[1]) for r in outcomes.rows)["纳入储备库并通过初审"] == 42 and outcomes.rows[-1][1] == 80
+    assert votes.rows[-1][4] == 42 and len(votes.rows) == 24  # 23 ballots and the total
+    assert money_rows.rows[-1][1:] == [money.allocated, money.paid]
+    assert delivered.rows[-1][1:3] == [42, len(done)] and delivered.rows[-1][5] == len(rectifying)
+    out = tmp_path / "report.xlsx"
+    reports.xlsx(title, paragraphs, tables, out)
+    from openpyxl import load_workbook
+    book = load_workbook(out)
+    assert len(book.sheetnames) == 7 and all(len(book[n]._charts) == 1 for n in book.sheetnames[1:])
+    assert [c.value for c in book["4"][2]] == ["乡镇", "候选项目", "应选项目", "收回选票", "票决通过"]
+    from tests.test_documents import ocr
+    text = ocr(reports.pdf(rt, title, paragraphs, tables), tmp_path).replace(" ", "")
+    for heading in ("工作情况报告", "建议征集情况", "按渠道", "屋场夜话"):
+        assert heading in text
     assert lines[0].startswith(f"accounts: {len(demo.accounts)} created")
     text = "\n".join(lines)
     assert "screening: 80 screened" in text and "42 projects chosen" in text

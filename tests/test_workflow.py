@@ -73,7 +73,7 @@ fields:
 
 @pytest.fixture
 def wf_profile(profile_dir):
-    for folder in ("documents", "votes", "funds", "delivery"):  # they name states of the full workflow this one replaces
+    for folder in ("documents", "votes", "funds", "delivery", "reports"):  # they name states of the full workflow this one replaces
         shutil.rmtree(profile_dir / folder)
     demo = profile_dir / "demo.yaml"  # and so does the demo's delivery
     text = demo.read_text(encoding="utf-8")

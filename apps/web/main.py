@@ -24,6 +24,7 @@ from apps.web.page_records import render_awaiting_page, render_list_page, render
 from apps.web.page_votes import render_ballot_page, render_desk_page, render_results_page  # noqa: E402
 from apps.web.page_funds import render_funds_page  # noqa: E402
 from apps.web.page_delivery import render_delivery_page  # noqa: E402
+from apps.web.page_report import render_report_page  # noqa: E402
 from apps.web.state import actor, lang, runtime, t, version_notes  # noqa: E402
 from engine.config.county import PUBLIC  # noqa: E402
 from engine.documents import public_notices  # noqa: E402
@@ -101,6 +102,10 @@ def main() -> None:
         if who.signed_in and who.may(spec.roles.view):
             staff.insert(0, _page(render_delivery_page, delivery_id, title=spec.text(lang()),
                                   url_path=f"delivery-{delivery_id}", icon=":material/monitoring:"))
+    for report_id, spec in rt.profile.reports.items():
+        if who.signed_in and who.may(spec.roles):
+            staff.append(_page(render_report_page, report_id, title=spec.text(lang()), url_path=f"report-{report_id}",
+                               icon=":material/summarize:"))
     if who.signed_in and allowed_imports(rt, who):
         staff.append(_page(render_import_page, title=t("import"), url_path="import", icon=":material/upload_file:"))
     record_page = _page(render_record_page, title=t("details"), url_path="record", visibility="hidden")

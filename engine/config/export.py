@@ -16,6 +16,7 @@ from engine.config.documents import Document
 from engine.config.votes import VoteRules
 from engine.config.funds import FundPool
 from engine.config.delivery import Delivery
+from engine.config.reports import Report
 from engine.config.forms import Form
 from engine.config.imports import ImportMapping
 from engine.config.workflow import Workflow
@@ -31,6 +32,7 @@ KINDS: dict[str, tuple[type[BaseModel], str]] = {
     "vote": (VoteRules, "votes/*.yaml"),
     "fund": (FundPool, "funds/*.yaml"),
     "delivery": (Delivery, "delivery/*.yaml"),
+    "report": (Report, "reports/*.yaml"),
     "demo": (Demo, "demo.yaml"),
 }
 

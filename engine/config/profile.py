@@ -19,6 +19,7 @@ from engine.config.documents import Document
 from engine.config.votes import VoteRules
 from engine.config.funds import FundPool
 from engine.config.delivery import FIGURES, Delivery
+from engine.config.reports import Report
 from engine.config.forms import REFERENCE_TARGETS, Form
 from engine.config.imports import ImportMapping
 from engine.config.problems import breadcrumbs, did_you_mean, problems_from_validation
@@ -36,7 +37,7 @@ REACTION_ACTIONS = ("transition", "deadline", "notify", "task")
 SINGLE_FILES: dict[str, type[BaseModel]] = {"county.yaml": County, "demo.yaml": Demo}
 FOLDERS: dict[str, type[BaseModel]] = {"forms": Form, "workflows": Workflow, "imports": ImportMapping,
                                        "rules": RuleFile, "documents": Document, "votes": VoteRules,
-                                       "funds": FundPool, "delivery": Delivery}
+                                       "funds": FundPool, "delivery": Delivery, "reports": Report}
 REQUIRED_FILES = ("county.yaml",)
 
 
@@ -53,6 +54,7 @@ class Profile:
     votes: Mapping[str, VoteRules] = field(default_factory=dict)
     funds: Mapping[str, FundPool] = field(default_factory=dict)
     delivery: Mapping[str, Delivery] = field(default_factory=dict)
+    reports: Mapping[str, Report] = field(default_factory=dict)
     rules: Mapping[str, CompiledRules] = field(default_factory=dict)
     # (workflow id, form id, transition index) -> the transition's compiled `when`
     conditions: Mapping[tuple[str, str, int], Compiled] = field(default_factory=dict)
@@ -200,6 +202,7 @@ def load_profile(root: str | Path) -> Profile:
         _check_votes(loader, grouped)
         _check_funds(loader, county, grouped)
         _check_delivery(loader, county, grouped, conditions)
+        _check_reports(loader, county, grouped)
     if loader.problems or county is None:
         raise ConfigError(loader.problems)
     return Profile(
@@ -213,6 +216,7 @@ def load_profile(root: str | Path) -> Profile:
         votes=MappingProxyType({k: v for k, (_, v) in grouped["votes"].items()}),
         funds=MappingProxyType({k: v for k, (_, v) in grouped["funds"].items()}),
         delivery=MappingProxyType({k: v for k, (_, v) in grouped["delivery"].items()}),
+        reports=MappingProxyType({k: v for k, (_, v) in grouped["reports"].items()}),
         demo=singles.get("demo.yaml"),
         rules=MappingProxyType(compiled_rules),
         conditions=MappingProxyType(conditions),
@@ -860,3 +864,44 @@ def _check_delivery(loader: _Loader, county: County, grouped: dict, conditions: 
                 if name not in FIGURES:
                     loader.add(rel, ("escalations", i, "reason"), f"unknown placeholder {{{name}}}"
                                f"{did_you_mean(name, list(FIGURES))}; known: {', '.join(FIGURES)}")
+
+
+def _check_reports(loader: _Loader, county: County, grouped: dict) -> None:
+    """Reports: a known form with a date field for the year, known roles, and sections that name
+    fields, states, votes, funds and deliveries that exist."""
+    forms = {k: v for k, (_, v) in grouped["forms"].items()}
+    workflows = {k: v for k, (_, v) in grouped["workflows"].items()}
+    role_ids = [r.id for r in county.roles]
+    for rel, spec in grouped["reports"].values():
+        for j, role in enumerate(spec.roles):
+            if role not in role_ids:
+                loader.add(rel, ("roles", j), f"unknown role {role!r}{did_you_mean(role, role_ids)}")
+        form = forms.get(spec.form)
+        if form is None:
+            if ("forms", spec.form) not in loader.broken:
+                loader.add(rel, ("form",), f"unknown form {spec.form!r}{did_you_mean(spec.form, list(forms))}")
+            continue
+        if not form.has_field(spec.year_field) or form.field(spec.year_field).type != "date":
+            dates = [f.id for f in form.fields if f.type == "date"]
+            loader.add(rel, ("year_field",), f"form '{form.id}' has no date field {spec.year_field!r}"
+                       f"{did_you_mean(spec.year_field, dates)}")
+        wf = workflows.get(form.workflow) if form.workflow else None
+        state_ids = [s.id for s in wf.states] if wf else []
+        for i, section in enumerate(spec.sections):
+            at = ("sections", i)
+            if section.count_by and section.count_by != "state":
+                if not form.has_field(section.count_by):
+                    loader.add(rel, at + ("count_by",), f"form '{form.id}' has no field {section.count_by!r}"
+                               f"{did_you_mean(section.count_by, [f.id for f in form.fields] + ['state'])}")
+                elif form.field(section.count_by).type not in ("choice", "reference"):
+                    loader.add(rel, at + ("count_by",), f"field '{section.count_by}' is a "
+                               f"{form.field(section.count_by).type}; count_by takes a choice or reference field, or state")
+            for g, group in enumerate(section.groups):
+                for j, state in enumerate(group.states):
+                    if state not in state_ids:
+                        loader.add(rel, at + ("groups", g, "states", j), f"unknown state {state!r} of form "
+                                   f"'{form.id}'{did_you_mean(state, state_ids)}")
+            for key, folder in (("votes", "votes"), ("fund", "funds"), ("delivery", "delivery")):
+                ref = getattr(section, key)
+                if ref and ref not in grouped[folder]:
+                    loader.add(rel, at + (key,), f"unknown {key} {ref!r}{did_you_mean(ref, list(grouped[folder]))}")
