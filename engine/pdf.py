@@ -148,7 +148,7 @@ def report(*, letterhead: Sequence[str], title: str, paragraphs: Sequence[str],
         doc.multi_cell(0, 7, "\u3000\u3000" + paragraph, new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
     for heading, columns, rows, bars in sections:
         doc.ln(4)
-        if doc.get_y() > doc.h - 80:
+        if doc.get_y() > doc.h - 75:  # too little room left for a heading and its chart
             doc.add_page()
         doc.set_font("body", size=13.5)
         doc.cell(0, 9, heading, new_x="LMARGIN", new_y="NEXT")
@@ -169,7 +169,8 @@ def _bars(doc: FPDF, bars: Sequence[tuple[str, float]]) -> None:
     if not bars:
         return
     top = max(value for _, value in bars) or 1
-    label_w, bar_w, line = 38, doc.w - doc.l_margin - doc.r_margin - 38 - 22, 4.6
+    label_w, line = 36, 4.6
+    bar_w = doc.w - doc.l_margin - doc.r_margin - label_w - 22
     doc.set_font("body", size=8)
     for label, value in bars:
         if doc.get_y() + line > doc.h - doc.b_margin:

@@ -7,7 +7,9 @@ import pytest
 import yaml
 
 from engine.config.forms import Field, Form
+from engine.config.delivery import Delivery
 from engine.config.imports import ImportMapping
+from engine.config.reports import Report
 from engine.config.workflow import Reaction, Transition, Workflow
 from engine.rules.tables import RuleFile, compile_rules
 from engine.forms.fieldtypes import FIELD_TYPES
@@ -15,7 +17,7 @@ from tests.conftest import ROOT
 
 DOCS = ROOT / "docs"
 KINDS = {"form": Form, "field": Field, "import": ImportMapping, "rules": RuleFile, "workflow": Workflow,
-         "transition": Transition, "reaction": Reaction}
+         "transition": Transition, "reaction": Reaction, "delivery": Delivery, "report": Report}
 
 
 def examples():

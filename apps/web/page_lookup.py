@@ -37,6 +37,5 @@ def render_lookup_page() -> None:
     if decision and decision.get("reason"):
         st.info(f"**{t('decision_reason')}**：{decision['reason']}")
     related_section(rt, view, public=True)
+    record_fields(rt, form, view.data, include_private=False)
     chain(view.id)
-    with st.expander(t("details")):
-        record_fields(rt, form, view.data, include_private=False)

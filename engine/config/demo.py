@@ -192,7 +192,9 @@ class DemoEvaluation(ConfigModel):
     poorly_rated: Annotated[int, Field(ge=0)]
     """How many completed projects are rated poorly."""
     action: Identifier
-    """The workflow action that counts the ratings."""
+    """The workflow action that counts the ratings ..."""
+    action_values: dict[Identifier, Any] = {}
+    """... and its form's values, if it has a form ({date} in a text: the day)."""
     order: DemoStep
     """The sheet (action = its form) ordering the rectification, with its values."""
     rectified: Annotated[int, Field(ge=0)]

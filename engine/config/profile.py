@@ -886,7 +886,7 @@ def _check_reports(loader: _Loader, county: County, grouped: dict) -> None:
             loader.add(rel, ("year_field",), f"form '{form.id}' has no date field {spec.year_field!r}"
                        f"{did_you_mean(spec.year_field, dates)}")
         wf = workflows.get(form.workflow) if form.workflow else None
-        state_ids = [s.id for s in wf.states] if wf else []
+        state_ids = [s.id for s in wf.states] if wf else None  # None: a broken workflow, reported there
         for i, section in enumerate(spec.sections):
             at = ("sections", i)
             if section.count_by and section.count_by != "state":
@@ -896,12 +896,12 @@ def _check_reports(loader: _Loader, county: County, grouped: dict) -> None:
                 elif form.field(section.count_by).type not in ("choice", "reference"):
                     loader.add(rel, at + ("count_by",), f"field '{section.count_by}' is a "
                                f"{form.field(section.count_by).type}; count_by takes a choice or reference field, or state")
-            for g, group in enumerate(section.groups):
+            for g, group in enumerate(section.groups if state_ids is not None else ()):
                 for j, state in enumerate(group.states):
                     if state not in state_ids:
                         loader.add(rel, at + ("groups", g, "states", j), f"unknown state {state!r} of form "
                                    f"'{form.id}'{did_you_mean(state, state_ids)}")
             for key, folder in (("votes", "votes"), ("fund", "funds"), ("delivery", "delivery")):
                 ref = getattr(section, key)
-                if ref and ref not in grouped[folder]:
+                if ref and ref not in grouped[folder] and (folder, ref) not in loader.broken:
                     loader.add(rel, at + (key,), f"unknown {key} {ref!r}{did_you_mean(ref, list(grouped[folder]))}")

@@ -165,7 +165,8 @@ def evaluate(rt: Runtime, demo: Demo, rng: random.Random) -> str:
             sheets.file_sheet(rt, SYSTEM, record_id, spec.sheet, {**spec.values[n % len(spec.values)],
                                                                   spec.rater_field: name,
                                                                   spec.rating_field: rng.choice(pool)})
-        transition(rt, SYSTEM, record_id, spec.action)
+        day = clock.now().date().isoformat()
+        transition(rt, SYSTEM, record_id, spec.action, _filled(spec.action_values, date=day) or None)
 
     day = demo.calendar.evaluation if demo.calendar else None
     with clock.at(day):

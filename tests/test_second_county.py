@@ -1,0 +1,61 @@
+"""A second county, configured in YAML only (examples/qingshan): its whole demo year runs from
+intake to closed rectification, and every stage follows its own rules, not Sangzhi's."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from engine.runtime import Runtime
+from engine.services.actors import SYSTEM
+from engine.services.demo import seed_demo
+from engine.services.workflow import last_decision
+from engine.store.tables import FundEntry, Record, RecordLink, VoteRound
+from tests.conftest import ROOT
+
+QINGSHAN = ROOT / "examples" / "qingshan"
+
+
+@pytest.fixture
+def qrt(db_url):
+    runtime = Runtime.open(QINGSHAN, db_url)
+    yield runtime
+    runtime.db.dispose()
+
+
+def test_the_second_county_runs_its_year_by_its_own_rules(qrt, tmp_path):
+    lines = seed_demo(qrt)
+    text = "\n".join(lines)
+    assert "screening: 38 screened" in text and "16 projects chosen" in text
+    with qrt.db.read() as session:
+        suggestions = session.execute(select(Record.id, Record.state).where(Record.form_id == "suggestion")).all()
+        merged = set(session.scalars(select(RecordLink.record_id).where(RecordLink.field_id == "merged_into")))
+        rounds = session.scalars(select(VoteRound).where(VoteRound.kind == "first")).all()
+        sources = set(session.scalars(select(FundEntry.source).where(FundEntry.kind == "contribution")))
+        ordered = set(session.scalars(select(RecordLink.target_id).join(Record, Record.id == RecordLink.record_id)
+                                      .where(Record.form_id == "rectification_order")))
+    states = {r: s for r, s in suggestions if r not in merged}
+    reasons = {r: (last_decision(qrt, r) or {}).get("reason", "") for r in states}
+    # screening: a weighted score, a veto and a negative list, not Sangzhi's trimmed means
+    assert any("加权得分" in reasons[r] for r, s in states.items() if s == "pending")
+    assert all("合计" not in reason for reason in reasons.values())
+    # the ballot: yes/no per candidate, a majority of the deputies present, 1.2 candidates per place
+    assert len(rounds) == 8
+    for r in rounds:
+        lines = r.result["lines"]
+        assert all("出席代表" in line["reason"] for line in lines) and r.result["base"] == r.present
+        assert len(lines) >= Decimal("1.2") * r.places
+    # the pool: 2.4 million, township matching funds within their range
+    assert sources == {"county", "township_match"}
+    # evaluation: three tiers over all 15 members; the unsatisfied rectified, one rated again
+    evaluated = [r for r, s in states.items() if s == "evaluated"]
+    assert evaluated and all(("满意" in reasons[r] and "全体代表 15 人" in reasons[r]) for r in evaluated)
+    assert len(ordered) == 2 and sum(states[r] == "evaluated" for r in ordered) == 1
+    still = [r for r in ordered if states[r] != "evaluated"]
+    assert len(still) == 1 and "不满意" in reasons[still[0]]
+    # the county's own report
+    from apps.i18n import report_words
+    from engine import reports
+    title, _, tables = reports.build(qrt, SYSTEM, "annual_report", 2025, report_words())
+    assert title.startswith("青山县2025年") and tables[3].rows[-1][4] == 16
