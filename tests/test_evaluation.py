@@ -161,3 +161,20 @@ def test_weighted_groups_of_raters():
     assert (decision.outcome, decision.reason) == ("failed", "加权得分 77.5，低于 80 分")
     values["online"] = [Decimal(90)]  # 82.5
     assert table.decide(values, version="v").outcome == "passed"
+
+
+def test_a_merged_duplicate_follows_its_projects_chain(rt, good_suggestion):
+    from engine.services.actors import SYSTEM
+    from engine.services.regroup import merge
+    project = records.submit(rt, ANONYMOUS, "suggestion", good_suggestion).id
+    duplicate = records.submit(rt, ANONYMOUS, "suggestion", dict(good_suggestion, proposer_name="李秀英",
+                                                                 submitted_on="2025-03-09")).id
+    merge(rt, SYSTEM, project, [duplicate], "同一诉求")
+    with rt.db.transaction() as session:
+        session.execute(update(Record).where(Record.id.in_([project, duplicate])).values(state="completed"))
+    rate(rt, project, ["satisfied"] * 5)
+    transition(rt, CONGRESS, project, "evaluate")
+    steps = trace.trace(rt, duplicate)
+    assert [s.kind for s in steps[:3]] == ["submitted", "merged", "action"]
+    assert steps[0].on == dt.date(2025, 3, 9) and steps[1].values == {"into": project}
+    assert steps[2].values["action_id"] == "evaluate" and "测评通过" in steps[2].values["reason"]
