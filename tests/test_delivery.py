@@ -93,6 +93,23 @@ def test_responsibility_list_gets_the_profiles_default_dates_and_gates_the_start
     assert transition(rt, UNIT, record_id, "start").state == "delivering"
 
 
+def test_a_progress_report_carries_its_photo(rt, good_suggestion):
+    from engine.store.tables import Attachment
+    record_id = under_way(rt, good_suggestion, [("前期工作完成", "2025-05-31")])
+    photo = b"\xff\xd8\xff\xe0" + b"jpeg" * 100
+    filed = file_sheet(rt, UNIT, record_id, "progress_report",
+                       {"report_date": "2025-05-20", "percent": 30, "milestone": "前期工作完成", "text": "路基完成。"},
+                       uploads={"photo": ("site.jpg", photo)})
+    assert filed.data["photo"]["name"] == "site.jpg" and filed.data["photo"]["size"] == len(photo)
+    with rt.db.read() as session:
+        assert session.get(Attachment, filed.data["photo"]["attachment_id"]).content == photo
+    from engine.errors import InputError
+    with pytest.raises(InputError) as info:  # the form's allowed endings are kept
+        file_sheet(rt, UNIT, record_id, "progress_report", {"report_date": "2025-05-21", "percent": 31, "text": "x"},
+                   uploads={"photo": ("notes.exe", b"MZ")})
+    assert list(info.value.problems) == ["photo"]
+
+
 def test_a_late_milestone_is_flagged_once_and_cleared_by_its_report(rt, good_suggestion):
     record_id = under_way(rt, good_suggestion, [("前期工作完成", "2025-05-31"), ("主体工程完工", "2025-08-31"),
                                                 ("路面硬化", "2025-10-31")])

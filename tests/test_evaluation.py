@@ -178,3 +178,16 @@ def test_a_merged_duplicate_follows_its_projects_chain(rt, good_suggestion):
     assert [s.kind for s in steps[:3]] == ["submitted", "merged", "action"]
     assert steps[0].on == dt.date(2025, 3, 9) and steps[1].values == {"into": project}
     assert steps[2].values["action_id"] == "evaluate" and "测评通过" in steps[2].values["reason"]
+
+
+def test_a_proposer_not_admitted_reads_why_and_how_they_were_answered(rt, good_suggestion):
+    from tests.test_screening import screened
+    liaison = Actor("liaison", "联络员", frozenset({"liaison_staff"}), "t02")
+    view = screened(rt, good_suggestion, [(2, 2, 2, 2), (2, 3, 2, 2), (2, 2, 3, 2)])
+    file_sheet(rt, liaison, view.id, "answer", {"method": "phone", "answered_on": "2025-03-28",
+                                                "note": "建议人表示理解，希望明年再提。"})
+    steps = trace.trace(rt, view.id)
+    assert [s.kind for s in steps] == ["submitted", "action", "sheet"]
+    assert "低于 11 分" in steps[1].values["reason"]
+    assert steps[2].on == dt.date(2025, 3, 28)
+    assert steps[2].values["fields"] == [("答复方式", "电话答复"), ("答复日期", "2025-03-28")]  # not the staff's note
