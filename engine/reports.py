@@ -115,14 +115,14 @@ def _votes(rt: Runtime, vote_id: str, heading: str, year: int, words: Mapping[st
     towns = _towns(rt, lang)
     start = dt.datetime(year, 1, 1, tzinfo=dt.timezone.utc)
     end = dt.datetime(year + 1, 1, 1, tzinfo=dt.timezone.utc)
+    # the candidates counted in a subquery: PostgreSQL cannot group by the JSON result
+    candidates = (select(func.count()).select_from(VoteCandidate).where(VoteCandidate.round_id == VoteRound.id)
+                  .scalar_subquery())
     with rt.db.read() as session:
         rounds = session.execute(
-            select(VoteRound.id, VoteRound.township, VoteRound.places, VoteRound.result,
-                   func.count(VoteCandidate.record_id))
-            .join(VoteCandidate, VoteCandidate.round_id == VoteRound.id)
+            select(VoteRound.id, VoteRound.township, VoteRound.places, VoteRound.result, candidates)
             .where(VoteRound.vote_id == vote_id, VoteRound.kind == "first", VoteRound.state == "counted",
                    VoteRound.closed_at >= start, VoteRound.closed_at < end)
-            .group_by(VoteRound.id, VoteRound.township, VoteRound.places, VoteRound.result)
             .order_by(VoteRound.township, VoteRound.id)).all()
     rows = [[towns.get(tw, tw or "—"), candidates, places, int((result or {}).get("ballots") or 0),
              len(chosen_in(rt, round_id))] for round_id, tw, places, result, candidates in rounds]
