@@ -10,23 +10,19 @@ flagged, escalation rules checked for every project).
 """
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import io
 import random
-import tempfile
 import time
-from pathlib import Path
 
 from sqlalchemy import update
 
-from engine.runtime import Runtime
+from bench.sangzhi_db import open_from_args
 from engine.services import delivery, records, sheets
 from engine.services.actors import SYSTEM
 from engine.services.workflow import tick, transition
 from engine.store.tables import Record
 
-ROOT = Path(__file__).resolve().parents[1]
 D = "livelihood_delivery"
 
 
@@ -38,16 +34,11 @@ def timed(label: str, fn):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=1000)
-    parser.add_argument("--db", type=Path, default=None)
-    args = parser.parse_args()
-    db = args.db or Path(tempfile.mkdtemp()) / "delivery.db"
-    rt = Runtime.open(ROOT / "config", f"sqlite:///{db}")
+    rt, n = open_from_args("delivery", 1000)
     townships = [t.id for t in rt.profile.county.townships]
     rng = random.Random(1)
     started = time.perf_counter()
-    for i in range(args.n):
+    for i in range(n):
         township = townships[i % len(townships)]
         view = records.submit(rt, SYSTEM, "suggestion", {
             "title": f"第{i}号项目：硬化村组道路", "content": "组上道路仍是泥土路，雨天无法通行。", "category": "roads",
@@ -65,7 +56,7 @@ def main() -> None:
             sheets.file_sheet(rt, SYSTEM, view.id, "progress_report", {
                 "report_date": "2025-05-20", "percent": 20, "milestone": "前期工作完成", "text": "按计划推进。"})
     seeded = time.perf_counter() - started
-    print(f"seeded {args.n:,} projects (7 writes each) in {seeded:.1f} s")
+    print(f"seeded {n:,} projects (7 writes each) in {seeded:.1f} s")
     result = timed("tick as of 2025-06-01 (milestones due, escalations for every project)",
                    lambda: tick(rt, dt.datetime(2025, 6, 1, 8, tzinfo=dt.timezone.utc)))
     print(f"  deadlines fired {result.deadlines_fired:,}, flags raised {result.flags_raised:,}")
@@ -75,7 +66,7 @@ def main() -> None:
     timed("dashboard: page 20, watch list only",
           lambda: delivery.project_statuses(rt, SYSTEM, D, watched_only=True, page=20, today=today))
     timed("dashboard: one township", lambda: delivery.project_statuses(rt, SYSTEM, D, township="t05", today=today))
-    timed(f"scorecard over {args.n:,} projects", lambda: delivery.scorecard(rt, SYSTEM, D, today))
+    timed(f"scorecard over {n:,} projects", lambda: delivery.scorecard(rt, SYSTEM, D, today))
     headings = delivery.responsibility_headings(rt, D, "项目", "乡镇", "里程碑")
     timed("responsibility list XLSX", lambda: delivery.responsibility_xlsx(rt, SYSTEM, D, headings, io.BytesIO()))
     rt.db.dispose()

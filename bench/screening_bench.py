@@ -9,32 +9,23 @@ filed one by one, as the app files them) and for the screening, and the outcome 
 """
 from __future__ import annotations
 
-import argparse
 import random
-import tempfile
 import time
-from pathlib import Path
 
-from engine.runtime import Runtime
+from bench.sangzhi_db import open_from_args
 from engine.services import records, sheets
 from engine.services.actors import SYSTEM
 from engine.services.bulk import bulk_action
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=2000)
-    parser.add_argument("--db", type=Path, default=None)
-    args = parser.parse_args()
-    db = args.db or Path(tempfile.mkdtemp()) / "screening.db"
-    rt = Runtime.open(ROOT / "config", f"sqlite:///{db}")
+    rt, n = open_from_args("screening", 2000)
     townships = [t.id for t in rt.profile.county.townships]
     stations = {t: rt.stations_of(t)[0] for t in townships}
     rng = random.Random(1)
     started = time.perf_counter()
-    for i in range(args.n):
+    for i in range(n):
         township = townships[i % len(townships)]
         view = records.submit(rt, SYSTEM, "suggestion", {
             "title": f"第{i}号建议：硬化村组道路", "content": "组上道路仍是泥土路，雨天无法通行。", "category": "roads",
@@ -48,8 +39,8 @@ def main() -> None:
     started = time.perf_counter()
     report = bulk_action(rt, SYSTEM, "suggestion", "screen")
     screened = time.perf_counter() - started
-    print(f"seeded {args.n:,} suggestions with 3 sheets each in {seeded:.1f} s "
-          f"({args.n / seeded:,.0f} suggestions/s, {4 * args.n / seeded:,.0f} writes/s)")
+    print(f"seeded {n:,} suggestions with 3 sheets each in {seeded:.1f} s "
+          f"({n / seeded:,.0f} suggestions/s, {4 * n / seeded:,.0f} writes/s)")
     print(f"screened {report.considered:,} in {screened:.1f} s ({report.considered / screened:,.0f} suggestions/s): "
           + ", ".join(f"{state} {count}" for state, count in report.moved.most_common()))
     rt.db.dispose()

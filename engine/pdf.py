@@ -64,14 +64,12 @@ class _Page(FPDF):
         self.cell(0, 8, f"{self.page_no()} / {{nb}}", align="C")
 
 
-def render(*, letterhead: Sequence[str], title: str, salutation: str = "", paragraphs: Sequence[str] = (),
-           table: tuple[Sequence[str], Sequence[int], Sequence[Sequence[str]]] | None = None,
-           closing: Sequence[str] = (), landscape: bool = False, font_size: float = 10.5) -> bytes:
-    """One A4 document as PDF bytes (landscape for wide tables)."""
+def _start(title: str, letterhead: Sequence[str], landscape: bool = False, margin: int = 22) -> FPDF:
+    """A new A4 document with the CJK font, page numbers, the letterhead and the title."""
     path, face = find_font()
     doc = _Page(orientation="L" if landscape else "P", format="A4", unit="mm")
-    doc.set_margins(25, 22, 25)
-    doc.set_auto_page_break(True, margin=22)
+    doc.set_margins(margin + 3, margin, margin + 3)
+    doc.set_auto_page_break(True, margin=margin)
     doc.add_font("body", fname=path, collection_font_number=face)
     doc.set_title(title)
     doc.alias_nb_pages()
@@ -92,25 +90,42 @@ def render(*, letterhead: Sequence[str], title: str, salutation: str = "", parag
     doc.set_font("body", size=17)
     doc.multi_cell(0, 10, title, align="C", new_x="LMARGIN", new_y="NEXT")
     doc.ln(4)
-    doc.set_font("body", size=12.5)
-    if salutation:
-        doc.multi_cell(0, 8, salutation, new_x="LMARGIN", new_y="NEXT")
+    return doc
+
+
+def _paragraphs(doc: FPDF, paragraphs: Sequence[str], size: float = 12.5, line: float = 8) -> None:
+    doc.set_font("body", size=size)
     indent = "\u3000\u3000"  # two ideographic spaces open a paragraph in Chinese typesetting
     for paragraph in paragraphs:
         if paragraph:
             # CHAR: Chinese lines break between any two characters, not only at spaces.
-            doc.multi_cell(0, 8, indent + paragraph, new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
+            doc.multi_cell(0, line, indent + paragraph, new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
+
+
+def _table(doc: FPDF, headings: Sequence[str], widths: Sequence[int], rows: Sequence[Sequence[str]],
+           font_size: float = 10.5, line_height: float = 6.5) -> None:
+    doc.set_font("body", size=font_size)
+    doc.set_draw_color(0)
+    doc.set_line_width(0.2)
+    with doc.table(col_widths=tuple(widths), text_align="LEFT", line_height=line_height, first_row_as_headings=True,
+                   headings_style=FontFace(fill_color=(235, 235, 235))) as grid:
+        grid.row(list(headings))
+        for row in rows:
+            grid.row(list(row))
+
+
+def render(*, letterhead: Sequence[str], title: str, salutation: str = "", paragraphs: Sequence[str] = (),
+           table: tuple[Sequence[str], Sequence[int], Sequence[Sequence[str]]] | None = None,
+           closing: Sequence[str] = (), landscape: bool = False, font_size: float = 10.5) -> bytes:
+    """One A4 document as PDF bytes (landscape for wide tables)."""
+    doc = _start(title, letterhead, landscape)
+    doc.set_font("body", size=12.5)
+    if salutation:
+        doc.multi_cell(0, 8, salutation, new_x="LMARGIN", new_y="NEXT")
+    _paragraphs(doc, paragraphs)
     if table is not None:
-        headings, widths, rows = table
         doc.ln(3)
-        doc.set_font("body", size=font_size)
-        doc.set_draw_color(0)
-        doc.set_line_width(0.2)
-        with doc.table(col_widths=tuple(widths), text_align="LEFT", line_height=6.5, first_row_as_headings=True,
-                       headings_style=FontFace(fill_color=(235, 235, 235))) as grid:
-            grid.row(list(headings))
-            for row in rows:
-                grid.row(list(row))
+        _table(doc, *table, font_size=font_size)
         doc.set_font("body", size=12.5)
     if closing:
         doc.ln(10)
@@ -123,29 +138,8 @@ def report(*, letterhead: Sequence[str], title: str, paragraphs: Sequence[str],
            sections: Sequence[tuple[str, Sequence[str], Sequence[Sequence[str]], Sequence[tuple[str, float]]]]) -> bytes:
     """A report: title and opening, then per section a heading, a horizontal bar chart of
     (label, value) and the table. Bars are drawn as rectangles, scaled to the section's largest value."""
-    path, face = find_font()
-    doc = _Page(format="A4", unit="mm")
-    doc.set_margins(20, 20, 20)
-    doc.set_auto_page_break(True, margin=20)
-    doc.add_font("body", fname=path, collection_font_number=face)
-    doc.set_title(title)
-    doc.alias_nb_pages()
-    doc.add_page()
-    if letterhead:
-        doc.set_text_color(*RED)
-        doc.set_font("body", size=18)
-        doc.cell(0, 10, letterhead[0], align="C", new_x="LMARGIN", new_y="NEXT")
-        doc.set_draw_color(*RED)
-        doc.set_line_width(0.8)
-        doc.line(doc.l_margin, doc.get_y() + 2, doc.w - doc.r_margin, doc.get_y() + 2)
-        doc.set_y(doc.get_y() + 8)
-    doc.set_text_color(0)
-    doc.set_font("body", size=16)
-    doc.multi_cell(0, 9, title, align="C", new_x="LMARGIN", new_y="NEXT")
-    doc.ln(3)
-    doc.set_font("body", size=11.5)
-    for paragraph in paragraphs:
-        doc.multi_cell(0, 7, "\u3000\u3000" + paragraph, new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
+    doc = _start(title, letterhead, margin=20)
+    _paragraphs(doc, paragraphs, size=11.5, line=7)
     for heading, columns, rows, bars in sections:
         doc.ln(4)
         if doc.get_y() > doc.h - 75:  # too little room left for a heading and its chart
@@ -153,15 +147,7 @@ def report(*, letterhead: Sequence[str], title: str, paragraphs: Sequence[str],
         doc.set_font("body", size=13.5)
         doc.cell(0, 9, heading, new_x="LMARGIN", new_y="NEXT")
         _bars(doc, bars)
-        doc.set_font("body", size=9.5)
-        doc.set_draw_color(0)
-        doc.set_line_width(0.2)
-        widths = [3] + [2] * (len(columns) - 1)
-        with doc.table(col_widths=tuple(widths), text_align="LEFT", line_height=6, first_row_as_headings=True,
-                       headings_style=FontFace(fill_color=(235, 235, 235))) as grid:
-            grid.row(list(columns))
-            for row in rows:
-                grid.row(list(row))
+        _table(doc, columns, [3] + [2] * (len(columns) - 1), rows, font_size=9.5, line_height=6)
     return bytes(doc.output())
 
 
