@@ -23,6 +23,10 @@ from engine.services.workflow import last_decision
 from engine.store.tables import Record
 from engine import pdf
 
+# Notice tables hold receipt codes: at this size the widest code (W and M only) fits on one line of
+# a column a third of the page wide, so a reader can copy it.
+NOTICE_TABLE_PT = 9.5
+
 # Placeholders every document may use, besides the fields of its form.
 COMMON = {"county": "the county's name", "congress": "the congress's name", "today": "the date of the document",
           "year": "the profile's year"}
@@ -194,7 +198,7 @@ def notice(rt: Runtime, actor: Actor, doc_id: str, township: str, today: dt.date
         letterhead=rt.profile.county.letterhead, title=fill(doc.title, values),
         salutation=fill(doc.salutation, values), paragraphs=[fill(p, values) for p in doc.paragraphs],
         table=([c.text("zh") for c in doc.columns], [c.width for c in doc.columns], rows),
-        closing=[fill(c, values) for c in doc.closing])
+        closing=[fill(c, values) for c in doc.closing], font_size=NOTICE_TABLE_PT)
     return Made(f"{doc.id}-{township}-{today.isoformat()}.pdf", content)
 
 

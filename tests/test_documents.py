@@ -104,3 +104,15 @@ def test_answer_text_message_to_copy(rt, good_suggestion):
                     "凭回执码可随时查询进度。第02乡镇代表联络站")
     with pytest.raises(PermissionDenied):
         documents.message(rt, ANONYMOUS, "answer_sms", view.id)
+
+
+def test_the_widest_receipt_code_stays_on_one_line_of_the_notice(rt):
+    """Receipt codes are random; one of W and M only is the widest a notice must print unbroken."""
+    from engine import pdf
+    from engine.documents import NOTICE_TABLE_PT
+    doc = rt.profile.documents["admitted_notice"]
+    code = "SZ25-WMWM-MWMW-WWMM"
+    row = [code if "receipt_code" in c.value else "第02人大代表联络站" for c in doc.columns]
+    content = pdf.render(letterhead=["x"], title="t", font_size=NOTICE_TABLE_PT,
+                         table=([c.label for c in doc.columns], [c.width for c in doc.columns], [row]))
+    assert code in pdf_text(content)
