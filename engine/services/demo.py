@@ -90,7 +90,7 @@ def seed_demo(rt: Runtime) -> list[str]:
         station = stations[i % len(stations)]
         raw = _raw_for(session_form.form, rng, rt, people, demo.phone_template, demo.session_samples,
                        township=station.township, station=station.id)
-        with clock.at(_own_date(raw)):
+        with clock.at(own_date(raw)):
             record = records.submit(rt, staff, demo.session_form, raw)
         sessions_by_station.setdefault(station.id, []).append((record.id, record.data))
     lines.append(f"offline sessions: {demo.offline_sessions} at {min(len(stations), demo.offline_sessions)} stations")
@@ -127,7 +127,7 @@ def seed_demo(rt: Runtime) -> list[str]:
             if channel != channel_field.default:
                 actor = staff  # staff record what came by the hotline, chat groups and sessions
         try:
-            with clock.at(_own_date(raw)):
+            with clock.at(own_date(raw)):
                 view = records.submit(rt, actor if actor.may(suggestion_form.form.access.submit) else ANONYMOUS,
                                       demo.suggestion_form, raw)
         except InputError as exc:
@@ -139,8 +139,9 @@ def seed_demo(rt: Runtime) -> list[str]:
     return lines
 
 
-def _own_date(raw: dict[str, Any]) -> dt.date | None:
-    """The day a session was held or a suggestion made, from its first date: it is stored then."""
+def own_date(raw: dict[str, Any]) -> dt.date | None:
+    """The first date among a form's values (the day a session was held, a suggestion made, an
+    inspection held ...): the demo stamps the record with it."""
     return next((dt.date.fromisoformat(v) for v in raw.values() if _is_iso_date(v)), None)
 
 

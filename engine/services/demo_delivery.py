@@ -17,6 +17,7 @@ from engine import clock
 from engine.config.demo import Demo
 from engine.runtime import Runtime
 from engine.services import delivery, funds, sheets
+from engine.services.demo import own_date
 from engine.services.actors import SYSTEM
 from engine.services.workflow import tick, transition
 from engine.store.tables import FundPoolYear, Record
@@ -111,17 +112,17 @@ def _supervise(rt: Runtime, spec, d, projects: list[int]) -> str:
     n = len(projects)
     for i, record in enumerate(spec.supervision):
         for j in range(3):
-            with clock.at(_own_date(record)):
+            with clock.at(own_date(record)):
                 sheets.file_sheet(rt, SYSTEM, projects[(i * 7 + j * 11) % n], d.supervision[0], record)
     follow_ups = 0
     for i, action in enumerate(spec.follow_ups):
-        due = _own_date(action)
+        due = own_date(action)
         for j in range(3):
             with clock.at(due and due - dt.timedelta(days=20)):
                 made = sheets.file_sheet(rt, SYSTEM, projects[(i * 5 + j * 13 + 3) % n], d.follow_up.form, action)
             if follow_ups % 2 == 0:
                 for step in spec.close_steps:
-                    with clock.at(_own_date(step.values) or (due and due - dt.timedelta(days=5))):
+                    with clock.at(own_date(step.values) or (due and due - dt.timedelta(days=5))):
                         transition(rt, SYSTEM, made.id, step.action, step.values or None)
             follow_ups += 1
     return f"{len(spec.supervision) * 3} supervision records, {follow_ups} follow-up actions ({(follow_ups + 1) // 2} closed)"
@@ -130,17 +131,6 @@ def _supervise(rt: Runtime, spec, d, projects: list[int]) -> str:
 def _township(rt: Runtime, record_id: int) -> str:
     with rt.db.read() as session:
         return session.get(Record, record_id).township or ""
-
-
-def _own_date(values: dict) -> dt.date | None:
-    """The first date among a form's values (an inspection's day, a report's ...)."""
-    for value in values.values():
-        if isinstance(value, (str, dt.date)) and len(str(value)) == 10:
-            try:
-                return dt.date.fromisoformat(str(value))
-            except ValueError:
-                continue
-    return None
 
 
 def _filled(values: dict, **words: str) -> dict:
@@ -178,7 +168,7 @@ def evaluate(rt: Runtime, demo: Demo, rng: random.Random) -> str:
         for record_id in failed:
             sheets.file_sheet(rt, SYSTEM, record_id, spec.order.action, spec.order.values)
     rectified = failed[:spec.rectified]
-    reported = _own_date(spec.report.values)
+    reported = own_date(spec.report.values)
     for record_id in rectified:
         with clock.at(reported):
             transition(rt, SYSTEM, record_id, spec.report.action, spec.report.values)
