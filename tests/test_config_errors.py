@@ -351,3 +351,43 @@ def test_delivery_errors_name_the_key(profile_dir, monkeypatch):
         "unknown placeholder {days}; known: milestones, milestones_behind, milestones_late, percent, follow_ups_open, "
         "follow_up_days_overdue, days_past_deadline",
     ]
+
+
+def test_report_errors_name_the_key(profile_dir, monkeypatch):
+    path = profile_dir / "reports/annual_report.yaml"
+    edit(path, "year_field: submitted_on", "year_field: submited_on")
+    edit(path, "    count_by: township\n", "    count_by: title\n")
+    edit(path, "states: [pending]}", "states: [pendng]}")
+    edit(path, "    votes: township_congress", "    votes: township_congres")
+    rel, at = "profile/reports/annual_report.yaml", "At Report(id='annual_report')"
+    assert problems(profile_dir, monkeypatch) == [
+        f"{rel}:{line_of(path, 'year_field')}: {at} -> year_field: form 'suggestion' has no date field "
+        "'submited_on' (did you mean 'submitted_on'?)",
+        f"{rel}:{line_of(path, 'count_by: title')}: {at} -> sections -> Section[1] -> count_by: field 'title' is a "
+        "text; count_by takes a choice or reference field, or state",
+        f"{rel}:{line_of(path, 'pendng')}: {at} -> sections -> Section[2] -> groups -> Group[2] -> states[0]: "
+        "unknown state 'pendng' of form 'suggestion' (did you mean 'pending'?)",
+        f"{rel}:{line_of(path, 'township_congres')}: {at} -> sections -> Section[3] -> votes: unknown vote "
+        "'township_congres' (did you mean 'township_congress'?) (in votes/)",
+    ]
+
+
+def test_a_report_section_is_one_kind_and_sheet_placeholders_are_checked(profile_dir, monkeypatch):
+    report = profile_dir / "reports/annual_report.yaml"
+    edit(report, "    count_by: channel\n", "    count_by: channel\n    fund: livelihood_pool\n")
+    notice = profile_dir / "documents/rectification_notice.yaml"
+    edit(notice, "{rectification_order.responsible_unit}", "{rectification_ordr.responsible_unit}")
+    edit(notice, "{rectification_order.explanation}", "{rectification_order.explanaton}")
+    doc = "profile/documents/rectification_notice.yaml"
+    at = "At Document(id='rectification_notice') -> columns"
+    assert problems(profile_dir, monkeypatch) == [
+        f"{doc}:{line_of(notice, 'rectification_ordr')}: {at} -> Column[3] -> value: unknown placeholder "
+        "{rectification_ordr.responsible_unit}: 'rectification_ordr' is not a sheet or action form of form "
+        "'suggestion' (did you mean 'rectification_order'?)",
+        f"{doc}:{line_of(notice, 'explanaton')}: {at} -> Column[4] -> value: unknown placeholder "
+        "{rectification_order.explanaton}: form 'rectification_order' has no field 'explanaton' "
+        "(did you mean 'explanation'?)",
+        f"profile/reports/annual_report.yaml:{line_of(report, 'count_by: channel') - 2}: At Report(id='annual_report') "
+        "-> sections -> Section[0] -> label: a section needs exactly one of count_by, votes, fund, delivery; "
+        "it has count_by, fund",
+    ]

@@ -901,7 +901,9 @@ def _check_reports(loader: _Loader, county: County, grouped: dict) -> None:
                     if state not in state_ids:
                         loader.add(rel, at + ("groups", g, "states", j), f"unknown state {state!r} of form "
                                    f"'{form.id}'{did_you_mean(state, state_ids)}")
-            for key, folder in (("votes", "votes"), ("fund", "funds"), ("delivery", "delivery")):
+            for key, folder, noun in (("votes", "votes", "vote"), ("fund", "funds", "fund pool"),
+                                      ("delivery", "delivery", "delivery")):
                 ref = getattr(section, key)
                 if ref and ref not in grouped[folder] and (folder, ref) not in loader.broken:
-                    loader.add(rel, at + (key,), f"unknown {key} {ref!r}{did_you_mean(ref, list(grouped[folder]))}")
+                    loader.add(rel, at + (key,), f"unknown {noun} {ref!r}{did_you_mean(ref, list(grouped[folder]))} "
+                               f"(in {folder}/)")
