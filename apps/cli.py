@@ -322,11 +322,11 @@ def tick(config: str = ConfigOption) -> None:
     """Fire every deadline that has passed and take every automatic transition that is due.
 
     Run it from cron every few minutes; running it twice, or twice at once, fires nothing twice."""
-    from engine.services.workflow import tick as run_tick
+    from engine.services.jobs import tick as run_tick
     report = run_tick(_runtime(config))
     console.print(f"deadlines fired: {report.deadlines_fired}; automatic transitions: {report.transitions_taken}; "
                   f"ballots closed: {report.rounds_closed}; delivery flags raised: {report.flags_raised}, "
-                  f"cleared: {report.flags_cleared}", markup=False)
+                  f"cleared: {report.flags_cleared}; reactions fired: {report.reactions_fired}", markup=False)
     for line in report.details:
         console.print(f"  {line}", markup=False)
 

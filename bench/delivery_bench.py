@@ -20,7 +20,8 @@ from sqlalchemy import update
 from bench.sangzhi_db import open_from_args
 from engine.services import delivery, records, sheets
 from engine.services.actors import SYSTEM
-from engine.services.workflow import tick, transition
+from engine.services.jobs import tick
+from engine.services.workflow import transition
 from engine.store.tables import Record
 
 D = "livelihood_delivery"

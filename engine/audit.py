@@ -22,3 +22,17 @@ def audit(session: Session, *, actor: str, action: str, entity: str, entity_id: 
         entity_id=None if entity_id is None else str(entity_id),
         before=before, after=after, profile_version=version,
     ))
+
+
+def audit_row(*, actor: str, action: str, entity: str, entity_id: Any, before: dict | None,
+              after: dict | None, version: str | None, at: dt.datetime | None = None) -> dict[str, Any]:
+    """An audit row for `audit_many`: the same columns `audit` writes."""
+    return {"at": at or now(), "actor": actor, "action": action, "entity": entity,
+            "entity_id": None if entity_id is None else str(entity_id), "before": before, "after": after,
+            "profile_version": version}
+
+
+def audit_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Many audit rows in the caller's transaction, in one statement (bulk work: one row a record)."""
+    if rows:
+        session.execute(AuditEntry.__table__.insert(), rows)

@@ -51,11 +51,12 @@ class Runtime:
         return cls(load_profile(config_dir), None)
 
     def reactions(self, workflow_id: str):
-        """This version's reactions of a workflow, registered with durable-rules on first use."""
+        """This version's reactions of a workflow, registered with durable-rules on first use
+        (versions with the same reactions share one ruleset)."""
         if workflow_id not in self._reaction_sets:
             from engine.rules.reactions import register
             workflow = self.profile.workflows[workflow_id]
-            self._reaction_sets[workflow_id] = register(workflow_id, self.version, workflow.reactions)
+            self._reaction_sets[workflow_id] = register(workflow_id, workflow.reactions)
         return self._reaction_sets[workflow_id]
 
     def for_version(self, version: str) -> "Runtime":

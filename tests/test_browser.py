@@ -260,7 +260,8 @@ def test_finance_pays_in_the_app_and_the_dashboard_shows_alerts(server, page, rt
     from engine.services import accounts, funds, records
     from engine.services.actors import SYSTEM
     from engine.services.sheets import file_sheet
-    from engine.services.workflow import tick, transition
+    from engine.services.jobs import tick
+    from engine.services.workflow import transition
     from engine.store.tables import Record
     accounts.create_user(rt, SYSTEM, "finance", "县财政局", ["finance"], "demo-pass")
     accounts.create_user(rt, SYSTEM, "standing", "县人大常委会办公室", ["standing_committee"], "demo-pass")

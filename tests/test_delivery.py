@@ -18,7 +18,8 @@ from engine.runtime import Runtime
 from engine.services import delivery, records
 from engine.services.actors import ANONYMOUS, Actor
 from engine.services.sheets import file_sheet
-from engine.services.workflow import TransitionRefused, tick, transition
+from engine.services.jobs import tick
+from engine.services.workflow import TransitionRefused, transition
 from engine.store.tables import AuditEntry, Flag, Record
 
 UNIT = Actor("unit", "第01乡镇人民政府", frozenset({"government_unit"}), "t01")

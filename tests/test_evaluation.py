@@ -15,7 +15,8 @@ from engine.errors import PermissionDenied
 from engine.services import records, trace
 from engine.services.actors import ANONYMOUS, Actor
 from engine.services.sheets import awaiting, file_sheet
-from engine.services.workflow import TransitionRefused, last_decision, tick, transition
+from engine.services.jobs import tick
+from engine.services.workflow import TransitionRefused, last_decision, transition
 from engine.store.tables import AuditEntry, Deadline, Record
 from tests.test_rules import load_rules
 

@@ -321,7 +321,7 @@ def test_result_notice_pdf(rt, good_suggestion, tmp_path):
 
 
 def test_tick_closes_a_ballot_at_its_declared_time(rt, good_suggestion):
-    from engine.services.workflow import tick
+    from engine.services.jobs import tick
     at = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
     round_id, (a, *_) = open_ballot(rt, good_suggestion, closes_at=at)
     assert tick(rt, at=at - dt.timedelta(seconds=1)).rounds_closed == 0

@@ -13,7 +13,8 @@ from engine.errors import InputError
 from engine.runtime import Runtime
 from engine.services import records
 from engine.services.actors import ANONYMOUS, Actor
-from engine.services.workflow import TransitionRefused, available_actions, set_deadline, tick, transition
+from engine.services.jobs import tick
+from engine.services.workflow import TransitionRefused, available_actions, set_deadline, transition
 from engine.store.tables import AuditEntry, Deadline, Record
 from tests.test_config_errors import problems as _problems
 

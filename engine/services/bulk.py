@@ -1,24 +1,35 @@
-"""One action over many records: screening a whole township or county from the command line.
+"""One action over many records, set-based: screening a whole township, county or province.
 
-Records are read in pages by id (never the whole table); each is moved by the same
-`workflow.transition` a person's click uses, in its own transaction, so one refusal (too few
-score sheets, say) does not stop the rest and every move has its own audit row. With `dry_run`
-the decisions are worked out and counted, and nothing is written.
+Records are taken in batches by id (never the whole table). Each batch is one transaction: its
+records are read and locked in one query (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE
+holds every other writer off), their sheets and transitions in two more, each is decided in
+memory by the same compiled tables and the same `transition_allowed` a person's click uses, and
+the moves are written with one UPDATE, one INSERT of audit rows (one a record, naming the rule,
+the version and the reason, the same rows a move one at a time writes) and one INSERT into the
+reactions' outbox. A record the rules refuse is reported with its reason and left as it is; the
+rest of the batch moves. Two processes at once move each record once: the second waits for the
+first's lock, then finds the record no longer in a starting state. With `dry_run` the decisions
+are worked out and counted, and nothing is written.
 """
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable, Iterable, Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 
-from engine.errors import InputError, MinshengError, NotFound, Problem
+from engine.audit import audit_many, audit_row, now
+from engine.config.workflow import Transition, Workflow
+from engine.errors import InputError, NotFound, PermissionDenied, Problem
 from engine.runtime import Runtime
+from engine.services import reactions
 from engine.services.actors import SYSTEM, Actor
-from engine.services.sheets import workflow_of
-from engine.services.workflow import TransitionRefused, decision_values, transition, transition_allowed
-from engine.store.tables import Record
+from engine.services.sheets import current_sheets, gathered_from, workflow_of
+from engine.services.workflow import MERGED_INTO, TransitionRefused, transition_allowed, transition_audit
+from engine.store.tables import Record, RecordLink
+
+RECORDS = Record.__table__
 
 
 @dataclass
@@ -35,65 +46,182 @@ class BulkReport:
             self.examples[reason].append(record_id)
 
 
-def _reason(exc: TransitionRefused) -> str:
+@dataclass(frozen=True)
+class Move:
+    record_id: int
+    before: str
+    to: str
+    explanation: Mapping[str, Any] | None
+    version: str
+    form_id: str
+
+
+@dataclass
+class Plan:
+    moves: list[Move] = field(default_factory=list)
+    refused: list[tuple[int, str]] = field(default_factory=list)  # record id, reason in words
+
+
+def reason_of(exc: TransitionRefused) -> str:
     explanation = exc.params.get("explanation") or {}
     return explanation.get("reason") or exc.code
 
 
+def plan_moves(session, rt: Runtime, actor: Actor, rows: list[Any], action: str, automatic: bool = False) -> Plan:
+    """What `action` does to each record (records-table rows), decided in memory.
+
+    Mirrors `workflow.move` check for check: the record's own profile version, a transition of
+    that action from its state, the actor's roles and township, the condition and decision."""
+    plan = Plan()
+    by_version: dict[tuple[str, str], tuple[Runtime, Workflow, list[tuple[int, Transition]]]] = {}
+    for row in rows:
+        key = (row.profile_version, row.form_id)
+        if key not in by_version:
+            vrt = rt.for_version(row.profile_version)
+            wf = workflow_of(vrt, row.form_id)
+            found = [(i, t) for i, t in enumerate(wf.transitions) if t.action == action
+                     and t.automatic == automatic] if wf else []
+            by_version[key] = (vrt, wf, found)
+    gathering = {row.id: by_version[(row.profile_version, row.form_id)][1] for row in rows
+                 if by_version[(row.profile_version, row.form_id)][1] is not None
+                 and by_version[(row.profile_version, row.form_id)][1].gather}
+    sheets = current_sheets(session, gathering) if gathering else {}
+    for row in rows:
+        vrt, wf, candidates = by_version[(row.profile_version, row.form_id)]
+        if not candidates:
+            plan.refused.append((row.id, "unknown_action"))
+            continue
+        in_state = [(i, t) for i, t in candidates if row.state in t.from_]
+        if not in_state:
+            plan.refused.append((row.id, "wrong_state"))
+            continue
+        permitted = [(i, t) for i, t in in_state if automatic or actor is SYSTEM or actor.may(t.roles)]
+        if not permitted:
+            plan.refused.append((row.id, "not_allowed"))
+            continue
+        if not automatic and actor is not SYSTEM and actor.township and row.township \
+                and actor.township != row.township:
+            plan.refused.append((row.id, "other_township"))
+            continue
+        values = vrt.form(row.form_id).values_of(row.data)
+        if row.id in sheets:
+            values.update(gathered_from(vrt, wf, sheets[row.id]))
+        explanation, chosen = None, None
+        for i, t in permitted:
+            ok, explanation = transition_allowed(vrt, wf, row.form_id, i, t, values)
+            if ok:
+                chosen = t
+                break
+        if chosen is None:
+            plan.refused.append((row.id, reason_of(TransitionRefused("condition_false", explanation=explanation))))
+            continue
+        plan.moves.append(Move(row.id, row.state, chosen.to, explanation, row.profile_version, row.form_id))
+    return plan
+
+
+def lock_rows(rt: Runtime, session, ids: Iterable[int], states: Iterable[str] | None = None) -> list[Any]:
+    """The records with these ids (still in these states), read and locked for this transaction."""
+    query = select(RECORDS).where(RECORDS.c.id.in_(list(ids)))
+    if states is not None:
+        query = query.where(RECORDS.c.state.in_(list(states)))
+    query = query.order_by(RECORDS.c.id)
+    if not rt.db.is_sqlite:
+        query = query.with_for_update()  # in id order: two bulk runs never wait on each other in a circle
+    return list(session.execute(query))
+
+
+def apply_moves(session, rt: Runtime, actor: Actor, plan: Plan, action: str) -> list[int]:
+    """Write the planned moves: states, merged duplicates that follow them, audit rows, outbox.
+    Returns the records with an event waiting for their reactions."""
+    if not plan.moves:
+        return []
+    at = now()
+    changed = session.execute(
+        update(RECORDS).where(RECORDS.c.id == bindparam("b_id"), RECORDS.c.state == bindparam("b_before"))
+        .values(state=bindparam("b_to")).execution_options(synchronize_session=False),
+        [{"b_id": m.record_id, "b_before": m.before, "b_to": m.to} for m in plan.moves])
+    if changed.rowcount not in (-1, len(plan.moves)):  # the rows were locked: nothing else can have moved them
+        raise RuntimeError(f"bulk move changed {changed.rowcount} of {len(plan.moves)} records")
+    followers: dict[int, list[tuple[int, str]]] = {}
+    for follower, target, state in session.execute(
+            select(RecordLink.record_id, RecordLink.target_id, RECORDS.c.state)
+            .join(RECORDS, RECORDS.c.id == RecordLink.record_id)
+            .where(RecordLink.target_id.in_([m.record_id for m in plan.moves]), RecordLink.field_id == MERGED_INTO)
+            .order_by(RecordLink.record_id)):
+        followers.setdefault(target, []).append((follower, state))
+    audits, follower_states = [], []
+    for m in plan.moves:
+        for follower, state in followers.get(m.record_id, []):
+            follower_states.append({"b_id": follower, "b_to": m.to})
+            audits.append(audit_row(actor=actor.username, action="record.transition", entity="record",
+                                    entity_id=follower, before={"state": state},
+                                    after={"state": m.to, "action": action, "decision": m.explanation,
+                                           "followed": m.record_id}, version=m.version, at=at))
+        audits.append(audit_row(actor=actor.username, action="record.transition", entity="record",
+                                entity_id=m.record_id, before={"state": m.before},
+                                after=transition_audit(m.to, action, m.explanation), version=m.version, at=at))
+    if follower_states:
+        session.execute(update(RECORDS).where(RECORDS.c.id == bindparam("b_id")).values(state=bindparam("b_to"))
+                        .execution_options(synchronize_session=False), follower_states)
+    audit_many(session, audits)
+    events = []
+    for m in plan.moves:
+        row = reactions.event_row(rt, m.record_id, m.form_id, m.version, "transition", action)
+        if row is not None:
+            events.append(row)
+    reactions.enqueue_rows(session, events)
+    return [e["record_id"] for e in events]
+
+
 def bulk_action(rt: Runtime, actor: Actor, form_id: str, action: str, township: str | None = None,
                 dry_run: bool = False, progress: Callable[[int, int], None] | None = None,
-                batch: int = 200) -> BulkReport:
+                batch: int = 1000) -> BulkReport:
     """Take `action` on every record of the form (of one township) in a state it starts from."""
     wf = workflow_of(rt, form_id)
     if wf is None or not any(t.action == action and not t.automatic for t in wf.transitions):
         raise NotFound(f"action '{action}' of form '{form_id}'")
     if any(t.form for t in wf.transitions if t.action == action):
         raise InputError({"": Problem("bulk_needs_form", {"action": action})})
+    if township and township not in {t.id for t in rt.profile.county.townships}:
+        raise NotFound(f"township '{township}'")
+    if actor is not SYSTEM and actor.township and township and township != actor.township:
+        raise PermissionDenied(f"township:{township}")
+    township = township or (actor.township if actor is not SYSTEM else None)
     starts = sorted({s for t in wf.transitions if t.action == action for s in t.from_})
-    where = [Record.form_id == form_id, Record.state.in_(starts)]
+    where = [RECORDS.c.form_id == form_id, RECORDS.c.state.in_(starts)]
     if township:
-        if township not in {t.id for t in rt.profile.county.townships}:
-            raise NotFound(f"township '{township}'")
-        where.append(Record.township == township)
+        where.append(RECORDS.c.township == township)
     with rt.db.read() as session:
-        total = session.scalar(select(func.count()).select_from(Record).where(*where)) or 0
+        total = session.scalar(select(func.count()).select_from(RECORDS).where(*where)) or 0
     report = BulkReport()
     last_id = 0
     while True:
         with rt.db.read() as session:
-            ids = session.scalars(select(Record.id).where(*where, Record.id > last_id)
-                                  .order_by(Record.id).limit(batch)).all()
+            ids = list(session.scalars(select(RECORDS.c.id).where(*where, RECORDS.c.id > last_id)
+                                       .order_by(RECORDS.c.id).limit(batch)))
         if not ids:
             break
-        for record_id in ids:
-            last_id = record_id
-            report.considered += 1
-            try:
-                if dry_run:
-                    report.moved[_would_move(rt, actor, record_id, action)] += 1
-                else:
-                    report.moved[transition(rt, actor, record_id, action).state] += 1
-            except TransitionRefused as exc:
-                report.refuse(_reason(exc), record_id)
-            except MinshengError as exc:  # not allowed for this actor, say: counted, not fatal
-                report.refuse(f"{type(exc).__name__}: {exc}", record_id)
-            if progress:
-                progress(report.considered, total)
+        last_id = ids[-1]
+        if dry_run:
+            with rt.db.read() as session:
+                plan = plan_moves(session, rt, actor, lock_rows_for_reading(session, ids, starts), action)
+            waiting = []
+        else:
+            with rt.db.transaction() as session:
+                plan = plan_moves(session, rt, actor, lock_rows(rt, session, ids, starts), action)
+                waiting = apply_moves(session, rt, actor, plan, action)
+        for m in plan.moves:
+            report.moved[m.to] += 1
+        for record_id, reason in plan.refused:
+            report.refuse(reason, record_id)
+        report.considered += len(plan.moves) + len(plan.refused)
+        reactions.drain(rt, waiting, raise_refusals=False)
+        if progress:
+            progress(report.considered, total)
     return report
 
 
-def _would_move(rt: Runtime, actor: Actor, record_id: int, action: str) -> str:
-    """The state the action would take the record to, worked out without writing."""
-    with rt.db.read() as session:
-        record = session.get(Record, record_id)
-        vrt = rt.for_version(record.profile_version)
-        wf = workflow_of(vrt, record.form_id)
-        values = decision_values(vrt, session, record)
-    explanation = None
-    for i, t in enumerate(wf.transitions):
-        if t.action != action or t.automatic or record.state not in t.from_ or not (actor is SYSTEM or actor.may(t.roles)):
-            continue
-        ok, explanation = transition_allowed(vrt, wf, record.form_id, i, t, values)
-        if ok:
-            return t.to
-    raise TransitionRefused("condition_false", action=action, explanation=explanation)
+def lock_rows_for_reading(session, ids: Iterable[int], states: Iterable[str]) -> list[Any]:
+    """The same rows as `lock_rows`, without a lock (a dry run writes nothing)."""
+    return list(session.execute(select(RECORDS).where(RECORDS.c.id.in_(list(ids)), RECORDS.c.state.in_(list(states)))
+                                .order_by(RECORDS.c.id)))

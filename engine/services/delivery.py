@@ -18,12 +18,13 @@ from typing import Any, Iterator, Mapping
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from engine.audit import audit, now
+from engine.audit import audit, audit_many, audit_row, now
 from engine.config.delivery import Delivery
 from engine.errors import NotFound
 from engine.runtime import Runtime
-from engine.services import records
+from engine.services import records, sheets
 from engine.services.actors import SYSTEM, Actor, require
+from engine.services.sheets import current_sheets, transitions_of, workflow_of
 from engine.store.tables import AuditEntry, Deadline, FundEntry, FundPoolYear, Flag, Record, RecordLink
 
 DEADLINE_PREFIX = "delivery:"  # deadlines named so are milestones falling due (no config id has a colon)
@@ -58,27 +59,34 @@ def _day(value: Any) -> dt.date | None:
 
 def started_on(session: Session, record: Record, states: tuple[str, ...]) -> dt.date:
     """The day the project first entered delivery (was chosen)."""
-    rows = session.execute(select(AuditEntry.at, AuditEntry.after).where(
-        AuditEntry.entity == "record", AuditEntry.entity_id == str(record.id),
-        AuditEntry.action == "record.transition").order_by(AuditEntry.id)).all()
-    for at, after in rows:
-        if (after or {}).get("state") in states:
+    return _started(record, transitions_of(session, [record.id]).get(record.id, []), states)
+
+
+def _started(record: Any, moves: list[tuple[Any, dict, dict]], states: tuple[str, ...]) -> dt.date:
+    for at, _before, after in reversed(moves):  # oldest first
+        if after.get("state") in states:
             return at.date()
     return record.created_at.date()
 
 
-# -- what filing a sheet does -------------------------------------------------------------------
+# -- what filing a sheet does (hooked into sheets: the core of sheets does not know delivery) --
 
-def defaults(rt: Runtime, session: Session, subject: Record, form_id: str) -> dict[str, str]:
-    """Dates the responsibility list is filled with by default (the profile's `defaults`)."""
-    d = spec_for_form(rt, subject.form_id)
-    if d is None or form_id != d.responsibility.form or not d.responsibility.defaults:
-        return {}
-    start = started_on(session, subject, d.states)
-    out = {}
-    for name, rule in d.responsibility.defaults.items():
-        day = dt.date(start.year, 12, 31) if rule.end_of_year else start + dt.timedelta(days=rule.days_after_start)
-        out[name] = day.isoformat()
+@sheets.on_defaults
+def defaults_for(rt: Runtime, session: Session, subjects: list[Any], form_id: str) -> dict[int, dict[str, str]]:
+    """Dates the responsibility list is filled with by default (the profile's `defaults`), for
+    each of these projects; read with one query for all."""
+    wanted = {}
+    for subject in subjects:
+        d = spec_for_form(rt.for_version(subject.profile_version), subject.form_id)
+        if d is not None and form_id == d.responsibility.form and d.responsibility.defaults:
+            wanted[subject.id] = (subject, d)
+    moves = transitions_of(session, list(wanted))
+    out: dict[int, dict[str, str]] = {}
+    for record_id, (subject, d) in wanted.items():
+        start = _started(subject, moves.get(record_id, []), d.states)
+        out[record_id] = {name: (dt.date(start.year, 12, 31) if rule.end_of_year
+                                 else start + dt.timedelta(days=rule.days_after_start)).isoformat()
+                          for name, rule in d.responsibility.defaults.items()}
     return out
 
 
@@ -87,28 +95,35 @@ def default_values(rt: Runtime, record_id: int, form_id: str) -> dict[str, str]:
         subject = session.get(Record, record_id)
         if subject is None:
             raise NotFound("record")
-        return defaults(rt.for_version(subject.profile_version), session, subject, form_id)
+        return defaults_for(rt, session, [subject], form_id).get(record_id, {})
 
 
-def on_sheet(rt: Runtime, session: Session, subject: Record, sheet: Record) -> None:
-    """In the sheet's own transaction: a milestone sets its deadline; a progress report naming a
+@sheets.on_filed
+def on_sheets(rt: Runtime, session: Session, filed: list[sheets.FiledRow]) -> None:
+    """In the sheets' own transaction: a milestone sets its deadline; a progress report naming a
     milestone clears that milestone's late flag."""
-    d = spec_for_form(rt, subject.form_id)
-    if d is None:
-        return
-    if sheet.form_id == d.milestones.form:
-        due = _day(sheet.data.get(d.milestones.due))
-        if due is not None:
-            at = dt.datetime.combine(due + dt.timedelta(days=d.overdue.grace_days + 1), dt.time(),
-                                     tzinfo=dt.timezone.utc)
-            session.add(Deadline(record_id=subject.id, name=DEADLINE_PREFIX + d.id, due_at=at, created_at=now(),
-                                 payload={"milestone": sheet.data.get(d.milestones.name), "sheet": sheet.id,
-                                          "due": due.isoformat()}))
-    elif sheet.form_id == d.progress.form and sheet.data.get(d.progress.milestone):
-        name = str(sheet.data[d.progress.milestone])
-        day = _day(sheet.data.get(d.progress.date))
-        _clear(session, subject.id, OVERDUE, name, f"reported reached on {day} ({d.progress.form} #{sheet.id})",
-               rt.version, dt.datetime.combine(day, dt.time(12), tzinfo=dt.timezone.utc) if day else None)
+    deadlines = []
+    for f in filed:
+        vrt = rt.for_version(f.subject.profile_version)
+        d = spec_for_form(vrt, f.subject.form_id)
+        if d is None:
+            continue
+        if f.form_id == d.milestones.form:
+            due = _day(f.data.get(d.milestones.due))
+            if due is not None:
+                at = dt.datetime.combine(due + dt.timedelta(days=d.overdue.grace_days + 1), dt.time(),
+                                         tzinfo=dt.timezone.utc)
+                deadlines.append({"record_id": f.subject.id, "name": DEADLINE_PREFIX + d.id, "due_at": at,
+                                  "fired_at": None, "created_at": now(),
+                                  "payload": {"milestone": f.data.get(d.milestones.name), "sheet": f.sheet_id,
+                                              "due": due.isoformat()}})
+        elif f.form_id == d.progress.form and f.data.get(d.progress.milestone):
+            name = str(f.data[d.progress.milestone])
+            day = _day(f.data.get(d.progress.date))
+            _clear(session, f.subject.id, OVERDUE, name, f"reported reached on {day} ({d.progress.form} #{f.sheet_id})",
+                   vrt.version, dt.datetime.combine(day, dt.time(12), tzinfo=dt.timezone.utc) if day else None)
+    if deadlines:
+        session.execute(Deadline.__table__.insert(), deadlines)
 
 
 def _clear(session: Session, record_id: int, rule: str, subject: str, why: str, version: str,
@@ -123,48 +138,85 @@ def _clear(session: Session, record_id: int, rule: str, subject: str, why: str, 
     return True
 
 
-def _raise(session: Session, record_id: int, d: Delivery, rule: str, subject: str, watch: bool,
-           notify: tuple[str, ...], reason: str, version: str, at: dt.datetime | None = None) -> bool:
-    """A flag, unless one is open already; the roles to notify are told in the audit log."""
-    open_ = session.scalar(select(Flag.id).where(Flag.record_id == record_id, Flag.rule == rule,
-                                                 Flag.subject == subject, Flag.cleared_at.is_(None)))
-    if open_:
-        return False
-    flag = Flag(record_id=record_id, delivery_id=d.id, rule=rule, subject=subject, watch=watch, notify=list(notify),
-                reason=reason, version=version, raised_at=at or now())
-    session.add(flag)
-    session.flush()
-    audit(session, actor="system", action="flag.raised", entity="record", entity_id=record_id, before=None,
-          after={"flag": flag.id, "rule": rule, "subject": subject, "watch": watch, "reason": reason}, version=version)
-    for role in notify:
-        audit(session, actor="system", action="notify", entity="record", entity_id=record_id, before=None,
-              after={"role": role, "flag": flag.id, "reason": reason}, version=version)
-    return True
+def milestones_due(session: Session, rt: Runtime, fired: list[tuple[int, str, Mapping[str, Any]]],
+                   at: dt.datetime | None = None) -> list[int]:
+    """Milestones whose planned date has passed (record id, deadline name, payload), in the caller's
+    transaction: each is flagged late unless a report says it is reached, or it was replaced by a
+    later milestone sheet, or the project is no longer being delivered. Returns the records flagged.
 
-
-def deadline_fired(rt: Runtime, name: str, record_id: int, payload: Mapping[str, Any],
-                   at: dt.datetime | None = None) -> bool:
-    """A milestone's planned date has passed: flag it late unless a report says it is reached, or
-    it was replaced by a later milestone sheet, or the project is no longer being delivered."""
-    from engine.services.sheets import _current, _linked, workflow_of
-    with rt.db.transaction() as session:
-        subject = session.get(Record, record_id)
+    A few queries for the whole batch: the projects, their current sheets, their open flags."""
+    if not fired:
+        return []
+    ids = sorted({record_id for record_id, _, _ in fired})
+    subjects = {r.id: r for r in session.execute(select(Record.__table__).where(Record.id.in_(ids)))}
+    versions = {i: rt.for_version(r.profile_version) for i, r in subjects.items()}
+    current = current_sheets(session, {i: workflow_of(versions[i], r.form_id) for i, r in subjects.items()})
+    to_raise = []
+    for record_id, name, payload in fired:
+        subject = subjects.get(record_id)
         if subject is None:
-            return False
-        vrt = rt.for_version(subject.profile_version)
+            continue
+        vrt = versions[record_id]
         d = vrt.profile.delivery.get(name[len(DEADLINE_PREFIX):])
         if d is None or subject.state not in d.states:
-            return False
-        current = _current(session, record_id, _linked(session, record_id), workflow_of(vrt, subject.form_id))
-        if payload.get("sheet") not in {r.id for r in current if r.form_id == d.milestones.form}:
-            return False  # the milestone was re-planned: its new date has its own deadline
+            continue
+        rows = current[record_id]
+        if payload.get("sheet") not in {r.id for r in rows if r.form_id == d.milestones.form}:
+            continue  # the milestone was re-planned: its new date has its own deadline
         milestone = str(payload.get("milestone"))
-        if milestone in _reached(d, current):
-            return False
-        due = _day(payload.get("due"))
-        words = vrt.profile.delivery[d.id].overdue.reason.format(milestone=milestone, due=_shown_date(vrt, due))
-        return _raise(session, record_id, d, OVERDUE, milestone, False, d.overdue.notify, words,
-                      subject.profile_version, at)
+        if milestone in _reached(d, rows):
+            continue
+        words = d.overdue.reason.format(milestone=milestone, due=_shown_date(vrt, _day(payload.get("due"))))
+        to_raise.append(NewFlag(record_id, d, OVERDUE, milestone, False, d.overdue.notify, words,
+                                subject.profile_version))
+    return raise_flags(session, to_raise, at)
+
+
+@dataclass(frozen=True)
+class NewFlag:
+    record_id: int
+    delivery: Delivery
+    rule: str
+    subject: str
+    watch: bool
+    notify: tuple[str, ...]
+    reason: str
+    version: str
+
+
+def raise_flags(session: Session, flags: list[NewFlag], at: dt.datetime | None = None) -> list[int]:
+    """Raise each flag unless one is open already (looked up for all at once, in the caller's
+    transaction; the unique index on open flags holds against a second tick); the roles to notify
+    are told in the audit log. Returns the records flagged."""
+    if not flags:
+        return []
+    at = at or now()
+    open_now = set(session.execute(select(Flag.record_id, Flag.rule, Flag.subject).where(
+        Flag.record_id.in_(sorted({f.record_id for f in flags})), Flag.cleared_at.is_(None))).all())
+    rows, wanted = [], []
+    for f in flags:
+        key = (f.record_id, f.rule, f.subject)
+        if key in open_now:
+            continue
+        open_now.add(key)
+        wanted.append(f)
+        rows.append({"record_id": f.record_id, "delivery_id": f.delivery.id, "rule": f.rule, "subject": f.subject,
+                     "watch": f.watch, "notify": list(f.notify), "reason": f.reason, "version": f.version,
+                     "raised_at": at, "cleared_at": None, "cleared_reason": None})
+    if not rows:
+        return []
+    ids = list(session.scalars(Flag.__table__.insert().returning(Flag.__table__.c.id, sort_by_parameter_order=True),
+                               rows))
+    audits = []
+    for flag_id, f in zip(ids, wanted):
+        audits.append(audit_row(actor="system", action="flag.raised", entity="record", entity_id=f.record_id,
+                                before=None, after={"flag": flag_id, "rule": f.rule, "subject": f.subject,
+                                                    "watch": f.watch, "reason": f.reason}, version=f.version))
+        audits += [audit_row(actor="system", action="notify", entity="record", entity_id=f.record_id, before=None,
+                             after={"role": role, "flag": flag_id, "reason": f.reason}, version=f.version)
+                   for role in f.notify]
+    audit_many(session, audits)
+    return [f.record_id for f in wanted]
 
 
 def _shown_date(rt: Runtime, day: dt.date | None) -> str:
@@ -216,10 +268,15 @@ class ProjectStatus:
         return any(f.watch for f in self.flags)
 
 
-def _status(rt: Runtime, session: Session, d: Delivery, record: Record, today: dt.date) -> ProjectStatus:
-    from engine.services.sheets import _current, _linked, workflow_of
+def statuses(rt: Runtime, session: Session, d: Delivery, projects: list[Any], today: dt.date) -> list[ProjectStatus]:
+    """Each project's status (records-table rows), from their current sheets read in one go."""
+    subjects = {r.id: workflow_of(rt.for_version(r.profile_version), r.form_id) for r in projects}
+    current = current_sheets(session, subjects)
+    return [_status(rt, d, r, today, current[r.id]) for r in projects]
+
+
+def _status(rt: Runtime, d: Delivery, record: Any, today: dt.date, current: list[Any]) -> ProjectStatus:
     vrt = rt.for_version(record.profile_version)
-    current = _current(session, record.id, _linked(session, record.id), workflow_of(vrt, record.form_id))
     reached = _reached(d, current)
     milestones = [Milestone(str(r.data.get(d.milestones.name)), _day(r.data.get(d.milestones.due)),
                             reached.get(str(r.data.get(d.milestones.name))))
@@ -256,13 +313,13 @@ def _status(rt: Runtime, session: Session, d: Delivery, record: Record, today: d
 def figures_of(rt: Runtime, delivery_id: str, record_id: int, today: dt.date | None = None) -> dict[str, int]:
     d = spec(rt, delivery_id)
     with rt.db.read() as session:
-        record = session.get(Record, record_id)
+        record = session.execute(select(Record.__table__).where(Record.id == record_id)).first()
         if record is None:
             raise NotFound("record")
-        return _status(rt, session, d, record, today or now().date()).figures
+        return statuses(rt, session, d, [record], today or now().date())[0].figures
 
 
-def _projects(rt: Runtime, d: Delivery, township: str | None = None, batch: int = 200) -> Iterator[list[int]]:
+def _projects(rt: Runtime, d: Delivery, township: str | None = None, batch: int = 1000) -> Iterator[list[int]]:
     """The ids of every project being or having been delivered, in batches, oldest first."""
     last = 0
     while True:
@@ -289,8 +346,9 @@ def check_escalations(rt: Runtime, at: dt.datetime | None = None) -> EscalationR
     """Every escalation rule against every project under delivery: a flag when a rule starts to
     hold (its roles told once), cleared when it stops. Run by `minsheng tick`, as of `at`.
 
-    Projects are read in batches; a write transaction is opened only for a flag to raise or clear
-    (and `_raise`/`_clear` look again inside it, so two ticks at once still raise a flag once)."""
+    Projects are read in batches, each with a few queries; the flags that change in a batch are
+    written in one transaction (which looks at the open flags again, so two ticks at once still
+    raise a flag once)."""
     at = at or now()
     today = at.date()
     report = EscalationReport()
@@ -298,31 +356,46 @@ def check_escalations(rt: Runtime, at: dt.datetime | None = None) -> EscalationR
         if not d.escalations:
             continue
         for ids in _projects(rt, d):
-            changes = []
+            raising: list[NewFlag] = []
+            clearing = []
             with rt.db.read() as session:
                 flagged = set(session.execute(select(Flag.record_id, Flag.rule).where(
                     Flag.record_id.in_(ids), Flag.subject == "", Flag.cleared_at.is_(None))).all())
-                for record in session.scalars(select(Record).where(Record.id.in_(ids)).order_by(Record.id)):
+                projects = list(session.execute(select(Record.__table__).where(Record.id.in_(ids))
+                                                .order_by(Record.id)))
+                groups: dict[int, tuple[Runtime, Delivery, list]] = {}  # one per version's delivery spec
+                for record in projects:
                     vrt = rt.for_version(record.profile_version)
                     vd = vrt.profile.delivery.get(d.id)
-                    if vd is None:
-                        continue
-                    figures = _status(rt, session, vd, record, today).figures
-                    values = {k: Decimal(v) for k, v in figures.items()}
-                    for rule in vd.escalations:
-                        holds = vrt.profile.conditions[("delivery", vd.id, f"escalation:{rule.id}")](values)
-                        if holds != ((record.id, rule.id) in flagged):
-                            changes.append((record.id, record.profile_version, vd, rule, holds, figures))
-            for record_id, version, vd, rule, holds, figures in changes:
-                with rt.db.transaction() as session:
-                    if holds and _raise(session, record_id, vd, rule.id, "", rule.watch_list, rule.notify,
-                                        rule.reason.format(**figures), version, at):
-                        report.raised += 1
-                        report.details.append(f"record {record_id}: {rule.id}")
-                    elif not holds and _clear(session, record_id, rule.id, "", _no_longer(rule.when, figures),
-                                              version, at):
+                    if vd is not None:
+                        groups.setdefault(id(vd), (vrt, vd, []))[2].append(record)
+                for vrt, vd, group in groups.values():
+                    for record, status in zip(group, statuses(rt, session, vd, group, today)):
+                        _escalate(vrt, vd, record, status.figures, flagged, raising, clearing)
+            if not raising and not clearing:
+                continue
+            with rt.db.transaction() as session:
+                for record_id in raise_flags(session, raising, at):
+                    report.raised += 1
+                    report.details.append(f"record {record_id}: "
+                                          + next(f.rule for f in raising if f.record_id == record_id))
+                for record_id, version, rule, figures in clearing:
+                    if _clear(session, record_id, rule.id, "", _no_longer(rule.when, figures), version, at):
                         report.cleared += 1
     return report
+
+
+def _escalate(vrt: Runtime, d: Delivery, record: Any, figures: Mapping[str, int], flagged: set,
+              raising: list, clearing: list) -> None:
+    """Which of the project's escalation flags must be raised or cleared now."""
+    values = {k: Decimal(v) for k, v in figures.items()}
+    for rule in d.escalations:
+        holds = vrt.profile.conditions[("delivery", d.id, f"escalation:{rule.id}")](values)
+        if holds and (record.id, rule.id) not in flagged:
+            raising.append(NewFlag(record.id, d, rule.id, "", rule.watch_list, rule.notify,
+                                   rule.reason.format(**figures), record.profile_version))
+        elif not holds and (record.id, rule.id) in flagged:
+            clearing.append((record.id, record.profile_version, rule, figures))
 
 
 def _no_longer(when: str, figures: Mapping[str, int]) -> str:
@@ -369,8 +442,8 @@ def project_statuses(rt: Runtime, actor: Actor, delivery_id: str, township: str 
     with rt.db.read() as session:
         total = session.scalar(select(func.count()).select_from(Record).where(*where)) or 0
         page = max(1, min(page, max(1, math.ceil(total / page_size))))
-        rows = session.scalars(select(Record).where(*where).order_by(Record.township, Record.id)
-                               .limit(page_size).offset((page - 1) * page_size)).all()
+        rows = list(session.execute(select(Record.__table__).where(*where).order_by(Record.township, Record.id)
+                                    .limit(page_size).offset((page - 1) * page_size)))
         ids = [r.id for r in rows]
         money = _money(session, d, ids, None)
         flags: dict[int, list[Flag]] = {}
@@ -378,8 +451,7 @@ def project_statuses(rt: Runtime, actor: Actor, delivery_id: str, township: str 
                                     .order_by(Flag.id)):
             flags.setdefault(flag.record_id, []).append(flag)
         items = []
-        for row in rows:
-            status = _status(rt, session, d, row, today)
+        for row, status in zip(rows, statuses(rt, session, d, rows, today)):
             allocated, paid = money.get(row.id, (0, 0))
             status.allocated, status.paid = Decimal(allocated) / 100, Decimal(paid) / 100
             status.flags = flags.get(row.id, [])
@@ -426,8 +498,8 @@ def scorecard(rt: Runtime, actor: Actor, delivery_id: str, today: dt.date | None
             money = _money(session, d, ids, None)
             watched = set(session.scalars(select(Flag.record_id).where(Flag.record_id.in_(ids), Flag.watch.is_(True),
                                                                        Flag.cleared_at.is_(None))))
-            for record in session.scalars(select(Record).where(Record.id.in_(ids)).order_by(Record.id)):
-                status = _status(rt, session, d, record, today)
+            projects = list(session.execute(select(Record.__table__).where(Record.id.in_(ids)).order_by(Record.id)))
+            for record, status in zip(projects, statuses(rt, session, d, projects, today)):
                 if year is not None and (status.deadline.year if status.deadline else rt.profile.county.year) != year:
                     continue
                 score = scores.setdefault(record.township or "", TownshipScore(record.township or ""))
@@ -475,15 +547,18 @@ def flags_of(rt: Runtime, record_id: int) -> list[Flag]:
 def responsibility_rows(rt: Runtime, actor: Actor, delivery_id: str, township: str | None = None,
                         lang: str = "zh") -> Iterator[list[str]]:
     """One row per project: title, township, the profile's columns, the milestones."""
-    from engine.services.sheets import _current, _linked, workflow_of
     d, own = _allowed(rt, actor, delivery_id)
     township = own or township
     towns = {t.id: rt.reference_label("townships", t.id, lang) for t in rt.profile.county.townships}
     form = rt.profile.forms[d.responsibility.form]
     for ids in _projects(rt, d, township):
         with rt.db.read() as session:
-            for record in session.scalars(select(Record).where(Record.id.in_(ids)).order_by(Record.township, Record.id)):
-                current = _current(session, record.id, _linked(session, record.id), workflow_of(rt, record.form_id))
+            projects = list(session.execute(select(Record.__table__).where(Record.id.in_(ids))
+                                            .order_by(Record.township, Record.id)))
+            sheets = current_sheets(session, {r.id: workflow_of(rt.for_version(r.profile_version), r.form_id)
+                                              for r in projects})
+            for record in projects:
+                current = sheets[record.id]
                 listing = next((r for r in reversed(current) if r.form_id == d.responsibility.form), None)
                 shown = {c: rt.display_value(form, c, listing.data.get(c), lang) for c in d.responsibility.columns
                          } if listing else {}

@@ -19,7 +19,8 @@ from engine.runtime import Runtime
 from engine.services import delivery, funds, sheets
 from engine.services.demo import own_date
 from engine.services.actors import SYSTEM
-from engine.services.workflow import tick, transition
+from engine.services.jobs import tick
+from engine.services.workflow import transition
 from engine.store.tables import FundPoolYear, Record
 
 

@@ -20,6 +20,7 @@ from engine.errors import InputError, NotFound, Problem
 from engine.forms.compiled import PROMOTED, CompiledForm, is_empty
 from engine.receipt import new_code, normalise
 from engine.runtime import Runtime
+from engine.services import reactions
 from engine.services.actors import SYSTEM, Actor, require
 from engine.store.tables import Attachment, AuditEntry, Record, RecordFacet, RecordLink
 
@@ -137,12 +138,15 @@ def submit(rt: Runtime, actor: Actor, form_id: str, raw: Mapping[str, Any],
         audit(session, actor=actor.username, action="record.submit", entity="record", entity_id=record.id,
               before=None, after={"form": form_id, "receipt_code": record.receipt_code,
                                   "state": record.state, "data": document}, version=version)
+        # An event about the record the submission refers to (a review opinion -> its project), or itself.
+        subject_id = next((document[f.id] for f in compiled.form.fields
+                           if f.type == "reference" and f.to.startswith("form:") and f.id in document), record.id)
+        subject = record if subject_id == record.id else session.get(Record, subject_id)
+        waiting = subject is not None and reactions.enqueue(session, rt, subject, "submitted", form_id,
+                                                            source=(form_id, document))
         view = view_of(record)
-    # An event about the record the submission refers to (a review opinion -> its project), or itself.
-    from engine.services.reactions import react
-    subject = next((document[f.id] for f in compiled.form.fields
-                    if f.type == "reference" and f.to.startswith("form:") and f.id in document), view.id)
-    react(rt, "submitted", form_id, subject, source=(form_id, document))
+    if waiting:
+        reactions.drain(rt, [subject_id])
     return view
 
 

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
-from typing import Any, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from engine.audit import audit, now
+from engine.audit import audit_many, audit_row, now
 from engine.config.workflow import Sheet, Workflow
-from engine.errors import InputError, NotFound, Problem
+from engine.errors import InputError, MinshengError, NotFound, Problem
 from engine.runtime import Runtime
-from engine.services import records
+from engine.services import reactions, records
 from engine.services.actors import SYSTEM, Actor, require, require_township
 from engine.store.tables import AuditEntry, Record, RecordLink
 
@@ -47,48 +47,165 @@ def sheets_allowed(rt: Runtime, actor: Actor, record: records.RecordView) -> lis
             and (actor is SYSTEM or not actor.township or not record.township or actor.township == record.township)]
 
 
+@dataclass(frozen=True)
+class FiledRow:
+    """A sheet just written, as the hooks see it (in the sheets' own transaction)."""
+
+    subject: Any  # the record it is about (a records-table row)
+    sheet_id: int
+    form_id: str
+    data: Mapping[str, Any]
+
+
+# Features hook into filing here (delivery: default dates of a responsibility list, a milestone's
+# deadline): the core of sheets names no feature. Each hook takes a batch, so bulk filing stays a
+# few queries per batch.
+DefaultsHook = Callable[[Runtime, Session, list[Any], str], dict[int, dict[str, str]]]
+FiledHook = Callable[[Runtime, Session, list[FiledRow]], None]
+_defaults_hooks: list[DefaultsHook] = []
+_filed_hooks: list[FiledHook] = []
+
+
+def on_defaults(hook: DefaultsHook) -> DefaultsHook:
+    """Register default values for sheets: (runtime, session, subjects, sheet form) -> id -> values."""
+    _defaults_hooks.append(hook)
+    return hook
+
+
+def on_filed(hook: FiledHook) -> FiledHook:
+    """Register what filing sheets does besides storing them, in their transaction."""
+    _filed_hooks.append(hook)
+    return hook
+
+
+@dataclass
+class SheetsReport:
+    filed: list[int] = field(default_factory=list)  # the sheets' record ids, in the order given
+    refused: list[tuple[int, int, MinshengError]] = field(default_factory=list)  # index, subject id, why
+
+
 def file_sheet(rt: Runtime, actor: Actor, record_id: int, form_id: str, raw: Mapping[str, Any],
                uploads: Mapping[str, tuple[str, bytes]] | None = None) -> records.RecordView:
     """Validate and store one sheet about a record, in one transaction with its audit row.
 
     A sheet whose form has a workflow of its own (a follow-up action) starts in its initial state."""
-    from engine.services import delivery
     with rt.db.transaction() as session:
-        subject = session.get(Record, record_id)
-        if subject is None or subject.form_id not in rt.forms:
-            raise NotFound("record")
-        vrt = rt.for_version(subject.profile_version)
-        wf = workflow_of(vrt, subject.form_id)
-        sheet = wf.sheet(form_id) if wf else None
-        if sheet is None:
-            raise NotFound("sheet")
-        require(actor, sheet.roles, f"sheet:{form_id}")
-        require_township(actor, subject.township)
-        if subject.state not in sheet.states:
-            raise InputError({"": Problem("wrong_state", {"state": vrt.state_label(subject.form_id, subject.state)})})
-        compiled = vrt.form(form_id)
-        raw = {**delivery.defaults(vrt, session, subject, form_id),
-               **{k: v for k, v in raw.items() if v not in (None, "")}}
-        for field_id, (name, content) in (uploads or {}).items():
-            raw[field_id] = records.store_upload(session, compiled, field_id, name, content)
-        submission = compiled.validate(raw, roles=None if actor is SYSTEM else actor.roles)
-        version = vrt.ensure_version(session)
-        own_flow = workflow_of(vrt, form_id)
-        row = Record(form_id=form_id, title=records.make_title(vrt, compiled, submission.document)
-                     or f"{form_id} #{record_id}", data=submission.document, profile_version=version,
-                     created_at=now(), created_by=actor.username, township=subject.township,
-                     station=subject.station, state=own_flow.initial if own_flow else None)
-        session.add(row)
-        session.flush()
-        session.add(RecordLink(record_id=row.id, field_id=SUBJECT, target_id=subject.id))
-        delivery.on_sheet(vrt, session, subject, row)
-        audit(session, actor=actor.username, action="sheet.file", entity="record", entity_id=subject.id,
-              before=None, after={"sheet": form_id, "sheet_record": row.id, "data": submission.document},
-              version=version)
-        view = records.view_of(row)
-    from engine.services.reactions import react
-    react(rt, "submitted", form_id, record_id, source=(form_id, submission.document))
+        subjects = _subjects(session, [record_id])
+        prepared = _prepare(session, rt, actor, subjects, [(record_id, form_id, raw)], uploads)
+        if isinstance(prepared[0], MinshengError):
+            raise prepared[0]
+        sheet_ids, waiting = _write(session, rt, actor, subjects, [prepared[0]])
+        view = records.view_of(session.get(Record, sheet_ids[0]))
+    if waiting:
+        reactions.drain(rt, waiting)
     return view
+
+
+def file_sheets(rt: Runtime, actor: Actor, items: Sequence[tuple[int, str, Mapping[str, Any]]],
+                batch: int = 1000, progress: Callable[[int, int], None] | None = None) -> SheetsReport:
+    """Many sheets (subject record id, sheet form, values), set-based: each batch is one
+    transaction of a few statements. Every sheet is checked as `file_sheet` checks it (roles,
+    township, the subject's state, the form's validation); a refused one is reported with its
+    index and changes nothing, the others are stored, each with its audit row."""
+    report = SheetsReport()
+    for start in range(0, len(items), batch):
+        chunk = items[start:start + batch]
+        with rt.db.transaction() as session:
+            subjects = _subjects(session, sorted({record_id for record_id, _, _ in chunk}))
+            prepared = _prepare(session, rt, actor, subjects, chunk, None)
+            good = [p for p in prepared if not isinstance(p, MinshengError)]
+            for offset, p in enumerate(prepared):
+                if isinstance(p, MinshengError):
+                    report.refused.append((start + offset, chunk[offset][0], p))
+            sheet_ids, waiting = _write(session, rt, actor, subjects, good)
+        report.filed += sheet_ids
+        reactions.drain(rt, waiting, raise_refusals=False)
+        if progress:
+            progress(min(start + batch, len(items)), len(items))
+    return report
+
+
+def _subjects(session: Session, ids: list[int]) -> dict[int, Any]:
+    return {r.id: r for r in session.execute(select(Record.__table__).where(Record.id.in_(ids)))}
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    record_id: int
+    form_id: str
+    document: Mapping[str, Any]
+    title: str
+    state: str | None
+    version: str
+
+
+def _prepare(session: Session, rt: Runtime, actor: Actor, subjects: Mapping[int, Any],
+             items: Sequence[tuple[int, str, Mapping[str, Any]]],
+             uploads: Mapping[str, tuple[str, bytes]] | None) -> list[_Prepared | MinshengError]:
+    """Each item checked and validated, or the reason it is refused."""
+    defaults: dict[str, dict[int, dict[str, str]]] = {}
+    for form_id in {f for _, f, _ in items}:
+        merged: dict[int, dict[str, str]] = {}
+        for hook in _defaults_hooks:
+            for record_id, values in hook(rt, session, list(subjects.values()), form_id).items():
+                merged.setdefault(record_id, {}).update(values)
+        defaults[form_id] = merged
+    out: list[_Prepared | MinshengError] = []
+    for record_id, form_id, raw in items:
+        try:
+            subject = subjects.get(record_id)
+            if subject is None or subject.form_id not in rt.forms:
+                raise NotFound("record")
+            vrt = rt.for_version(subject.profile_version)
+            wf = workflow_of(vrt, subject.form_id)
+            sheet = wf.sheet(form_id) if wf else None
+            if sheet is None:
+                raise NotFound("sheet")
+            require(actor, sheet.roles, f"sheet:{form_id}")
+            require_township(actor, subject.township)
+            if subject.state not in sheet.states:
+                raise InputError({"": Problem("wrong_state", {"state": vrt.state_label(subject.form_id,
+                                                                                      subject.state)})})
+            compiled = vrt.form(form_id)
+            values = {**defaults[form_id].get(record_id, {}), **{k: v for k, v in raw.items() if v not in (None, "")}}
+            for field_id, (name, content) in (uploads or {}).items():
+                values[field_id] = records.store_upload(session, compiled, field_id, name, content)
+            submission = compiled.validate(values, roles=None if actor is SYSTEM else actor.roles)
+            own_flow = workflow_of(vrt, form_id)
+            out.append(_Prepared(record_id, form_id, submission.document,
+                                 records.make_title(vrt, compiled, submission.document) or f"{form_id} #{record_id}",
+                                 own_flow.initial if own_flow else None, vrt.ensure_version(session)))
+        except MinshengError as exc:
+            out.append(exc)
+    return out
+
+
+def _write(session: Session, rt: Runtime, actor: Actor, subjects: Mapping[int, Any],
+           prepared: list[_Prepared]) -> tuple[list[int], list[int]]:
+    """Store the sheets, their links, what the hooks add, audit rows and reaction events.
+    Returns the sheets' ids and the subjects with events waiting."""
+    if not prepared:
+        return [], []
+    at = now()
+    table = Record.__table__
+    ids = list(session.scalars(table.insert().returning(table.c.id, sort_by_parameter_order=True), [
+        {"form_id": p.form_id, "receipt_code": None, "state": p.state, "title": p.title,
+         "township": subjects[p.record_id].township, "station": subjects[p.record_id].station, "channel": None,
+         "data": p.document, "profile_version": p.version, "created_at": at, "created_by": actor.username,
+         "source_key": None, "import_run_id": None} for p in prepared]))
+    session.execute(RecordLink.__table__.insert(), [{"record_id": sheet_id, "field_id": SUBJECT,
+                                                     "target_id": p.record_id} for sheet_id, p in zip(ids, prepared)])
+    filed = [FiledRow(subjects[p.record_id], sheet_id, p.form_id, p.document) for sheet_id, p in zip(ids, prepared)]
+    for hook in _filed_hooks:
+        hook(rt, session, filed)
+    audit_many(session, [audit_row(actor=actor.username, action="sheet.file", entity="record", entity_id=p.record_id,
+                                   before=None, after={"sheet": p.form_id, "sheet_record": sheet_id,
+                                                       "data": p.document}, version=p.version, at=at)
+                         for sheet_id, p in zip(ids, prepared)])
+    waiting = sorted({p.record_id for p in prepared
+                      if reactions.enqueue(session, rt, subjects[p.record_id], "submitted", p.form_id,
+                                           source=(p.form_id, p.document))})
+    return ids, waiting
 
 
 def filed_sheets(rt: Runtime, actor: Actor, record_id: int) -> list[FiledSheet]:
@@ -98,25 +215,53 @@ def filed_sheets(rt: Runtime, actor: Actor, record_id: int) -> list[FiledSheet]:
         if subject is None or subject.form_id not in rt.forms:
             raise NotFound("record")
         require(actor, rt.forms[subject.form_id].form.access.view, f"view:{subject.form_id}")
-        rows = _linked(session, record_id)
+        rows = linked_rows(session, record_id)
         wf = workflow_of(rt.for_version(subject.profile_version), subject.form_id)
-        current = {r.id for r in _current(session, record_id, rows, wf)}
+        current = {r.id for r in current_sheets(session, {record_id: wf})[record_id]}
         return [FiledSheet(records.view_of(r), r.id not in current) for r in rows
                 if actor is SYSTEM or r.form_id not in rt.forms or actor.may(rt.forms[r.form_id].form.access.view)]
 
 
-def _linked(session: Session, record_id: int) -> list[Record]:
+def current_sheets(session: Session, subjects: Mapping[int, Workflow | None]) -> dict[int, list[Any]]:
+    """For many records at once (record id -> its workflow): the sheets that count, oldest first.
+
+    Two queries whatever the number of records: the sheets linked to them, and the transitions of
+    those that have sheets (a sheet from before the record last re-entered its states no longer
+    counts). Rows are read-only rows with the records table's columns."""
+    ids = list(subjects)
+    by_subject: dict[int, list[Any]] = {i: [] for i in ids}
+    if not ids:
+        return by_subject
+    table = Record.__table__
+    for row in session.execute(select(table, RecordLink.target_id.label("subject_id"))
+                               .join(RecordLink, RecordLink.record_id == table.c.id)
+                               .where(RecordLink.target_id.in_(ids), RecordLink.field_id == SUBJECT)
+                               .order_by(table.c.id)):
+        by_subject[row.subject_id].append(row)
+    with_sheets = [i for i, rows in by_subject.items()
+                   if rows and subjects[i] is not None and any(subjects[i].sheet(r.form_id) for r in rows)]
+    moves = transitions_of(session, with_sheets)
+    return {i: _current(rows, subjects[i], moves.get(i, [])) for i, rows in by_subject.items()}
+
+
+def linked_rows(session: Session, record_id: int) -> list[Record]:
+    """Every sheet and action form filed on a record, oldest first."""
     return list(session.scalars(select(Record).join(RecordLink, RecordLink.record_id == Record.id)
                                 .where(RecordLink.target_id == record_id, RecordLink.field_id == SUBJECT)
                                 .order_by(Record.id)))
 
 
-def _transitions(session: Session, record_id: int) -> list[tuple[Any, dict, dict]]:
-    """The record's transitions (when, state before, state after), newest first."""
-    return [(at, before or {}, after or {}) for at, before, after in session.execute(
-        select(AuditEntry.at, AuditEntry.before, AuditEntry.after).where(
-            AuditEntry.entity == "record", AuditEntry.entity_id == str(record_id),
-            AuditEntry.action == "record.transition").order_by(AuditEntry.id.desc()))]
+def transitions_of(session: Session, record_ids: list[int]) -> dict[int, list[tuple[Any, dict, dict]]]:
+    """Each record's transitions (when, state before, state after), newest first."""
+    out: dict[int, list[tuple[Any, dict, dict]]] = {}
+    if not record_ids:
+        return out
+    for entity_id, at, before, after in session.execute(
+            select(AuditEntry.entity_id, AuditEntry.at, AuditEntry.before, AuditEntry.after).where(
+                AuditEntry.entity == "record", AuditEntry.entity_id.in_([str(i) for i in record_ids]),
+                AuditEntry.action == "record.transition").order_by(AuditEntry.id.desc())):
+        out.setdefault(int(entity_id), []).append((at, before or {}, after or {}))
+    return out
 
 
 def _reentered_at(moves: list[tuple[Any, dict, dict]], states: tuple[str, ...]) -> Any:
@@ -128,19 +273,16 @@ def _reentered_at(moves: list[tuple[Any, dict, dict]], states: tuple[str, ...]) 
     return None
 
 
-def _current(session: Session, record_id: int, rows: list[Record], wf: Workflow | None) -> list[Record]:
+def _current(rows: list[Any], wf: Workflow | None, moves: list[tuple[Any, dict, dict]]) -> list[Any]:
     """The sheets that count: those of the present round, and for `one_per` sheets the latest per value."""
-    latest: dict[tuple[str, Any], Record] = {}
+    latest: dict[tuple[str, Any], Any] = {}
     out = []
     since: dict[str, Any] = {}
-    moves = None
     for row in rows:
         sheet = wf.sheet(row.form_id) if wf else None
         if sheet is not None and sheet.form not in since:
-            if moves is None:  # read once per record, and only if it has sheets
-                moves = _transitions(session, record_id)
             since[sheet.form] = _reentered_at(moves, sheet.states)
-        if sheet is not None and since[sheet.form] is not None and _aware(row.created_at) < _aware(since[sheet.form]):
+        if sheet is not None and since[sheet.form] is not None and aware(row.created_at) < aware(since[sheet.form]):
             continue
         if sheet is not None and (sheet.one_per or sheet.single):
             latest[(row.form_id, row.data.get(sheet.one_per) if sheet.one_per else None)] = row
@@ -149,8 +291,9 @@ def _current(session: Session, record_id: int, rows: list[Record], wf: Workflow 
     return sorted(out + list(latest.values()), key=lambda r: r.id)
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones.
+def aware(moment: dt.datetime) -> dt.datetime:
+    """A stored moment with its time zone: SQLite hands back naive datetimes (stored as UTC),
+    PostgreSQL aware ones."""
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
@@ -159,12 +302,16 @@ def gathered(rt: Runtime, session: Session, record: Record) -> dict[str, list]:
     wf = workflow_of(rt, record.form_id)
     if wf is None or not wf.gather:
         return {}
-    rows = _current(session, record.id, _linked(session, record.id), wf)
+    return gathered_from(rt, wf, current_sheets(session, {record.id: wf})[record.id])
+
+
+def gathered_from(rt: Runtime, wf: Workflow, current: list[Any]) -> dict[str, list]:
+    """The `gather` lists from a record's current sheets (see `current_sheets`)."""
     out: dict[str, list] = {}
     for name, spec in wf.gather.items():
         where = rt.profile.conditions.get((wf.id, spec.form, f"gather:{name}"))
         items = []
-        for row in rows:
+        for row in current:
             if row.form_id != spec.form or spec.form not in rt.forms:
                 continue
             values = rt.form(spec.form).values_of(row.data)

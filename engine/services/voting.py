@@ -24,6 +24,7 @@ from engine.config.votes import VoteRules
 from engine.errors import MinshengError, NotFound
 from engine.runtime import Runtime
 from engine.services.actors import SYSTEM, Actor, require, require_township
+from engine.services.sheets import aware
 from engine.services.workflow import MERGED_INTO
 from engine.store.tables import (Ballot, PaperEntry, Record, RecordLink, VoteCandidate, VoteRound, VoteRoster,
                                  VoteVoter)
@@ -196,12 +197,8 @@ def cast(rt: Runtime, actor: Actor, round_id: int, marks: Mapping[str, str]) -> 
 def _check_open(row: VoteRound) -> None:
     if row.state != "open":
         raise VoteRefused("not_open", state=row.state)
-    if row.closes_at is not None and now() >= _aware(row.closes_at):
+    if row.closes_at is not None and now() >= aware(row.closes_at):
         raise VoteRefused("not_open", state="closed")
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def _candidates(session, round_id: int) -> list[str]:

@@ -305,3 +305,38 @@ class Flag(Base):
     # At most one open flag per project, rule and milestone, even if two ticks run at once.
     __table_args__ = (Index("ix_flags_open", "record_id", "rule", "subject", unique=True,
                             sqlite_where=cleared_at.is_(None), postgresql_where=cleared_at.is_(None)),)
+
+
+# -- reactions ------------------------------------------------------------------------------------
+# A reaction's partial count lives here, not in a process: every event about a record that some
+# reaction listens to is written to `reaction_events` in the transaction of the change it reports
+# (an outbox), and is then posted to durable-rules in a transaction of its own that also stores
+# what durable-rules still holds for that record (`reaction_state`) and does what the reactions it
+# completed ask for. A crash between the two leaves the event waiting; the next `tick` finishes it.
+
+class ReactionEvent(Base):
+    """An event about a record, waiting to be posted to the reactions (done_at empty) or posted."""
+
+    __tablename__ = "reaction_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    event: Mapped[str] = mapped_column(String(16))  # submitted, transition, deadline
+    name: Mapped[str] = mapped_column(String(64))
+    streams: Mapped[list[Any]] = mapped_column(JSON)  # the streams it counts in (`where` met or not)
+    profile_version: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(1000))  # what came of it: reactions fired, or why none could
+
+    __table_args__ = (Index("ix_reaction_events_waiting", "record_id", "id",
+                            sqlite_where=done_at.is_(None), postgresql_where=done_at.is_(None)),)
+
+
+class ReactionState(Base):
+    """What durable-rules holds for one record and one set of reactions between two events: the
+    events that count towards a reaction not yet complete."""
+
+    __tablename__ = "reaction_state"
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), primary_key=True)
+    ruleset: Mapped[str] = mapped_column(String(100), primary_key=True)
+    pending: Mapped[list[Any]] = mapped_column(JSON)
