@@ -106,9 +106,9 @@ def plan_moves(session, rt: Runtime, actor: Actor, rows: list[Any], action: str,
         values = vrt.form(row.form_id).values_of(row.data)
         if row.id in sheets:
             values.update(gathered_from(vrt, wf, sheets[row.id]))
-        explanation, chosen = None, None
+        explanation, chosen, decided = None, None, {}
         for i, t in permitted:
-            ok, explanation = transition_allowed(vrt, wf, row.form_id, i, t, values)
+            ok, explanation = transition_allowed(vrt, wf, row.form_id, i, t, values, decided)
             if ok:
                 chosen = t
                 break

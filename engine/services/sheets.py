@@ -112,7 +112,7 @@ def file_sheets(rt: Runtime, actor: Actor, items: Sequence[tuple[int, str, Mappi
         chunk = items[start:start + batch]
         with rt.db.transaction() as session:
             subjects = _subjects(session, sorted({record_id for record_id, _, _ in chunk}))
-            prepared = _prepare(session, rt, actor, subjects, chunk, None)
+            prepared = _prepare(session, rt, actor, subjects, chunk, None, bulk=True)
             good = [p for p in prepared if not isinstance(p, MinshengError)]
             for offset, p in enumerate(prepared):
                 if isinstance(p, MinshengError):
@@ -141,8 +141,9 @@ class _Prepared:
 
 def _prepare(session: Session, rt: Runtime, actor: Actor, subjects: Mapping[int, Any],
              items: Sequence[tuple[int, str, Mapping[str, Any]]],
-             uploads: Mapping[str, tuple[str, bytes]] | None) -> list[_Prepared | MinshengError]:
-    """Each item checked and validated, or the reason it is refused."""
+             uploads: Mapping[str, tuple[str, bytes]] | None, bulk: bool = False) -> list[_Prepared | MinshengError]:
+    """Each item checked and validated, or the reason it is refused (`bulk`: with the compiled
+    schema check imports use, held to jsonschema's verdicts by a test)."""
     defaults: dict[str, dict[int, dict[str, str]]] = {}
     for form_id in {f for _, f, _ in items}:
         merged: dict[int, dict[str, str]] = {}
@@ -151,6 +152,7 @@ def _prepare(session: Session, rt: Runtime, actor: Actor, subjects: Mapping[int,
                 merged.setdefault(record_id, {}).update(values)
         defaults[form_id] = merged
     out: list[_Prepared | MinshengError] = []
+    versions: dict[str, str] = {}  # stored once per version and batch, not once per sheet
     for record_id, form_id, raw in items:
         try:
             subject = subjects.get(record_id)
@@ -170,11 +172,13 @@ def _prepare(session: Session, rt: Runtime, actor: Actor, subjects: Mapping[int,
             values = {**defaults[form_id].get(record_id, {}), **{k: v for k, v in raw.items() if v not in (None, "")}}
             for field_id, (name, content) in (uploads or {}).items():
                 values[field_id] = records.store_upload(session, compiled, field_id, name, content)
-            submission = compiled.validate(values, roles=None if actor is SYSTEM else actor.roles)
+            submission = compiled.validate(values, roles=None if actor is SYSTEM else actor.roles, bulk=bulk)
             own_flow = workflow_of(vrt, form_id)
             out.append(_Prepared(record_id, form_id, submission.document,
                                  records.make_title(vrt, compiled, submission.document) or f"{form_id} #{record_id}",
-                                 own_flow.initial if own_flow else None, vrt.ensure_version(session)))
+                                 own_flow.initial if own_flow else None,
+                                 versions.get(vrt.version) or versions.setdefault(vrt.version,
+                                                                                  vrt.ensure_version(session))))
         except MinshengError as exc:
             out.append(exc)
     return out
@@ -308,13 +312,16 @@ def gathered(rt: Runtime, session: Session, record: Record) -> dict[str, list]:
 def gathered_from(rt: Runtime, wf: Workflow, current: list[Any]) -> dict[str, list]:
     """The `gather` lists from a record's current sheets (see `current_sheets`)."""
     out: dict[str, list] = {}
+    typed: dict[int, dict[str, Any]] = {}  # each sheet's values, typed once for every list
     for name, spec in wf.gather.items():
         where = rt.profile.conditions.get((wf.id, spec.form, f"gather:{name}"))
         items = []
         for row in current:
             if row.form_id != spec.form or spec.form not in rt.forms:
                 continue
-            values = rt.form(spec.form).values_of(row.data)
+            values = typed.get(row.id)
+            if values is None:
+                values = typed[row.id] = rt.form(spec.form).values_of(row.data)
             if where is None or where(values):
                 items.append(values.get(spec.field))
         out[name] = [v for v in items if v is not None]

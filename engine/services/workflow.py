@@ -48,14 +48,24 @@ def record_values(rt: Runtime, form_id: str, document: Mapping[str, Any]) -> dic
 
 
 def transition_allowed(rt: Runtime, wf: Workflow, form_id: str, index: int, t: Transition,
-             values: Mapping[str, Any]) -> tuple[bool, dict[str, Any] | None]:
-    """Whether the transition's condition and decision hold, with the decision's explanation."""
+                       values: Mapping[str, Any], decided: dict | None = None) -> tuple[bool, dict[str, Any] | None]:
+    """Whether the transition's condition and decision hold, with the decision's explanation.
+
+    ``decided`` (one dict per record) keeps a table's decision for the next transition that asks
+    the same table about the same values (reserve, pending, rejected: one decision, not three)."""
     condition = rt.profile.conditions.get((wf.id, form_id, index))
     if condition is not None and not condition(values):
         return False, None
     if t.decision is not None:
-        decision = rt.profile.rules[t.decision.rules].tables[t.decision.table].decide(values, rt.version)
-        return decision.outcome == t.decision.outcome, decision.explanation()
+        key = (t.decision.rules, t.decision.table)
+        if decided is not None and key in decided:
+            outcome, explanation = decided[key]
+        else:
+            decision = rt.profile.rules[t.decision.rules].tables[t.decision.table].decide(values, rt.version)
+            outcome, explanation = decision.outcome, decision.explanation()
+            if decided is not None:
+                decided[key] = (outcome, explanation)
+        return outcome == t.decision.outcome, explanation
     return True, None
 
 
@@ -118,8 +128,9 @@ def move(session, rt: Runtime, actor: Actor, record_id: int, action: str,
         values.update(submission.values)
     explanation = None
     chosen = None
+    decided: dict = {}
     for i, t in permitted:
-        ok, explanation = transition_allowed(vrt, wf, record.form_id, i, t, values)
+        ok, explanation = transition_allowed(vrt, wf, record.form_id, i, t, values, decided)
         if ok:
             chosen = t
             break

@@ -32,6 +32,7 @@ def to_json_text(value) -> str:
 def make_engine(url: str | None = None, for_writing: bool = True, **kwargs) -> Engine:
     url = database_url(url)
     kwargs.setdefault("json_serializer", to_json_text)
+    kwargs.setdefault("json_deserializer", orjson.loads)  # several times faster than json.loads
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
