@@ -26,7 +26,7 @@ from engine.runtime import Runtime
 from engine.services import reactions
 from engine.services.actors import SYSTEM, Actor
 from engine.services.sheets import current_sheets, gathered_from, workflow_of
-from engine.services.workflow import MERGED_INTO, TransitionRefused, transition_allowed, transition_audit
+from engine.services.workflow import MERGED_INTO, TransitionRefused, first_allowed, transition_audit
 from engine.store.tables import Record, RecordLink
 
 RECORDS = Record.__table__
@@ -106,12 +106,7 @@ def plan_moves(session, rt: Runtime, actor: Actor, rows: list[Any], action: str,
         values = vrt.form(row.form_id).values_of(row.data)
         if row.id in sheets:
             values.update(gathered_from(vrt, wf, sheets[row.id]))
-        explanation, chosen, decided = None, None, {}
-        for i, t in permitted:
-            ok, explanation = transition_allowed(vrt, wf, row.form_id, i, t, values, decided)
-            if ok:
-                chosen = t
-                break
+        chosen, explanation = first_allowed(vrt, wf, row.form_id, permitted, values)
         if chosen is None:
             plan.refused.append((row.id, reason_of(TransitionRefused("condition_false", explanation=explanation))))
             continue

@@ -25,7 +25,7 @@ from engine.runtime import Runtime
 from engine.services import records, sheets
 from engine.services.actors import SYSTEM, Actor, require
 from engine.services.sheets import current_sheets, transitions_of, workflow_of
-from engine.store.tables import AuditEntry, Deadline, FundEntry, FundPoolYear, Flag, Record, RecordLink
+from engine.store.tables import Deadline, FundEntry, FundPoolYear, Flag, Record, RecordLink
 
 DEADLINE_PREFIX = "delivery:"  # deadlines named so are milestones falling due (no config id has a colon)
 OVERDUE = "overdue"

@@ -27,7 +27,7 @@ from engine.config.profile import REACTION_ACTIONS
 from engine.errors import MinshengError, NotFound
 from engine.rules.reactions import stream
 from engine.runtime import Runtime
-from engine.services.actors import SYSTEM, Actor, require
+from engine.services.actors import Actor, require
 from engine.services.deadlines import add_deadline
 from engine.store.tables import ReactionEvent, ReactionState, Record, Task
 

@@ -69,6 +69,18 @@ def transition_allowed(rt: Runtime, wf: Workflow, form_id: str, index: int, t: T
     return True, None
 
 
+def first_allowed(rt: Runtime, wf: Workflow, form_id: str, permitted: list[tuple[int, Transition]],
+                  values: Mapping[str, Any]) -> tuple[Transition | None, dict[str, Any] | None]:
+    """The first of these transitions (index, transition) whose condition and decision hold, with
+    the last explanation seen (the reason a refusal gives when none holds)."""
+    explanation, decided = None, {}
+    for i, t in permitted:
+        ok, explanation = transition_allowed(rt, wf, form_id, i, t, values, decided)
+        if ok:
+            return t, explanation
+    return None, explanation
+
+
 def available_actions(rt: Runtime, actor: Actor, record: records.RecordView) -> list[Transition]:
     """The actions this actor may take on the record now (one entry per action)."""
     rt = rt.for_version(record.profile_version)
@@ -126,14 +138,7 @@ def move(session, rt: Runtime, actor: Actor, record_id: int, action: str,
     if action_form:
         submission = vrt.form(action_form).validate(data or {})
         values.update(submission.values)
-    explanation = None
-    chosen = None
-    decided: dict = {}
-    for i, t in permitted:
-        ok, explanation = transition_allowed(vrt, wf, record.form_id, i, t, values, decided)
-        if ok:
-            chosen = t
-            break
+    chosen, explanation = first_allowed(vrt, wf, record.form_id, permitted, values)
     if chosen is None:
         raise TransitionRefused("condition_false", action=action, explanation=explanation)
     before = record.state
