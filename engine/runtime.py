@@ -9,6 +9,7 @@ from engine.config.forms import Form
 from engine.config.profile import Profile, load_profile
 from engine.errors import NotFound
 from engine.forms.compiled import CompiledForm
+from engine.rules.reactions import register
 from engine.store.db import Database
 from engine.store.migrate import upgrade
 from engine.audit import now
@@ -54,7 +55,6 @@ class Runtime:
         """This version's reactions of a workflow, registered with durable-rules on first use
         (versions with the same reactions share one ruleset)."""
         if workflow_id not in self._reaction_sets:
-            from engine.rules.reactions import register
             workflow = self.profile.workflows[workflow_id]
             self._reaction_sets[workflow_id] = register(workflow_id, workflow.reactions)
         return self._reaction_sets[workflow_id]

@@ -9,6 +9,7 @@ import streamlit as st
 from apps.i18n import text
 from engine.errors import ConfigError
 from engine.runtime import Runtime
+from engine.services.jobs import tick
 from engine.services.actors import ANONYMOUS, Actor
 
 log = logging.getLogger("minsheng.web")
@@ -16,7 +17,6 @@ log = logging.getLogger("minsheng.web")
 
 @st.cache_resource(show_spinner=False)
 def _runtime(config_dir: str, database_url: str | None) -> Runtime:
-    from engine.services.jobs import tick
     from engine.versions import pinned_summary
     rt = Runtime.open(config_dir, database_url)
     tick(rt)  # deadlines that passed while the app was down fire now (each exactly once)

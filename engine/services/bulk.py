@@ -26,7 +26,7 @@ from engine.runtime import Runtime
 from engine.services import reactions
 from engine.services.actors import SYSTEM, Actor
 from engine.services.sheets import current_sheets, gathered_from, workflow_of
-from engine.services.workflow import MERGED_INTO, TransitionRefused, first_allowed, transition_audit
+from engine.services.workflow import MERGED_INTO, first_allowed, transition_audit
 from engine.store.tables import Record, RecordLink
 
 RECORDS = Record.__table__
@@ -62,11 +62,6 @@ class Plan:
     refused: list[tuple[int, str]] = field(default_factory=list)  # record id, reason in words
 
 
-def reason_of(exc: TransitionRefused) -> str:
-    explanation = exc.params.get("explanation") or {}
-    return explanation.get("reason") or exc.code
-
-
 def plan_moves(session, rt: Runtime, actor: Actor, rows: list[Any], action: str, automatic: bool = False) -> Plan:
     """What `action` does to each record (records-table rows), decided in memory.
 
@@ -82,10 +77,8 @@ def plan_moves(session, rt: Runtime, actor: Actor, rows: list[Any], action: str,
             found = [(i, t) for i, t in enumerate(wf.transitions) if t.action == action
                      and t.automatic == automatic] if wf else []
             by_version[key] = (vrt, wf, found)
-    gathering = {row.id: by_version[(row.profile_version, row.form_id)][1] for row in rows
-                 if by_version[(row.profile_version, row.form_id)][1] is not None
-                 and by_version[(row.profile_version, row.form_id)][1].gather}
-    sheets = current_sheets(session, gathering) if gathering else {}
+    workflows = {row.id: by_version[(row.profile_version, row.form_id)][1] for row in rows}
+    sheets = current_sheets(session, {i: wf for i, wf in workflows.items() if wf is not None and wf.gather})
     for row in rows:
         vrt, wf, candidates = by_version[(row.profile_version, row.form_id)]
         if not candidates:
@@ -108,21 +101,21 @@ def plan_moves(session, rt: Runtime, actor: Actor, rows: list[Any], action: str,
             values.update(gathered_from(vrt, wf, sheets[row.id]))
         chosen, explanation = first_allowed(vrt, wf, row.form_id, permitted, values)
         if chosen is None:
-            plan.refused.append((row.id, reason_of(TransitionRefused("condition_false", explanation=explanation))))
+            plan.refused.append((row.id, (explanation or {}).get("reason") or "condition_false"))
             continue
         plan.moves.append(Move(row.id, row.state, chosen.to, explanation, row.profile_version, row.form_id))
     return plan
 
 
-def lock_rows(rt: Runtime, session, ids: Iterable[int], states: Iterable[str] | None = None) -> list[Any]:
-    """The records with these ids (still in these states), read and locked for this transaction."""
+def lock_rows(rt: Runtime, session, ids: Iterable[int], states: Iterable[str] | None = None,
+              lock: bool = True) -> list[Any]:
+    """The records with these ids (still in these states), read and, with `lock`, locked for this
+    transaction, in id order: two bulk runs never wait on each other in a circle."""
     query = select(RECORDS).where(RECORDS.c.id.in_(list(ids)))
     if states is not None:
         query = query.where(RECORDS.c.state.in_(list(states)))
     query = query.order_by(RECORDS.c.id)
-    if not rt.db.is_sqlite:
-        query = query.with_for_update()  # in id order: two bulk runs never wait on each other in a circle
-    return list(session.execute(query))
+    return list(session.execute(rt.db.for_update(query) if lock else query))
 
 
 def apply_moves(session, rt: Runtime, actor: Actor, plan: Plan, action: str) -> list[int]:
@@ -199,7 +192,7 @@ def bulk_action(rt: Runtime, actor: Actor, form_id: str, action: str, township: 
         last_id = ids[-1]
         if dry_run:
             with rt.db.read() as session:
-                plan = plan_moves(session, rt, actor, lock_rows_for_reading(session, ids, starts), action)
+                plan = plan_moves(session, rt, actor, lock_rows(rt, session, ids, starts, lock=False), action)
             waiting = []
         else:
             with rt.db.transaction() as session:
@@ -215,8 +208,3 @@ def bulk_action(rt: Runtime, actor: Actor, form_id: str, action: str, township: 
             progress(report.considered, total)
     return report
 
-
-def lock_rows_for_reading(session, ids: Iterable[int], states: Iterable[str]) -> list[Any]:
-    """The same rows as `lock_rows`, without a lock (a dry run writes nothing)."""
-    return list(session.execute(select(RECORDS).where(RECORDS.c.id.in_(list(ids)), RECORDS.c.state.in_(list(states)))
-                                .order_by(RECORDS.c.id)))

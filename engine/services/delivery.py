@@ -139,10 +139,10 @@ def _clear(session: Session, record_id: int, rule: str, subject: str, why: str, 
 
 
 def milestones_due(session: Session, rt: Runtime, fired: list[tuple[int, str, Mapping[str, Any]]],
-                   at: dt.datetime | None = None) -> list[int]:
+                   at: dt.datetime | None = None) -> list[NewFlag]:
     """Milestones whose planned date has passed (record id, deadline name, payload), in the caller's
     transaction: each is flagged late unless a report says it is reached, or it was replaced by a
-    later milestone sheet, or the project is no longer being delivered. Returns the records flagged.
+    later milestone sheet, or the project is no longer being delivered. Returns the flags raised.
 
     A few queries for the whole batch: the projects, their current sheets, their open flags."""
     if not fired:
@@ -184,10 +184,10 @@ class NewFlag:
     version: str
 
 
-def raise_flags(session: Session, flags: list[NewFlag], at: dt.datetime | None = None) -> list[int]:
+def raise_flags(session: Session, flags: list[NewFlag], at: dt.datetime | None = None) -> list[NewFlag]:
     """Raise each flag unless one is open already (looked up for all at once, in the caller's
     transaction; the unique index on open flags holds against a second tick); the roles to notify
-    are told in the audit log. Returns the records flagged."""
+    are told in the audit log. Returns the flags raised."""
     if not flags:
         return []
     at = at or now()
@@ -216,7 +216,7 @@ def raise_flags(session: Session, flags: list[NewFlag], at: dt.datetime | None =
                              after={"role": role, "flag": flag_id, "reason": f.reason}, version=f.version)
                    for role in f.notify]
     audit_many(session, audits)
-    return [f.record_id for f in wanted]
+    return wanted
 
 
 def _shown_date(rt: Runtime, day: dt.date | None) -> str:
@@ -375,10 +375,9 @@ def check_escalations(rt: Runtime, at: dt.datetime | None = None) -> EscalationR
             if not raising and not clearing:
                 continue
             with rt.db.transaction() as session:
-                for record_id in raise_flags(session, raising, at):
+                for raised in raise_flags(session, raising, at):
                     report.raised += 1
-                    report.details.append(f"record {record_id}: "
-                                          + next(f.rule for f in raising if f.record_id == record_id))
+                    report.details.append(f"record {raised.record_id}: {raised.rule}")
                 for record_id, version, rule, figures in clearing:
                     if _clear(session, record_id, rule.id, "", _no_longer(rule.when, figures), version, at):
                         report.cleared += 1

@@ -78,10 +78,7 @@ def open_pool(rt: Runtime, actor: Actor, fund_id: str, year: int) -> int:
 
 
 def _lock(rt: Runtime, session, pool_id: int) -> FundPoolYear:
-    query = select(FundPoolYear).where(FundPoolYear.id == pool_id)
-    if not rt.db.is_sqlite:
-        query = query.with_for_update()
-    pool = session.scalars(query).first()
+    pool = session.scalars(rt.db.for_update(select(FundPoolYear).where(FundPoolYear.id == pool_id))).first()
     if pool is None:
         raise NotFound("pool")
     return pool

@@ -36,7 +36,6 @@ STREAMS_PER_EVENT = 64  # an event's sequence numbers are id * 64 + its stream's
 
 @dataclass
 class DrainReport:
-    events: int = 0
     fired: list[str] = field(default_factory=list)  # reaction ids, in order
     refused: list[str] = field(default_factory=list)  # "record N: reaction: why"
 
@@ -76,9 +75,13 @@ def enqueue(session: Session, rt: Runtime, record: Record, event: str, name: str
                     streams.append(stream(r))
     if not streams:
         return False  # only reactions with `where` listen, and this submission meets none of them
-    session.add(ReactionEvent(record_id=record.id, event=event, name=name, streams=streams,
-                              profile_version=record.profile_version, created_at=now()))
+    enqueue_rows(session, [_row(record.id, event, name, streams, record.profile_version)])
     return True
+
+
+def _row(record_id: int, event: str, name: str, streams: list[str], version: str) -> dict[str, Any]:
+    return {"record_id": record_id, "event": event, "name": name, "streams": streams,
+            "profile_version": version, "created_at": now(), "done_at": None, "outcome": None}
 
 
 def enqueue_rows(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -92,8 +95,7 @@ def event_row(rt: Runtime, record_id: int, form_id: str, version: str, event: st
     """An outbox row for a bulk write (no `where` streams: bulk moves are transitions)."""
     if listening_workflow(rt, form_id, version, event, name) is None:
         return None
-    return {"record_id": record_id, "event": event, "name": name, "streams": [name],
-            "profile_version": version, "created_at": now(), "done_at": None, "outcome": None}
+    return _row(record_id, event, name, [name], version)
 
 
 def drain(rt: Runtime, record_ids: Iterable[int] | None = None, raise_refusals: bool = True,
@@ -104,18 +106,18 @@ def drain(rt: Runtime, record_ids: Iterable[int] | None = None, raise_refusals: 
     if wanted == []:
         return report
     first_refusal: MinshengError | None = None
-    seen: set[int] = set()
+    last_id = 0  # events a reaction causes come later in id order, so the cursor reaches them too
     while True:
         with rt.db.read() as session:
-            query = select(ReactionEvent.id, ReactionEvent.record_id).where(ReactionEvent.done_at.is_(None))
+            query = select(ReactionEvent.id, ReactionEvent.record_id).where(
+                ReactionEvent.done_at.is_(None), ReactionEvent.id > last_id)
             if wanted is not None:
                 query = query.where(ReactionEvent.record_id.in_(wanted))
-            waiting = [(i, r) for i, r in session.execute(query.order_by(ReactionEvent.id).limit(batch))
-                       if i not in seen]
+            waiting = session.execute(query.order_by(ReactionEvent.id).limit(batch)).all()
         if not waiting:
             break
+        last_id = waiting[-1][0]
         for event_id, record_id in waiting:
-            seen.add(event_id)
             try:
                 fired = _post_one(rt, event_id, record_id)
             except _Refused as refused:
@@ -123,7 +125,6 @@ def drain(rt: Runtime, record_ids: Iterable[int] | None = None, raise_refusals: 
                 first_refusal = first_refusal or refused.error
                 continue
             if fired is not None:
-                report.events += 1
                 report.fired += fired
     if first_refusal is not None and raise_refusals:
         raise first_refusal
@@ -135,18 +136,11 @@ class _Refused(Exception):
         self.text, self.error = text, error
 
 
-def _lock_record(rt: Runtime, session: Session, record_id: int) -> Record | None:
-    query = select(Record).where(Record.id == record_id)
-    if not rt.db.is_sqlite:
-        query = query.with_for_update()  # SQLite's BEGIN IMMEDIATE already serialises writers
-    return session.scalars(query).first()
-
-
 def _post_one(rt: Runtime, event_id: int, record_id: int) -> list[str] | None:
     """One waiting event, in one transaction; None if another process had done it first."""
     refusal: tuple[str, MinshengError] | None = None
     with rt.db.transaction() as session:
-        record = _lock_record(rt, session, record_id)
+        record = session.scalars(rt.db.for_update(select(Record).where(Record.id == record_id))).first()
         row = session.get(ReactionEvent, event_id)
         if row is None or row.done_at is not None:
             return None

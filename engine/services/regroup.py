@@ -44,10 +44,8 @@ def _check(actor: Actor, regroup: Regroup, record: Record | None, form_id: str, 
 def _start(rt: Runtime, session, actor: Actor, record_id: int, kind: str) -> tuple[Record, Runtime, Regroup]:
     """The record merged into (or split), locked, with its version's runtime and the workflow's
     rule for `kind`, after the role, township and state checks."""
-    query = select(Record).where(Record.id == record_id)
-    if not rt.db.is_sqlite:
-        query = query.with_for_update()  # a transition at the same moment waits, then sees the new state
-    record = session.scalars(query).first()
+    # a transition at the same moment waits, then sees the new state
+    record = session.scalars(rt.db.for_update(select(Record).where(Record.id == record_id))).first()
     if record is None or record.form_id not in rt.forms:
         raise NotFound("record")
     vrt = rt.for_version(record.profile_version)
@@ -66,9 +64,7 @@ def merge(rt: Runtime, actor: Actor, into_id: int, duplicate_ids: Sequence[int],
         target, _, regroup = _start(rt, session, actor, into_id, "merge")
         # Lock order by id, so two merges touching the same records cannot deadlock on PostgreSQL.
         query = select(Record).where(Record.id.in_(duplicate_ids)).order_by(Record.id)
-        if not rt.db.is_sqlite:
-            query = query.with_for_update()
-        found = {r.id: r for r in session.scalars(query)}
+        found = {r.id: r for r in session.scalars(rt.db.for_update(query))}
         for dup_id in duplicate_ids:
             dup = _check(actor, regroup, found.get(dup_id), target.form_id, "merge")
             before = dup.state

@@ -104,18 +104,10 @@ def transition(rt: Runtime, actor: Actor, record_id: int, action: str,
     return view
 
 
-def lock_record(rt: Runtime, session, record_id: int) -> Record | None:
-    """The record, locked for this transaction (SQLite's BEGIN IMMEDIATE already serialises writers)."""
-    query = select(Record).where(Record.id == record_id)
-    if not rt.db.is_sqlite:
-        query = query.with_for_update()
-    return session.scalars(query).first()
-
-
 def move(session, rt: Runtime, actor: Actor, record_id: int, action: str,
          data: Mapping[str, Any] | None = None, automatic: bool = False) -> records.RecordView:
     """The transition inside the caller's transaction; its event goes to the reactions' outbox."""
-    record = lock_record(rt, session, record_id)
+    record = session.scalars(rt.db.for_update(select(Record).where(Record.id == record_id))).first()
     if record is None or record.form_id not in rt.forms:
         raise NotFound("record")
     # The record follows the rules of the version it started under, until it is migrated.

@@ -75,6 +75,12 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    def for_update(self, query):
+        """The query, locking the rows it reads until the transaction ends. On PostgreSQL that is
+        SELECT ... FOR UPDATE; SQLite needs nothing, as its BEGIN IMMEDIATE already holds every
+        other writer off for the whole transaction."""
+        return query if self.is_sqlite else query.with_for_update()
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: committed whole on success, rolled back whole on any error."""
