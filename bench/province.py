@@ -108,8 +108,14 @@ def main() -> None:
     n_townships = max(3, round(1900 * args.scale))
     n_suggestions = round(1_000_000 * args.scale)
     profile = province_profile(workdir, n_townships)
+    if not os.environ.get("DATABASE_URL"):
+        for leftover in workdir.glob("province.db*"):  # a fresh file for every run
+            leftover.unlink()
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir / 'province.db'}"
     rt = Runtime.open(profile, url)
+    with rt.db.read() as session:
+        if session.scalar(select(func.count()).select_from(Record)):
+            raise SystemExit("the benchmark needs an empty database: DATABASE_URL holds records already")
     print(f"province: {n_townships:,} townships, {n_suggestions:,} suggestions; database {rt.db.engine.dialect.name}")
     rng = random.Random(1)
     stages = Stages()

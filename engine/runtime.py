@@ -35,6 +35,7 @@ class Runtime:
         self._stations_by_township = by_township
         self._versions: dict[str, Runtime] = {profile.version: self}
         self._reaction_sets: dict[str, object] = {}
+        self._gather_plans: dict[str, tuple] = {}
         self._labels = {t: {c[0]: (c[1], c[2]) for c in profile.reference_choices(t)}
                         for t in ("townships", "stations", "channels")}
 
@@ -58,6 +59,16 @@ class Runtime:
             workflow = self.profile.workflows[workflow_id]
             self._reaction_sets[workflow_id] = register(workflow_id, workflow.reactions)
         return self._reaction_sets[workflow_id]
+
+    def gather_plan(self, workflow_id: str) -> tuple[tuple[str, str, str, object], ...]:
+        """A workflow's `gather` lists as (name, sheet form, field, compiled `where` or None),
+        worked out once: bulk screening asks for them for every record."""
+        if workflow_id not in self._gather_plans:
+            workflow = self.profile.workflows[workflow_id]
+            self._gather_plans[workflow_id] = tuple(
+                (name, spec.form, spec.field, self.profile.conditions.get((workflow_id, spec.form, f"gather:{name}")))
+                for name, spec in workflow.gather.items())
+        return self._gather_plans[workflow_id]
 
     def for_version(self, version: str) -> "Runtime":
         """This runtime as of another profile version (a record keeps the one it started under)."""

@@ -21,6 +21,7 @@ FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
 # reference target -> the records column that holds it
 PROMOTED = {"townships": "township", "stations": "station", "channels": "channel"}
 _IDENTITY_TO_JSON = TextType.to_json
+_IDENTITY_FROM_JSON = TextType.from_json
 
 
 def is_empty(value: Any) -> bool:
@@ -55,6 +56,8 @@ class CompiledForm:
         self._money_fields = tuple(f.id for f in form.fields if f.type == "money")
         self._to_json = {f.id: self._types[f.id].to_json for f in form.fields
                          if type(self._types[f.id]).to_json is not _IDENTITY_TO_JSON}
+        self._from_json = tuple((f.id, self._types[f.id].from_json) for f in form.fields
+                                if type(self._types[f.id]).from_json is not _IDENTITY_FROM_JSON)
         self._plan = [
             (f.id, f, self._types[f.id].parse, f.default,
              choices.get(f.to) if f.to in choices else None, isinstance(self._types[f.id], DateType),
@@ -223,7 +226,11 @@ class CompiledForm:
 
     def values_of(self, document: Mapping[str, Any]) -> dict[str, Any]:
         """A stored JSON document's values as Python sees them: Decimal money, dates."""
-        return {k: self._types[k].from_json(v) for k, v in document.items() if k in self._types}
+        values = {k: v for k, v in document.items() if k in self._types}
+        for field_id, from_json in self._from_json:  # most fields are stored as they are
+            if field_id in values:
+                values[field_id] = from_json(values[field_id])
+        return values
 
     def typed(self, document: Mapping[str, Any]) -> BaseModel:
         """A stored JSON document as the form's typed model."""

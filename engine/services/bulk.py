@@ -26,7 +26,8 @@ from engine.runtime import Runtime
 from engine.services import reactions
 from engine.services.actors import SYSTEM, Actor
 from engine.services.sheets import current_sheets, gathered_from, workflow_of
-from engine.services.workflow import MERGED_INTO, first_allowed, transition_audit
+from engine.services.workflow import MERGED_INTO, TransitionRefused, first_allowed, transition_audit
+from engine.store.anyof import any_of
 from engine.store.tables import Record, RecordLink
 
 RECORDS = Record.__table__
@@ -84,6 +85,9 @@ def plan_moves(session, rt: Runtime, actor: Actor, rows: list[Any], action: str,
         if not candidates:
             plan.refused.append((row.id, "unknown_action"))
             continue
+        if any(t.form for _, t in candidates):  # its form must be filled in, one record at a time
+            plan.refused.append((row.id, "bulk_needs_form"))
+            continue
         in_state = [(i, t) for i, t in candidates if row.state in t.from_]
         if not in_state:
             plan.refused.append((row.id, "wrong_state"))
@@ -111,11 +115,11 @@ def lock_rows(rt: Runtime, session, ids: Iterable[int], states: Iterable[str] | 
               lock: bool = True) -> list[Any]:
     """The records with these ids (still in these states), read and, with `lock`, locked for this
     transaction, in id order: two bulk runs never wait on each other in a circle."""
-    query = select(RECORDS).where(RECORDS.c.id.in_(list(ids)))
+    query = select(RECORDS).where(any_of(RECORDS.c.id, ids))
     if states is not None:
         query = query.where(RECORDS.c.state.in_(list(states)))
     query = query.order_by(RECORDS.c.id)
-    return list(session.execute(rt.db.for_update(query) if lock else query))
+    return list(session.connection().execute(rt.db.for_update(query) if lock else query))
 
 
 def apply_moves(session, rt: Runtime, actor: Actor, plan: Plan, action: str) -> list[int]:
@@ -134,7 +138,7 @@ def apply_moves(session, rt: Runtime, actor: Actor, plan: Plan, action: str) -> 
     for follower, target, state in session.execute(
             select(RecordLink.record_id, RecordLink.target_id, RECORDS.c.state)
             .join(RECORDS, RECORDS.c.id == RecordLink.record_id)
-            .where(RecordLink.target_id.in_([m.record_id for m in plan.moves]), RecordLink.field_id == MERGED_INTO)
+            .where(any_of(RecordLink.target_id, [m.record_id for m in plan.moves]), RecordLink.field_id == MERGED_INTO)
             .order_by(RecordLink.record_id)):
         followers.setdefault(target, []).append((follower, state))
     audits, follower_states = [], []
@@ -159,6 +163,30 @@ def apply_moves(session, rt: Runtime, actor: Actor, plan: Plan, action: str) -> 
             events.append(row)
     reactions.enqueue_rows(session, events)
     return [e["record_id"] for e in events]
+
+
+def act_on(rt: Runtime, actor: Actor, actions: Mapping[str, list[int]], strict: bool = False) -> Plan:
+    """Named records take named actions (action -> record ids) in one transaction: a vote's chosen
+    projects one action, the others another. With `strict`, one refused record refuses them all
+    (TransitionRefused, nothing written); otherwise the rest move and the plan lists the refused."""
+    done = Plan()
+    with rt.db.transaction() as session:
+        rows = {row.id: row for row in lock_rows(rt, session, [i for ids in actions.values() for i in ids])}
+        plans = {action: plan_moves(session, rt, actor, [rows[i] for i in ids if i in rows], action)
+                 for action, ids in actions.items()}
+        missing = [i for ids in actions.values() for i in ids if i not in rows]
+        if strict and missing:
+            raise NotFound("record")
+        refused = [(i, reason) for plan in plans.values() for i, reason in plan.refused]
+        if strict and refused:
+            raise TransitionRefused(refused[0][1], record=refused[0][0])
+        waiting = []
+        for action, plan in plans.items():
+            waiting += apply_moves(session, rt, actor, plan, action)
+            done.moves += plan.moves
+            done.refused += plan.refused
+    reactions.drain(rt, waiting, raise_refusals=False)
+    return done
 
 
 def bulk_action(rt: Runtime, actor: Actor, form_id: str, action: str, township: str | None = None,

@@ -25,6 +25,7 @@ from engine.runtime import Runtime
 from engine.services import records, sheets
 from engine.services.actors import SYSTEM, Actor, require
 from engine.services.sheets import current_sheets, transitions_of, workflow_of
+from engine.store.anyof import any_of
 from engine.store.tables import Deadline, FundEntry, FundPoolYear, Flag, Record, RecordLink
 
 DEADLINE_PREFIX = "delivery:"  # deadlines named so are milestones falling due (no config id has a colon)
@@ -148,7 +149,7 @@ def milestones_due(session: Session, rt: Runtime, fired: list[tuple[int, str, Ma
     if not fired:
         return []
     ids = sorted({record_id for record_id, _, _ in fired})
-    subjects = {r.id: r for r in session.execute(select(Record.__table__).where(Record.id.in_(ids)))}
+    subjects = {r.id: r for r in session.execute(select(Record.__table__).where(any_of(Record.id, ids)))}
     versions = {i: rt.for_version(r.profile_version) for i, r in subjects.items()}
     current = current_sheets(session, {i: workflow_of(versions[i], r.form_id) for i, r in subjects.items()})
     to_raise = []
@@ -192,7 +193,7 @@ def raise_flags(session: Session, flags: list[NewFlag], at: dt.datetime | None =
         return []
     at = at or now()
     open_now = set(session.execute(select(Flag.record_id, Flag.rule, Flag.subject).where(
-        Flag.record_id.in_(sorted({f.record_id for f in flags})), Flag.cleared_at.is_(None))).all())
+        any_of(Flag.record_id, sorted({f.record_id for f in flags})), Flag.cleared_at.is_(None))).all())
     rows, wanted = [], []
     for f in flags:
         key = (f.record_id, f.rule, f.subject)
@@ -360,8 +361,8 @@ def check_escalations(rt: Runtime, at: dt.datetime | None = None) -> EscalationR
             clearing = []
             with rt.db.read() as session:
                 flagged = set(session.execute(select(Flag.record_id, Flag.rule).where(
-                    Flag.record_id.in_(ids), Flag.subject == "", Flag.cleared_at.is_(None))).all())
-                projects = list(session.execute(select(Record.__table__).where(Record.id.in_(ids))
+                    any_of(Flag.record_id, ids), Flag.subject == "", Flag.cleared_at.is_(None))).all())
+                projects = list(session.execute(select(Record.__table__).where(any_of(Record.id, ids))
                                                 .order_by(Record.id)))
                 groups: dict[int, tuple[Runtime, Delivery, list]] = {}  # one per version's delivery spec
                 for record in projects:
@@ -416,7 +417,7 @@ def _money(session: Session, d: Delivery, ids: list[int], year: int | None) -> d
     allocated = func.coalesce(func.sum(case((FundEntry.kind == "allocation", FundEntry.amount_fen), else_=0)), 0)
     paid = func.coalesce(func.sum(case((FundEntry.kind == "payment", FundEntry.amount_fen), else_=0)), 0)
     query = (select(FundEntry.record_id, allocated, paid).join(FundPoolYear, FundPoolYear.id == FundEntry.pool_id)
-             .where(FundPoolYear.fund_id == d.fund, FundEntry.record_id.in_(ids)).group_by(FundEntry.record_id))
+             .where(FundPoolYear.fund_id == d.fund, any_of(FundEntry.record_id, ids)).group_by(FundEntry.record_id))
     if year is not None:
         query = query.where(FundPoolYear.year == year)
     return {r: (int(a), int(p)) for r, a, p in session.execute(query)}
@@ -446,7 +447,7 @@ def project_statuses(rt: Runtime, actor: Actor, delivery_id: str, township: str 
         ids = [r.id for r in rows]
         money = _money(session, d, ids, None)
         flags: dict[int, list[Flag]] = {}
-        for flag in session.scalars(select(Flag).where(Flag.record_id.in_(ids), Flag.cleared_at.is_(None))
+        for flag in session.scalars(select(Flag).where(any_of(Flag.record_id, ids), Flag.cleared_at.is_(None))
                                     .order_by(Flag.id)):
             flags.setdefault(flag.record_id, []).append(flag)
         items = []
@@ -495,9 +496,9 @@ def scorecard(rt: Runtime, actor: Actor, delivery_id: str, today: dt.date | None
     for ids in _projects(rt, d, own):
         with rt.db.read() as session:
             money = _money(session, d, ids, None)
-            watched = set(session.scalars(select(Flag.record_id).where(Flag.record_id.in_(ids), Flag.watch.is_(True),
+            watched = set(session.scalars(select(Flag.record_id).where(any_of(Flag.record_id, ids), Flag.watch.is_(True),
                                                                        Flag.cleared_at.is_(None))))
-            projects = list(session.execute(select(Record.__table__).where(Record.id.in_(ids)).order_by(Record.id)))
+            projects = list(session.execute(select(Record.__table__).where(any_of(Record.id, ids)).order_by(Record.id)))
             for record, status in zip(projects, statuses(rt, session, d, projects, today)):
                 if year is not None and (status.deadline.year if status.deadline else rt.profile.county.year) != year:
                     continue
@@ -552,7 +553,7 @@ def responsibility_rows(rt: Runtime, actor: Actor, delivery_id: str, township: s
     form = rt.profile.forms[d.responsibility.form]
     for ids in _projects(rt, d, township):
         with rt.db.read() as session:
-            projects = list(session.execute(select(Record.__table__).where(Record.id.in_(ids))
+            projects = list(session.execute(select(Record.__table__).where(any_of(Record.id, ids))
                                             .order_by(Record.township, Record.id)))
             sheets = current_sheets(session, {r.id: workflow_of(rt.for_version(r.profile_version), r.form_id)
                                               for r in projects})

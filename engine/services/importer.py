@@ -29,6 +29,7 @@ from engine.runtime import Runtime
 from engine.services.actors import Actor, require
 from engine.services.records import facet_rows, make_title, promoted_columns, source_key
 from engine.services.tabular import RowStream, open_rows
+from engine.store.anyof import any_of
 from engine.store.db import to_json_text
 from engine.store.tables import ImportRejection, ImportRun, Record, RecordFacet
 
@@ -234,7 +235,7 @@ def _write(rt: Runtime, actor: Actor, run_id: int, version: str, batch: Batch, r
     with rt.db.transaction() as session:
         connection = session.connection()
         keys = [row[KEY] for _, row, _ in batch.good]
-        existing = set(connection.execute(select(records.c.source_key).where(records.c.source_key.in_(keys))).scalars()) if keys else set()
+        existing = set(connection.execute(select(records.c.source_key).where(any_of(records.c.source_key, keys))).scalars()) if keys else set()
         fresh = [(n, row, facets) for n, row, facets in batch.good if row[KEY] not in existing]
         ids: list[int] = []
         if fresh:
@@ -249,7 +250,7 @@ def _write(rt: Runtime, actor: Actor, run_id: int, version: str, batch: Batch, r
                 id_of = {row[KEY]: i for (_, row, _), i in zip(fresh, ids)}
             else:  # a sequence may interleave with other writers: ask
                 id_of = dict(connection.execute(select(records.c.source_key, records.c.id).where(
-                    records.c.source_key.in_([row[KEY] for _, row, _ in fresh]))).all())
+                    any_of(records.c.source_key, [row[KEY] for _, row, _ in fresh]))).all())
                 ids = sorted(id_of.values())
             facet_values = [(id_of[row[KEY]], *facet) for _, row, facets in fresh for facet in facets]
             if facet_values:

@@ -25,6 +25,7 @@ from engine.services.actors import SYSTEM
 from engine.services.bulk import apply_moves, lock_rows, plan_moves
 from engine.services.sheets import workflow_of
 from engine.services.voting import close_due
+from engine.store.anyof import any_of
 from engine.store.tables import Deadline, Record
 
 DEADLINES = Deadline.__table__
@@ -82,7 +83,7 @@ def _fire_batch(rt: Runtime, ids: list[int], at: dt.datetime, report: TickReport
     transaction."""
     with rt.db.transaction() as session:
         claimed = list(session.execute(
-            update(DEADLINES).where(DEADLINES.c.id.in_(ids), DEADLINES.c.fired_at.is_(None)).values(fired_at=at)
+            update(DEADLINES).where(any_of(DEADLINES.c.id, ids), DEADLINES.c.fired_at.is_(None)).values(fired_at=at)
             .returning(DEADLINES.c.id, DEADLINES.c.record_id, DEADLINES.c.name, DEADLINES.c.payload)))
         claimed.sort(key=lambda r: r.id)
         report.deadlines_fired += len(claimed)

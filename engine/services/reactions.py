@@ -29,6 +29,7 @@ from engine.rules.reactions import stream
 from engine.runtime import Runtime
 from engine.services.actors import Actor, require
 from engine.services.deadlines import add_deadline
+from engine.store.anyof import any_of
 from engine.store.tables import ReactionEvent, ReactionState, Record, Task
 
 STREAMS_PER_EVENT = 64  # an event's sequence numbers are id * 64 + its stream's index (unique)
@@ -112,7 +113,7 @@ def drain(rt: Runtime, record_ids: Iterable[int] | None = None, raise_refusals: 
             query = select(ReactionEvent.id, ReactionEvent.record_id).where(
                 ReactionEvent.done_at.is_(None), ReactionEvent.id > last_id)
             if wanted is not None:
-                query = query.where(ReactionEvent.record_id.in_(wanted))
+                query = query.where(any_of(ReactionEvent.record_id, wanted))
             waiting = session.execute(query.order_by(ReactionEvent.id).limit(batch)).all()
         if not waiting:
             break

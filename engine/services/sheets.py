@@ -21,6 +21,7 @@ from engine.errors import InputError, MinshengError, NotFound, Problem
 from engine.runtime import Runtime
 from engine.services import reactions, records
 from engine.services.actors import SYSTEM, Actor, require, require_township
+from engine.store.anyof import any_of
 from engine.store.tables import AuditEntry, Record, RecordLink
 
 SUBJECT = "subject"  # the link from a sheet (or an action's form data) to the record it is about
@@ -126,7 +127,7 @@ def file_sheets(rt: Runtime, actor: Actor, items: Sequence[tuple[int, str, Mappi
 
 
 def _subjects(session: Session, ids: list[int]) -> dict[int, Any]:
-    return {r.id: r for r in session.execute(select(Record.__table__).where(Record.id.in_(ids)))}
+    return {r.id: r for r in session.execute(select(Record.__table__).where(any_of(Record.id, ids)))}
 
 
 @dataclass(frozen=True)
@@ -237,10 +238,11 @@ def current_sheets(session: Session, subjects: Mapping[int, Workflow | None]) ->
     if not ids:
         return by_subject
     table = Record.__table__
-    for row in session.execute(select(table, RecordLink.target_id.label("subject_id"))
+    # Core rows straight from the connection: the ORM's row processing costs more than the query
+    for row in session.connection().execute(select(table, RecordLink.target_id.label("subject_id"))
                                .join(RecordLink, RecordLink.record_id == table.c.id)
-                               .where(RecordLink.target_id.in_(ids), RecordLink.field_id == SUBJECT)
-                               .order_by(table.c.id)):
+                               .where(any_of(RecordLink.target_id, ids), RecordLink.field_id == SUBJECT)
+                               .order_by(table.c.id)).all():
         by_subject[row.subject_id].append(row)
     with_sheets = [i for i, rows in by_subject.items()
                    if rows and subjects[i] is not None and any(subjects[i].sheet(r.form_id) for r in rows)]
@@ -260,10 +262,10 @@ def transitions_of(session: Session, record_ids: list[int]) -> dict[int, list[tu
     out: dict[int, list[tuple[Any, dict, dict]]] = {}
     if not record_ids:
         return out
-    for entity_id, at, before, after in session.execute(
+    for entity_id, at, before, after in session.connection().execute(
             select(AuditEntry.entity_id, AuditEntry.at, AuditEntry.before, AuditEntry.after).where(
-                AuditEntry.entity == "record", AuditEntry.entity_id.in_([str(i) for i in record_ids]),
-                AuditEntry.action == "record.transition").order_by(AuditEntry.id.desc())):
+                AuditEntry.entity == "record", any_of(AuditEntry.entity_id, [str(i) for i in record_ids]),
+                AuditEntry.action == "record.transition").order_by(AuditEntry.id.desc())).all():
         out.setdefault(int(entity_id), []).append((at, before or {}, after or {}))
     return out
 
@@ -311,20 +313,23 @@ def gathered(rt: Runtime, session: Session, record: Record) -> dict[str, list]:
 
 def gathered_from(rt: Runtime, wf: Workflow, current: list[Any]) -> dict[str, list]:
     """The `gather` lists from a record's current sheets (see `current_sheets`)."""
+    by_form: dict[str, list[Any]] = {}
+    for row in current:
+        by_form.setdefault(row.form_id, []).append(row)
     out: dict[str, list] = {}
     typed: dict[int, dict[str, Any]] = {}  # each sheet's values, typed once for every list
-    for name, spec in wf.gather.items():
-        where = rt.profile.conditions.get((wf.id, spec.form, f"gather:{name}"))
-        items = []
-        for row in current:
-            if row.form_id != spec.form or spec.form not in rt.forms:
-                continue
+    for name, form_id, field_id, where in rt.gather_plan(wf.id):
+        items = out[name] = []
+        rows = by_form.get(form_id)
+        if not rows or form_id not in rt.forms:
+            continue
+        for row in rows:
             values = typed.get(row.id)
             if values is None:
-                values = typed[row.id] = rt.form(spec.form).values_of(row.data)
-            if where is None or where(values):
-                items.append(values.get(spec.field))
-        out[name] = [v for v in items if v is not None]
+                values = typed[row.id] = rt.forms[form_id].values_of(row.data)
+            value = values.get(field_id)
+            if value is not None and (where is None or where(values)):
+                items.append(value)
     return out
 
 

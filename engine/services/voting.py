@@ -17,17 +17,18 @@ from dataclasses import asdict
 from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import delete, func, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
 
 from engine.audit import audit, now
 from engine.config.votes import VoteRules
 from engine.errors import MinshengError, NotFound
 from engine.runtime import Runtime
 from engine.services.actors import SYSTEM, Actor, require, require_township
+from engine.services.bulk import act_on
 from engine.services.sheets import aware
 from engine.services.workflow import MERGED_INTO
 from engine.store.tables import (Ballot, PaperEntry, Record, RecordLink, VoteCandidate, VoteRound, VoteRoster,
                                  VoteVoter)
+from engine.store.upsert import insert_ignoring
 from engine.voting.count import CountError, Result, candidates_problem, count, max_yes, quorum_met
 from engine.voting.methods import METHODS
 
@@ -175,23 +176,31 @@ def cast(rt: Runtime, actor: Actor, round_id: int, marks: Mapping[str, str]) -> 
     with rt.db.transaction() as session:
         row, rules = _take(session, rt, actor, round_id, "voters", "share")
         _check_open(row)
-        roster = session.get(VoteRoster, (round_id, actor.username))
-        if roster is None or roster.status != "present":
-            raise VoteRefused("not_on_roster")
+        _check_present(session, round_id, actor.username)
         candidates = _candidates(session, round_id)
         marks = {str(k): v for k, v in marks.items()}
         why = METHODS[rules.method].invalid(marks, candidates, max_yes(rules, row.places))
         if why:
             raise VoteRefused(why, places=row.places)
-        try:
-            with session.begin_nested():
-                session.execute(insert(VoteVoter).values(round_id=round_id, deputy=actor.username, channel="electronic"))
-        except IntegrityError:
-            raise VoteRefused("already_voted") from None
+        _mark_voted(session, round_id, actor.username, "electronic")
         session.execute(insert(Ballot).values(id=secrets.token_hex(16), round_id=round_id, marks=marks,
                                               channel="electronic"))
         audit(session, actor=actor.username, action="vote.cast", entity="vote_round", entity_id=round_id,
               before=None, after={"channel": "electronic"}, version=row.profile_version)
+
+
+def _check_present(session, round_id: int, deputy: str) -> None:
+    status = session.connection().scalar(select(VoteRoster.status).where(VoteRoster.round_id == round_id,
+                                                                       VoteRoster.deputy == deputy))
+    if status != "present":
+        raise VoteRefused("not_on_roster")
+
+
+def _mark_voted(session, round_id: int, deputy: str, channel: str) -> None:
+    """Record that the deputy has voted; refused if already (the primary key holds it once)."""
+    if not insert_ignoring(session, VoteVoter.__table__, [{"round_id": round_id, "deputy": deputy, "channel": channel}],
+                           ["round_id", "deputy"]):
+        raise VoteRefused("already_voted")
 
 
 def _check_open(row: VoteRound) -> None:
@@ -202,8 +211,8 @@ def _check_open(row: VoteRound) -> None:
 
 
 def _candidates(session, round_id: int) -> list[str]:
-    return [str(r) for r in session.scalars(select(VoteCandidate.record_id).where(VoteCandidate.round_id == round_id)
-                                            .order_by(VoteCandidate.position))]
+    return [str(r) for r in session.connection().scalars(
+        select(VoteCandidate.record_id).where(VoteCandidate.round_id == round_id).order_by(VoteCandidate.position))]
 
 
 def hand_out_paper(rt: Runtime, actor: Actor, round_id: int, deputy: str) -> None:
@@ -211,14 +220,8 @@ def hand_out_paper(rt: Runtime, actor: Actor, round_id: int, deputy: str) -> Non
     with rt.db.transaction() as session:
         row, rules = _take(session, rt, actor, round_id, "tellers", "share")
         _check_open(row)
-        roster = session.get(VoteRoster, (round_id, deputy))
-        if roster is None or roster.status != "present":
-            raise VoteRefused("not_on_roster")
-        try:
-            with session.begin_nested():
-                session.execute(insert(VoteVoter).values(round_id=round_id, deputy=deputy, channel="paper"))
-        except IntegrityError:
-            raise VoteRefused("already_voted") from None
+        _check_present(session, round_id, deputy)
+        _mark_voted(session, round_id, deputy, "paper")
         audit(session, actor=actor.username, action="vote.paper_handed_out", entity="vote_round", entity_id=round_id,
               before=None, after={"deputy": deputy}, version=row.profile_version)
 
@@ -388,7 +391,6 @@ def follow_up(rt: Runtime, round_id: int) -> int | None:
 def _apply(rt: Runtime, round_id: int) -> None:
     """The vote is decided: every project chosen in this round or the rounds before it takes the
     chosen action; the first round's other candidates take the not-chosen action."""
-    from engine.services.workflow import transition
     with rt.db.read() as session:
         chain = []
         row = session.get(VoteRound, round_id)
@@ -399,10 +401,12 @@ def _apply(rt: Runtime, round_id: int) -> None:
         candidates = [int(c) for c in _candidates(session, first.id)]
         chosen = {int(c) for r in chain for c in (r.result or {}).get("chosen", [])}
         rules = rt.for_version(first.profile_version).profile.votes[first.vote_id]
+    actions: dict[str, list[int]] = {}
     for record_id in candidates:
         action = rules.chosen_action if record_id in chosen else rules.not_chosen_action
         if action:
-            transition(rt, SYSTEM, record_id, action)
+            actions.setdefault(action, []).append(record_id)
+    act_on(rt, SYSTEM, actions, strict=True)  # every candidate moves, or none
 
 
 def chosen_in(rt: Runtime, round_id: int) -> list[int]:

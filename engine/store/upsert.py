@@ -6,10 +6,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
-def insert_ignoring(session: Session, table: Table, rows: list[dict], conflict_columns: list[str]) -> None:
+def insert_ignoring(session: Session, table: Table, rows: list[dict], conflict_columns: list[str]) -> int:
+    """Insert the rows that do not clash with a row already there; returns how many went in
+    (for one row: 1, or 0 if it was there already)."""
     if not rows:
-        return
+        return 0
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     statement = module.insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
-    session.execute(statement, rows)
+    return session.execute(statement, rows).rowcount
