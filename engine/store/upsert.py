@@ -14,4 +14,6 @@ def insert_ignoring(session: Session, table: Table, rows: list[dict], conflict_c
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     statement = module.insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
-    return session.execute(statement, rows).rowcount
+    # counted from RETURNING: psycopg reports no rowcount (-1) for a statement run this way
+    statement = statement.returning(table.c[conflict_columns[0]])
+    return len(session.execute(statement, rows).all())
