@@ -165,28 +165,25 @@ def apply_moves(session, rt: Runtime, actor: Actor, plan: Plan, action: str) -> 
     return [e["record_id"] for e in events]
 
 
-def act_on(rt: Runtime, actor: Actor, actions: Mapping[str, list[int]], strict: bool = False) -> Plan:
-    """Named records take named actions (action -> record ids) in one transaction: a vote's chosen
-    projects one action, the others another. With `strict`, one refused record refuses them all
-    (TransitionRefused, nothing written); otherwise the rest move and the plan lists the refused."""
-    done = Plan()
+def act_on(rt: Runtime, actor: Actor, actions: Mapping[str, list[int]]) -> list[Move]:
+    """Named records take named actions (action -> record ids) in one transaction, all or none: a
+    vote's chosen projects one action, the others another. A missing or refused record refuses
+    them all (NotFound or TransitionRefused, nothing written). Returns the moves made."""
     with rt.db.transaction() as session:
         rows = {row.id: row for row in lock_rows(rt, session, [i for ids in actions.values() for i in ids])}
-        plans = {action: plan_moves(session, rt, actor, [rows[i] for i in ids if i in rows], action)
-                 for action, ids in actions.items()}
-        missing = [i for ids in actions.values() for i in ids if i not in rows]
-        if strict and missing:
+        if any(i not in rows for ids in actions.values() for i in ids):
             raise NotFound("record")
+        plans = {action: plan_moves(session, rt, actor, [rows[i] for i in ids], action)
+                 for action, ids in actions.items()}
         refused = [(i, reason) for plan in plans.values() for i, reason in plan.refused]
-        if strict and refused:
+        if refused:
             raise TransitionRefused(refused[0][1], record=refused[0][0])
-        waiting = []
+        waiting, moves = [], []
         for action, plan in plans.items():
             waiting += apply_moves(session, rt, actor, plan, action)
-            done.moves += plan.moves
-            done.refused += plan.refused
+            moves += plan.moves
     reactions.drain(rt, waiting, raise_refusals=False)
-    return done
+    return moves
 
 
 def bulk_action(rt: Runtime, actor: Actor, form_id: str, action: str, township: str | None = None,

@@ -408,7 +408,7 @@ def _apply(rt: Runtime, round_id: int) -> None:
         action = rules.chosen_action if record_id in chosen else rules.not_chosen_action
         if action:
             actions.setdefault(action, []).append(record_id)
-    act_on(rt, SYSTEM, actions, strict=True)  # every candidate moves, or none
+    act_on(rt, SYSTEM, actions)  # every candidate moves, or none
 
 
 def chosen_in(rt: Runtime, round_id: int) -> list[int]:
