@@ -34,6 +34,9 @@ class _ListParameter(TypeDecorator):
 class AnyOf(ColumnElement[bool]):
     inherit_cache = True
     type = Boolean()
+    # A comparison, not a boolean column: without this SQLite gets `(id IN (...)) = 1`, which no
+    # index serves (every query a full scan of the table)
+    _is_implicitly_boolean = True
     _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
                            ("values", InternalTraversal.dp_clauseelement)]
 
