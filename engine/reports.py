@@ -1,6 +1,7 @@
 """The yearly report to the county congress: each section of reports/*.yaml counted from the
 stored records, ballots, ledger and delivery, then laid out as XLSX (a sheet and a bar chart per
-section) and PDF (a table and a bar chart per section). Records are read in batches.
+section) and PDF (a table and a bar chart per section). Records are counted in the database
+(GROUP BY), never read one by one.
 
 The words of the fixed columns (township, allocated ...) come from the caller, like the other
 exports, so the engine holds no label of its own.
@@ -20,6 +21,7 @@ from engine.documents import fill
 from engine.errors import NotFound
 from engine.runtime import Runtime
 from engine.services.actors import Actor, require
+from engine.services.workflow import MERGED_INTO
 from engine.store.tables import FundEntry, FundPoolYear, Record, RecordLink, VoteCandidate, VoteRound
 
 # The words the caller gives for the fixed columns.
@@ -49,8 +51,8 @@ def build(rt: Runtime, actor: Actor, report_id: str, year: int, words: Mapping[s
     require(actor, spec.roles, f"report:{report_id}")
     county = rt.profile.county
     tables = [_section(rt, spec, s, year, words, lang) for s in spec.sections]
-    total = _year_records(rt, spec, year, merged=True)
-    values = {"county": county.name, "congress": county.congress, "year": str(year), "total": str(len(total))}
+    total = _count_of_year(rt, spec, year, merged=True)[None]
+    values = {"county": county.name, "congress": county.congress, "year": str(year), "total": str(total)}
     return fill(spec.title, values), [fill(p, values) for p in spec.paragraphs], tables
 
 
@@ -65,35 +67,38 @@ def _section(rt: Runtime, spec: Report, s: Section, year: int, words: Mapping[st
     return _delivery(rt, s.delivery, heading, year, words, lang)
 
 
-def _year_records(rt: Runtime, spec: Report, year: int, merged: bool) -> list[tuple[str | None, dict]]:
-    """(state, data) of the form's records made in the year, read in batches of 500."""
-    from engine.services.workflow import MERGED_INTO
-    out, last = [], 0
-    prefix = f"{year:04d}-"
-    while True:
-        with rt.db.read() as session:
-            query = select(Record.id, Record.state, Record.data).where(Record.form_id == spec.form, Record.id > last)
-            if not merged:
-                query = query.where(Record.id.not_in(select(RecordLink.record_id)
-                                                     .where(RecordLink.field_id == MERGED_INTO)))
-            rows = session.execute(query.order_by(Record.id).limit(500)).all()
-        if not rows:
-            return out
-        out += [(state, data) for _, state, data in rows if str(data.get(spec.year_field) or "").startswith(prefix)]
-        last = rows[-1][0]
+def _of_year(spec: Report, year: int, merged: bool) -> list[Any]:
+    """The conditions for the form's records made in the year (by its year field, stored as an
+    ISO date), with or without the duplicates merged into another record."""
+    conditions = [Record.form_id == spec.form, Record.data[spec.year_field].as_string().like(f"{year:04d}-%")]
+    if not merged:
+        conditions.append(Record.id.not_in(select(RecordLink.record_id).where(RecordLink.field_id == MERGED_INTO)))
+    return conditions
+
+
+def _count_of_year(rt: Runtime, spec: Report, year: int, merged: bool, by: Any = None) -> Counter:
+    """How many of the year's records there are, per value of `by` (a column or JSON field):
+    one GROUP BY in the database, whatever the number of records."""
+    with rt.db.read() as session:
+        if by is None:
+            return Counter({None: session.scalar(select(func.count()).where(*_of_year(spec, year, merged)))})
+        rows = session.execute(select(by, func.count()).where(*_of_year(spec, year, merged)).group_by(by)).all()
+    out: Counter = Counter()
+    for key, n in rows:
+        out["" if key is None else str(key)] += n
+    return out
 
 
 def _counted(rt: Runtime, spec: Report, s: Section, year: int, words: Mapping[str, str], lang: str) -> Table:
-    records = _year_records(rt, spec, year, s.merged)
     form = rt.profile.forms[spec.form]
     if s.count_by == "state":
-        states = Counter(state for state, _ in records)
+        states = _count_of_year(rt, spec, year, s.merged, Record.state)
         if s.groups:
             rows = [[g.text(lang), sum(states[x] for x in g.states)] for g in s.groups]
         else:
             rows = [[rt.state_label(spec.form, state, lang), n] for state, n in states.most_common()]
     else:
-        values = Counter(str(data.get(s.count_by) or "") for _, data in records)
+        values = _count_of_year(rt, spec, year, s.merged, Record.data[s.count_by].as_string())
         f = form.field(s.count_by)
         order = [o.id for o in f.options] if f.options else None
         if f.type == "reference" and f.to == "townships":
