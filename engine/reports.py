@@ -51,7 +51,8 @@ def build(rt: Runtime, actor: Actor, report_id: str, year: int, words: Mapping[s
     require(actor, spec.roles, f"report:{report_id}")
     county = rt.profile.county
     tables = [_section(rt, spec, s, year, words, lang) for s in spec.sections]
-    total = _count_of_year(rt, spec, year, merged=True)[None]
+    with rt.db.read() as session:
+        total = session.scalar(select(func.count()).where(*_of_year(spec, year, merged=True)))
     values = {"county": county.name, "congress": county.congress, "year": str(year), "total": str(total)}
     return fill(spec.title, values), [fill(p, values) for p in spec.paragraphs], tables
 
@@ -76,12 +77,10 @@ def _of_year(spec: Report, year: int, merged: bool) -> list[Any]:
     return conditions
 
 
-def _count_of_year(rt: Runtime, spec: Report, year: int, merged: bool, by: Any = None) -> Counter:
-    """How many of the year's records there are, per value of `by` (a column or JSON field):
-    one GROUP BY in the database, whatever the number of records."""
+def _count_of_year(rt: Runtime, spec: Report, year: int, merged: bool, by: Any) -> Counter:
+    """How many of the year's records there are per value of `by` (a column or JSON field): one
+    GROUP BY in the database, whatever the number of records."""
     with rt.db.read() as session:
-        if by is None:
-            return Counter({None: session.scalar(select(func.count()).where(*_of_year(spec, year, merged)))})
         rows = session.execute(select(by, func.count()).where(*_of_year(spec, year, merged)).group_by(by)).all()
     out: Counter = Counter()
     for key, n in rows:

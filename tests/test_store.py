@@ -1,4 +1,4 @@
-"""The database: migrations equal the models, SQLite runs in WAL mode."""
+"""The database: migrations equal the models, SQLite runs in WAL mode, bulk lookups use the index."""
 from __future__ import annotations
 
 import pytest
@@ -21,7 +21,6 @@ def test_migrations_match_the_models(rt):
 def test_sqlite_uses_wal(rt):
     with rt.db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-
 
 
 @pytest.mark.parametrize("query", [
