@@ -1,5 +1,8 @@
-"""The database: migrations equal the models, SQLite runs in WAL mode, bulk lookups use the index."""
+"""The database: migrations equal the models, SQLite runs in WAL mode, bulk lookups use the index,
+bulk inserts learn their ids in a few statements."""
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -7,7 +10,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import event, select, text
 
 from engine.store.anyof import any_of
-from engine.store.tables import AuditEntry, Base, Record
+from engine.store.inserts import insert_returning_ids
+from engine.store.tables import AuditEntry, Base, Flag, Record
 from tests.conftest import ON_POSTGRES
 
 
@@ -48,3 +52,37 @@ def test_a_list_bound_as_one_parameter_is_looked_up_in_the_index(rt, query):
         assert "Index" in plan and "Seq Scan" not in plan, plan
     else:
         assert f"SEARCH {table}" in plan and f"SCAN {table}" not in plan, plan
+
+
+def test_bulk_insert_returns_each_rows_id_in_a_few_statements(rt):
+    """The i-th id is the i-th row's, also after rows at the top of the table were deleted, and
+    2,500 rows cost a few statements (SQLAlchemy's ordered RETURNING is one per row on SQLite)."""
+    table = Record.__table__
+
+    def rows(n, tag):
+        return [{"form_id": "suggestion", "state": "received", "title": f"{tag}{i}", "data": {},
+                 "profile_version": rt.version, "created_at": dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc),
+                 "created_by": "test"} for i in range(n)]
+
+    with rt.db.transaction() as session:
+        rt.ensure_version(session)
+        first = insert_returning_ids(session, table, rows(3, "a"))
+        session.execute(table.delete().where(table.c.id == first[-1]))
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(rt.db.engine, "before_cursor_execute", count)
+    try:
+        with rt.db.transaction() as session:
+            ids = insert_returning_ids(session, table, rows(2500, "b"))
+    finally:
+        event.remove(rt.db.engine, "before_cursor_execute", count)
+    with rt.db.read() as session:
+        titles = dict(session.execute(select(table.c.id, table.c.title).where(any_of(table.c.id, ids))).all())
+    assert [titles[i] for i in ids] == [f"b{i}" for i in range(2500)]
+    assert len(set(ids)) == 2500 and min(ids) > first[1]
+    assert len(statements) <= 6, statements[:8]
+    with rt.db.transaction() as session, pytest.raises(ValueError):
+        insert_returning_ids(session, Flag.__table__, [{"id": 1}])

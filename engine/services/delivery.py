@@ -26,6 +26,7 @@ from engine.services import records, sheets
 from engine.services.actors import SYSTEM, Actor, require
 from engine.services.sheets import current_sheets, transitions_of, workflow_of
 from engine.store.anyof import any_of
+from engine.store.inserts import insert_returning_ids
 from engine.store.tables import Deadline, FundEntry, FundPoolYear, Flag, Record, RecordLink
 
 DEADLINE_PREFIX = "delivery:"  # deadlines named so are milestones falling due (no config id has a colon)
@@ -151,7 +152,10 @@ def milestones_due(session: Session, rt: Runtime, fired: list[tuple[int, str, Ma
     ids = sorted({record_id for record_id, _, _ in fired})
     subjects = {r.id: r for r in session.execute(select(Record.__table__).where(any_of(Record.id, ids)))}
     versions = {i: rt.for_version(r.profile_version) for i, r in subjects.items()}
-    current = current_sheets(session, {i: workflow_of(versions[i], r.form_id) for i, r in subjects.items()})
+    # a milestone's lateness reads only milestone sheets and progress reports
+    forms = {form for vrt in set(versions.values()) for d in vrt.profile.delivery.values()
+             for form in (d.milestones.form, d.progress.form)}
+    current = current_sheets(session, {i: workflow_of(versions[i], r.form_id) for i, r in subjects.items()}, forms)
     to_raise = []
     for record_id, name, payload in fired:
         subject = subjects.get(record_id)
@@ -206,8 +210,7 @@ def raise_flags(session: Session, flags: list[NewFlag], at: dt.datetime | None =
                      "raised_at": at, "cleared_at": None, "cleared_reason": None})
     if not rows:
         return []
-    ids = list(session.scalars(Flag.__table__.insert().returning(Flag.__table__.c.id, sort_by_parameter_order=True),
-                               rows))
+    ids = insert_returning_ids(session, Flag.__table__, rows)
     audits = []
     for flag_id, f in zip(ids, wanted):
         audits.append(audit_row(actor="system", action="flag.raised", entity="record", entity_id=f.record_id,
@@ -272,8 +275,16 @@ class ProjectStatus:
 def statuses(rt: Runtime, session: Session, d: Delivery, projects: list[Any], today: dt.date) -> list[ProjectStatus]:
     """Each project's status (records-table rows), from their current sheets read in one go."""
     subjects = {r.id: workflow_of(rt.for_version(r.profile_version), r.form_id) for r in projects}
-    current = current_sheets(session, subjects)
+    current = current_sheets(session, subjects, status_forms(d))
     return [_status(rt, d, r, today, current[r.id]) for r in projects]
+
+
+def status_forms(d: Delivery) -> set[str]:
+    """The sheet forms a project's status is computed from."""
+    forms = {d.responsibility.form, d.milestones.form, d.progress.form, d.follow_up.form}
+    if d.funding_needs is not None:
+        forms.add(d.funding_needs.form)
+    return forms
 
 
 def _status(rt: Runtime, d: Delivery, record: Any, today: dt.date, current: list[Any]) -> ProjectStatus:
@@ -556,7 +567,7 @@ def responsibility_rows(rt: Runtime, actor: Actor, delivery_id: str, township: s
             projects = list(session.execute(select(Record.__table__).where(any_of(Record.id, ids))
                                             .order_by(Record.township, Record.id)))
             sheets = current_sheets(session, {r.id: workflow_of(rt.for_version(r.profile_version), r.form_id)
-                                              for r in projects})
+                                              for r in projects}, {d.responsibility.form, d.milestones.form})
             for record in projects:
                 current = sheets[record.id]
                 listing = next((r for r in reversed(current) if r.form_id == d.responsibility.form), None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Collection, Mapping, Sequence
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from engine.runtime import Runtime
 from engine.services import reactions, records
 from engine.services.actors import SYSTEM, Actor, require, require_township
 from engine.store.anyof import any_of
+from engine.store.inserts import insert_returning_ids
 from engine.store.tables import AuditEntry, Record, RecordLink
 
 SUBJECT = "subject"  # the link from a sheet (or an action's form data) to the record it is about
@@ -193,11 +194,11 @@ def _write(session: Session, rt: Runtime, actor: Actor, subjects: Mapping[int, A
         return [], []
     at = now()
     table = Record.__table__
-    ids = list(session.scalars(table.insert().returning(table.c.id, sort_by_parameter_order=True), [
+    ids = insert_returning_ids(session, table, [
         {"form_id": p.form_id, "receipt_code": None, "state": p.state, "title": p.title,
          "township": subjects[p.record_id].township, "station": subjects[p.record_id].station, "channel": None,
          "data": p.document, "profile_version": p.version, "created_at": at, "created_by": actor.username,
-         "source_key": None, "import_run_id": None} for p in prepared]))
+         "source_key": None, "import_run_id": None} for p in prepared])
     session.execute(RecordLink.__table__.insert(), [{"record_id": sheet_id, "field_id": SUBJECT,
                                                      "target_id": p.record_id} for sheet_id, p in zip(ids, prepared)])
     filed = [FiledRow(subjects[p.record_id], sheet_id, p.form_id, p.document) for sheet_id, p in zip(ids, prepared)]
@@ -227,8 +228,11 @@ def filed_sheets(rt: Runtime, actor: Actor, record_id: int) -> list[FiledSheet]:
                 if actor is SYSTEM or r.form_id not in rt.forms or actor.may(rt.forms[r.form_id].form.access.view)]
 
 
-def current_sheets(session: Session, subjects: Mapping[int, Workflow | None]) -> dict[int, list[Any]]:
-    """For many records at once (record id -> its workflow): the sheets that count, oldest first.
+def current_sheets(session: Session, subjects: Mapping[int, Workflow | None],
+                   forms: Collection[str] | None = None) -> dict[int, list[Any]]:
+    """For many records at once (record id -> its workflow): the sheets that count, oldest first;
+    with `forms`, only sheets of those forms (which ones count is decided per form, so leaving the
+    others out changes nothing for these: a project's status need not read its nine ratings).
 
     Two queries whatever the number of records: the sheets linked to them, and the transitions of
     those that have sheets (a sheet from before the record last re-entered its states no longer
@@ -238,11 +242,13 @@ def current_sheets(session: Session, subjects: Mapping[int, Workflow | None]) ->
     if not ids:
         return by_subject
     table = Record.__table__
+    query = (select(table, RecordLink.target_id.label("subject_id"))
+             .join(RecordLink, RecordLink.record_id == table.c.id)
+             .where(any_of(RecordLink.target_id, ids), RecordLink.field_id == SUBJECT))
+    if forms is not None:
+        query = query.where(table.c.form_id.in_(sorted(forms)))
     # Core rows straight from the connection: the ORM's row processing costs more than the query
-    for row in session.connection().execute(select(table, RecordLink.target_id.label("subject_id"))
-                               .join(RecordLink, RecordLink.record_id == table.c.id)
-                               .where(any_of(RecordLink.target_id, ids), RecordLink.field_id == SUBJECT)
-                               .order_by(table.c.id)).all():
+    for row in session.connection().execute(query.order_by(table.c.id)).all():
         by_subject[row.subject_id].append(row)
     with_sheets = [i for i, rows in by_subject.items()
                    if rows and subjects[i] is not None and any(subjects[i].sheet(r.form_id) for r in rows)]
