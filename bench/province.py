@@ -5,8 +5,10 @@ rules) goes through the year: 1,000,000 suggestions imported from a 12345 export
 sheets each filed in bulk, the whole province screened with `minsheng act screen`'s code, a
 ballot in every township (35 deputies each, every ballot cast through the code the ballot page
 uses, then closed and counted), every chosen project given a responsibility list and three
-milestones, `tick` on a day all three milestones have fallen due, nine ratings per completed project, then
-the townships' scorecard and the annual report. Each stage prints its time, rows per second and
+milestones, `tick` on a day all three milestones have fallen due, nine ratings per completed project
+and the evaluation they decide (the poorly rated ordered to rectify, some rectified and evaluated
+again), money allocated and paid to some projects from the year's pool, then the townships'
+scorecard and the annual report. The store it leaves (`--workdir`) serves `bench.app_bench --province`. Each stage prints its time, rows per second and
 the peak memory of this process and its children together; the last lines say PASS or MISS
 against the targets. `--scale 0.01` runs a hundredth (19 townships, 10,000 suggestions) in about
 a minute. Setting a record's state directly (as if pre-reviewed, as if completed) is marked as
@@ -33,7 +35,7 @@ from apps.i18n import report_words
 from bench.gen_hotline import generate
 from engine import reports
 from engine.runtime import Runtime
-from engine.services import delivery, importer, sheets, voting
+from engine.services import delivery, funds, importer, sheets, voting, workflow
 from engine.services.actors import SYSTEM, Actor
 from engine.services.bulk import bulk_action
 from engine.services.jobs import tick
@@ -96,6 +98,38 @@ def ids_in(rt: Runtime, state: str, batch: int = 5000):
             return
         yield ids
         last = ids[-1]
+
+
+def rectify_some(rt: Runtime, rng: random.Random, count: int = 20) -> None:
+    """Setup, not timed: the poorly rated get a rectification order, `count` of them report it done
+    and are rated and evaluated again, so the chain of a rectified project can be looked up."""
+    failing = [i for ids in ids_in(rt, "rectifying") for i in ids]
+    order = {"responsible_unit": "乡镇人民政府", "problems": "群众满意度不高", "explanation": "测评未达标"}
+    for start in range(0, len(failing), 4000):
+        sheets.file_sheets(rt, SYSTEM, [(i, "rectification_order", order) for i in failing[start:start + 4000]])
+    for record_id in failing[:count]:
+        workflow.transition(rt, SYSTEM, record_id, "report_rectified", {"done_on": "2025-12-20",
+                                                                       "measures": "已按要求整改"})
+        sheets.file_sheets(rt, SYSTEM, [(record_id, "project_rating", {"rater": f"代表{k}", "channel": "online",
+                                                                        "rating": "satisfied"}) for k in range(9)])
+    rectified = bulk_action(rt, SYSTEM, "suggestion", "evaluate").moved if failing else {}
+    print(f"  rectification orders: {len(failing):,}; rectified and evaluated again: {sum(rectified.values()):,}")
+
+
+def fund_some(rt: Runtime, projects: int = 2000) -> int:
+    """The pool of the year filled, and the first `projects` projects given money and paid, one
+    call each as on the fund page."""
+    finance = Actor("finance", "财政", frozenset({"finance"}))
+    pool = funds.open_pool(rt, finance, "livelihood_pool", 2025)
+    funds.contribute(rt, finance, pool, "county", "10000000", dt.date(2025, 3, 1))
+    with rt.db.read() as session:
+        ids = list(session.scalars(select(Record.id).where(Record.form_id == "suggestion", Record.state.in_(
+            ("evaluated", "rectifying", "re_evaluating"))).order_by(Record.id).limit(projects)))
+    for record_id in ids:
+        funds.allocate(rt, finance, pool, record_id, "2000", dt.date(2025, 4, 1))
+        funds.pay(rt, finance, pool, record_id, "1000", dt.date(2025, 6, 1), payee="施工单位", purpose="工程款",
+                  approver="财政局", document_ref=f"记账凭证{record_id}")
+    return 1 + 2 * len(ids)
 
 
 def main() -> None:
@@ -210,6 +244,12 @@ def main() -> None:
             filed += len(sheets.file_sheets(rt, SYSTEM, items, batch=4500).filed)
         return filed
     stages.run("ratings (9 per project)", "ratings", ratings)
+    evaluated = {}
+    stages.run("evaluate every project", "projects",
+               lambda: evaluated.setdefault("r", bulk_action(rt, SYSTEM, "suggestion", "evaluate")).considered)
+    print("  outcomes: " + ", ".join(f"{s} {c:,}" for s, c in evaluated["r"].moved.most_common()))
+    rectify_some(rt, rng)
+    stages.run("fund pool: allocations and payments", "entries", lambda: fund_some(rt))
     stages.run("scorecard of every township", "townships", lambda: len(delivery.scorecard(rt, SYSTEM, D)))
     stages.run("annual report", "tables", lambda: len(reports.build(rt, SYSTEM, "annual_report", 2025,
                                                                    report_words("zh"))[2]))

@@ -191,4 +191,6 @@ def test_fund_page_for_finance_and_audit_only(app, rt, good_suggestion):
     at.run()
     assert not at.exception and not at.error
     assert [m.value for m in at.metric] == ["6,730,000.00", "300,000.00", "6,430,000.00", "0.00"]
-    assert "300,000.00" in at.table[0].value.to_string()
+    assert "300,000.00" in at.dataframe[0].value.to_string()  # money per project
+    at.button(key="fund.make_xlsx").click().run()  # the ledger is written when asked for
+    assert not at.exception and at.session_state["fund.xlsx"][:2] == b"PK"

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 import yaml
 from openpyxl import load_workbook
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from engine.errors import PermissionDenied
 from engine.runtime import Runtime
@@ -60,8 +60,8 @@ def under_way(rt, good, milestones, **kw) -> int:
     return record_id
 
 
-def report(rt, record_id, day, percent, milestone=""):
-    return file_sheet(rt, UNIT, record_id, "progress_report",
+def report(rt, record_id, day, percent, milestone="", unit=UNIT):
+    return file_sheet(rt, unit, record_id, "progress_report",
                       {"report_date": day, "percent": percent, "milestone": milestone, "text": "按计划推进。"})
 
 
@@ -282,6 +282,84 @@ def test_dashboard_figures_money_and_scorecard(rt, good_suggestion):
     assert delivery.scorecard_xlsx(rt, CONGRESS, D, [f"h{i}" for i in range(14)], out, dt.date(2025, 10, 15)) == 2
     rows = list(load_workbook(io.BytesIO(out.getvalue())).active.iter_rows(values_only=True))
     assert rows[1][:6] == ("第01乡镇", 1, 1, 2, 2, 100)
+
+
+def scorecard_from_sheets(rt, today, year=None):
+    """The townships' scorecard worked out project by project from the sheets (the reference the
+    counted-in-SQL scorecard must agree with)."""
+    from engine.services.delivery_figures import TownshipScore
+    d = delivery.spec(rt, D)
+    with rt.db.read() as session:
+        projects = list(session.execute(select(Record.__table__).where(
+            Record.form_id == "suggestion", Record.state.in_(d.states + d.done_states)).order_by(Record.id)))
+        watched = set(session.scalars(select(Flag.record_id).where(Flag.watch.is_(True), Flag.cleared_at.is_(None))))
+        scores = {}
+        for record, status in zip(projects, delivery.statuses(rt, session, d, projects, today)):
+            if year is not None and (status.deadline.year if status.deadline else rt.profile.county.year) != year:
+                continue
+            s = scores.setdefault(record.township, TownshipScore(record.township))
+            s.projects += 1
+            s.completed += record.state in d.done_states
+            s.rated += record.state in d.rated_states
+            s.rectifying += record.state in d.rectification_states
+            due = [m for m in status.milestones if m.due and m.due < today]
+            s.milestones_due += len(due)
+            s.on_time += sum(m.on_time for m in due)
+            s.behind += status.figures["milestones_behind"]
+            s.watched += record.id in watched
+            s.open_follow_ups += status.figures["follow_ups_open"]
+            s.percent_sum += status.figures["percent"]
+    return scores
+
+
+def test_scorecard_counted_in_sql_agrees_with_the_sheets(rt, good_suggestion):
+    """The scorecard counts kept figures in the database; they are rewritten whenever a sheet is
+    filed, a project or one of its follow-ups moves, and filled in when missing, so on any day and
+    for any year it says what the sheets say."""
+    from engine.store.tables import ProjectFigures, ProjectMilestone
+    on_time = under_way(rt, good_suggestion, [("前期工作完成", "2025-05-31"), ("竣工", "2025-09-30")])
+    late = under_way(rt, good_suggestion, [("前期工作完成", "2025-05-31"), ("竣工", "2025-09-30")], township="t02",
+                     title="修建便民桥")
+    next_year = under_way(rt, good_suggestion, [("完工", "2026-03-01")], title="新建文化广场")
+    file_sheet(rt, CONGRESS, next_year, "responsibility_list", dict(LISTING, deadline="2026-06-30"))  # replaces
+    chosen(rt, good_suggestion, title="改造农贸市场")  # no sheets at all yet
+    report(rt, on_time, "2025-05-30", 40, "前期工作完成")
+    report(rt, late, "2025-07-10", 20, "前期工作完成", unit=COUNTY_UNIT)  # reached, but late
+    follow = file_sheet(rt, STANDING, on_time, "follow_up", {"action": "整改排水沟", "responsible_unit": "第01乡镇人民政府",
+                                                             "due": "2025-09-30"})
+    tick(rt, at("2025-10-15"))
+
+    def agree(today, year=None):
+        counted = {s.township: s for s in delivery.scorecard(rt, CONGRESS, D, today, year=year)}
+        reference = scorecard_from_sheets(rt, today, year)
+        assert counted == reference, (today, year)
+        return counted
+
+    for day in ("2025-05-30", "2025-06-01", "2025-07-11", "2025-10-01", "2025-12-31"):
+        agree(dt.date.fromisoformat(day))
+    assert set(agree(dt.date(2025, 10, 15), 2026)) == {"t01"}
+    first = agree(dt.date(2025, 10, 15), 2025)
+    assert (first["t01"].projects, first["t01"].open_follow_ups, first["t01"].on_time) == (2, 1, 1)
+    assert (first["t02"].milestones_due, first["t02"].on_time, first["t02"].behind) == (2, 0, 1)
+
+    # a follow-up's moves rewrite its project's figures in their own transaction
+    transition(rt, UNIT, follow.id, "report", {"done_on": "2025-10-01", "result": "排水沟已整改。"})
+    transition(rt, SUPERVISOR, follow.id, "close")
+    with rt.db.read() as session:
+        assert session.scalar(select(ProjectFigures.follow_ups_open).where(ProjectFigures.record_id == on_time)) == 0
+    report(rt, on_time, "2025-09-29", 100, "竣工")
+    transition(rt, UNIT, on_time, "complete", {"accepted_on": "2025-10-10", "accepted_by": "乡政府、村民代表",
+                                               "summary": "符合验收标准。"})
+    after = agree(dt.date(2025, 10, 15), 2025)
+    assert (after["t01"].completed, after["t01"].open_follow_ups, after["t01"].percent_sum) == (1, 0, 100)
+
+    # a database upgraded with projects but no kept figures: the scorecard fills them in first
+    with rt.db.transaction() as session:
+        session.execute(ProjectMilestone.__table__.delete())
+        session.execute(ProjectFigures.__table__.delete())
+    assert agree(dt.date(2025, 10, 15), 2025) == after
+    with rt.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(ProjectFigures)) == 4
 
 
 def test_responsibility_list_exports_open_and_read_back(rt, good_suggestion, tmp_path):

@@ -8,7 +8,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 
 from engine.errors import InputError, PermissionDenied
 from engine.services import records
@@ -179,7 +179,7 @@ def test_two_staff_paying_at_once_cannot_overdraw(rt, good_suggestion):
 
 def test_per_project_sums_and_the_audit_export(rt, good_suggestion, tmp_path):
     from openpyxl import load_workbook
-    from engine.services.funds import by_project, ledger_xlsx
+    from engine.services.funds import by_project, by_township, ledger_xlsx
     pool = funded_pool(rt)
     a, b = projects(rt, good_suggestion)
     allocate(rt, FINANCE, pool, a, "300000", DAY)
@@ -189,6 +189,13 @@ def test_per_project_sums_and_the_audit_export(rt, good_suggestion, tmp_path):
     pay(rt, FINANCE, pool, a, "100000", DAY, "某建设公司", "首期工程款", "王局长", "付款凭证002")
     rows = {p.record_id: (p.allocated, p.paid) for p in by_project(rt, AUDITOR, pool)}
     assert rows == {a: (Decimal("300000.00"), Decimal("100000.00")), b: (Decimal("200000.50"), Decimal("0.00"))}
+    with rt.db.read() as session:
+        town = {r.id: r.township for r in session.scalars(select(Record).where(Record.id.in_([a, b])))}
+    expected = {}
+    for record_id, (allocated, paid) in rows.items():
+        before = expected.get(town[record_id], (Decimal(0), Decimal(0)))
+        expected[town[record_id]] = (before[0] + allocated, before[1] + paid)
+    assert {tw: (a_, p_) for tw, a_, p_ in by_township(rt, AUDITOR, pool)} == expected
     out = tmp_path / "ledger.xlsx"
     assert ledger_xlsx(rt, AUDITOR, pool, ["no", "date", "kind", "source", "project", "amount", "payee", "purpose",
                                            "approver", "voucher", "reverses", "by", "at"], out) == 6

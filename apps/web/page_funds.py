@@ -42,25 +42,25 @@ def render_funds_page(fund_id: str) -> None:
     for col, key, value in zip(cols, ("fund.total", "fund.allocated", "fund.unallocated", "fund.paid"),
                                (money.total, money.allocated, money.unallocated, money.paid)):
         col.metric(t(key), f"{value:,.2f}")
-    townships: dict[str, list] = {}
-    for p in projects:
-        name = rt.reference_label("townships", p.township, lang()) if p.township else "—"
-        townships.setdefault(name, [0, 0])
-        townships[name][0] += float(p.allocated)  # for the chart only; the figures above are exact
-        townships[name][1] += float(p.paid)
+    towns = funds.by_township(rt, actor(), pool_id)  # summed in SQL over every project, for the chart
+    names = {tw: rt.reference_label("townships", tw, lang()) if tw else "—" for tw, _, _ in towns}
     st.subheader(t("fund.by_township"))
-    st.bar_chart({t("fund.allocated"): {k: v[0] for k, v in townships.items()},
-                  t("fund.paid"): {k: v[1] for k, v in townships.items()}}, stack=False, height=320)
+    st.bar_chart({t("fund.allocated"): {names[tw]: float(a) for tw, a, _ in towns},
+                  t("fund.paid"): {names[tw]: float(p) for tw, _, p in towns}}, stack=False, height=320)
     st.subheader(t("fund.by_project"))
-    st.table([{t("title"): p.title, t("township"): rt.reference_label("townships", p.township, lang()) if p.township else "",
-               t("fund.allocated"): f"{p.allocated:,.2f}", t("fund.paid"): f"{p.paid:,.2f}",
-               t("fund.share_paid"): f"{(p.paid / p.allocated * 100 if p.allocated else 0):.0f}%"} for p in projects],
-             hide_index=True, border="horizontal")
-    out = io.BytesIO()
-    funds.ledger_xlsx(rt, actor(), pool_id, [t(k) for k in LEDGER_COLUMNS], out)
-    st.download_button(t("fund.export"), out.getvalue(), file_name=f"{fund_id}-{year}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       icon=":material/download:")
+    st.dataframe([{t("title"): p.title, t("township"): rt.reference_label("townships", p.township, lang()) if p.township else "",
+                   t("fund.allocated"): f"{p.allocated:,.2f}", t("fund.paid"): f"{p.paid:,.2f}",
+                   t("fund.share_paid"): f"{(p.paid / p.allocated * 100 if p.allocated else 0):.0f}%"} for p in projects],
+                 hide_index=True)
+    # The whole ledger is written only when asked for: a province's pool has tens of thousands of entries.
+    if st.button(t("fund.export"), icon=":material/table_view:", key="fund.make_xlsx"):
+        out = io.BytesIO()
+        funds.ledger_xlsx(rt, actor(), pool_id, [t(k) for k in LEDGER_COLUMNS], out)
+        st.session_state["fund.xlsx"] = out.getvalue()
+    if "fund.xlsx" in st.session_state:
+        st.download_button("⬇ .xlsx", st.session_state["fund.xlsx"], file_name=f"{fund_id}-{year}.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           icon=":material/download:", key="fund.get_xlsx")
 
     st.subheader(t("fund.ledger", n=20))
     st.dataframe([{t("fund.no"): e.id, t("fund.date"): e.on_date, t("fund.kind"): t(f"fund.kind.{e.kind}"),

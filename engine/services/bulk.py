@@ -26,7 +26,7 @@ from engine.runtime import Runtime
 from engine.services import reactions
 from engine.services.actors import SYSTEM, Actor
 from engine.services.sheets import current_sheets, gathered_from, workflow_of
-from engine.services.workflow import MERGED_INTO, TransitionRefused, first_allowed, transition_audit
+from engine.services.workflow import MERGED_INTO, TransitionRefused, after_moves, first_allowed, transition_audit
 from engine.store.anyof import any_of
 from engine.store.tables import Record, RecordLink
 
@@ -156,6 +156,7 @@ def apply_moves(session, rt: Runtime, actor: Actor, plan: Plan, action: str) -> 
         session.execute(update(RECORDS).where(RECORDS.c.id == bindparam("b_id")).values(state=bindparam("b_to"))
                         .execution_options(synchronize_session=False), follower_states)
     audit_many(session, audits)
+    after_moves(rt, session, [(m.record_id, m.form_id) for m in plan.moves])
     events = []
     for m in plan.moves:
         row = reactions.event_row(rt, m.record_id, m.form_id, m.version, "transition", action)

@@ -22,21 +22,17 @@ from engine.audit import audit, audit_many, audit_row, now
 from engine.config.delivery import Delivery
 from engine.errors import NotFound
 from engine.runtime import Runtime
-from engine.services import records, sheets
+from engine.services import records, sheets, workflow
 from engine.services.actors import SYSTEM, Actor, require
+from engine.services.delivery_figures import FigureRow, TownshipScore, not_merged, subjects_of, township_scores, \
+    without_figures, write as write_figures
 from engine.services.sheets import current_sheets, transitions_of, workflow_of
 from engine.store.anyof import any_of
 from engine.store.inserts import insert_returning_ids
-from engine.store.tables import Deadline, FundEntry, FundPoolYear, Flag, Record, RecordLink
+from engine.store.tables import Deadline, FundEntry, FundPoolYear, Flag, Record
 
 DEADLINE_PREFIX = "delivery:"  # deadlines named so are milestones falling due (no config id has a colon)
 OVERDUE = "overdue"
-
-
-def not_merged():
-    """Merged duplicates follow their project's state but are not projects of their own."""
-    from engine.services.workflow import MERGED_INTO
-    return Record.id.not_in(select(RecordLink.record_id).where(RecordLink.field_id == MERGED_INTO))
 
 
 def spec_for_form(rt: Runtime, form_id: str) -> Delivery | None:
@@ -126,6 +122,8 @@ def on_sheets(rt: Runtime, session: Session, filed: list[sheets.FiledRow]) -> No
                    vrt.version, dt.datetime.combine(day, dt.time(12), tzinfo=dt.timezone.utc) if day else None)
     if deadlines:
         session.execute(Deadline.__table__.insert(), deadlines)
+    refresh_figures(rt, session, [f.subject.id for f in filed if (d := spec_for_form(
+        rt.for_version(f.subject.profile_version), f.subject.form_id)) is not None and f.form_id in status_forms(d)])
 
 
 def _clear(session: Session, record_id: int, rule: str, subject: str, why: str, version: str,
@@ -266,6 +264,7 @@ class ProjectStatus:
     allocated: Decimal = Decimal(0)
     paid: Decimal = Decimal(0)
     flags: list[Flag] = field(default_factory=list)
+    percent_reported: int | None = None  # the latest progress report's percent; None without a report
 
     @property
     def watched(self) -> bool:
@@ -319,7 +318,8 @@ def _status(rt: Runtime, d: Delivery, record: Any, today: dt.date, current: list
                      if r.form_id == d.funding_needs.form), Decimal(0))
     return ProjectStatus(record=records.view_of(record), figures=figures, milestones=milestones,
                          unit=str(listing.data.get(d.responsibility.unit) or "") if listing else "", deadline=deadline,
-                         needs=needs)
+                         needs=needs,
+                         percent_reported=int(reports[-1].data.get(d.progress.percent) or 0) if reports else None)
 
 
 def figures_of(rt: Runtime, delivery_id: str, record_id: int, today: dt.date | None = None) -> dict[str, int]:
@@ -470,66 +470,59 @@ def project_statuses(rt: Runtime, actor: Actor, delivery_id: str, township: str 
     return records.Page(items=items, total=total, page=page, page_size=page_size)
 
 
-@dataclass
-class TownshipScore:
-    township: str
-    projects: int = 0
-    completed: int = 0
-    milestones_due: int = 0
-    on_time: int = 0
-    behind: int = 0
-    watched: int = 0
-    open_follow_ups: int = 0
-    rated: int = 0
-    rectifying: int = 0
-    percent_sum: int = 0
-    allocated: Decimal = Decimal(0)
-    paid: Decimal = Decimal(0)
-
-    @property
-    def on_time_rate(self) -> Decimal | None:
-        return None if not self.milestones_due else (Decimal(100) * self.on_time / self.milestones_due).quantize(Decimal("0.1"))
-
-    @property
-    def mean_percent(self) -> Decimal | None:
-        return None if not self.projects else (Decimal(self.percent_sum) / self.projects).quantize(Decimal("0.1"))
-
-
 def scorecard(rt: Runtime, actor: Actor, delivery_id: str, today: dt.date | None = None,
               year: int | None = None) -> list[TownshipScore]:
     """Each township's delivery record for its annual assessment: projects, completed, milestones
     due so far and reached on time, behind, on the watch list, open follow-ups, money. With `year`:
     the projects whose completion deadline falls in that year (those without a responsibility list
-    yet count in the profile's current year). Projects are read in batches, never all at once."""
+    yet count in the profile's current year). Counted in the database over the kept figures
+    (`delivery_figures`); projects found without them get them first."""
     d, own = _allowed(rt, actor, delivery_id)
-    today = today or now().date()
-    scores: dict[str, TownshipScore] = {}
-    for ids in _projects(rt, d, own):
-        with rt.db.read() as session:
-            money = _money(session, d, ids, None)
-            watched = set(session.scalars(select(Flag.record_id).where(any_of(Flag.record_id, ids), Flag.watch.is_(True),
-                                                                       Flag.cleared_at.is_(None))))
-            projects = list(session.execute(select(Record.__table__).where(any_of(Record.id, ids)).order_by(Record.id)))
-            for record, status in zip(projects, statuses(rt, session, d, projects, today)):
-                if year is not None and (status.deadline.year if status.deadline else rt.profile.county.year) != year:
-                    continue
-                score = scores.setdefault(record.township or "", TownshipScore(record.township or ""))
-                score.projects += 1
-                score.completed += record.state in d.done_states
-                score.rated += record.state in d.rated_states
-                score.rectifying += record.state in d.rectification_states
-                due = [m for m in status.milestones if m.due and m.due < today]
-                score.milestones_due += len(due)
-                score.on_time += sum(m.on_time for m in due)
-                score.behind += status.figures["milestones_behind"]
-                score.watched += record.id in watched
-                score.open_follow_ups += status.figures["follow_ups_open"]
-                score.percent_sum += status.figures["percent"]
-                allocated, paid = money.get(record.id, (0, 0))
-                score.allocated += Decimal(allocated) / 100
-                score.paid += Decimal(paid) / 100
+    keep_figures(rt, d)
+    with rt.db.read() as session:
+        scores = township_scores(session, d, today or now().date(), own, year, rt.profile.county.year)
     order = {t.id: i for i, t in enumerate(rt.profile.county.townships)}
     return sorted(scores.values(), key=lambda s: order.get(s.township, len(order)))
+
+
+# -- the kept figures -----------------------------------------------------------------------------
+
+def refresh_figures(rt: Runtime, session: Session, record_ids: list[int]) -> None:
+    """Rewrite these projects' kept figures from their current sheets, in the caller's transaction."""
+    if not record_ids:
+        return
+    rows = list(session.execute(select(Record.__table__).where(any_of(Record.id, sorted(set(record_ids))))
+                                .order_by(Record.id)))
+    for d in rt.profile.delivery.values():
+        group = [r for r in rows if r.form_id == d.form and r.state in d.states + d.done_states]
+        write_figures(session, d.id, [
+            FigureRow(r.id, s.deadline, s.percent_reported, s.figures["follow_ups_open"],
+                      [(m.name, m.due, m.reached_on) for m in s.milestones])
+            for r, s in zip(group, statuses(rt, session, d, group, now().date()))])
+
+
+def keep_figures(rt: Runtime, d: Delivery, batch: int = 1000) -> int:
+    """Give every project without kept figures its figures, a batch a transaction; how many.
+    One indexed query when there are none to give (as after the first time)."""
+    done = 0
+    while True:
+        with rt.db.read() as session:
+            ids = without_figures(session, d, batch)
+        if not ids:
+            return done
+        with rt.db.transaction() as session:
+            refresh_figures(rt, session, ids)
+        done += len(ids)
+
+
+@workflow.on_moved
+def _figures_after_moves(rt: Runtime, session: Session, moved: list[tuple[int, str]]) -> None:
+    """A project that moves, or one of whose follow-up actions moves, has its figures rewritten."""
+    projects = {d.form for d in rt.profile.delivery.values()}
+    follow_ups = {d.follow_up.form for d in rt.profile.delivery.values()}
+    ids = [i for i, form_id in moved if form_id in projects]
+    ids += subjects_of(session, [i for i, form_id in moved if form_id in follow_ups])
+    refresh_figures(rt, session, ids)
 
 
 def open_flags(rt: Runtime, actor: Actor, delivery_id: str, for_roles: bool = False, limit: int = 200) -> list[tuple[Flag, str, str | None]]:

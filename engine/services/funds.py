@@ -254,6 +254,22 @@ def by_project(rt: Runtime, actor: Actor, pool_id: int, limit: int = 500, offset
     return [ProjectMoney(r, t, tw, yuan(int(a)), yuan(int(p))) for r, t, tw, a, p in rows]
 
 
+def by_township(rt: Runtime, actor: Actor, pool_id: int) -> list[tuple[str | None, Decimal, Decimal]]:
+    """Allocation and spending per township (township, allocated, paid), summed in SQL over every
+    project of the pool, in the profile's order of townships."""
+    with rt.db.read() as session:
+        pool = session.get(FundPoolYear, pool_id)
+        if pool is None:
+            raise NotFound("pool")
+        require(actor, pool_rules(rt, pool.fund_id).roles.view, f"fund:{pool.fund_id}")
+        allocated = func.coalesce(func.sum(case((FundEntry.kind == "allocation", FundEntry.amount_fen), else_=0)), 0)
+        paid = func.coalesce(func.sum(case((FundEntry.kind == "payment", FundEntry.amount_fen), else_=0)), 0)
+        rows = session.execute(select(Record.township, allocated, paid).join(FundEntry, FundEntry.record_id == Record.id)
+                               .where(FundEntry.pool_id == pool_id).group_by(Record.township)).all()
+    order = {t.id: i for i, t in enumerate(rt.profile.county.townships)}
+    return sorted(((tw, yuan(int(a)), yuan(int(p))) for tw, a, p in rows), key=lambda r: order.get(r[0], len(order)))
+
+
 def ledger_xlsx(rt: Runtime, actor: Actor, pool_id: int, headings: list[str], out) -> int:
     """Every entry of the pool, oldest first, as an XLSX sheet for the audit office (written row by
     row, read in pages); returns the number of entries."""

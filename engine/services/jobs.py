@@ -4,7 +4,8 @@ Every run first finishes the reactions a crash left waiting, then fires the dead
 passed (a batch of them claimed, audited and acted on in one transaction: milestones flagged late,
 the deadline transitions taken, their events put in the reactions' outbox), takes the automatic
 transitions that apply (set-based, like `minsheng act`), closes the ballots whose time has come,
-applies the escalation rules, and posts the reactions all this caused.
+fills in the scorecard's figures of projects that have none (after an upgrade), applies the
+escalation rules, and posts the reactions all this caused.
 
 Safe to run twice, or in two processes at once: a deadline is claimed by an UPDATE only one of
 them can win, and a record moves only if it is still in its starting state under its lock.
@@ -64,6 +65,8 @@ def tick(rt: Runtime, at: dt.datetime | None = None, batch: int = 2000) -> TickR
     closed = close_due(rt, at)
     report.rounds_closed = len(closed)
     report.details += [f"ballot {round_id}: closed at its declared time" for round_id in closed]
+    for d in rt.profile.delivery.values():  # projects without kept figures (after an upgrade) get them
+        delivery.keep_figures(rt, d)
     escalations = delivery.check_escalations(rt, at)
     report.flags_raised += escalations.raised
     report.flags_cleared += escalations.cleared

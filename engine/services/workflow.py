@@ -8,7 +8,7 @@ why and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from sqlalchemy import select, update
 
@@ -24,6 +24,25 @@ from engine.store.tables import AuditEntry, Record, RecordLink
 
 MERGED_INTO = "merged_into"  # the link from a merged duplicate to the record it follows
 SPLIT_FROM = "split_from"  # the link from a part to the suggestion it was split from
+
+
+# Features hook into moves here (delivery: a project's kept figures): called in the transaction of
+# the moves with (record id, form id) of every record moved, one call for a whole bulk batch.
+MovedHook = Callable[[Runtime, Any, list[tuple[int, str]]], None]
+_moved_hooks: list[MovedHook] = []
+
+
+def on_moved(hook: MovedHook) -> MovedHook:
+    """Register what moving records does besides moving them, in their transaction."""
+    _moved_hooks.append(hook)
+    return hook
+
+
+def after_moves(rt: Runtime, session, moved: list[tuple[int, str]]) -> None:
+    """Run the registered hooks for these moved records (the core's moves and bulk moves call it)."""
+    if moved:
+        for hook in _moved_hooks:
+            hook(rt, session, moved)
 
 
 class TransitionRefused(MinshengError):
@@ -152,6 +171,7 @@ def move(session, rt: Runtime, actor: Actor, record_id: int, action: str,
           before={"state": before}, after=transition_audit(chosen.to, action, explanation, data_id), version=version)
     session.flush()
     session.refresh(record)
+    after_moves(rt, session, [(record.id, record.form_id)])
     reactions.enqueue(session, rt, record, "transition", action)
     return records.view_of(record)
 

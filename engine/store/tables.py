@@ -307,6 +307,34 @@ class Flag(Base):
                             sqlite_where=cleared_at.is_(None), postgresql_where=cleared_at.is_(None)),)
 
 
+class ProjectFigures(Base):
+    """What a project's sheets say about its delivery, kept so the townships' scorecard is one
+    GROUP BY: rewritten from the sheets in the transaction that files a sheet on the project,
+    moves it, or moves one of its follow-up actions (the sheets stay the source of truth; figures
+    that depend on the day, such as milestones behind, are worked out in the query)."""
+
+    __tablename__ = "project_figures"
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    deadline: Mapped[dt.date | None] = mapped_column(Date)  # from the responsibility list
+    deadline_year: Mapped[int | None] = mapped_column(Integer)
+    percent: Mapped[int | None] = mapped_column(Integer)  # the latest progress report's; none without a report
+    follow_ups_open: Mapped[int] = mapped_column(Integer)
+
+
+class ProjectMilestone(Base):
+    """One of a project's milestones as its current sheets say: when due, when reported reached."""
+
+    __tablename__ = "project_milestones"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    delivery_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    due: Mapped[dt.date | None] = mapped_column(Date)
+    reached_on: Mapped[dt.date | None] = mapped_column(Date)
+    __table_args__ = (Index("ix_project_milestones_record", "record_id", "delivery_id"),)
+
+
 # -- reactions ------------------------------------------------------------------------------------
 # A reaction's partial count lives here, not in a process: every event about a record that some
 # reaction listens to is written to `reaction_events` in the transaction of the change it reports
