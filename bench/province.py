@@ -218,7 +218,7 @@ def main() -> None:
         for ids in ids_in(rt, "chosen"):
             items = [(i, "responsibility_list", {"supervising_unit": "县人大常委会", "implementing_unit": "乡镇人民政府",
                                                  "leading_official": "分管副乡长", "team": "村建站、财政所",
-                                                 "acceptance_standard": "验收合格"}) for i in ids]
+                                                 "acceptance_standard": "验收合格", "deadline": "2025-12-31"}) for i in ids]
             items += [(i, "milestone", {"name": name, "due": due}) for i in ids for name, due in (
                 ("前期工作完成", "2025-05-31"), ("主体工程完工", "2025-09-30"), ("竣工验收", "2025-11-30"))]
             filed += len(sheets.file_sheets(rt, SYSTEM, items, batch=4000).filed)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import string
 from dataclasses import dataclass
-from typing import Iterator, Mapping
+from functools import cached_property
+from typing import Callable, Iterator, Mapping
 
 from sqlalchemy import select
 
@@ -126,8 +127,15 @@ def _sheet_values(rt: Runtime, record: Record) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Made:
+    """A document, checked and filled in; its PDF is drawn the first time `content` is read (a
+    page offers a download without drawing the PDF on every rerun: drawing takes a large share of
+    a second)."""
     filename: str
-    content: bytes  # the PDF
+    render: Callable[[], bytes]
+
+    @cached_property
+    def content(self) -> bytes:  # the PDF
+        return self.render()
 
 
 def _about_record(rt: Runtime, actor: Actor, doc_id: str, kind: str, record_id: int,
@@ -157,11 +165,10 @@ def message(rt: Runtime, actor: Actor, doc_id: str, record_id: int, today: dt.da
 def letter(rt: Runtime, actor: Actor, doc_id: str, record_id: int, today: dt.date | None = None) -> Made:
     """The letter about one record, e.g. the written answer to a proposer."""
     doc, record, values = _about_record(rt, actor, doc_id, "letter", record_id, today or dt.date.today())
-    content = pdf.render(
+    return Made(f"{doc.id}-{record.receipt_code or record.id}.pdf", lambda: pdf.render(
         letterhead=rt.profile.county.letterhead, title=fill(doc.title, values),
         salutation=fill(doc.salutation, values), paragraphs=[fill(p, values) for p in doc.paragraphs],
-        closing=[fill(c, values) for c in doc.closing])
-    return Made(f"{doc.id}-{record.receipt_code or record.id}.pdf", content)
+        closing=[fill(c, values) for c in doc.closing]))
 
 
 def notice_rows(rt: Runtime, doc: Document, township: str) -> Iterator[Record]:
@@ -194,12 +201,11 @@ def notice(rt: Runtime, actor: Actor, doc_id: str, township: str, today: dt.date
     until = today + dt.timedelta(days=doc.objection_days) if doc.objection_days is not None else None
     values = {**_common(rt, today), "township_name": rt.reference_label("townships", township),
               "count": str(len(rows)), "objection_until": _date(rt, until)}
-    content = pdf.render(
+    return Made(f"{doc.id}-{township}-{today.isoformat()}.pdf", lambda: pdf.render(
         letterhead=rt.profile.county.letterhead, title=fill(doc.title, values),
         salutation=fill(doc.salutation, values), paragraphs=[fill(p, values) for p in doc.paragraphs],
         table=([c.text("zh") for c in doc.columns], [c.width for c in doc.columns], rows),
-        closing=[fill(c, values) for c in doc.closing], font_size=NOTICE_TABLE_PT)
-    return Made(f"{doc.id}-{township}-{today.isoformat()}.pdf", content)
+        closing=[fill(c, values) for c in doc.closing], font_size=NOTICE_TABLE_PT))
 
 
 def public_notices(rt: Runtime) -> list[Document]:
@@ -220,12 +226,11 @@ def result(rt: Runtime, actor: Actor, doc_id: str, round_id: int, today: dt.date
     if doc.kind != "result":
         raise NotFound("document")
     values, rows = result_rows(rt, doc, round_id, today or dt.date.today())
-    content = pdf.render(
+    return Made(f"{doc.id}-{round_id}.pdf", lambda: pdf.render(
         letterhead=rt.profile.county.letterhead, title=fill(doc.title, values),
         salutation=fill(doc.salutation, values), paragraphs=[fill(p, values) for p in doc.paragraphs],
         table=([c.text("zh") for c in doc.columns], [c.width for c in doc.columns], rows),
-        closing=[fill(c, values) for c in doc.closing])
-    return Made(f"{doc.id}-{round_id}.pdf", content)
+        closing=[fill(c, values) for c in doc.closing]))
 
 
 def result_rows(rt: Runtime, doc: Document, round_id: int, today: dt.date) -> tuple[dict[str, str], list[list[str]]]:

@@ -333,6 +333,12 @@ def test_scorecard_counted_in_sql_agrees_with_the_sheets(rt, good_suggestion):
         counted = {s.township: s for s in delivery.scorecard(rt, CONGRESS, D, today, year=year)}
         reference = scorecard_from_sheets(rt, today, year)
         assert counted == reference, (today, year)
+        d = delivery.spec(rt, D)
+        with rt.db.read() as session:  # what the escalation rules see: every figure, project by project
+            projects = list(session.execute(select(Record.__table__).where(
+                Record.form_id == "suggestion", Record.state.in_(d.states + d.done_states))))
+            assert delivery.kept_day_figures(session, d, projects, today) == {
+                r.id: s.figures for r, s in zip(projects, delivery.statuses(rt, session, d, projects, today))}
         return counted
 
     for day in ("2025-05-30", "2025-06-01", "2025-07-11", "2025-10-01", "2025-12-31"):

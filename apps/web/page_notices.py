@@ -36,5 +36,5 @@ def render_notices_page() -> None:
         headings = [c.text(lang()) for c in doc.columns]
         st.table([dict(zip(headings, row)) for row in rows], hide_index=True, border="horizontal")
     made = documents.notice(rt, actor(), doc.id, township)
-    st.download_button(t("download", what=doc.text(lang())), made.content, file_name=made.filename,
+    st.download_button(t("download", what=doc.text(lang())), lambda made=made: made.content, file_name=made.filename,
                        mime="application/pdf", key="notices.pdf", icon=":material/print:")

@@ -243,5 +243,5 @@ def render_results_page() -> None:
             made = documents.result(rt, actor(), doc.id, round_id)
         except (NotFound, PermissionDenied):
             continue
-        st.download_button(t("download", what=doc.text(lang())), made.content, file_name=made.filename,
+        st.download_button(t("download", what=doc.text(lang())), lambda made=made: made.content, file_name=made.filename,
                            mime="application/pdf", key=f"result.pdf.{round_id}", icon=":material/print:")

@@ -185,6 +185,6 @@ def letters(rt, view) -> None:
             st.caption(t("copy_text", what=doc.text(lang())))
             st.code(text, language=None, wrap_lines=True)  # the copy icon copies it
             continue
-        st.download_button(t("download", what=doc.text(lang())), made.content, file_name=made.filename,
+        st.download_button(t("download", what=doc.text(lang())), lambda made=made: made.content, file_name=made.filename,
                            mime="application/pdf", key=f"letter.{doc.id}.{view.id}", icon=":material/print:")
 

@@ -24,8 +24,8 @@ from engine.errors import NotFound
 from engine.runtime import Runtime
 from engine.services import records, sheets, workflow
 from engine.services.actors import SYSTEM, Actor, require
-from engine.services.delivery_figures import FigureRow, TownshipScore, not_merged, subjects_of, township_scores, \
-    without_figures, write as write_figures
+from engine.services.delivery_figures import FigureRow, TownshipScore, not_merged, read_figures, subjects_of, \
+    township_scores, without_figures, write as write_figures
 from engine.services.sheets import current_sheets, transitions_of, workflow_of
 from engine.store.anyof import any_of
 from engine.store.inserts import insert_returning_ids
@@ -144,16 +144,25 @@ def milestones_due(session: Session, rt: Runtime, fired: list[tuple[int, str, Ma
     transaction: each is flagged late unless a report says it is reached, or it was replaced by a
     later milestone sheet, or the project is no longer being delivered. Returns the flags raised.
 
-    A few queries for the whole batch: the projects, their current sheets, their open flags."""
+    A few queries for the whole batch: the projects, their kept milestones, their open flags."""
     if not fired:
         return []
     ids = sorted({record_id for record_id, _, _ in fired})
     subjects = {r.id: r for r in session.execute(select(Record.__table__).where(any_of(Record.id, ids)))}
     versions = {i: rt.for_version(r.profile_version) for i, r in subjects.items()}
-    # a milestone's lateness reads only milestone sheets and progress reports
+    # Which milestone sheets count and which milestones are reached: from the kept figures (two
+    # queries), or for projects without them, from the milestone sheets and progress reports.
+    current_milestones: dict[int, set[int]] = {}
+    reached: dict[int, set[str]] = {}
+    for delivery_id in {name[len(DEADLINE_PREFIX):] for _, name, _ in fired}:
+        kept, milestones = read_figures(session, delivery_id, ids)
+        for record_id in kept:
+            current_milestones[record_id] = {m[3] for m in milestones.get(record_id, [])}
+            reached[record_id] = {m[0] for m in milestones.get(record_id, []) if m[2] is not None}
+    unkept = {i: r for i, r in subjects.items() if i not in current_milestones}
     forms = {form for vrt in set(versions.values()) for d in vrt.profile.delivery.values()
              for form in (d.milestones.form, d.progress.form)}
-    current = current_sheets(session, {i: workflow_of(versions[i], r.form_id) for i, r in subjects.items()}, forms)
+    sheets_of = current_sheets(session, {i: workflow_of(versions[i], r.form_id) for i, r in unkept.items()}, forms)
     to_raise = []
     for record_id, name, payload in fired:
         subject = subjects.get(record_id)
@@ -163,11 +172,14 @@ def milestones_due(session: Session, rt: Runtime, fired: list[tuple[int, str, Ma
         d = vrt.profile.delivery.get(name[len(DEADLINE_PREFIX):])
         if d is None or subject.state not in d.states:
             continue
-        rows = current[record_id]
-        if payload.get("sheet") not in {r.id for r in rows if r.form_id == d.milestones.form}:
+        if record_id in unkept:
+            rows = sheets_of[record_id]
+            current_milestones[record_id] = {r.id for r in rows if r.form_id == d.milestones.form}
+            reached[record_id] = set(_reached(d, rows))
+        if payload.get("sheet") not in current_milestones[record_id]:
             continue  # the milestone was re-planned: its new date has its own deadline
         milestone = str(payload.get("milestone"))
-        if milestone in _reached(d, rows):
+        if milestone in reached[record_id]:
             continue
         words = d.overdue.reason.format(milestone=milestone, due=_shown_date(vrt, _day(payload.get("due"))))
         to_raise.append(NewFlag(record_id, d, OVERDUE, milestone, False, d.overdue.notify, words,
@@ -244,6 +256,7 @@ class Milestone:
     name: str
     due: dt.date | None
     reached_on: dt.date | None
+    sheet_id: int | None = None  # the milestone sheet that planned it
 
     def behind(self, today: dt.date, grace: int) -> bool:
         return self.reached_on is None and self.due is not None and self.due + dt.timedelta(days=grace) < today
@@ -265,6 +278,7 @@ class ProjectStatus:
     paid: Decimal = Decimal(0)
     flags: list[Flag] = field(default_factory=list)
     percent_reported: int | None = None  # the latest progress report's percent; None without a report
+    follow_up_due: dt.date | None = None  # the earliest due date of the open follow-ups
 
     @property
     def watched(self) -> bool:
@@ -290,7 +304,7 @@ def _status(rt: Runtime, d: Delivery, record: Any, today: dt.date, current: list
     vrt = rt.for_version(record.profile_version)
     reached = _reached(d, current)
     milestones = [Milestone(str(r.data.get(d.milestones.name)), _day(r.data.get(d.milestones.due)),
-                            reached.get(str(r.data.get(d.milestones.name))))
+                            reached.get(str(r.data.get(d.milestones.name))), r.id)
                   for r in current if r.form_id == d.milestones.form]
     milestones.sort(key=lambda m: (m.due or dt.date.max, m.name))
     reports = sorted((r for r in current if r.form_id == d.progress.form),
@@ -301,25 +315,46 @@ def _status(rt: Runtime, d: Delivery, record: Any, today: dt.date, current: list
     follow_wf = workflow_of(vrt, d.follow_up.form)
     finals = {s.id for s in follow_wf.states if s.final} if follow_wf else set()
     open_follow = [r for r in current if r.form_id == d.follow_up.form and r.state not in finals]
-    overdue_days = [(today - due).days for r in open_follow if (due := _day(r.data.get(d.follow_up.due))) and due < today]
-    done = record.state in d.done_states
-    figures = {
-        "milestones": len(milestones),
-        "milestones_behind": 0 if done else sum(m.behind(today, d.overdue.grace_days) for m in milestones),
-        "milestones_late": sum(1 for m in milestones if m.reached_on and m.due and m.reached_on > m.due),
-        "percent": 100 if done and not reports else int(reports[-1].data.get(d.progress.percent) or 0) if reports else 0,
-        "follow_ups_open": len(open_follow),
-        "follow_up_days_overdue": max(overdue_days, default=0),
-        "days_past_deadline": (today - deadline).days if deadline and deadline < today and not done else 0,
-    }
+    follow_dues = [due for r in open_follow if (due := _day(r.data.get(d.follow_up.due)))]
+    percent_reported = int(reports[-1].data.get(d.progress.percent) or 0) if reports else None
+    figures = day_figures(d, record.state, today, milestones, percent_reported, len(open_follow),
+                          min(follow_dues, default=None), deadline)
     needs = Decimal(0)
     if d.funding_needs is not None:
         needs = sum((Decimal(str(r.data.get(d.funding_needs.amount) or 0)) for r in current
                      if r.form_id == d.funding_needs.form), Decimal(0))
     return ProjectStatus(record=records.view_of(record), figures=figures, milestones=milestones,
                          unit=str(listing.data.get(d.responsibility.unit) or "") if listing else "", deadline=deadline,
-                         needs=needs,
-                         percent_reported=int(reports[-1].data.get(d.progress.percent) or 0) if reports else None)
+                         needs=needs, percent_reported=percent_reported, follow_up_due=min(follow_dues, default=None))
+
+
+def day_figures(d: Delivery, state: str, today: dt.date, milestones: list[Milestone], percent_reported: int | None,
+                follow_ups_open: int, follow_up_due: dt.date | None, deadline: dt.date | None) -> dict[str, int]:
+    """A project's figures as of `today`, from what its sheets say (the one place they are worked
+    out, whether the sheets were just read or their kept figures were)."""
+    done = state in d.done_states
+    return {
+        "milestones": len(milestones),
+        "milestones_behind": 0 if done else sum(m.behind(today, d.overdue.grace_days) for m in milestones),
+        "milestones_late": sum(1 for m in milestones if m.reached_on and m.due and m.reached_on > m.due),
+        "percent": (100 if done else 0) if percent_reported is None else percent_reported,
+        "follow_ups_open": follow_ups_open,
+        "follow_up_days_overdue": (today - follow_up_due).days if follow_up_due and follow_up_due < today else 0,
+        "days_past_deadline": (today - deadline).days if deadline and deadline < today and not done else 0,
+    }
+
+
+def kept_day_figures(session: Session, d: Delivery, projects: list[Any], today: dt.date) -> dict[int, dict[str, int]]:
+    """`day_figures` of these projects (records-table rows) from their kept figures: two queries,
+    no sheets read. Projects without kept figures are left out."""
+    kept, milestones = read_figures(session, d.id, [r.id for r in projects])
+    out = {}
+    for record in projects:
+        row = kept.get(record.id)
+        if row is not None:
+            out[record.id] = day_figures(d, record.state, today, [Milestone(*m) for m in milestones.get(record.id, [])],
+                                         row.percent, row.follow_ups_open, row.follow_up_due, row.deadline)
+    return out
 
 
 def figures_of(rt: Runtime, delivery_id: str, record_id: int, today: dt.date | None = None) -> dict[str, int]:
@@ -382,8 +417,11 @@ def check_escalations(rt: Runtime, at: dt.datetime | None = None) -> EscalationR
                     if vd is not None:
                         groups.setdefault(id(vd), (vrt, vd, []))[2].append(record)
                 for vrt, vd, group in groups.values():
-                    for record, status in zip(group, statuses(rt, session, vd, group, today)):
-                        _escalate(vrt, vd, record, status.figures, flagged, raising, clearing)
+                    figures = kept_day_figures(session, vd, group, today)
+                    unkept = [r for r in group if r.id not in figures]  # none once `tick` has kept them
+                    figures.update({r.id: s.figures for r, s in zip(unkept, statuses(rt, session, vd, unkept, today))})
+                    for record in group:
+                        _escalate(vrt, vd, record, figures[record.id], flagged, raising, clearing)
             if not raising and not clearing:
                 continue
             with rt.db.transaction() as session:
@@ -496,8 +534,8 @@ def refresh_figures(rt: Runtime, session: Session, record_ids: list[int]) -> Non
     for d in rt.profile.delivery.values():
         group = [r for r in rows if r.form_id == d.form and r.state in d.states + d.done_states]
         write_figures(session, d.id, [
-            FigureRow(r.id, s.deadline, s.percent_reported, s.figures["follow_ups_open"],
-                      [(m.name, m.due, m.reached_on) for m in s.milestones])
+            FigureRow(r.id, s.deadline, s.percent_reported, s.figures["follow_ups_open"], s.follow_up_due,
+                      [(m.name, m.due, m.reached_on, m.sheet_id) for m in s.milestones])
             for r, s in zip(group, statuses(rt, session, d, group, now().date()))])
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable, NamedTuple
+from typing import Any, Iterable, NamedTuple
 
-from sqlalchemy import and_, case, delete, exists, func, literal, select
+from sqlalchemy import and_, case, delete, exists, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from engine.config.delivery import Delivery
@@ -33,7 +33,8 @@ class FigureRow(NamedTuple):
     deadline: dt.date | None
     percent: int | None  # the latest progress report's, None without one
     follow_ups_open: int
-    milestones: list[tuple[str, dt.date | None, dt.date | None]]  # name, due, reached on
+    follow_up_due: dt.date | None  # the earliest due date of the open follow-ups
+    milestones: list[tuple[str, dt.date | None, dt.date | None, int]]  # name, due, reached on, sheet
 
 
 @dataclass
@@ -72,9 +73,9 @@ def write(session: Session, delivery_id: str, rows: list[FigureRow]) -> None:
     session.execute(FIGURES.insert(), [
         {"record_id": r.record_id, "delivery_id": delivery_id, "deadline": r.deadline,
          "deadline_year": r.deadline.year if r.deadline else None, "percent": r.percent,
-         "follow_ups_open": r.follow_ups_open} for r in rows])
+         "follow_ups_open": r.follow_ups_open, "follow_up_due": r.follow_up_due} for r in rows])
     milestones = [{"record_id": r.record_id, "delivery_id": delivery_id, "name": name[:200], "due": due,
-                   "reached_on": reached} for r in rows for name, due, reached in r.milestones]
+                   "reached_on": reached, "sheet_id": sheet_id} for r in rows for name, due, reached, sheet_id in r.milestones]
     if milestones:
         session.execute(MILESTONES.insert(), milestones)
 
@@ -84,6 +85,20 @@ def not_merged():
     correlated NOT EXISTS: each record is one primary-key lookup, where NOT IN a list of every
     merged record read the whole links table, hundreds of thousands of sheets' links, each time.)"""
     return ~exists().where(RecordLink.record_id == RECORDS.c.id, RecordLink.field_id == MERGED_INTO)
+
+
+def read_figures(session: Session, delivery_id: str, record_ids: list[int]) -> tuple[dict[int, Any], dict[int, list]]:
+    """The kept figures (record id -> row) and milestones (record id -> [(name, due, reached on,
+    sheet)], by due date) of these projects: two queries."""
+    kept = {r.record_id: r for r in session.execute(select(FIGURES).where(
+        FIGURES.c.delivery_id == delivery_id, any_of(FIGURES.c.record_id, record_ids)))}
+    milestones: dict[int, list] = {}
+    for row in session.execute(select(MILESTONES.c.record_id, MILESTONES.c.name, MILESTONES.c.due,
+                                      MILESTONES.c.reached_on, MILESTONES.c.sheet_id).where(
+            MILESTONES.c.delivery_id == delivery_id, any_of(MILESTONES.c.record_id, record_ids))
+            .order_by(MILESTONES.c.record_id, MILESTONES.c.id)):
+        milestones.setdefault(row.record_id, []).append((row.name, row.due, row.reached_on, row.sheet_id))
+    return kept, milestones
 
 
 def projects_where(d: Delivery, township: str | None) -> list:
@@ -97,8 +112,10 @@ def projects_where(d: Delivery, township: str | None) -> list:
 def without_figures(session: Session, d: Delivery, limit: int) -> list[int]:
     """Projects with no figures yet (just upgraded, or come into delivery before the rows were kept)."""
     kept = select(FIGURES.c.record_id).where(FIGURES.c.delivery_id == d.id, FIGURES.c.record_id == RECORDS.c.id)
+    # ordered by `id + 0` so that SQLite finds the few projects by their form and state (an index)
+    # rather than walking every record of the form in id order
     return list(session.scalars(select(RECORDS.c.id).where(*projects_where(d, None), ~kept.exists())
-                                .order_by(RECORDS.c.id).limit(limit)))
+                                .order_by(RECORDS.c.id + 0).limit(limit)))
 
 
 def subjects_of(session: Session, sheet_ids: Iterable[int]) -> list[int]:
@@ -113,6 +130,9 @@ def township_scores(session: Session, d: Delivery, today: dt.date, township: str
     With `year`: the projects whose completion deadline falls in it (those without a deadline yet
     count in `current_year`)."""
     figures = FIGURES.alias("f")
+    # Grouped by an expression, not the column: SQLite would otherwise walk the township index over
+    # every record of the form (a million suggestions) instead of finding the projects by state.
+    town = func.coalesce(RECORDS.c.township, literal_column("''"))  # inline: PostgreSQL matches it to GROUP BY
     joined = RECORDS.outerjoin(figures, and_(figures.c.record_id == RECORDS.c.id, figures.c.delivery_id == d.id))
     where = projects_where(d, township)
     if year is not None:
@@ -125,36 +145,36 @@ def township_scores(session: Session, d: Delivery, today: dt.date, township: str
     watched = RECORDS.c.id.in_(select(Flag.record_id).where(Flag.watch.is_(True), Flag.cleared_at.is_(None)))
     percent = case((figures.c.percent.is_(None), case((done, 100), else_=0)), else_=figures.c.percent)
     scores: dict[str, TownshipScore] = {}
-    for town, projects, completed, rated, rectifying, percent_sum, follow_ups, on_watch in session.execute(
-            select(func.coalesce(RECORDS.c.township, literal("")), func.count(), counted(done),
+    for township_id, projects, completed, rated, rectifying, percent_sum, follow_ups, on_watch in session.execute(
+            select(town, func.count(), counted(done),
                    counted(RECORDS.c.state.in_(d.rated_states)), counted(RECORDS.c.state.in_(d.rectification_states)),
                    func.coalesce(func.sum(percent), 0), func.coalesce(func.sum(figures.c.follow_ups_open), 0),
                    counted(watched))
-            .select_from(joined).where(*where).group_by(RECORDS.c.township)):
-        scores[town] = TownshipScore(town, projects=projects, completed=completed, rated=rated, rectifying=rectifying,
+            .select_from(joined).where(*where).group_by(town)):
+        scores[township_id] = TownshipScore(township_id, projects=projects, completed=completed, rated=rated, rectifying=rectifying,
                                      percent_sum=int(percent_sum), open_follow_ups=int(follow_ups),
                                      watched=on_watch)
     milestones = MILESTONES.alias("m")
     due = and_(milestones.c.due.is_not(None), milestones.c.due < today)
     late_after = today - dt.timedelta(days=d.overdue.grace_days)
-    for town, due_so_far, on_time, behind in session.execute(
-            select(func.coalesce(RECORDS.c.township, literal("")), counted(due),
+    for township_id, due_so_far, on_time, behind in session.execute(
+            select(town, counted(due),
                    counted(and_(due, milestones.c.reached_on.is_not(None), milestones.c.reached_on <= milestones.c.due)),
                    counted(and_(~done, milestones.c.reached_on.is_(None), milestones.c.due.is_not(None),
                                 milestones.c.due < late_after)))
             .select_from(joined.join(milestones, and_(milestones.c.record_id == RECORDS.c.id,
                                                       milestones.c.delivery_id == d.id)))
-            .where(*where).group_by(RECORDS.c.township)):
-        score = scores[town]
+            .where(*where).group_by(town)):
+        score = scores[township_id]
         score.milestones_due, score.on_time, score.behind = due_so_far, on_time, behind
     if d.fund is not None:
         allocated = func.coalesce(func.sum(case((FundEntry.kind == "allocation", FundEntry.amount_fen), else_=0)), 0)
         paid = func.coalesce(func.sum(case((FundEntry.kind == "payment", FundEntry.amount_fen), else_=0)), 0)
-        for town, allocated_fen, paid_fen in session.execute(
-                select(func.coalesce(RECORDS.c.township, literal("")), allocated, paid)
+        for township_id, allocated_fen, paid_fen in session.execute(
+                select(town, allocated, paid)
                 .select_from(joined.join(FundEntry, FundEntry.record_id == RECORDS.c.id)
                              .join(FundPoolYear, FundPoolYear.id == FundEntry.pool_id))
-                .where(*where, FundPoolYear.fund_id == d.fund).group_by(RECORDS.c.township)):
-            scores[town].allocated = Decimal(int(allocated_fen)) / 100
-            scores[town].paid = Decimal(int(paid_fen)) / 100
+                .where(*where, FundPoolYear.fund_id == d.fund).group_by(town)):
+            scores[township_id].allocated = Decimal(int(allocated_fen)) / 100
+            scores[township_id].paid = Decimal(int(paid_fen)) / 100
     return scores

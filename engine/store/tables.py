@@ -320,6 +320,7 @@ class ProjectFigures(Base):
     deadline_year: Mapped[int | None] = mapped_column(Integer)
     percent: Mapped[int | None] = mapped_column(Integer)  # the latest progress report's; none without a report
     follow_ups_open: Mapped[int] = mapped_column(Integer)
+    follow_up_due: Mapped[dt.date | None] = mapped_column(Date)  # the earliest due date of the open follow-ups
 
 
 class ProjectMilestone(Base):
@@ -332,6 +333,7 @@ class ProjectMilestone(Base):
     name: Mapped[str] = mapped_column(String(200))
     due: Mapped[dt.date | None] = mapped_column(Date)
     reached_on: Mapped[dt.date | None] = mapped_column(Date)
+    sheet_id: Mapped[int] = mapped_column(BigId)  # the milestone sheet that planned it
     __table_args__ = (Index("ix_project_milestones_record", "record_id", "delivery_id"),)
 
 

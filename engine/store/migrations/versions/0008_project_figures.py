@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('deadline_year', sa.Integer(), nullable=True),
     sa.Column('percent', sa.Integer(), nullable=True),
     sa.Column('follow_ups_open', sa.Integer(), nullable=False),
+    sa.Column('follow_up_due', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['record_id'], ['records.id'], ),
     sa.PrimaryKeyConstraint('record_id', 'delivery_id')
     )
@@ -37,6 +38,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('due', sa.Date(), nullable=True),
     sa.Column('reached_on', sa.Date(), nullable=True),
+    sa.Column('sheet_id', BIG_ID, nullable=False),
     sa.ForeignKeyConstraint(['record_id'], ['records.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
