@@ -16,6 +16,11 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def rss_mb() -> float:
+    """This process's resident memory now, MB."""
+    return _rss_kb(os.getpid()) / 1024
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
