@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from apps.cli import app
+from engine.store.tables import Flag
 from tests.conftest import CONFIG
+from tests.test_delivery import under_way
 
 runner = CliRunner()
 
@@ -77,10 +80,17 @@ def test_every_config_key_is_documented():
         "docs/reference.md is stale: run `minsheng schema`"
 
 
-def test_tick_command(tmp_path, monkeypatch, db_url):
+def test_tick_command(tmp_path, monkeypatch, db_url, rt, good_suggestion):
     monkeypatch.setenv("DATABASE_URL", db_url)
+    project = under_way(rt, good_suggestion, [("完工", "2025-01-31")])  # long past: due at the first tick
     result = runner.invoke(app, ["tick", "--config", str(CONFIG)])
-    assert result.exit_code == 0 and "deadlines fired: 0; automatic transitions: 0" in result.output
+    assert result.exit_code == 0, result.output
+    assert "deadlines fired: 1; automatic transitions: 0" in result.output
+    assert "delivery flags raised: 1" in result.output
+    again = runner.invoke(app, ["tick", "--config", str(CONFIG)])  # nothing fires twice
+    assert again.exit_code == 0 and "deadlines fired: 0" in again.output and "flags raised: 0" in again.output
+    with rt.db.read() as session:
+        assert session.scalars(select(Flag.subject).where(Flag.record_id == project)).all() == ["完工"]
 
 
 def test_migrate_command(monkeypatch, db_url):

@@ -105,6 +105,34 @@ def test_random_expressions_only_raise_config_errors(parts):
     compiled({})      # even with every input missing
 
 
+# Expressions built by the grammar, so that every one of them is well formed and well typed: the
+# random-token test above mostly exercises the parser's refusals, this one the compiler and runtime.
+_numbers = st.recursive(
+    st.sampled_from(["score", "necessity", "1", "2.5", "80%", "0", "count(scores)", "avg(scores)", "max(scores)",
+                     "trimmed_mean(scores)", "(deadline - held_on)"]),
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from(["+", "-", "*", "/"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        inner.map(lambda x: f"abs({x})"), inner.map(lambda x: f"-({x})"),
+        st.tuples(inner, inner).map(lambda t: f"min({t[0]}, {t[1]})")),
+    max_leaves=10)
+_conditions = st.recursive(
+    st.one_of(st.tuples(_numbers, st.sampled_from(["==", "!=", "<", ">="]), _numbers).map(" ".join),
+              st.sampled_from(["urgent", "category == 'roads'", "category in ['roads', 'water']",
+                               "held_on < date('2025-06-01')", "cost <= 500000", "score in 1..5"])),
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from(["and", "or"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        inner.map(lambda x: f"not ({x})")),
+    max_leaves=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_conditions)
+def test_well_formed_conditions_compile_and_run(text):
+    compiled = compile_expression(text, NAMES, expect="bool")  # must not be refused
+    assert compiled(VALUES) in (True, False, None)  # None: unknown (a division by zero, say)
+    assert compiled({}) in (True, False, None)  # every input missing
+
+
 def load_rules(text: str):
     rules = RuleFile.model_validate(yaml.safe_load(text))
     compiled, problems = compile_rules(rules, "rules/test.yaml")
