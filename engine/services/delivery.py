@@ -25,7 +25,7 @@ from engine.runtime import Runtime
 from engine.services import records, sheets, workflow
 from engine.services.actors import SYSTEM, Actor, require
 from engine.services.delivery_figures import FigureRow, TownshipScore, not_merged, read_figures, subjects_of, \
-    township_scores, without_figures, write as write_figures
+    township_key, township_scores, without_figures, write as write_figures
 from engine.services.sheets import current_sheets, transitions_of, workflow_of
 from engine.store.anyof import any_of
 from engine.store.inserts import insert_returning_ids
@@ -491,7 +491,7 @@ def project_statuses(rt: Runtime, actor: Actor, delivery_id: str, township: str 
     with rt.db.read() as session:
         total = session.scalar(select(func.count()).select_from(Record).where(*where)) or 0
         page = max(1, min(page, max(1, math.ceil(total / page_size))))
-        rows = list(session.execute(select(Record.__table__).where(*where).order_by(Record.township, Record.id)
+        rows = list(session.execute(select(Record.__table__).where(*where).order_by(township_key(), Record.id)
                                     .limit(page_size).offset((page - 1) * page_size)))
         ids = [r.id for r in rows]
         money = _money(session, d, ids, None)
@@ -596,7 +596,7 @@ def responsibility_rows(rt: Runtime, actor: Actor, delivery_id: str, township: s
     for ids in _projects(rt, d, township):
         with rt.db.read() as session:
             projects = list(session.execute(select(Record.__table__).where(any_of(Record.id, ids))
-                                            .order_by(Record.township, Record.id)))
+                                            .order_by(township_key(), Record.id)))
             sheets = current_sheets(session, {r.id: workflow_of(rt.for_version(r.profile_version), r.form_id)
                                               for r in projects}, {d.responsibility.form, d.milestones.form})
             for record in projects:

@@ -80,6 +80,14 @@ def write(session: Session, delivery_id: str, rows: list[FigureRow]) -> None:
         session.execute(MILESTONES.insert(), milestones)
 
 
+def township_key():
+    """A record's township for grouping and sorting projects: an expression, not the column, so
+    SQLite finds the projects by form and state (an index) and sorts those few, instead of walking
+    the township index over every record of the form (a million suggestions). Inline '' rather than
+    a parameter, so PostgreSQL sees the same expression in GROUP BY as in SELECT."""
+    return func.coalesce(RECORDS.c.township, literal_column("''"))
+
+
 def not_merged():
     """Merged duplicates follow their project's state but are not projects of their own. (A
     correlated NOT EXISTS: each record is one primary-key lookup, where NOT IN a list of every
@@ -130,9 +138,7 @@ def township_scores(session: Session, d: Delivery, today: dt.date, township: str
     With `year`: the projects whose completion deadline falls in it (those without a deadline yet
     count in `current_year`)."""
     figures = FIGURES.alias("f")
-    # Grouped by an expression, not the column: SQLite would otherwise walk the township index over
-    # every record of the form (a million suggestions) instead of finding the projects by state.
-    town = func.coalesce(RECORDS.c.township, literal_column("''"))  # inline: PostgreSQL matches it to GROUP BY
+    town = township_key()
     joined = RECORDS.outerjoin(figures, and_(figures.c.record_id == RECORDS.c.id, figures.c.delivery_id == d.id))
     where = projects_where(d, township)
     if year is not None:

@@ -24,7 +24,7 @@ from engine.errors import InputError, MinshengError, NotFound, Problem
 from engine.runtime import Runtime
 from engine.services.actors import Actor, require
 from engine.store.tables import FundEntry, FundPoolYear, Record
-from engine.services.delivery import not_merged
+from engine.services.delivery_figures import not_merged, township_key
 
 KINDS = ("contribution", "allocation", "payment")
 
@@ -308,7 +308,7 @@ def eligible_projects(rt: Runtime, actor: Actor, fund_id: str, limit: int = 500)
         return [tuple(r) for r in session.execute(
             select(Record.id, Record.title, Record.township).where(Record.form_id == rules.form,
                                                                    Record.state.in_(rules.project_states), not_merged())
-            .order_by(Record.township, Record.id).limit(limit))]
+            .order_by(township_key(), Record.id).limit(limit))]
 
 
 def recent_entries(rt: Runtime, actor: Actor, pool_id: int, limit: int = 20) -> list[tuple[FundEntry, str | None]]:

@@ -1,4 +1,5 @@
-"""Each project's delivery figures and milestones, kept for the scorecard's GROUP BY.
+"""Each project's delivery figures and milestones, kept for the scorecard's GROUP BY, and an index
+that finds projects by state and counts them by township.
 
 The rows are filled from the sheets when the scorecard or `tick` first finds a project without
 them, so an upgraded database needs nothing more.
@@ -43,9 +44,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_project_milestones_record', 'project_milestones', ['record_id', 'delivery_id'], unique=False)
+    op.create_index('ix_records_form_state_township', 'records', ['form_id', 'state', 'township', 'id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_records_form_state_township', table_name='records')
     op.drop_index('ix_project_milestones_record', table_name='project_milestones')
     op.drop_table('project_milestones')
     op.drop_table('project_figures')
