@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from apps.i18n import input_error_lines, problem_text
-from engine.errors import ConfigError, InputError, MinshengError, NotFound, PermissionDenied
+from engine.kernel.errors import ConfigError, InputError, MinshengError, NotFound, PermissionDenied
 
 app = typer.Typer(help="Minsheng: livelihood projects decided by deputies' vote.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -72,7 +72,7 @@ def friendly(command: Callable) -> Callable:
 
 
 def _runtime(config: str):
-    from engine.runtime import Runtime
+    from engine.core.runtime import Runtime
     return Runtime.open(config)
 
 
@@ -82,13 +82,13 @@ def check(config: str = ConfigOption,
           with_data: bool = typer.Option(False, "--with-data", help="Also say which records an edit would not reach "
                                          "(those following an older version; frozen ones stay frozen).")) -> None:
     """Validate a profile: every file, every key, every reference. Exit 0 if it is valid."""
-    from engine.config.profile import load_profile
+    from engine.profile.loader import load_profile
     profile = load_profile(config)
     console.print(f"{config}: OK ({len(profile.files)} files, version {profile.version}): "
                   f"{len(profile.county.townships)} townships, {len(profile.county.stations)} stations, "
                   f"{len(profile.forms)} forms, {len(profile.imports)} imports", markup=False)
     if with_data:
-        from engine.versions import pinned_summary
+        from engine.core.versions import pinned_summary
         for line in pinned_summary(_runtime(config)):
             console.print(f"note: {line}", markup=False)
 
@@ -97,7 +97,7 @@ def check(config: str = ConfigOption,
 @friendly
 def schema(out: Path = typer.Option(Path("docs/schema"), help="Folder to write the JSON Schema files to.")) -> None:
     """Write JSON Schema files for each kind of config file (for editors' autocompletion)."""
-    from engine.config.export import write_schemas
+    from engine.profile.export import write_schemas
     for path in write_schemas(out):
         console.print(f"wrote {path}", markup=False)
 
@@ -106,7 +106,7 @@ def schema(out: Path = typer.Option(Path("docs/schema"), help="Folder to write t
 @friendly
 def db_upgrade(config: str = ConfigOption) -> None:
     """Create or update the database tables (safe to run again)."""
-    from engine.config.profile import load_profile
+    from engine.profile.loader import load_profile
     load_profile(config)  # a broken profile is reported before the database is touched
     from engine.store.db import Database, database_url
     from engine.store.migrate import upgrade
@@ -130,8 +130,8 @@ def user_add(
     config: str = ConfigOption,
 ) -> None:
     """Create an account."""
-    from engine.services import accounts
-    from engine.services.actors import SYSTEM
+    from engine.core import accounts
+    from engine.core.actors import SYSTEM
     user = accounts.create_user(_runtime(config), SYSTEM, username, name, list(role), password, township)
     console.print(f"created {user.username} ({', '.join(sorted(user.roles))})", markup=False)
 
@@ -142,8 +142,8 @@ def user_passwd(username: str, password: str = typer.Option(..., prompt=True, hi
                                                              confirmation_prompt=True),
                 config: str = ConfigOption) -> None:
     """Set an account's password."""
-    from engine.services import accounts
-    from engine.services.actors import SYSTEM
+    from engine.core import accounts
+    from engine.core.actors import SYSTEM
     accounts.set_password(_runtime(config), SYSTEM, username, password)
     console.print(f"password changed for {username}", markup=False)
 
@@ -152,8 +152,8 @@ def user_passwd(username: str, password: str = typer.Option(..., prompt=True, hi
 @friendly
 def user_list(config: str = ConfigOption) -> None:
     """List accounts."""
-    from engine.services import accounts
-    from engine.services.actors import SYSTEM
+    from engine.core import accounts
+    from engine.core.actors import SYSTEM
     for user in accounts.list_users(_runtime(config), SYSTEM):
         console.print(f"{user.username:20} {user.display_name:20} {', '.join(sorted(user.roles))} "
                       f"{user.township or ''}", markup=False)
@@ -168,8 +168,8 @@ def import_(
     config: str = ConfigOption,
 ) -> None:
     """Import an export (a 12345 hotline sheet, say): bad rows are reported, the good ones kept."""
-    from engine.services.importer import import_file
-    from engine.services.actors import SYSTEM
+    from engine.core.importer import import_file
+    from engine.core.actors import SYSTEM
     rt = _runtime(config)
     if mapping not in rt.profile.imports:
         raise NotFound(f"import '{mapping}'; the profile has: {', '.join(rt.profile.imports) or 'none'}")
@@ -198,7 +198,7 @@ def import_(
 def _write_rejections(rt, run_id: int, labels: dict[str, str], out: Path) -> int:
     import csv
     from sqlalchemy import select
-    from engine.errors import Problem
+    from engine.kernel.errors import Problem
     from engine.store.tables import ImportRejection
     count = 0
     with out.open("w", newline="", encoding="utf-8-sig") as fh, rt.db.read() as session:
@@ -216,8 +216,8 @@ def _write_rejections(rt, run_id: int, labels: dict[str, str], out: Path) -> int
 
 def _acting_user(rt, username: Optional[str]):
     """--as USER: act with that account's roles and township; by default as the system."""
-    from engine.services.accounts import list_users
-    from engine.services.actors import SYSTEM
+    from engine.core.accounts import list_users
+    from engine.core.actors import SYSTEM
     if not username:
         return SYSTEM
     found = next((u for u in list_users(rt, SYSTEM) if u.username == username), None)
@@ -237,7 +237,7 @@ def act(
     config: str = ConfigOption,
 ) -> None:
     """Take an action on every record where it applies: screen a whole township or county."""
-    from engine.services.bulk import bulk_action
+    from engine.core.bulk import bulk_action
     rt = _runtime(config)
     actor = _acting_user(rt, as_user)
     with Progress(TextColumn(action), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
@@ -267,8 +267,8 @@ def document_letter(
     config: str = ConfigOption,
 ) -> None:
     """Make the letter about one record, e.g. the written answer to a proposer."""
-    from engine import documents
-    from engine.services.actors import SYSTEM
+    from engine.output import documents
+    from engine.core.actors import SYSTEM
     made = documents.letter(_runtime(config), SYSTEM, document, record)
     out.mkdir(parents=True, exist_ok=True)
     (out / made.filename).write_bytes(made.content)
@@ -284,8 +284,8 @@ def document_notice(
     config: str = ConfigOption,
 ) -> None:
     """Make the notice for a township's notice board (or for every township)."""
-    from engine import documents
-    from engine.services.actors import SYSTEM
+    from engine.output import documents
+    from engine.core.actors import SYSTEM
     rt = _runtime(config)
     townships = [township] if township else [t.id for t in rt.profile.county.townships]
     out.mkdir(parents=True, exist_ok=True)
@@ -305,8 +305,8 @@ def report(
 ) -> None:
     """Make the annual report for the congress, as Excel and PDF (with a chart per section)."""
     from apps.i18n import report_words
-    from engine import reports
-    from engine.services.actors import SYSTEM
+    from engine.output import reports
+    from engine.core.actors import SYSTEM
     rt = _runtime(config)
     year = year or rt.profile.county.year
     title, paragraphs, tables = reports.build(rt, SYSTEM, report_id, year, report_words("zh"))
@@ -322,7 +322,7 @@ def tick(config: str = ConfigOption) -> None:
     """Fire every deadline that has passed and take every automatic transition that is due.
 
     Run it from cron every few minutes; running it twice, or twice at once, fires nothing twice."""
-    from engine.services.jobs import tick as run_tick
+    from engine.jobs import tick as run_tick
     report = run_tick(_runtime(config))
     console.print(f"deadlines fired: {report.deadlines_fired}; automatic transitions: {report.transitions_taken}; "
                   f"ballots closed: {report.rounds_closed}; delivery flags raised: {report.flags_raised}, "
@@ -337,9 +337,9 @@ def preview(config: str = typer.Option(..., "--config", "-c", help="The proposed
     """Show which stored decisions would change under a proposed profile, and why. Saves nothing.
 
     The live data is the database of DATABASE_URL (or the embedded SQLite file)."""
-    from engine.config.profile import load_profile
-    from engine.preview import preview as run_preview
-    from engine.runtime import Runtime
+    from engine.profile.loader import load_profile
+    from engine.features.preview import preview as run_preview
+    from engine.core.runtime import Runtime
     from engine.store.db import Database
     proposed = load_profile(config)
     live = Runtime(proposed, Database())
@@ -361,7 +361,7 @@ def migrate(form: str = typer.Argument(..., help="Form id whose running records 
 
     Each record moved gets an audit row; a record whose state the current workflow no longer has
     stays where it is and is listed."""
-    from engine.versions import migrate_records
+    from engine.core.versions import migrate_records
     rt = _runtime(config)
     report = migrate_records(rt, form, actor_name="system", dry_run=dry_run)
     verb = "would move" if dry_run else "moved"
@@ -375,7 +375,7 @@ def migrate(form: str = typer.Argument(..., help="Form id whose running records 
 def demo(config: str = ConfigOption,
          reset: bool = typer.Option(False, help="Delete the embedded SQLite file first.")) -> None:
     """Seed the profile's demo year: townships' sessions, suggestions and demo accounts."""
-    from engine.services.demo import seed_demo
+    from demo.seed import seed_demo
     from engine.store.db import DEFAULT_SQLITE
     if reset:
         if os.environ.get("DATABASE_URL"):
@@ -391,7 +391,7 @@ def demo(config: str = ConfigOption,
 @friendly
 def serve(config: str = ConfigOption, port: int = typer.Option(8501), address: str = typer.Option("127.0.0.1")) -> None:
     """Start the web app (Streamlit)."""
-    from engine.config.profile import load_profile
+    from engine.profile.loader import load_profile
     load_profile(config)  # refuse to start on a broken profile, with the reasons
     main = Path(__file__).parent / "web" / "main.py"
     env = dict(os.environ, MINSHENG_CONFIG=str(Path(config).resolve()))

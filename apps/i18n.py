@@ -5,7 +5,7 @@ product's words: buttons, headings and the messages for each problem code the en
 """
 from __future__ import annotations
 
-from engine.errors import InputError, Problem
+from engine.kernel.errors import InputError, Problem
 
 LANGS = ("zh", "en")
 
@@ -322,6 +322,6 @@ def input_error_lines(error: InputError, labels: dict[str, str], lang: str = "zh
 
 
 def report_words(lang: str = "zh") -> dict[str, str]:
-    """The words of a report's fixed columns (engine.reports.WORDS)."""
-    from engine.reports import WORDS
+    """The words of a report's fixed columns (engine.output.reports.WORDS)."""
+    from engine.output.reports import WORDS
     return {w: text(f"report.{w}", lang) for w in WORDS}

@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def build_store(config: str, work: Path, rows: int) -> Path:
     from bench.gen_hotline import generate
-    from engine.runtime import Runtime
-    from engine.services.actors import SYSTEM
-    from engine.services.importer import import_file
+    from engine.core.runtime import Runtime
+    from engine.core.actors import SYSTEM
+    from engine.core.importer import import_file
     csv_path = work / f"hotline_{rows}.csv"
     if not csv_path.exists():
         generate(config, csv_path, rows)
@@ -61,8 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
     os.environ["MINSHENG_CONFIG"] = str(Path(args.config).resolve())
     from streamlit.testing.v1 import AppTest
-    from engine.runtime import Runtime
-    from engine.services.actors import Actor
+    from engine.core.runtime import Runtime
+    from engine.core.actors import Actor
     from engine.store.tables import Record, RecordLink, VoteRound
 
     rt = Runtime.open(args.config, os.environ["DATABASE_URL"])

@@ -15,7 +15,7 @@ import time
 
 import yaml
 
-from engine.rules.tables import RuleFile, compile_rules
+from engine.lang.tables import RuleFile, compile_rules
 
 RULES = """
 id: screening

@@ -18,10 +18,11 @@ import time
 from sqlalchemy import update
 
 from bench.sangzhi_db import open_from_args
-from engine.services import delivery, records, sheets
-from engine.services.actors import SYSTEM
-from engine.services.jobs import tick
-from engine.services.workflow import transition
+from engine.features import delivery
+from engine.core import records, sheets
+from engine.core.actors import SYSTEM
+from engine.jobs import tick
+from engine.core.workflow import transition
 from engine.store.tables import Record
 
 D = "livelihood_delivery"

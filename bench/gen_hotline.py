@@ -6,7 +6,7 @@ import random
 import sys
 from pathlib import Path
 
-from engine.config.profile import load_profile
+from engine.profile.loader import load_profile
 
 BAD_EVERY = 97  # one row in 97 has a bad phone number or date, so rejection is measured too
 

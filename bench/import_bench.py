@@ -15,9 +15,9 @@ from pathlib import Path
 
 from bench.gen_hotline import generate
 from bench.memory import PeakMemory
-from engine.runtime import Runtime
-from engine.services.actors import SYSTEM
-from engine.services.importer import import_file
+from engine.core.runtime import Runtime
+from engine.core.actors import SYSTEM
+from engine.core.importer import import_file
 
 TARGET_ROWS_PER_S = 15_000
 TARGET_MB = 300

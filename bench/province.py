@@ -34,12 +34,13 @@ from sqlalchemy import func, select, update
 
 from apps.i18n import report_words
 from bench.gen_hotline import generate
-from engine import reports
-from engine.runtime import Runtime
-from engine.services import delivery, funds, importer, sheets, voting, workflow
-from engine.services.actors import SYSTEM, Actor
-from engine.services.bulk import bulk_action
-from engine.services.jobs import tick
+from engine.output import reports
+from engine.core.runtime import Runtime
+from engine.features import delivery, funds, voting
+from engine.core import importer, sheets, workflow
+from engine.core.actors import SYSTEM, Actor
+from engine.core.bulk import bulk_action
+from engine.jobs import tick
 from engine.store.tables import Record, VoteCandidate, VoteRound
 
 ROOT = Path(__file__).resolve().parents[1]

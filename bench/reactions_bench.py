@@ -22,10 +22,10 @@ from sqlalchemy import func, select
 
 from bench.gen_hotline import generate
 from bench.memory import rss_mb
-from engine.rules.reactions import pending_in_process
-from engine.runtime import Runtime
-from engine.services import importer, reactions
-from engine.services.actors import SYSTEM
+from engine.core.rules_host import pending_in_process
+from engine.core.runtime import Runtime
+from engine.core import importer, reactions
+from engine.core.actors import SYSTEM
 from engine.store.tables import AuditEntry, ReactionState, Record
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,7 +5,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from engine.runtime import Runtime
+from engine.core.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,9 +13,9 @@ import random
 import time
 
 from bench.sangzhi_db import open_from_args
-from engine.services import records, sheets
-from engine.services.actors import SYSTEM
-from engine.services.bulk import bulk_action
+from engine.core import records, sheets
+from engine.core.actors import SYSTEM
+from engine.core.bulk import bulk_action
 
 
 

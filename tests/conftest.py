@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from engine.runtime import Runtime
+from engine.core.runtime import Runtime
 from engine.store.db import database_url
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.errors import InputError, PermissionDenied
-from engine.services import accounts
-from engine.services.actors import SYSTEM, Actor
+from engine.kernel.errors import InputError, PermissionDenied
+from engine.core import accounts
+from engine.core.actors import SYSTEM, Actor
 
 
 def test_create_and_authenticate(rt):

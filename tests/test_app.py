@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.services import accounts, records
-from engine.services.actors import SYSTEM
+from engine.core import accounts, records
+from engine.core.actors import SYSTEM
 from tests.conftest import CONFIG, ROOT
 
 MAIN = str(ROOT / "apps/web/main.py")
@@ -148,9 +148,9 @@ def test_notices_page_is_public_and_lists_the_admitted(app, rt, good_suggestion)
 
 
 def test_lookup_shows_the_reason_and_what_it_was_merged_into(app, rt, good_suggestion):
-    from engine.services import regroup
+    from engine.core import regroup
     from tests.test_screening import LIAISON, SCREENER, score
-    from engine.services.workflow import transition
+    from engine.core.workflow import transition
     main = records.submit(rt, SYSTEM, "suggestion", good_suggestion)
     dup = records.submit(rt, SYSTEM, "suggestion", dict(good_suggestion, proposer_name="李秀英"))
     regroup.merge(rt, LIAISON, main.id, [dup.id])
@@ -180,7 +180,7 @@ def test_to_do_page_lists_unanswered_proposers_for_staff_only(app, rt, good_sugg
 
 def test_fund_page_for_finance_and_audit_only(app, rt, good_suggestion):
     from tests.test_funds import FINANCE, DAY, funded_pool, projects
-    from engine.services.funds import allocate
+    from engine.features.funds import allocate
     pool = funded_pool(rt)
     a, _ = projects(rt, good_suggestion)
     allocate(rt, FINANCE, pool, a, "300000", DAY)

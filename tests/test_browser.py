@@ -104,8 +104,8 @@ def test_submit_then_follow_by_receipt_code(server, page):
 
 
 def test_staff_sign_in_and_list(server, page, rt):
-    from engine.services import accounts, records
-    from engine.services.actors import SYSTEM
+    from engine.core import accounts, records
+    from engine.core.actors import SYSTEM
     accounts.create_user(rt, SYSTEM, "liaison", "第01联络站工作人员", ["liaison_staff"], "demo-pass", "t01")
     for i in range(3):
         records.submit(rt, SYSTEM, "suggestion", {
@@ -142,8 +142,8 @@ def test_staff_sign_in_and_list(server, page, rt):
 def test_screening_a_suggestion_in_the_app(server, page, rt):
     """A screening group member files three members' score sheets and screens; the decision and
     its reason show on the record; a liaison then finds nothing waiting for a letter."""
-    from engine.services import accounts, records
-    from engine.services.actors import SYSTEM
+    from engine.core import accounts, records
+    from engine.core.actors import SYSTEM
     accounts.create_user(rt, SYSTEM, "screener", "第01乡镇筛选小组", ["screening_group"], "demo-pass", "t01")
     view = records.submit(rt, SYSTEM, "suggestion", {
         "title": "新建集中供水工程", "content": "部分农户仍饮用山泉水，旱季断水，建议新建蓄水池和管网。",
@@ -193,9 +193,9 @@ def test_deputies_vote_in_the_app_and_the_result_is_read(server, page, rt, good_
     """Three deputies cast electronic ballots from their own sessions; the presidium closes and
     counts; anyone reads the result on the public page."""
     from sqlalchemy import update
-    from engine.services import accounts, records
-    from engine.services.actors import SYSTEM
-    from engine.services.voting import create_round, open_round
+    from engine.core import accounts, records
+    from engine.core.actors import SYSTEM
+    from engine.features.voting import create_round, open_round
     from engine.store.tables import Record
     ids = [records.submit(rt, SYSTEM, "suggestion", dict(good_suggestion, title=title)).id
            for title in ("硬化一组通组公路", "新建集中供水工程", "修建村级文化广场")]
@@ -257,11 +257,12 @@ def test_finance_pays_in_the_app_and_the_dashboard_shows_alerts(server, page, rt
     standing committee sees a late project and its alert on the supervision dashboard."""
     import datetime as dt
     from sqlalchemy import update
-    from engine.services import accounts, funds, records
-    from engine.services.actors import SYSTEM
-    from engine.services.sheets import file_sheet
-    from engine.services.jobs import tick
-    from engine.services.workflow import transition
+    from engine.core import accounts, records
+    from engine.features import funds
+    from engine.core.actors import SYSTEM
+    from engine.core.sheets import file_sheet
+    from engine.jobs import tick
+    from engine.core.workflow import transition
     from engine.store.tables import Record
     accounts.create_user(rt, SYSTEM, "finance", "县财政局", ["finance"], "demo-pass")
     accounts.create_user(rt, SYSTEM, "standing", "县人大常委会办公室", ["standing_committee"], "demo-pass")
@@ -317,8 +318,8 @@ def test_a_citizen_follows_a_suggestion_through_the_whole_chain(server, page, rt
     """After the demo year: a rectified project's proposer enters the receipt code and reads every
     stage, from the suggestion to the second rating."""
     from sqlalchemy import select
-    from engine.services.demo import seed_demo
-    from engine.services.sheets import SUBJECT
+    from demo.seed import seed_demo
+    from engine.core.sheets import SUBJECT
     from engine.store.tables import Record, RecordLink
     seed_demo(rt)
     with rt.db.read() as session:

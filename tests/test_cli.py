@@ -69,7 +69,7 @@ def test_user_import_and_errors(tmp_path, monkeypatch, db_url):
 
 
 def test_every_config_key_is_documented():
-    from engine.config.export import KINDS, _models_in, reference_markdown
+    from engine.profile.export import KINDS, _models_in, reference_markdown
     seen = {}
     for model, _ in KINDS.values():
         _models_in(model, seen)
@@ -102,8 +102,8 @@ def test_migrate_command(monkeypatch, db_url):
 
 
 def test_act_screens_a_township_and_documents_are_written(tmp_path, monkeypatch, db_url, rt, good_suggestion):
-    from engine.services import records
-    from engine.services.actors import ANONYMOUS, SYSTEM
+    from engine.core import records
+    from engine.core.actors import ANONYMOUS, SYSTEM
     from tests.test_screening import score
     monkeypatch.setenv("DATABASE_URL", db_url)
     ids = []

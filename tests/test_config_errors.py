@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from engine.config.profile import load_profile
-from engine.errors import ConfigError
+from engine.profile.loader import load_profile
+from engine.kernel.errors import ConfigError
 
 
 def edit(path, old, new, count=1):

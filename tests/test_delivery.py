@@ -13,13 +13,14 @@ import yaml
 from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
-from engine.errors import PermissionDenied
-from engine.runtime import Runtime
-from engine.services import delivery, records
-from engine.services.actors import ANONYMOUS, Actor
-from engine.services.sheets import file_sheet
-from engine.services.jobs import tick
-from engine.services.workflow import TransitionRefused, transition
+from engine.kernel.errors import PermissionDenied
+from engine.core.runtime import Runtime
+from engine.features import delivery
+from engine.core import records
+from engine.core.actors import ANONYMOUS, Actor
+from engine.core.sheets import file_sheet
+from engine.jobs import tick
+from engine.core.workflow import TransitionRefused, transition
 from engine.store.tables import AuditEntry, Flag, Record
 
 UNIT = Actor("unit", "第01乡镇人民政府", frozenset({"government_unit"}), "t01")
@@ -104,7 +105,7 @@ def test_a_progress_report_carries_its_photo(rt, good_suggestion):
     assert filed.data["photo"]["name"] == "site.jpg" and filed.data["photo"]["size"] == len(photo)
     with rt.db.read() as session:
         assert session.get(Attachment, filed.data["photo"]["attachment_id"]).content == photo
-    from engine.errors import InputError
+    from engine.kernel.errors import InputError
     with pytest.raises(InputError) as info:  # the form's allowed endings are kept
         file_sheet(rt, UNIT, record_id, "progress_report", {"report_date": "2025-05-21", "percent": 31, "text": "x"},
                    uploads={"photo": ("notes.exe", b"MZ")})
@@ -246,7 +247,7 @@ def test_every_delivery_action_checks_roles_and_townships(rt, good_suggestion):
 
 
 def test_dashboard_figures_money_and_scorecard(rt, good_suggestion):
-    from engine.services import funds
+    from engine.features import funds
     finance = Actor("finance", "财政局", frozenset({"finance"}))
     done = under_way(rt, good_suggestion, [("前期工作完成", "2025-05-31"), ("竣工", "2025-09-30")])
     late = under_way(rt, good_suggestion, [("前期工作完成", "2025-05-31"), ("竣工", "2025-09-30")], township="t02",
@@ -287,7 +288,7 @@ def test_dashboard_figures_money_and_scorecard(rt, good_suggestion):
 def scorecard_from_sheets(rt, today, year=None):
     """The townships' scorecard worked out project by project from the sheets (the reference the
     counted-in-SQL scorecard must agree with)."""
-    from engine.services.delivery_figures import TownshipScore
+    from engine.features.delivery_figures import TownshipScore
     d = delivery.spec(rt, D)
     with rt.db.read() as session:
         projects = list(session.execute(select(Record.__table__).where(

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from engine.services import sheets
-from engine.services.actors import SYSTEM
-from engine.services.demo import seed_demo
+from engine.core import sheets
+from engine.core.actors import SYSTEM
+from demo.seed import seed_demo
 from engine.store.tables import Flag, FundPoolYear, Record, RecordLink, User, VoteCandidate, VoteRound
 
 # chosen by the vote, whatever has happened since
@@ -58,7 +58,7 @@ def test_demo_year(rt, tmp_path):
             assert on_ballot > r.places
     # Stage 8: 6.73 million yuan in the pool, all allocated to the chosen projects, part paid.
     from decimal import Decimal
-    from engine.services.funds import balance
+    from engine.features.funds import balance
     with rt.db.read() as session:
         pool_id = session.scalar(select(FundPoolYear.id))
     money = balance(rt, SYSTEM, pool_id)
@@ -70,7 +70,7 @@ def test_demo_year(rt, tmp_path):
     # Stages 7 and 9: every chosen project was listed and started; most completed (and paid in
     # full), the rest under way; late milestones were flagged when they fell due, and the watch list
     # holds exactly the projects two milestones behind today; some follow-ups are closed, some open.
-    from engine.services import delivery
+    from engine.features import delivery
     assert sheets.awaiting(rt, SYSTEM, "suggestion", "responsibility_list").total == 0
     states = {c.id: c.state for c in chosen}
     done = [r for r, state in states.items() if state not in ("chosen", "delivering")]
@@ -91,7 +91,7 @@ def test_demo_year(rt, tmp_path):
 
     # Stage 10: every completed project rated; those the rules failed got an order with a public
     # explanation; the rectified ones were rated again and passed; the other is past its 30 days.
-    from engine.services.workflow import last_decision
+    from engine.core.workflow import last_decision
     assert all(states[r] in ("evaluated", "rectification_overdue") for r in done)
     with rt.db.read() as session:
         ordered = set(session.scalars(select(RecordLink.target_id).join(Record, Record.id == RecordLink.record_id)
@@ -102,7 +102,7 @@ def test_demo_year(rt, tmp_path):
     assert all("低于 80%" in last_decision(rt, r)["reason"] for r in rectifying)
     assert all("达到 80%" in last_decision(rt, r)["reason"] for r in ordered - rectifying)
     # The annual report counts what the stages stored: every figure agrees with the database.
-    from engine import reports
+    from engine.output import reports
     from apps.i18n import report_words
     title, paragraphs, tables = reports.build(rt, SYSTEM, "annual_report", 2025, report_words())
     assert title == "桑植县2025年民生实事项目人大代表票决制工作情况报告" and "全年共征集群众建议84条" in paragraphs[0]
@@ -130,7 +130,7 @@ def test_demo_year(rt, tmp_path):
 
 
 def test_demo_is_deterministic(tmp_path):
-    from engine.runtime import Runtime
+    from engine.core.runtime import Runtime
     from tests.conftest import CONFIG
     titles = []
     for name in ("a", "b"):

@@ -6,12 +6,12 @@ import re
 import pytest
 import yaml
 
-from engine.config.forms import Field, Form
-from engine.config.delivery import Delivery
-from engine.config.imports import ImportMapping
-from engine.config.reports import Report
-from engine.config.workflow import Reaction, Transition, Workflow
-from engine.rules.tables import RuleFile, compile_rules
+from engine.schema.forms import Field, Form
+from engine.schema.delivery import Delivery
+from engine.schema.imports import ImportMapping
+from engine.schema.reports import Report
+from engine.schema.workflow import Reaction, Transition, Workflow
+from engine.lang.tables import RuleFile, compile_rules
 from engine.forms.fieldtypes import FIELD_TYPES
 from tests.conftest import ROOT
 

@@ -12,9 +12,9 @@ import subprocess
 import pytest
 from pypdf import PdfReader
 
-from engine import documents
-from engine.errors import InputError, PermissionDenied
-from engine.services.actors import ANONYMOUS
+from engine.output import documents
+from engine.kernel.errors import InputError, PermissionDenied
+from engine.core.actors import ANONYMOUS
 from tests.test_screening import LIAISON, OTHER_TOWNSHIP, SCREENER, screened
 
 TODAY = dt.date(2025, 5, 6)
@@ -108,8 +108,8 @@ def test_answer_text_message_to_copy(rt, good_suggestion):
 
 def test_the_widest_receipt_code_stays_on_one_line_of_the_notice(rt):
     """Receipt codes are random; one of W and M only is the widest a notice must print unbroken."""
-    from engine import pdf
-    from engine.documents import NOTICE_TABLE_PT
+    from engine.output import pdf
+    from engine.output.documents import NOTICE_TABLE_PT
     doc = rt.profile.documents["admitted_notice"]
     code = "SZ25-WMWM-MWMW-WWMM"
     row = [code if "receipt_code" in c.value else "第02人大代表联络站" for c in doc.columns]

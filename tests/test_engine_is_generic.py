@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from engine.config.profile import load_profile
+from engine.profile.loader import load_profile
 from tests.conftest import CONFIG, ROOT
 
 ENGINE = ROOT / "engine"

@@ -10,13 +10,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, update
 
-from engine import documents
-from engine.errors import PermissionDenied
-from engine.services import records, trace
-from engine.services.actors import ANONYMOUS, Actor
-from engine.services.sheets import awaiting, file_sheet
-from engine.services.jobs import tick
-from engine.services.workflow import TransitionRefused, last_decision, transition
+from engine.output import documents
+from engine.kernel.errors import PermissionDenied
+from engine.core import records
+from engine.output import trace
+from engine.core.actors import ANONYMOUS, Actor
+from engine.core.sheets import awaiting, file_sheet
+from engine.jobs import tick
+from engine.core.workflow import TransitionRefused, last_decision, transition
 from engine.store.tables import AuditEntry, Deadline, Record
 from tests.test_rules import load_rules
 
@@ -165,8 +166,8 @@ def test_weighted_groups_of_raters():
 
 
 def test_a_merged_duplicate_follows_its_projects_chain(rt, good_suggestion):
-    from engine.services.actors import SYSTEM
-    from engine.services.regroup import merge
+    from engine.core.actors import SYSTEM
+    from engine.core.regroup import merge
     project = records.submit(rt, ANONYMOUS, "suggestion", good_suggestion).id
     duplicate = records.submit(rt, ANONYMOUS, "suggestion", dict(good_suggestion, proposer_name="李秀英",
                                                                  submitted_on="2025-03-09")).id

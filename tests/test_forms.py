@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from jsonschema import Draft202012Validator
 
-from engine.errors import InputError
-from engine.runtime import Runtime
+from engine.kernel.errors import InputError
+from engine.core.runtime import Runtime
 from tests.conftest import CONFIG
 
 
@@ -120,7 +120,7 @@ def test_money_is_decimal_never_float():
 
 def test_money_limits_compare_exactly(tmp_path):
     """A money field's min and max are checked on Decimal values by jsonschema and the bulk checker."""
-    from engine.config.forms import Form
+    from engine.schema.forms import Form
     from engine.forms.compiled import CompiledForm
     form = Form.model_validate({
         "id": "fund", "label": "x", "title": "{amount}",
@@ -139,7 +139,7 @@ def test_money_limits_compare_exactly(tmp_path):
 
 
 def test_every_field_type_round_trips():
-    from engine.config.forms import Form
+    from engine.schema.forms import Form
     from engine.forms.compiled import CompiledForm
     form = Form.model_validate({
         "id": "all", "label": "x", "title": "{t}",

@@ -10,10 +10,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, text, update
 
-from engine.errors import InputError, PermissionDenied
-from engine.services import records
-from engine.services.actors import ANONYMOUS, Actor
-from engine.services.funds import FundRefused, allocate, balance, contribute, open_pool, pay, reverse
+from engine.kernel.errors import InputError, PermissionDenied
+from engine.core import records
+from engine.core.actors import ANONYMOUS, Actor
+from engine.features.funds import FundRefused, allocate, balance, contribute, open_pool, pay, reverse
 from engine.store.tables import Record
 
 FINANCE = Actor("finance", "财政局", frozenset({"finance"}))
@@ -122,7 +122,7 @@ def test_a_correction_is_a_reversing_entry_never_a_deletion(rt, good_suggestion)
 def test_roles_are_checked_for_every_entry(rt, good_suggestion):
     pool = funded_pool(rt)
     a, _ = projects(rt, good_suggestion)
-    from engine.services.funds import eligible_projects, recent_entries
+    from engine.features.funds import eligible_projects, recent_entries
     entry = allocate(rt, FINANCE, pool, a, "1000", DAY)
     for call in (lambda: contribute(rt, AUDITOR, pool, "county", "1", DAY),
                  lambda: allocate(rt, AUDITOR, pool, a, "1", DAY),
@@ -138,9 +138,9 @@ def test_roles_are_checked_for_every_entry(rt, good_suggestion):
 
 
 def test_a_merged_duplicate_is_not_a_project_of_its_own(rt, good_suggestion):
-    from engine.services.funds import eligible_projects
-    from engine.services.regroup import merge
-    from engine.services.actors import SYSTEM
+    from engine.features.funds import eligible_projects
+    from engine.core.regroup import merge
+    from engine.core.actors import SYSTEM
     target = records.submit(rt, ANONYMOUS, "suggestion", good_suggestion).id
     duplicate = records.submit(rt, ANONYMOUS, "suggestion", dict(good_suggestion, proposer_name="李秀英")).id
     merge(rt, SYSTEM, target, [duplicate], "同一诉求")
@@ -179,7 +179,7 @@ def test_two_staff_paying_at_once_cannot_overdraw(rt, good_suggestion):
 
 def test_per_project_sums_and_the_audit_export(rt, good_suggestion, tmp_path):
     from openpyxl import load_workbook
-    from engine.services.funds import by_project, by_township, ledger_xlsx
+    from engine.features.funds import by_project, by_township, ledger_xlsx
     pool = funded_pool(rt)
     a, b = projects(rt, good_suggestion)
     allocate(rt, FINANCE, pool, a, "300000", DAY)

@@ -7,10 +7,10 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from engine.errors import InputError, PermissionDenied
-from engine.services import records
-from engine.services.actors import SYSTEM, Actor
-from engine.services.importer import import_file
+from engine.kernel.errors import InputError, PermissionDenied
+from engine.core import records
+from engine.core.actors import SYSTEM, Actor
+from engine.core.importer import import_file
 from engine.store.tables import AuditEntry, ImportRejection, Record
 
 HEADERS = ["工单编号", "工单标题", "诉求内容", "诉求类别", "所属乡镇", "来电人", "来电号码", "受理时间"]

@@ -5,10 +5,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from engine.errors import InputError, NotFound, PermissionDenied
-from engine.receipt import PATTERN
-from engine.services import records
-from engine.services.actors import ANONYMOUS, Actor
+from engine.kernel.errors import InputError, NotFound, PermissionDenied
+from engine.kernel.receipt import PATTERN
+from engine.core import records
+from engine.core.actors import ANONYMOUS, Actor
 from engine.store.tables import AuditEntry, ProfileVersion, Record
 
 LIAISON = Actor("liaison", "联络员", frozenset({"liaison_staff"}), "t01")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from engine.runtime import Runtime
-from engine.services import records, sheets
-from engine.services.actors import ANONYMOUS
-from engine.services.workflow import TransitionRefused, last_decision, transition
+from engine.core.runtime import Runtime
+from engine.core import records, sheets
+from engine.core.actors import ANONYMOUS
+from engine.core.workflow import TransitionRefused, last_decision, transition
 from tests.test_screening import PANEL, PARTY_OK, SCREENER, opinions
 
 WEIGHTED_SCREENING = """\

@@ -8,8 +8,8 @@ import pytest
 import yaml
 from hypothesis import given, settings, strategies as st
 
-from engine.rules.expr import ExprError, compile_expression
-from engine.rules.tables import DecisionError, RuleFile, compile_rules
+from engine.lang.expr import ExprError, compile_expression
+from engine.lang.tables import DecisionError, RuleFile, compile_rules
 
 NAMES = {"necessity": "number", "score": "number", "cost": "money", "budget": "money", "held_on": "date",
          "deadline": "date", "category": "text", "scores": "list of number", "urgent": "bool",

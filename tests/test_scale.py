@@ -10,13 +10,13 @@ import textwrap
 import pytest
 from sqlalchemy import func, select
 
-from engine.runtime import Runtime
-from engine.rules.reactions import pending_in_process
-from engine.services import reactions, records, sheets
-from engine.services.actors import ANONYMOUS, SYSTEM, Actor
-from engine.services.bulk import bulk_action
-from engine.services.jobs import tick
-from engine.services.workflow import transition
+from engine.core.runtime import Runtime
+from engine.core.rules_host import pending_in_process
+from engine.core import reactions, records, sheets
+from engine.core.actors import ANONYMOUS, SYSTEM, Actor
+from engine.core.bulk import bulk_action
+from engine.jobs import tick
+from engine.core.workflow import transition
 from engine.store.tables import AuditEntry, Deadline, ReactionEvent, ReactionState, Record
 from tests.conftest import CONFIG, ROOT
 from tests.test_workflow import OPINION, SCREENER as WF_SCREENER, scores, wf_profile  # noqa: F401 (fixture)
@@ -46,9 +46,9 @@ def _notified(rt) -> list[str]:
 
 SUBMIT_OPINION = textwrap.dedent("""
     import sys
-    from engine.runtime import Runtime
-    from engine.services import records
-    from engine.services.actors import Actor
+    from engine.core.runtime import Runtime
+    from engine.core import records
+    from engine.core.actors import Actor
     rt = Runtime.open(sys.argv[1], sys.argv[2])
     records.submit(rt, Actor("panel", "审查专班", frozenset({"review_panel"})), "opinion",
                    {"subject": sys.argv[3], "department": sys.argv[4], "opinion": "agree"})

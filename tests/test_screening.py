@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from engine.errors import InputError, NotFound, PermissionDenied
-from engine.services import records, regroup, sheets
-from engine.services.actors import ANONYMOUS, Actor
-from engine.services.workflow import TransitionRefused, last_decision, transition
+from engine.kernel.errors import InputError, NotFound, PermissionDenied
+from engine.core import records, regroup, sheets
+from engine.core.actors import ANONYMOUS, Actor
+from engine.core.workflow import TransitionRefused, last_decision, transition
 from engine.store.tables import AuditEntry
 
 SCREENER = Actor("screener", "筛选小组", frozenset({"screening_group"}), township="t02")
@@ -249,8 +249,8 @@ def test_every_action_is_audited_with_who_did_it(rt, good_suggestion):
 def test_pools_carry_over_into_the_next_year(rt, profile_dir, db_url, good_suggestion):
     """Next year's profile (a new version) sees last year's pools: a pending suggestion goes back to
     screening under the new year's rules once migrated; a reserve project can still be reviewed."""
-    from engine.runtime import Runtime
-    from engine.versions import migrate_records
+    from engine.core.runtime import Runtime
+    from engine.core.versions import migrate_records
     pending = screened(rt, good_suggestion, [(3, 3, 3, 2)] * 3)
     reserve = screened(rt, good_suggestion, [(5, 5, 5, 5)] * 3)
     county = profile_dir / "county.yaml"

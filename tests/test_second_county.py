@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from engine.runtime import Runtime
-from engine.services.actors import SYSTEM
-from engine.services.demo import seed_demo
-from engine.services.workflow import last_decision
+from engine.core.runtime import Runtime
+from engine.core.actors import SYSTEM
+from demo.seed import seed_demo
+from engine.core.workflow import last_decision
 from engine.store.tables import FundEntry, Record, RecordLink, VoteRound
 from tests.conftest import ROOT
 
@@ -56,6 +56,6 @@ def test_the_second_county_runs_its_year_by_its_own_rules(qrt, tmp_path):
     assert len(still) == 1 and "不满意" in reasons[still[0]]
     # the county's own report
     from apps.i18n import report_words
-    from engine import reports
+    from engine.output import reports
     title, _, tables = reports.build(qrt, SYSTEM, "annual_report", 2025, report_words())
     assert title.startswith("青山县2025年") and tables[3].rows[-1][4] == 16

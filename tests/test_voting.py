@@ -10,9 +10,9 @@ import threading
 import pytest
 from sqlalchemy import inspect, select, text, update
 
-from engine.services import records
-from engine.services.actors import ANONYMOUS, Actor
-from engine.services.voting import (VoteRefused, cast, chosen_in, close_due, close_round, confirm_paper,
+from engine.core import records
+from engine.core.actors import ANONYMOUS, Actor
+from engine.features.voting import (VoteRefused, cast, chosen_in, close_due, close_round, confirm_paper,
                                     count_round, create_round, enter_paper, follow_up, hand_out_paper, open_round,
                                     recount)
 from engine.store.tables import Ballot, Record, VoteRound, VoteVoter
@@ -254,9 +254,9 @@ def test_a_tie_calls_a_runoff_and_the_vote_is_decided_after_it(rt, good_suggesti
 
 
 def test_roster_from_the_imported_list_and_statuses(rt, good_suggestion, tmp_path):
-    from engine.services.actors import SYSTEM
-    from engine.services.importer import import_file
-    from engine.services.voting import roster_from_records, set_status
+    from engine.core.actors import SYSTEM
+    from engine.core.importer import import_file
+    from engine.features.voting import roster_from_records, set_status
     csv = tmp_path / "deputies.csv"
     csv.write_text("姓名,乡镇,联络站,登录账号\n" + "".join(
         f"代表{i},第02乡镇,第02人大代表联络站,{'d%03d' % i if i < 4 else ''}\n" for i in range(6))
@@ -287,7 +287,7 @@ def test_roster_from_the_imported_list_and_statuses(rt, good_suggestion, tmp_pat
 
 def test_rules_freeze_when_the_round_opens(rt, profile_dir, db_url, good_suggestion):
     """An edit to the vote's rules after opening does not change how the open round is counted."""
-    from engine.runtime import Runtime
+    from engine.core.runtime import Runtime
     round_id, (a, b, c) = open_ballot(rt, good_suggestion, members=9, present=7)
     vote = profile_dir / "votes/township_congress.yaml"
     vote.write_text(vote.read_text(encoding="utf-8").replace("  of: all_members", "  of: present"), encoding="utf-8")
@@ -303,7 +303,7 @@ def test_rules_freeze_when_the_round_opens(rt, profile_dir, db_url, good_suggest
 
 
 def test_result_notice_pdf(rt, good_suggestion, tmp_path):
-    from engine import documents
+    from engine.output import documents
     from tests.test_documents import ocr, pdf_text
     round_id, (a, b, c) = open_ballot(rt, good_suggestion, members=5)
     for i, marks in enumerate([{a: "yes", b: "yes"}] * 3 + [{c: "yes"}] * 2):
@@ -321,7 +321,7 @@ def test_result_notice_pdf(rt, good_suggestion, tmp_path):
 
 
 def test_tick_closes_a_ballot_at_its_declared_time(rt, good_suggestion):
-    from engine.services.jobs import tick
+    from engine.jobs import tick
     at = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
     round_id, (a, *_) = open_ballot(rt, good_suggestion, closes_at=at)
     assert tick(rt, at=at - dt.timedelta(seconds=1)).rounds_closed == 0
@@ -332,7 +332,7 @@ def test_tick_closes_a_ballot_at_its_declared_time(rt, good_suggestion):
 
 def test_staff_of_another_township_cannot_run_its_ballot(rt, good_suggestion):
     import dataclasses
-    from engine.errors import PermissionDenied
+    from engine.kernel.errors import PermissionDenied
     round_id, (a, *_) = open_ballot(rt, good_suggestion)
     elsewhere = dataclasses.replace(PRESIDIUM, township="t05")
     with pytest.raises(PermissionDenied):

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from engine.config.profile import load_profile
-from engine.config.votes import Majority
-from engine.voting.count import CountError, candidates_problem, count
+from engine.profile.loader import load_profile
+from engine.schema.votes import Majority
+from engine.lang.vote_count import CountError, candidates_problem, count
 from tests.conftest import CONFIG
 
 SANGZHI = load_profile(CONFIG).votes["township_congress"]

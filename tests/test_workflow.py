@@ -9,12 +9,12 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from engine.errors import InputError
-from engine.runtime import Runtime
-from engine.services import records
-from engine.services.actors import ANONYMOUS, Actor
-from engine.services.jobs import tick
-from engine.services.workflow import TransitionRefused, available_actions, set_deadline, transition
+from engine.kernel.errors import InputError
+from engine.core.runtime import Runtime
+from engine.core import records
+from engine.core.actors import ANONYMOUS, Actor
+from engine.jobs import tick
+from engine.core.workflow import TransitionRefused, available_actions, set_deadline, transition
 from engine.store.tables import AuditEntry, Deadline, Record
 from tests.test_config_errors import problems as _problems
 
@@ -243,7 +243,7 @@ def test_dead_end_and_bad_references(wf_profile, monkeypatch):
 
 
 def test_records_keep_their_version_until_migrated(wf_profile, db_url, good_suggestion):
-    from engine.versions import migrate_records
+    from engine.core.versions import migrate_records
     v1 = Runtime.open(wf_profile, db_url)
     old = records.submit(v1, ANONYMOUS, "suggestion", good_suggestion)
     transition(v1, SCREENER, old.id, "screen", scores(3, 3, 2, 3))            # -> pending, under v1
@@ -276,7 +276,7 @@ def test_records_keep_their_version_until_migrated(wf_profile, db_url, good_sugg
 def test_frozen_state_keeps_its_rules_and_check_says_so(wf_profile, db_url, good_suggestion, monkeypatch):
     from typer.testing import CliRunner
     from apps.cli import app
-    from engine.versions import migrate_records
+    from engine.core.versions import migrate_records
     path = wf_profile / "workflows/suggestion.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace(
         "{id: pending, label: 待研项目库}", "{id: pending, label: 待研项目库, frozen: true}"), encoding="utf-8")
@@ -433,8 +433,8 @@ def test_two_tick_processes_fire_a_deadline_once(wrt, wf_profile, db_url, sugges
 
 
 def test_reaction_opens_a_task_for_a_role(wf_profile, db_url, good_suggestion):
-    from engine.errors import PermissionDenied
-    from engine.services.reactions import complete_task, open_tasks
+    from engine.kernel.errors import PermissionDenied
+    from engine.core.reactions import complete_task, open_tasks
     path = wf_profile / "workflows/suggestion.yaml"
     path.write_text(path.read_text(encoding="utf-8") + """
 reactions:

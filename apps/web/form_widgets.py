@@ -13,7 +13,7 @@ import streamlit as st
 from apps.i18n import problem_text
 from apps.web.state import actor, lang, runtime, t
 from apps.web.widgets import RENDERERS, Context
-from engine.errors import InputError, PermissionDenied
+from engine.kernel.errors import InputError, PermissionDenied
 
 
 def _key(scope: str, field_id: str) -> str:

@@ -26,8 +26,8 @@ from apps.web.page_funds import render_funds_page  # noqa: E402
 from apps.web.page_delivery import render_delivery_page  # noqa: E402
 from apps.web.page_report import render_report_page  # noqa: E402
 from apps.web.state import actor, lang, runtime, t, version_notes  # noqa: E402
-from engine.config.county import PUBLIC  # noqa: E402
-from engine.documents import public_notices  # noqa: E402
+from engine.schema.county import PUBLIC  # noqa: E402
+from engine.output.documents import public_notices  # noqa: E402
 
 log = logging.getLogger("minsheng.web")
 

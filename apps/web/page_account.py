@@ -4,8 +4,8 @@ from __future__ import annotations
 import streamlit as st
 
 from apps.web.state import actor, runtime, t
-from engine.services import accounts
-from engine.services.actors import ANONYMOUS
+from engine.core import accounts
+from engine.core.actors import ANONYMOUS
 
 
 def sign_in_box() -> None:

@@ -10,8 +10,8 @@ import streamlit as st
 
 from apps.web.page_records import table_to_open
 from apps.web.state import actor, lang, runtime, t
-from engine.errors import PermissionDenied
-from engine.services import delivery
+from engine.kernel.errors import PermissionDenied
+from engine.features import delivery
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SCORECARD = ("township", "dl.projects", "dl.completed", "dl.milestones_due", "dl.on_time", "dl.on_time_rate",

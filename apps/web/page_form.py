@@ -5,7 +5,7 @@ import streamlit as st
 
 from apps.web.form_widgets import form_inputs, submitted
 from apps.web.state import actor, lang, runtime, t
-from engine.services import records
+from engine.core import records
 
 
 def render_form_page(form_id: str) -> None:

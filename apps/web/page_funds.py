@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from apps.i18n import problem_text
 from apps.web.state import actor, lang, runtime, t
-from engine.errors import InputError, PermissionDenied, Problem
-from engine.services import funds
+from engine.kernel.errors import InputError, PermissionDenied, Problem
+from engine.features import funds
 from engine.store.tables import FundPoolYear
 
 LEDGER_COLUMNS = ("fund.no", "fund.date", "fund.kind", "fund.source", "fund.project", "fund.amount", "fund.payee",

@@ -8,8 +8,8 @@ import streamlit as st
 
 from apps.i18n import input_error_lines
 from apps.web.state import actor, lang, runtime, t
-from engine.errors import InputError, PermissionDenied
-from engine.services.importer import import_file
+from engine.kernel.errors import InputError, PermissionDenied
+from engine.core.importer import import_file
 
 
 def allowed_imports(rt, who) -> list[str]:

@@ -6,10 +6,10 @@ import streamlit as st
 from apps.web.state import lang, runtime, t
 from apps.web.trace_view import chain
 from apps.web.views import record_fields
-from engine.errors import NotFound
+from engine.kernel.errors import NotFound
 from apps.web.record_work import related_section
-from engine.services import records
-from engine.services.workflow import last_decision
+from engine.core import records
+from engine.core.workflow import last_decision
 
 
 def render_lookup_page() -> None:

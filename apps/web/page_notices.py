@@ -7,7 +7,7 @@ import itertools
 import streamlit as st
 
 from apps.web.state import actor, lang, runtime, t
-from engine import documents
+from engine.output import documents
 
 MAX_ROWS = 200  # a township's notice board, not a county export
 

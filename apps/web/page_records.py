@@ -8,8 +8,8 @@ from apps.web import record_work as work
 from apps.web.record_delivery import delivery_section, subject_link
 from apps.web.trace_view import chain
 from apps.web.views import history_table, record_fields
-from engine.errors import NotFound, PermissionDenied
-from engine.services import records, sheets
+from engine.kernel.errors import NotFound, PermissionDenied
+from engine.core import records, sheets
 
 PAGE_SIZE = 25
 

@@ -9,8 +9,8 @@ import streamlit as st
 
 from apps.i18n import report_words
 from apps.web.state import actor, lang, runtime, t
-from engine import reports
-from engine.errors import PermissionDenied
+from engine.output import reports
+from engine.kernel.errors import PermissionDenied
 
 
 def render_report_page(report_id: str) -> None:

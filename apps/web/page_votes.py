@@ -1,5 +1,5 @@
 """The vote in the app: a deputy's ballot (phone-friendly), the presidium's and tellers' desk,
-and the public results. Every button calls engine.services.voting, which checks roles again."""
+and the public results. Every button calls engine.features.voting, which checks roles again."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,12 +8,12 @@ import streamlit as st
 from sqlalchemy import func, select
 
 from apps.web.state import actor, lang, runtime, t
-from engine import documents
-from engine.errors import NotFound, PermissionDenied
-from engine.services import voting
-from engine.services.voting import VoteRefused
+from engine.output import documents
+from engine.kernel.errors import NotFound, PermissionDenied
+from engine.features import voting
+from engine.features.voting import VoteRefused
 from engine.store.tables import PaperEntry, Record, VoteCandidate, VoteRound, VoteRoster, VoteVoter
-from engine.voting.methods import YES
+from engine.lang.vote_methods import YES
 
 
 def refused(exc: VoteRefused) -> str:

@@ -9,9 +9,10 @@ import streamlit as st
 
 from apps.web.state import actor, lang, t
 from apps.web.views import open_button
-from engine.errors import PermissionDenied
-from engine.services import delivery, records
-from engine.services.sheets import SUBJECT
+from engine.kernel.errors import PermissionDenied
+from engine.features import delivery
+from engine.core import records
+from engine.core.sheets import SUBJECT
 
 
 def delivery_section(rt, view) -> None:

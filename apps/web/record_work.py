@@ -9,10 +9,10 @@ from apps.i18n import input_error_lines, problem_text
 from apps.web.form_widgets import form_inputs, submitted
 from apps.web.record_delivery import defaults_caption
 from apps.web.state import actor, lang, t
-from engine import documents
-from engine.errors import InputError, MinshengError, PermissionDenied, Problem
-from engine.services import regroup, sheets
-from engine.services.workflow import TransitionRefused, available_actions, last_decision, transition
+from engine.output import documents
+from engine.kernel.errors import InputError, MinshengError, PermissionDenied, Problem
+from engine.core import regroup, sheets
+from engine.core.workflow import TransitionRefused, available_actions, last_decision, transition
 
 
 def refusal_text(exc: TransitionRefused) -> str:

@@ -7,17 +7,17 @@ import os
 import streamlit as st
 
 from apps.i18n import text
-from engine.errors import ConfigError
-from engine.runtime import Runtime
-from engine.services.jobs import tick
-from engine.services.actors import ANONYMOUS, Actor
+from engine.kernel.errors import ConfigError
+from engine.core.runtime import Runtime
+from engine.jobs import tick
+from engine.core.actors import ANONYMOUS, Actor
 
 log = logging.getLogger("minsheng.web")
 
 
 @st.cache_resource(show_spinner=False)
 def _runtime(config_dir: str, database_url: str | None) -> Runtime:
-    from engine.versions import pinned_summary
+    from engine.core.versions import pinned_summary
     rt = Runtime.open(config_dir, database_url)
     tick(rt)  # deadlines that passed while the app was down fire now (each exactly once)
     for line in pinned_summary(rt):  # said plainly at start-up, as `minsheng check --with-data` does
@@ -28,7 +28,7 @@ def _runtime(config_dir: str, database_url: str | None) -> Runtime:
 @st.cache_data(ttl=300, show_spinner=False)
 def version_notes(config_dir: str, database_url: str | None) -> list[str]:
     """Records an edit of the profile does not reach (older versions, frozen states)."""
-    from engine.versions import pinned_summary
+    from engine.core.versions import pinned_summary
     return pinned_summary(_runtime(config_dir, database_url))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from apps.web.state import lang, runtime, t
-from engine.services.trace import trace
+from engine.output.trace import trace
 
 ICONS = {"submitted": ":material/edit_note:", "action": ":material/arrow_forward:", "vote": ":material/how_to_vote:",
          "sheet": ":material/fact_check:", "milestone": ":material/flag:", "progress": ":material/trending_up:",

@@ -5,8 +5,8 @@ import streamlit as st
 
 from apps.i18n import TEXT
 from apps.web.state import lang, t
-from engine.config.forms import Form
-from engine.runtime import Runtime
+from engine.schema.forms import Form
+from engine.core.runtime import Runtime
 
 
 def record_fields(rt: Runtime, form: Form, data: dict, include_private: bool) -> None:

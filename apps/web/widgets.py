@@ -10,10 +10,10 @@ from typing import Any, Callable, Mapping
 
 import streamlit as st
 
-from engine.config.forms import Field
-from engine.runtime import Runtime
-from engine.services import records
-from engine.services.actors import Actor
+from engine.schema.forms import Field
+from engine.core.runtime import Runtime
+from engine.core import records
+from engine.core.actors import Actor
 
 
 class Context:

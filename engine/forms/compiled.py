@@ -12,8 +12,8 @@ from typing import Any, Mapping, NamedTuple
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ConfigDict, create_model
 
-from engine.config.forms import Field, Form
-from engine.errors import InputError, Problem
+from engine.schema.forms import Field, Form
+from engine.kernel.errors import InputError, Problem
 from engine.forms.fastschema import compile_form_schema, compile_value
 from engine.forms.fieldtypes import FIELD_TYPES, DateType, FieldValueError, TextType
 

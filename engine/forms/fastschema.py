@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from jsonschema import Draft202012Validator
 
-from engine.errors import Problem
+from engine.kernel.errors import Problem
 
 Check = Callable[[Any], "str | None"]  # returns the failing keyword, or None
 _KNOWN_VALUE_KEYS = {"type", "enum", "const", "minLength", "maxLength", "pattern", "minimum", "maximum",

@@ -41,7 +41,7 @@ class _Base:
     python_type: type = str
     keys: frozenset[str] = frozenset()
     description = ""
-    expr_type: str | None = "text"  # the type rules' expressions see (engine.rules.expr)
+    expr_type: str | None = "text"  # the type rules' expressions see (engine.lang.expr)
 
     def to_json(self, value: Any) -> Any:
         return value

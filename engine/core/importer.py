@@ -1,0 +1,338 @@
+"""Bulk import of an outside export into a form, streamed in batches.
+
+Each row is validated like a form submission (with the compiled checker, for speed). Good rows are
+stored, bad rows are reported with their row number and reasons, and a row already imported
+(same key columns) is skipped, so importing the same file twice adds nothing. Each batch is one
+transaction with one audit row naming the records it added.
+
+Reading and validating rows is pure Python and as costly as writing them, so large files are
+prepared in a second process while this one writes: on two cores that nearly doubles the rate.
+A bounded queue between them keeps memory flat whatever the file's size.
+"""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from sqlalchemy import func, select
+
+from engine.store.audit import audit, now
+from engine.schema.imports import ImportMapping
+from engine.kernel.errors import InputError, NotFound, Problem
+from engine.forms.compiled import is_empty
+from engine.kernel.receipt import new_code
+from engine.core.runtime import Runtime
+from engine.core.actors import Actor, require
+from engine.core.records import facet_rows, make_title, promoted_columns, source_key
+from engine.core.tabular import RowStream, open_rows
+from engine.store.anyof import any_of
+from engine.store.db import to_json_text
+from engine.store.tables import ImportRejection, ImportRun, Record, RecordFacet
+
+BATCH = 2000
+KEEP_REJECTIONS = 200  # kept in the report; every one is in the import_rejections table
+PARALLEL_FROM_BYTES = 2 << 20  # smaller files are done in-process: a second process costs ~1 s
+
+
+@dataclass
+class ImportReport:
+    run_id: int
+    rows_read: int = 0
+    rows_added: int = 0
+    rows_duplicate: int = 0
+    rows_rejected: int = 0
+    rejections: list[tuple[int, dict[str, Problem]]] = field(default_factory=list)  # the first ones
+    seconds_writing: float = 0.0  # time spent in database writes (the rest is waiting for rows)
+
+
+@dataclass
+class Batch:
+    """Rows ready to write: record columns (without the run id) and their facets, plus rejections."""
+
+    index: int
+    good: list[tuple[int, tuple, list[tuple[str, str, str]]]]  # row number, record columns, facets
+    bad: list[tuple[int, dict[str, Problem]]]
+    duplicates_in_file: int
+    progress: float
+
+
+Progress = Callable[[float, ImportReport], None]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_headers(mapping: ImportMapping, stream: RowStream) -> None:
+    key_headers = list(mapping.key_columns or mapping.columns.values())
+    missing = [h for h in list(mapping.columns.values()) + key_headers if h not in stream.headers]
+    if missing:
+        raise InputError({"file": Problem("missing_columns", {"columns": ", ".join(dict.fromkeys(missing))})})
+
+
+def _blank(cells: list[Any]) -> bool:
+    try:
+        return not "".join(cells).strip()
+    except TypeError:  # spreadsheet cells may be dates
+        return all(is_empty(c) for c in cells)
+
+
+def prepare_batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor_name: str,
+                    batch_size: int = BATCH, share: tuple[frozenset[int], int] = (frozenset({0}), 1)
+                    ) -> Iterator[Batch]:
+    """The batches of `_batches`; the file is released however the reading ends."""
+    try:
+        yield from _batches(rt, mapping, stream, actor_name, batch_size, share)
+    finally:
+        stream.close()
+
+
+def _batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor_name: str,
+             batch_size: int, share: tuple[frozenset[int], int]) -> Iterator[Batch]:
+    """Read, validate and shape rows into insertable batches. Touches no database.
+
+    Batch k holds the file's rows k*batch_size .. (k+1)*batch_size-1. With ``share=(mine, n)``
+    only the batches with k % n in mine are prepared (the others are read and skipped), so
+    several processes can share one file and the writer takes their batches in file order.
+    """
+    compiled = rt.form(mapping.form)
+    headers = stream.headers
+    index = list({fid: headers.index(h) for fid, h in mapping.columns.items()}.items())
+    fixed = dict(mapping.fixed)
+    key_index = [headers.index(h) for h in (mapping.key_columns or mapping.columns.values())]
+    workflow = rt.profile.workflows.get(compiled.form.workflow or "")
+    county = rt.profile.county
+    state = workflow.initial if workflow else None
+    width = len(headers)
+    mine, of = share
+    # Keys met in the current batch only (a set for the whole file would grow with it); the
+    # writer finds repeats of earlier batches in the database.
+    seen: set[str] = set()
+    current = -1
+    good: list = []
+    bad: list = []
+    duplicates = 0
+    for ordinal, (number, cells) in enumerate(stream.rows):
+        k = ordinal // batch_size
+        if k != current:
+            if current >= 0 and current % of in mine:
+                yield Batch(current, good, bad, duplicates, stream.progress())
+                good, bad, duplicates = [], [], 0
+                seen = set()
+            current = k
+        if k % of not in mine:
+            continue
+        if _blank(cells):
+            continue
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        raw = {fid: cells[i] for fid, i in index}
+        raw.update(fixed)
+        key = source_key(mapping.id, *(str(cells[i]).strip() for i in key_index))
+        try:
+            document = compiled.validate(raw, date_formats=mapping.date_formats, bulk=True).document
+        except InputError as exc:
+            bad.append((number, exc.problems))
+            continue
+        if key in seen:
+            duplicates += 1
+            continue
+        seen.add(key)
+        promoted = promoted_columns(compiled, document)
+        # A tuple in RECORD_COLUMNS order (the writer adds the last three): cheaper to send
+        # between processes than a dict. JSON text is made here too, to spare the writer.
+        good.append((number, (
+            compiled.form.id,
+            new_code(county.receipt_prefix, county.year) if compiled.form.receipt else None,
+            state, make_title(rt, compiled, document), promoted["township"], promoted["station"],
+            promoted["channel"], to_json_text(document), actor_name, key,
+        ), [(f["form_id"], f["field_id"], f["value"]) for f in facet_rows(rt, compiled, document)]))
+    if (current >= 0 and current % of in mine) or (current < 0 and 0 in mine):
+        yield Batch(max(current, 0), good, bad, duplicates, 1.0)
+
+
+def import_file(rt: Runtime, actor: Actor, mapping_id: str, path: str | Path,
+                progress: Progress | None = None, batch_size: int = BATCH,
+                parallel: bool | None = None) -> ImportReport:
+    mapping = rt.profile.imports.get(mapping_id)
+    if mapping is None:
+        raise NotFound(f"import {mapping_id}")
+    require(actor, mapping.roles, f"import:{mapping_id}")
+    path = Path(path)
+    if not path.is_file():
+        raise InputError({"file": Problem("no_file", {"value": str(path)})})
+    header_check = open_rows(path)
+    try:
+        _check_headers(mapping, header_check)  # before anything is written
+    finally:
+        header_check.close()
+
+    with rt.db.transaction() as session:
+        version = rt.ensure_version(session)
+        run = ImportRun(mapping_id=mapping_id, filename=path.name[:300], sha256=file_sha256(path),
+                        actor=actor.username, profile_version=version, started_at=now(),
+                        rows_read=0, rows_added=0, rows_duplicate=0, rows_rejected=0)
+        session.add(run)
+        session.flush()
+        audit(session, actor=actor.username, action="import.start", entity="import_run", entity_id=run.id,
+              before=None, after={"mapping": mapping_id, "file": run.filename, "sha256": run.sha256},
+              version=version)
+    report = ImportReport(run_id=run.id)
+
+    if parallel is None:
+        parallel = path.stat().st_size >= PARALLEL_FROM_BYTES
+    batches = (_batches_from_worker(rt, mapping_id, path, actor.username, batch_size) if parallel
+               else prepare_batches(rt, mapping, open_rows(path), actor.username, batch_size))
+    for batch in batches:
+        started = time.perf_counter()
+        _write(rt, actor, run.id, version, batch, report)
+        report.seconds_writing += time.perf_counter() - started
+        if progress:
+            progress(batch.progress, report)
+
+    with rt.db.transaction() as session:
+        session.get(ImportRun, run.id).finished_at = now()
+        audit(session, actor=actor.username, action="import.finish", entity="import_run", entity_id=run.id,
+              before=None, after={"read": report.rows_read, "added": report.rows_added,
+                                  "duplicate": report.rows_duplicate, "rejected": report.rows_rejected},
+              version=version)
+    return report
+
+
+RECORD_COLUMNS = ("form_id", "receipt_code", "state", "title", "township", "station", "channel", "data",
+                  "created_by", "source_key", "profile_version", "created_at", "import_run_id")
+KEY = RECORD_COLUMNS.index("source_key")
+
+
+def _bulk_insert(connection, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """executemany straight to the driver: SQLAlchemy's per-row parameter processing costs more
+    than SQLite's insert itself. Values must already be in the driver's form (see _processors)."""
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    names = ", ".join(columns)
+    connection.exec_driver_sql(
+        f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([mark] * len(columns))})", rows)
+
+
+def _processor(connection, column):
+    """The column type's own conversion to the driver's form (JSON text, SQLite's date text)."""
+    process = column.type.bind_processor(connection.dialect)
+    return process or (lambda value: value)
+
+
+def _write(rt: Runtime, actor: Actor, run_id: int, version: str, batch: Batch, report: ImportReport) -> None:
+    """One batch, one transaction: new records, their facets, rejections, counters, audit."""
+    if not batch.good and not batch.bad and not batch.duplicates_in_file:
+        return
+    records = Record.__table__
+    with rt.db.transaction() as session:
+        connection = session.connection()
+        keys = [row[KEY] for _, row, _ in batch.good]
+        existing = set(connection.execute(select(records.c.source_key).where(any_of(records.c.source_key, keys))).scalars()) if keys else set()
+        fresh = [(n, row, facets) for n, row, facets in batch.good if row[KEY] not in existing]
+        ids: list[int] = []
+        if fresh:
+            stamp = _processor(connection, records.c.created_at)(now())
+            before = connection.execute(select(func.max(records.c.id))).scalar() or 0
+            _bulk_insert(connection, records, RECORD_COLUMNS, [row + (version, stamp, run_id) for _, row, _ in fresh])
+            after = connection.execute(select(func.max(records.c.id))).scalar() if connection.dialect.name == "sqlite" else None
+            if after == before + len(fresh):
+                # We hold SQLite's write lock (BEGIN IMMEDIATE), so the new rows took the next ids
+                # in order (checked just above): no need to read them back.
+                ids = list(range(before + 1, after + 1))
+                id_of = {row[KEY]: i for (_, row, _), i in zip(fresh, ids)}
+            else:  # a sequence may interleave with other writers: ask
+                id_of = dict(connection.execute(select(records.c.source_key, records.c.id).where(
+                    any_of(records.c.source_key, [row[KEY] for _, row, _ in fresh]))).all())
+                ids = sorted(id_of.values())
+            facet_values = [(id_of[row[KEY]], *facet) for _, row, facets in fresh for facet in facets]
+            if facet_values:
+                _bulk_insert(connection, RecordFacet.__table__, ("record_id", "form_id", "field_id", "value"),
+                             facet_values)
+        if batch.bad:
+            rejections = ImportRejection.__table__
+            as_json = _processor(connection, rejections.c.problems)
+            _bulk_insert(connection, rejections, ("run_id", "row_number", "problems"), [
+                (run_id, n, as_json({k: {"code": p.code, "params": p.params} for k, p in problems.items()}))
+                for n, problems in batch.bad])
+        duplicates = len(batch.good) - len(fresh) + batch.duplicates_in_file
+        read = len(batch.good) + len(batch.bad) + batch.duplicates_in_file
+        run = session.get(ImportRun, run_id)
+        run.rows_read += read
+        run.rows_added += len(fresh)
+        run.rows_duplicate += duplicates
+        run.rows_rejected += len(batch.bad)
+        numbers = [n for n, _, _ in batch.good] + [n for n, _ in batch.bad]
+        audit(session, actor=actor.username, action="import.batch", entity="import_run", entity_id=run_id,
+              before=None, after={"rows": [min(numbers), max(numbers)] if numbers else [],
+                                  "added": len(fresh), "record_ids": [ids[0], ids[-1]] if ids else [],
+                                  "duplicate": duplicates, "rejected": len(batch.bad)},
+              version=version)
+    report.rows_read += read
+    report.rows_added += len(fresh)
+    report.rows_duplicate += duplicates
+    report.rows_rejected += len(batch.bad)
+    room = KEEP_REJECTIONS - len(report.rejections)
+    if room > 0:
+        report.rejections.extend(batch.bad[:room])
+
+
+# -- the preparing process ---------------------------------------------------------------------
+# Of every SHARES batches, the second process prepares all but LOCAL_SHARE, which this process
+# prepares itself while it would otherwise wait: writing costs this process about as much as
+# preparing costs the other, so 4 of 5 balances two cores best (measured: bench/import_bench.py).
+SHARES = 5
+LOCAL_SHARE = frozenset({SHARES - 1})
+_DONE = "done"
+
+
+def _worker(config_root: str, mapping_id: str, path: str, actor_name: str, batch_size: int,
+            share: tuple[frozenset[int], int], queue) -> None:
+    try:
+        rt = Runtime.offline(config_root)
+        mapping = rt.profile.imports[mapping_id]
+        for batch in prepare_batches(rt, mapping, open_rows(Path(path)), actor_name, batch_size, share):
+            queue.put(batch)
+        queue.put(_DONE)
+    except BaseException as exc:  # handed to the writing process, which raises it
+        queue.put(exc)
+
+
+def _batches_from_worker(rt: Runtime, mapping_id: str, path: Path, actor_name: str, batch_size: int) -> Iterator[Batch]:
+    """Batches in file order: most from the preparing process, the rest prepared here."""
+    context = multiprocessing.get_context("spawn")  # no fork: the app process has threads
+    queue = context.Queue(maxsize=3)  # bounded: memory stays flat whatever the file's size
+    remote_share = frozenset(range(SHARES)) - LOCAL_SHARE
+    process = context.Process(target=_worker, daemon=True, args=(
+        str(rt.profile.root), mapping_id, str(path), actor_name, batch_size, (remote_share, SHARES), queue))
+    process.start()
+    local_stream = open_rows(path)
+    local = prepare_batches(rt, rt.profile.imports[mapping_id], local_stream, actor_name, batch_size,
+                            (LOCAL_SHARE, SHARES))
+    try:
+        k = 0
+        while True:
+            if k % SHARES in LOCAL_SHARE:
+                batch = next(local, None)
+            else:
+                item = queue.get()
+                if isinstance(item, BaseException):
+                    raise item
+                batch = None if item == _DONE else item
+            if batch is None:  # batches are numbered without gaps: the first missing one ends it
+                return
+            yield batch
+            k += 1
+    finally:
+        local.close()
+        local_stream.close()  # a generator never started does not run its own finally
+        if process.is_alive():
+            process.terminate()
+        process.join()

@@ -1,0 +1,270 @@
+"""Form records: submit, look up by receipt code, read, list with SQL-side pagination.
+
+Every function takes the acting user and checks the form's `access` roles first: the pages hide
+what a role may not do, but this is where it is enforced.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from engine.store.audit import audit, now
+from engine.kernel.errors import InputError, NotFound, Problem
+from engine.forms.compiled import PROMOTED, CompiledForm, is_empty
+from engine.kernel.receipt import new_code, normalise
+from engine.core.runtime import Runtime
+from engine.core import reactions
+from engine.core.actors import SYSTEM, Actor, require
+from engine.store.tables import Attachment, AuditEntry, Record, RecordFacet, RecordLink
+
+
+
+@dataclass(frozen=True)
+class RecordView:
+    id: int
+    form_id: str
+    receipt_code: str | None
+    state: str | None
+    title: str
+    township: str | None
+    station: str | None
+    channel: str | None
+    created_at: dt.datetime
+    created_by: str
+    profile_version: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[RecordView]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: dt.datetime
+    action: str
+    state: str | None
+    actor: str
+    step: str | None = None  # the workflow action taken, or the sheet's form filed
+
+
+def view_of(record: Record, data: Mapping[str, Any] | None = None) -> RecordView:
+    return RecordView(
+        id=record.id, form_id=record.form_id, receipt_code=record.receipt_code, state=record.state,
+        title=record.title, township=record.township, station=record.station, channel=record.channel,
+        created_at=record.created_at, created_by=record.created_by, profile_version=record.profile_version,
+        data=dict(record.data if data is None else data),
+    )
+
+
+def promoted_columns(compiled: CompiledForm, document: Mapping[str, Any]) -> dict[str, Any]:
+    """township/station/channel columns, from the form's first reference field to each list."""
+    return {column: document.get(fid) if fid else None for column, fid in compiled.promoted.items()}
+
+
+def facet_rows(rt: Runtime, compiled: CompiledForm, document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Filterable values that are not promoted columns, one row each (without record_id yet)."""
+    rows = []
+    for fid in compiled.facet_fields:
+        value = document.get(fid)
+        for v in value if isinstance(value, list) else ([] if value is None else [value]):
+            rows.append({"form_id": compiled.form.id, "field_id": fid, "value": str(v)[:200]})
+    return rows
+
+
+def make_title(rt: Runtime, compiled: CompiledForm, document: Mapping[str, Any]) -> str:
+    form = compiled.form
+    shown = {name: rt.display_value(form, name, document.get(name)) for name in form.title_fields()}
+    return form.title.format(**shown).strip()[:300]
+
+
+def source_key(*parts: str) -> str:
+    """The identity of an imported row: its key columns as written when short (outside exports
+    number their rows in order, so new keys append to the index), else a hash of them."""
+    text = "\x1f".join(parts)
+    return text if len(text) <= 64 else "#" + hashlib.sha256(text.encode()).hexdigest()[:63]
+
+
+def submit(rt: Runtime, actor: Actor, form_id: str, raw: Mapping[str, Any],
+           uploads: Mapping[str, tuple[str, bytes]] | None = None) -> RecordView:
+    """Validate and store one submission with its audit row, in one transaction."""
+    compiled = rt.form(form_id)
+    require(actor, compiled.form.access.submit, f"submit:{form_id}")
+    raw = dict(raw)
+    with rt.db.transaction() as session:
+        for field_id, (name, content) in (uploads or {}).items():
+            raw[field_id] = store_upload(session, compiled, field_id, name, content)
+        submission = compiled.validate(raw, roles=None if actor is SYSTEM else actor.roles)
+        document = submission.document
+        _check_record_references(session, compiled, document)
+        version = rt.ensure_version(session)
+        workflow = rt.profile.workflows.get(compiled.form.workflow) if compiled.form.workflow else None
+        record = Record(
+            form_id=form_id, state=workflow.initial if workflow else None,
+            title=make_title(rt, compiled, document), data=document, profile_version=version,
+            created_at=now(), created_by=actor.username, **promoted_columns(compiled, document),
+        )
+        for attempt in range(5):  # a receipt code collision is astronomically rare; retry anyway
+            if compiled.form.receipt:
+                record.receipt_code = new_code(rt.profile.county.receipt_prefix, rt.profile.county.year)
+            try:
+                with session.begin_nested():
+                    session.add(record)
+                    session.flush()
+                break
+            except IntegrityError:
+                if attempt == 4 or not compiled.form.receipt:
+                    raise
+        for f in compiled.form.fields:
+            if f.type == "reference" and f.to.startswith("form:") and f.id in document:
+                session.add(RecordLink(record_id=record.id, field_id=f.id, target_id=document[f.id]))
+        for row in facet_rows(rt, compiled, document):
+            session.add(RecordFacet(record_id=record.id, **row))
+        audit(session, actor=actor.username, action="record.submit", entity="record", entity_id=record.id,
+              before=None, after={"form": form_id, "receipt_code": record.receipt_code,
+                                  "state": record.state, "data": document}, version=version)
+        # An event about the record the submission refers to (a review opinion -> its project), or itself.
+        subject_id = next((document[f.id] for f in compiled.form.fields
+                           if f.type == "reference" and f.to.startswith("form:") and f.id in document), record.id)
+        subject = record if subject_id == record.id else session.get(Record, subject_id)
+        waiting = subject is not None and reactions.enqueue(session, rt, subject, "submitted", form_id,
+                                                            source=(form_id, document))
+        view = view_of(record)
+    if waiting:
+        reactions.drain(rt, [subject_id])
+    return view
+
+
+def store_upload(session: Session, compiled: CompiledForm, field_id: str, name: str, content: bytes) -> dict:
+    f = compiled.form.field(field_id)
+    ending = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if f.accept and ending not in {a.lower() for a in f.accept}:
+        raise InputError({field_id: Problem("file_type", {"allowed": ", ".join(f.accept)})})
+    if f.max_size_kb and len(content) > f.max_size_kb * 1024:
+        raise InputError({field_id: Problem("file_size", {"limit": f.max_size_kb})})
+    digest = hashlib.sha256(content).hexdigest()
+    attachment = Attachment(name=name[:300], size=len(content), sha256=digest, content=content)
+    session.add(attachment)
+    session.flush()
+    return {"name": attachment.name, "size": attachment.size, "sha256": digest, "attachment_id": attachment.id}
+
+
+def _check_record_references(session: Session, compiled: CompiledForm, document: Mapping[str, Any]) -> None:
+    problems = {}
+    for f in compiled.form.fields:
+        if f.type == "reference" and f.to.startswith("form:") and f.id in document:
+            target = session.get(Record, document[f.id])
+            if target is None or target.form_id != f.to.removeprefix("form:"):
+                problems[f.id] = Problem("no_such_record", {"value": document[f.id]})
+    if problems:
+        raise InputError(problems)
+
+
+def find_by_receipt(rt: Runtime, code: str) -> tuple[RecordView, list[HistoryEntry]]:
+    """Public: what anyone holding the receipt code may see. Private fields are left out."""
+    with rt.db.read() as session:
+        record = session.scalars(select(Record).where(Record.receipt_code == normalise(code))).first()
+        if record is None or record.form_id not in rt.forms:
+            raise NotFound("receipt")
+        form = rt.forms[record.form_id].form
+        public = {k: v for k, v in record.data.items() if form.has_field(k) and not form.field(k).private}
+        return view_of(record, public), _history(session, record.id)
+
+
+def get(rt: Runtime, actor: Actor, record_id: int) -> tuple[RecordView, list[HistoryEntry]]:
+    with rt.db.read() as session:
+        record = session.get(Record, record_id)
+        if record is None or record.form_id not in rt.forms:
+            raise NotFound("record")
+        require(actor, rt.forms[record.form_id].form.access.view, f"view:{record.form_id}")
+        return view_of(record), _history(session, record.id)
+
+
+def _history(session: Session, record_id: int) -> list[HistoryEntry]:
+    rows = session.scalars(
+        select(AuditEntry).where(AuditEntry.entity == "record", AuditEntry.entity_id == str(record_id))
+        .order_by(AuditEntry.id)
+    )
+    return [HistoryEntry(at=r.at, action=r.action, state=(r.after or {}).get("state"), actor=r.actor,
+                         step=(r.after or {}).get("action") or (r.after or {}).get("sheet")) for r in rows]
+
+
+def list_records(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, str] | None = None,
+                 page: int = 1, page_size: int = 25) -> Page:
+    """One page of a form's records, newest first, filtered and counted in SQL.
+
+    A filter on a promoted column (township, station, channel, state) uses the records indexes; a
+    filter on another field is driven from its facet index, which is ordered by record id too.
+    """
+    compiled = rt.form(form_id)
+    require(actor, compiled.form.access.list, f"list:{form_id}")
+    page_size = max(1, min(page_size, 200))
+    on_records = []
+    facets: list[tuple[str, str]] = []
+    for fid, value in (filters or {}).items():
+        if is_empty(value):
+            continue
+        if fid == "state":
+            on_records.append(Record.state == value)
+            continue
+        if fid not in compiled.form.filters:
+            raise InputError({fid: Problem("not_filterable")})
+        column = PROMOTED.get(compiled.form.field(fid).to or "")
+        if column and compiled.promoted[column] == fid:
+            on_records.append(getattr(Record, column) == value)
+        else:
+            facets.append((fid, str(value)))
+    with rt.db.read() as session:
+        if not facets:
+            where = [Record.form_id == form_id, *on_records]
+            count = select(func.count()).select_from(Record).where(*where)
+            ids = select(Record.id).where(*where).order_by(Record.id.desc())
+        else:
+            first, *others = [aliased(RecordFacet) for _ in facets]
+            ids = select(first.record_id.label("id")).where(
+                first.form_id == form_id, first.field_id == facets[0][0], first.value == facets[0][1])
+            for alias, (fid, value) in zip(others, facets[1:]):
+                ids = ids.join(alias, (alias.record_id == first.record_id) & (alias.form_id == form_id)
+                               & (alias.field_id == fid) & (alias.value == value))
+            if on_records:
+                ids = ids.join(Record, Record.id == first.record_id).where(*on_records)
+            count = select(func.count()).select_from(ids.subquery())
+            ids = ids.order_by(first.record_id.desc())
+        total = session.scalar(count) or 0
+        pages = max(1, math.ceil(total / page_size))
+        page = max(1, min(page, pages))
+        wanted = session.scalars(ids.limit(page_size).offset((page - 1) * page_size)).all()
+        found = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(wanted)))} if wanted else {}
+        return Page(items=[view_of(found[i]) for i in wanted], total=total, page=page, page_size=page_size)
+
+
+def linked_records(rt: Runtime, actor: Actor, target_id: int, page_size: int = 50) -> list[RecordView]:
+    """Records whose reference fields point at this one (the suggestions raised at a session)."""
+    with rt.db.read() as session:
+        rows = session.scalars(
+            select(Record).join(RecordLink, RecordLink.record_id == Record.id)
+            .where(RecordLink.target_id == target_id).order_by(Record.id).limit(page_size)
+        ).all()
+        return [view_of(r) for r in rows if actor.may(rt.forms[r.form_id].form.access.view)]
+
+
+def links_from(rt: Runtime, record_id: int, field_id: str) -> list[int]:
+    """The records this one points at through a link (a sheet's subject, say)."""
+    with rt.db.read() as session:
+        return list(session.scalars(select(RecordLink.target_id).where(RecordLink.record_id == record_id,
+                                                                       RecordLink.field_id == field_id)))

@@ -1,0 +1,86 @@
+"""Preview a proposed profile on the live data, before anything is saved.
+
+Every decision a decision table made is stored with the record (in its transition's audit row).
+Preview runs each of them again under the proposed profile's table, with the same values, and
+lists those whose outcome would change, with both reasons. It writes nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from sqlalchemy import select
+
+from engine.profile.loader import Profile
+from engine.lang.tables import DecisionError
+from engine.core.runtime import Runtime
+from engine.core.workflow import record_values
+from engine.store.tables import AuditEntry, Record
+
+
+@dataclass(frozen=True)
+class Change:
+    record_id: int
+    title: str
+    table: str
+    before: object
+    after: object
+    before_reason: object
+    after_reason: object
+
+    def __str__(self) -> str:
+        return (f"record {self.record_id} «{self.title}»: {self.table}: {self.before} -> {self.after} "
+                f"(now: {self.after_reason}; was: {self.before_reason})")
+
+
+@dataclass
+class PreviewReport:
+    checked: int = 0
+    changes: list[Change] | None = None
+    notes: list[str] | None = None
+
+
+def preview(live: Runtime, proposed: Profile) -> PreviewReport:
+    """Decisions stored in `live`'s database, decided again by `proposed`; nothing is written."""
+    report = PreviewReport(changes=[], notes=[])
+    for entry, record, data_record in _decisions(live):
+        decision = entry.after["decision"]
+        rules_id, table_id = decision.get("rules"), decision.get("table")
+        rules = proposed.rules.get(rules_id)
+        if rules is None or table_id not in rules.tables:
+            report.notes.append(f"record {record.id}: table {rules_id}/{table_id} is not in the proposed profile")
+            continue
+        pinned = live.for_version(record.profile_version)
+        values = record_values(pinned, record.form_id, record.data)
+        if data_record is not None and data_record.form_id in pinned.forms:
+            values.update(record_values(pinned, data_record.form_id, data_record.data))
+        report.checked += 1
+        try:
+            again = rules.tables[table_id].decide(values, proposed.version)
+        except DecisionError as exc:
+            report.notes.append(f"record {record.id}: {exc}")
+            continue
+        if again.outcome != decision.get("outcome"):
+            report.changes.append(Change(record.id, record.title, table_id, decision.get("outcome"), again.outcome,
+                                         decision.get("reason"), again.reason))
+    return report
+
+
+def _decisions(rt: Runtime) -> Iterator[tuple[AuditEntry, Record, Record | None]]:
+    last_id = 0
+    while True:
+        with rt.db.read() as session:
+            entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "record.transition",
+                                                               AuditEntry.id > last_id)
+                                      .order_by(AuditEntry.id).limit(500)).all()
+            if not entries:
+                return
+            found = []
+            for entry in entries:
+                last_id = entry.id
+                if not (entry.after or {}).get("decision"):
+                    continue
+                record = session.get(Record, int(entry.entity_id))
+                data_id = entry.after.get("data_record")
+                found.append((entry, record, session.get(Record, data_id) if data_id else None))
+        yield from found

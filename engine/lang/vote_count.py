@@ -1,0 +1,168 @@
+"""The count of one ballot round: who passed, who is chosen, and why, in the profile's words.
+
+Pure: it takes the stored ballots and the numbers of the session and returns the result, so
+anyone with access can recount from the stored ballots and get the same result. A candidate
+passes with approvals strictly above (or at least, as the profile says) the share of the base;
+passing candidates are ranked by approvals and fill the places; a tie straddling the last place
+is left to a run-off or to the presidium; a shortfall is handled as the profile says.
+"""
+from __future__ import annotations
+
+import math
+import string
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Mapping, Sequence
+
+from engine.schema.votes import Share, VoteRules
+from engine.kernel.errors import MinshengError
+from engine.lang.vote_methods import METHODS, Tally
+
+
+class CountError(MinshengError):
+    """The count cannot be made (no quorum, or a presidium decision that does not fit the tie)."""
+
+    def __init__(self, code: str, **params):
+        self.code, self.params = code, params
+        super().__init__(f"{code}: {params}")
+
+
+@dataclass(frozen=True)
+class Line:
+    candidate: str
+    tally: Tally
+    passed: bool
+    rank: int | None  # among the passing candidates, 1 = most approvals; ties share a rank
+    chosen: bool
+    tied: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Result:
+    places: int
+    members: int
+    present: int
+    ballots: int
+    valid: int
+    invalid: dict[str, int]  # reason code -> ballots
+    base: int
+    threshold: Decimal  # approvals must be above (or at least) this
+    lines: tuple[Line, ...]
+    chosen: tuple[str, ...]
+    runoff: tuple[str, ...] = ()  # candidates of the run-off the tie calls for
+    runoff_places: int = 0
+    further: tuple[str, ...] = ()  # candidates of a further ballot for places left empty
+    further_places: int = 0
+    empty_places: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+
+def quorum_met(rules: VoteRules, members: int, present: int) -> bool:
+    return _meets(rules.quorum, present, members)
+
+
+def _meets(share: Share, count: int, base: int) -> bool:
+    if share.more_than is not None:
+        return count > share.more_than * base  # Fractions: exact, e.g. 2/3 of 30 is 20
+    return count >= share.at_least * base
+
+
+def candidates_problem(rules: VoteRules, places: int, candidates: int) -> dict | None:
+    """Why a list of `candidates` for `places` cannot go to the vote, or None. The params name the
+    minimum, so the message can say how many are missing."""
+    needed = places + 1  # a differential ballot always has more candidates than places
+    if rules.candidates.ratio is not None:
+        needed = max(needed, math.ceil(rules.candidates.ratio * places))
+    if rules.candidates.extra is not None:
+        needed = max(needed, places + rules.candidates.extra)
+    if places < 1:
+        return {"code": "no_places"}
+    if candidates < needed:
+        return {"code": "too_few_candidates", "needed": needed, "candidates": candidates, "places": places}
+    return None
+
+
+def max_yes(rules: VoteRules, places: int) -> int:
+    return places if rules.max_marks == "places" else rules.max_marks
+
+
+def count(rules: VoteRules, candidates: Sequence[str], places: int, members: int, present: int,
+          ballots: Sequence[Mapping[str, str]], presidium_choice: Sequence[str] | None = None) -> Result:
+    if not quorum_met(rules, members, present):
+        raise CountError("no_quorum", members=members, present=present)
+    method = METHODS[rules.method]
+    allowed = max_yes(rules, places)
+    invalid: dict[str, int] = {}
+    valid_ballots = []
+    for marks in ballots:
+        why = method.invalid(marks, candidates, allowed)
+        if why:
+            invalid[why] = invalid.get(why, 0) + 1
+        else:
+            valid_ballots.append(marks)
+    base = {"all_members": members, "present": present, "valid_ballots": len(valid_ballots)}[rules.majority.of]
+    share = rules.majority.more_than if rules.majority.more_than is not None else rules.majority.at_least
+    threshold = Decimal(share.numerator * base) / Decimal(share.denominator)
+    tallies = method.tally(valid_ballots, candidates)
+    passing = sorted((c for c in candidates if _meets(rules.majority, tallies[c].yes, base)),
+                     key=lambda c: (-tallies[c].yes, candidates.index(c)))
+    ranks = {c: 1 + sum(1 for o in passing if tallies[o].yes > tallies[c].yes) for c in passing}
+
+    chosen, tied, runoff, runoff_places = list(passing[:places]), [], (), 0
+    if len(passing) > places and tallies[passing[places - 1]].yes == tallies[passing[places]].yes:
+        last = tallies[passing[places - 1]].yes
+        tied = [c for c in passing if tallies[c].yes == last]
+        above = [c for c in passing if tallies[c].yes > last]
+        open_places = places - len(above)
+        if rules.tie_break == "presidium" and presidium_choice is not None:
+            if len(presidium_choice) != open_places or any(c not in tied for c in presidium_choice):
+                raise CountError("presidium_choice_bad", places=open_places, tied=tied)
+            chosen = above + list(presidium_choice)
+        else:  # a run-off among the tied (or the presidium has yet to decide)
+            chosen = above
+            runoff, runoff_places = tuple(tied), open_places
+
+    further, further_places, empty = (), 0, 0
+    notes = []
+    if len(passing) < places:
+        missing = places - len(passing)
+        if rules.shortfall == "further_ballot":
+            further, further_places = tuple(c for c in candidates if c not in passing), missing
+        else:
+            empty = missing
+        notes.append(_fill(rules.reasons.shortfall, {"places": places, "passed": len(passing), "missing": missing}))
+
+    values = {"base": base, "base_label": rules.base_labels.get(rules.majority.of, rules.majority.of),
+              "threshold": _plain(threshold), "places": places, "candidates": len(candidates),
+              "tied": len(tied)}
+    lines = []
+    for c in candidates:
+        t = tallies[c]
+        here = dict(values, approvals=t.yes, rank=ranks.get(c, ""))
+        ok = c in passing
+        reason = _fill(rules.reasons.passed if ok else rules.reasons.failed, here)
+        if ok and c in tied and c not in chosen:
+            reason += _fill(rules.reasons.tie, here)
+        elif ok:
+            reason += _fill(rules.reasons.chosen if c in chosen else rules.reasons.not_chosen, here)
+        lines.append(Line(c, t, ok, ranks.get(c), c in chosen, c in tied, reason))
+    return Result(places=places, members=members, present=present, ballots=len(ballots), valid=len(valid_ballots),
+                  invalid=invalid, base=base, threshold=threshold, lines=tuple(lines), chosen=tuple(chosen),
+                  runoff=runoff, runoff_places=runoff_places, further=further, further_places=further_places,
+                  empty_places=empty, notes=tuple(notes))
+
+
+def _plain(value: Decimal) -> str:
+    if value == value.to_integral_value():
+        return str(value.quantize(Decimal(1)))
+    return str(value.quantize(Decimal("0.01"))).rstrip("0").rstrip(".")
+
+
+class _Blank(dict):
+    def __missing__(self, key):
+        return ""
+
+
+def _fill(template: str, values: Mapping) -> str:
+    return string.Formatter().vformat(template, (), _Blank({k: str(v) for k, v in values.items()}))

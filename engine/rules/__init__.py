@@ -1,1 +1,0 @@
-"""Rules: a small, safe expression language and the decision tables written in it."""

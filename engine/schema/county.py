@@ -1,0 +1,92 @@
+"""county.yaml: who the profile is for. Townships, liaison stations, channels, roles, actions."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from engine.schema.base import ConfigModel, Identifier, Labelled
+
+# Role id that stands for everyone, signed in or not. It is the engine's, not a county's.
+PUBLIC = "public"
+
+# Actions that are not tied to one form. Each is granted to roles in county.yaml `permissions`.
+GLOBAL_ACTIONS = ("manage_users", "view_audit")
+
+
+class Township(ConfigModel):
+    id: Identifier
+    """Short code used in the data and in other files (letters, digits, _), e.g. t01."""
+    name: str
+    """The township's name as people write it."""
+    name_en: str | None = None
+    """Its English name, if any."""
+
+
+class Station(ConfigModel):
+    """A deputies' liaison station; it belongs to one township."""
+
+    id: Identifier
+    """Short code of the station, e.g. s01."""
+    name: str
+    """The station's name as people write it."""
+    name_en: str | None = None
+    """Its English name, if any."""
+    township: Identifier
+    """The id of the township it belongs to."""
+
+
+class Channel(Labelled):
+    """Where a suggestion came in. Offline channels are sessions held by deputies at a station."""
+
+    id: Identifier
+    """Short code of the channel, e.g. hotline_12345."""
+    kind: Literal["online", "offline"]
+    """online (platform, hotline, chat group) or offline (met in person)."""
+
+
+class Role(Labelled):
+    id: Identifier
+    """Short code of the role, used in access lists, e.g. liaison_staff."""
+    description: str | None = None
+    """What people with this role do."""
+
+
+class Permissions(ConfigModel):
+    manage_users: tuple[Identifier, ...] = ()
+    """Roles that may create accounts and reset passwords."""
+    view_audit: tuple[Identifier, ...] = ()
+    """Roles that may read the audit log."""
+
+
+class County(ConfigModel):
+    id: Identifier
+    """Short code of the county, in lower-case letters."""
+    name: str
+    """The county's name as printed."""
+    name_en: str | None = None
+    """Its English name."""
+    congress: str
+    """The body that runs the chain, as printed on letters and notices."""
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    """The year of the cycle this profile runs."""
+    receipt_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,6}$")]
+    """Capital letters put in front of every receipt code (one to six)."""
+    townships: Annotated[tuple[Township, ...], Field(min_length=1)]
+    """Every township of the county."""
+    stations: tuple[Station, ...] = ()
+    """Every deputies' liaison station, each in one township."""
+    channels: Annotated[tuple[Channel, ...], Field(min_length=1)]
+    """The ways a suggestion can come in."""
+    roles: Annotated[tuple[Role, ...], Field(min_length=1)]
+    """The kinds of account; forms and imports say which roles may do what."""
+    permissions: Permissions = Permissions()
+    """Roles allowed the actions that belong to no form."""
+    date_format: str = "{year}-{month:02d}-{day:02d}"
+    """How printed documents write a date: a Python format with {year}, {month} and {day}."""
+    letterhead: tuple[str, ...] = ()
+    """The letterhead printed at the top of letters and notices, one line each (the issuing
+    body's name first, then address or telephone)."""
+
+    def township(self, township_id: str) -> Township:
+        return next(t for t in self.townships if t.id == township_id)
