@@ -19,6 +19,7 @@ from sqlalchemy import update
 
 from bench.sangzhi_db import open_from_args
 from engine.features import delivery
+from engine.output import delivery_files
 from engine.core import records, sheets
 from engine.core.actors import SYSTEM
 from engine.jobs import tick
@@ -70,7 +71,7 @@ def main() -> None:
     timed("dashboard: one township", lambda: delivery.project_statuses(rt, SYSTEM, D, township="t05", today=today))
     timed(f"scorecard over {n:,} projects", lambda: delivery.scorecard(rt, SYSTEM, D, today))
     headings = delivery.responsibility_headings(rt, D, "项目", "乡镇", "里程碑")
-    timed("responsibility list XLSX", lambda: delivery.responsibility_xlsx(rt, SYSTEM, D, headings, io.BytesIO()))
+    timed("responsibility list XLSX", lambda: delivery_files.responsibility_xlsx(rt, SYSTEM, D, headings, io.BytesIO()))
     rt.db.dispose()
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from engine.kernel.errors import PermissionDenied
 from engine.core.runtime import Runtime
 from engine.features import delivery
+from engine.output import delivery_files
 from engine.core import records
 from engine.core.actors import ANONYMOUS, Actor
 from engine.core.sheets import file_sheet
@@ -280,7 +281,7 @@ def test_dashboard_figures_money_and_scorecard(rt, good_suggestion):
     assert delivery.scorecard(rt, CONGRESS, D, dt.date(2025, 10, 15), year=2026) == []
 
     out = io.BytesIO()
-    assert delivery.scorecard_xlsx(rt, CONGRESS, D, [f"h{i}" for i in range(14)], out, dt.date(2025, 10, 15)) == 2
+    assert delivery_files.scorecard_xlsx(rt, CONGRESS, D, [f"h{i}" for i in range(14)], out, dt.date(2025, 10, 15)) == 2
     rows = list(load_workbook(io.BytesIO(out.getvalue())).active.iter_rows(values_only=True))
     assert rows[1][:6] == ("第01乡镇", 1, 1, 2, 2, 100)
 
@@ -376,7 +377,7 @@ def test_responsibility_list_exports_open_and_read_back(rt, good_suggestion, tmp
     assert headings == ["项目名称", "乡镇", "督办单位", "实施单位", "牵头领导", "工作专班成员", "前期工作完成时限",
                         "完成时限", "验收标准", "里程碑节点"]
     out = io.BytesIO()
-    assert delivery.responsibility_xlsx(rt, CONGRESS, D, headings, out) == 2
+    assert delivery_files.responsibility_xlsx(rt, CONGRESS, D, headings, out) == 2
     rows = list(load_workbook(io.BytesIO(out.getvalue())).active.iter_rows(values_only=True))
     assert rows[0] == tuple(headings)
     first = dict(zip(headings, rows[1]))
@@ -384,9 +385,9 @@ def test_responsibility_list_exports_open_and_read_back(rt, good_suggestion, tmp
     assert first["牵头领导"] == "王乡长" and first["完成时限"] == "2025-12-31"
     assert first["里程碑节点"] == "前期工作完成 2025-05-31; 竣工验收 2025-11-30"
     # a township's unit exports its own township only
-    assert delivery.responsibility_xlsx(rt, UNIT, D, headings, io.BytesIO()) == 1
+    assert delivery_files.responsibility_xlsx(rt, UNIT, D, headings, io.BytesIO()) == 1
 
-    content = delivery.responsibility_pdf(rt, CONGRESS, D, headings, "2025年民生实事项目责任清单")
+    content = delivery_files.responsibility_pdf(rt, CONGRESS, D, headings, "2025年民生实事项目责任清单")
     path = tmp_path / "list.pdf"
     path.write_bytes(content)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout

@@ -12,7 +12,7 @@ from engine.schema.imports import ImportMapping
 from engine.schema.reports import Report
 from engine.schema.workflow import Reaction, Transition, Workflow
 from engine.lang.tables import RuleFile, compile_rules
-from engine.forms.fieldtypes import FIELD_TYPES
+from engine.schema.fieldtypes import FIELD_TYPES
 from tests.conftest import ROOT
 
 DOCS = ROOT / "docs"

@@ -105,7 +105,7 @@ def test_unknown_fields_are_refused(suggestion, good_suggestion):
 
 
 def test_money_is_decimal_never_float():
-    from engine.forms.fieldtypes import FIELD_TYPES, FieldValueError
+    from engine.schema.fieldtypes import FIELD_TYPES, FieldValueError
     money = FIELD_TYPES["money"]
     assert money.parse(None, "6,730,000.00") == Decimal("6730000.00")
     assert money.parse(None, "¥1 200.5") == Decimal("1200.50")

@@ -179,7 +179,8 @@ def test_two_staff_paying_at_once_cannot_overdraw(rt, good_suggestion):
 
 def test_per_project_sums_and_the_audit_export(rt, good_suggestion, tmp_path):
     from openpyxl import load_workbook
-    from engine.features.funds import by_project, by_township, ledger_xlsx
+    from engine.features.funds import by_project, by_township
+    from engine.output.ledger import ledger_xlsx
     pool = funded_pool(rt)
     a, b = projects(rt, good_suggestion)
     allocate(rt, FINANCE, pool, a, "300000", DAY)

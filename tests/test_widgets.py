@@ -1,5 +1,5 @@
 from apps.web.widgets import RENDERERS
-from engine.forms.fieldtypes import FIELD_TYPES
+from engine.schema.fieldtypes import FIELD_TYPES
 
 
 def test_every_field_type_has_a_widget():

@@ -12,6 +12,7 @@ from apps.web.page_records import table_to_open
 from apps.web.state import actor, lang, runtime, t
 from engine.kernel.errors import PermissionDenied
 from engine.features import delivery
+from engine.output import delivery_files
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SCORECARD = ("township", "dl.projects", "dl.completed", "dl.milestones_due", "dl.on_time", "dl.on_time_rate",
@@ -98,20 +99,20 @@ def _exports(rt, delivery_id: str, year: int) -> None:
     cols = st.columns(3)
     if cols[0].button(t("dl.export_list"), icon=":material/table_view:", key="dl.make_xlsx"):
         out = io.BytesIO()
-        delivery.responsibility_xlsx(rt, who, delivery_id, headings, out, lang=lang())
+        delivery_files.responsibility_xlsx(rt, who, delivery_id, headings, out, lang=lang())
         st.session_state["dl.xlsx"] = out.getvalue()
     if "dl.xlsx" in st.session_state:
         cols[0].download_button("⬇ .xlsx", st.session_state["dl.xlsx"], file_name=f"{delivery_id}-{year}.xlsx",
                                 mime=XLSX, key="dl.get_xlsx")
     if cols[1].button(t("dl.export_list_pdf"), icon=":material/print:", key="dl.make_pdf"):
-        st.session_state["dl.pdf"] = delivery.responsibility_pdf(rt, who, delivery_id, headings,
+        st.session_state["dl.pdf"] = delivery_files.responsibility_pdf(rt, who, delivery_id, headings,
                                                                  t("dl.list_title", year=year), lang=lang())
     if "dl.pdf" in st.session_state:
         cols[1].download_button("⬇ .pdf", st.session_state["dl.pdf"], file_name=f"{delivery_id}-{year}.pdf",
                                 mime="application/pdf", key="dl.get_pdf")
     if cols[2].button(t("dl.export_scorecard"), icon=":material/leaderboard:", key="dl.make_score"):
         out = io.BytesIO()
-        delivery.scorecard_xlsx(rt, who, delivery_id, [t(k) for k in SCORECARD], out, lang=lang(), year=year)
+        delivery_files.scorecard_xlsx(rt, who, delivery_id, [t(k) for k in SCORECARD], out, lang=lang(), year=year)
         st.session_state["dl.score"] = out.getvalue()
     if "dl.score" in st.session_state:
         cols[2].download_button("⬇ .xlsx", st.session_state["dl.score"], file_name=f"scorecard-{year}.xlsx",

@@ -14,6 +14,7 @@ from apps.i18n import problem_text
 from apps.web.state import actor, lang, runtime, t
 from engine.kernel.errors import InputError, PermissionDenied, Problem
 from engine.features import funds
+from engine.output import ledger
 from engine.store.tables import FundPoolYear
 
 LEDGER_COLUMNS = ("fund.no", "fund.date", "fund.kind", "fund.source", "fund.project", "fund.amount", "fund.payee",
@@ -55,7 +56,7 @@ def render_funds_page(fund_id: str) -> None:
     # The whole ledger is written only when asked for: a province's pool has tens of thousands of entries.
     if st.button(t("fund.export"), icon=":material/table_view:", key="fund.make_xlsx"):
         out = io.BytesIO()
-        funds.ledger_xlsx(rt, actor(), pool_id, [t(k) for k in LEDGER_COLUMNS], out)
+        ledger.ledger_xlsx(rt, actor(), pool_id, [t(k) for k in LEDGER_COLUMNS], out)
         st.session_state["fund.xlsx"] = out.getvalue()
     if "fund.xlsx" in st.session_state:
         st.download_button("⬇ .xlsx", st.session_state["fund.xlsx"], file_name=f"{fund_id}-{year}.xlsx",

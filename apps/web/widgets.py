@@ -2,7 +2,7 @@
 
 A renderer draws the widget for a field and returns the raw value the engine's validation reads
 (text for money, so no float ever touches an amount). A test checks that every field type in
-engine.forms.fieldtypes.FIELD_TYPES has a renderer here.
+engine.schema.fieldtypes.FIELD_TYPES has a renderer here.
 """
 from __future__ import annotations
 

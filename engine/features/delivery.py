@@ -181,7 +181,7 @@ def milestones_due(session: Session, rt: Runtime, fired: list[tuple[int, str, Ma
         milestone = str(payload.get("milestone"))
         if milestone in reached[record_id]:
             continue
-        words = d.overdue.reason.format(milestone=milestone, due=_shown_date(vrt, _day(payload.get("due"))))
+        words = d.overdue.reason.format(milestone=milestone, due=vrt.profile.county.date_text(_day(payload.get("due"))))
         to_raise.append(NewFlag(record_id, d, OVERDUE, milestone, False, d.overdue.notify, words,
                                 subject.profile_version))
     return raise_flags(session, to_raise, at)
@@ -231,11 +231,6 @@ def raise_flags(session: Session, flags: list[NewFlag], at: dt.datetime | None =
                    for role in f.notify]
     audit_many(session, audits)
     return wanted
-
-
-def _shown_date(rt: Runtime, day: dt.date | None) -> str:
-    from engine.output.documents import _date
-    return _date(rt, day)
 
 
 def _reached(d: Delivery, current: list[Record]) -> dict[str, dt.date]:
@@ -617,48 +612,3 @@ def responsibility_headings(rt: Runtime, delivery_id: str, project: str, townshi
     d = spec(rt, delivery_id)
     form = rt.profile.forms[d.responsibility.form]
     return [project, township] + [form.field(c).text(lang) for c in d.responsibility.columns] + [milestones]
-
-
-def responsibility_xlsx(rt: Runtime, actor: Actor, delivery_id: str, headings: list[str], out,
-                        township: str | None = None, lang: str = "zh") -> int:
-    """The list as an XLSX sheet, written row by row; returns the number of projects."""
-    from openpyxl import Workbook
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=spec(rt, delivery_id).responsibility.form[:31])
-    sheet.append(headings)
-    count = 0
-    for row in responsibility_rows(rt, actor, delivery_id, township, lang):
-        sheet.append(row)
-        count += 1
-    book.save(out)
-    return count
-
-
-def scorecard_xlsx(rt: Runtime, actor: Actor, delivery_id: str, headings: list[str], out,
-                   today: dt.date | None = None, lang: str = "zh", year: int | None = None) -> int:
-    from openpyxl import Workbook
-    towns = {t.id: rt.reference_label("townships", t.id, lang) for t in rt.profile.county.townships}
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet()
-    sheet.append(headings)
-    rows = scorecard(rt, actor, delivery_id, today, year)
-    for s in rows:
-        sheet.append([towns.get(s.township, s.township), s.projects, s.completed, s.milestones_due, s.on_time,
-                      s.on_time_rate, s.behind, s.watched, s.open_follow_ups, s.mean_percent, s.allocated, s.paid,
-                      s.rated, s.rectifying])
-    book.save(out)
-    return len(rows)
-
-
-def responsibility_pdf(rt: Runtime, actor: Actor, delivery_id: str, headings: list[str], title: str,
-                       township: str | None = None, lang: str = "zh") -> bytes:
-    """The official table on landscape A4 under the county's letterhead. Wide text columns (team,
-    acceptance standard, milestones) get more room than names and dates."""
-    from engine.output import pdf
-    rows = list(responsibility_rows(rt, actor, delivery_id, township, lang))
-    d = spec(rt, delivery_id)
-    form = rt.profile.forms[d.responsibility.form]
-    widths = [4, 2] + [1 if form.field(c).type == "date" else 3 if form.field(c).type == "textarea" else 2
-                       for c in d.responsibility.columns] + [4]
-    return pdf.render(letterhead=rt.profile.county.letterhead, title=title, table=(headings, widths, rows),
-                      landscape=True, font_size=8.5)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Iterator
 
 from sqlalchemy import case, func, select
 
@@ -270,33 +270,27 @@ def by_township(rt: Runtime, actor: Actor, pool_id: int) -> list[tuple[str | Non
     return sorted(((tw, yuan(int(a)), yuan(int(p))) for tw, a, p in rows), key=lambda r: order.get(r[0], len(order)))
 
 
-def ledger_xlsx(rt: Runtime, actor: Actor, pool_id: int, headings: list[str], out) -> int:
-    """Every entry of the pool, oldest first, as an XLSX sheet for the audit office (written row by
-    row, read in pages); returns the number of entries."""
-    from openpyxl import Workbook
+def ledger_rows(rt: Runtime, actor: Actor, pool_id: int, page: int = 1000) -> Iterator[list[Any]]:
+    """Every entry of the pool, oldest first, as the ledger's rows for the audit office (read in
+    pages, so memory stays flat however long the pool's year was)."""
     with rt.db.read() as session:
         pool = session.get(FundPoolYear, pool_id)
         if pool is None:
             raise NotFound("pool")
         require(actor, pool_rules(rt, pool.fund_id).roles.view, f"fund:{pool.fund_id}")
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet()
-    sheet.append(headings)
-    last_id, written = 0, 0
+    last_id = 0
     while True:
         with rt.db.read() as session:
             rows = session.execute(select(FundEntry, Record.title).outerjoin(Record, Record.id == FundEntry.record_id)
                                    .where(FundEntry.pool_id == pool_id, FundEntry.id > last_id)
-                                   .order_by(FundEntry.id).limit(1000)).all()
+                                   .order_by(FundEntry.id).limit(page)).all()
         if not rows:
-            break
+            return
         for entry, title in rows:
-            sheet.append([entry.id, entry.on_date, entry.kind, entry.source or "", title or "", yuan(entry.amount_fen),
-                          entry.payee or "", entry.purpose or "", entry.approver or "", entry.document_ref or "",
-                          entry.reverses_id or "", entry.created_by, entry.created_at.replace(tzinfo=None)])
-            last_id, written = entry.id, written + 1
-    book.save(out)
-    return written
+            yield [entry.id, entry.on_date, entry.kind, entry.source or "", title or "", yuan(entry.amount_fen),
+                   entry.payee or "", entry.purpose or "", entry.approver or "", entry.document_ref or "",
+                   entry.reverses_id or "", entry.created_by, entry.created_at.replace(tzinfo=None)]
+            last_id = entry.id
 
 
 def eligible_projects(rt: Runtime, actor: Actor, fund_id: str, limit: int = 500) -> list[tuple[int, str, str | None]]:

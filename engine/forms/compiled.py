@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, create_model
 from engine.schema.forms import Field, Form
 from engine.kernel.errors import InputError, Problem
 from engine.forms.fastschema import compile_form_schema, compile_value
-from engine.forms.fieldtypes import FIELD_TYPES, DateType, FieldValueError, TextType
+from engine.schema.fieldtypes import FIELD_TYPES, DateType, FieldValueError, TextType
 
 FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
 # reference target -> the records column that holds it

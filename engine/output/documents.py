@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from engine.schema.county import PUBLIC
 from engine.schema.documents import Document
-from engine.schema.forms import Form
 from engine.kernel.errors import InputError, NotFound, Problem
 from engine.core.runtime import Runtime
 from engine.core.actors import Actor, require, require_township
@@ -28,37 +27,6 @@ from engine.output import pdf
 # a column a third of the page wide, so a reader can copy it.
 NOTICE_TABLE_PT = 9.5
 
-# Placeholders every document may use, besides the fields of its form.
-COMMON = {"county": "the county's name", "congress": "the congress's name", "today": "the date of the document",
-          "year": "the profile's year"}
-# About one record: in letters, and in each row of a notice.
-RECORD = {"receipt_code": "the record's receipt code", "reason": "the reason of its latest decision",
-          "decided_on": "the date of its latest decision", "state": "its state", "received_on": "the day it came in",
-          "number": "its row number in a notice"}
-NOTICE = {"township_name": "the township the notice is for", "count": "how many records the notice lists",
-          "objection_until": "the last day for objections (objection_days after today)"}
-# The result of a ballot: the round, and in each row one candidate's line of the count.
-ROUND = {"township_name": "the township", "places": "places to fill", "candidates_count": "candidates on the ballot", "members": "deputies of the congress",
-         "present": "deputies present", "ballots": "ballots cast", "valid": "valid ballots",
-         "invalid": "invalid ballots", "chosen_count": "projects chosen", "notes": "what the count adds (a shortfall)",
-         "vote": "the vote's name"}
-LINE = {"approvals": "the candidate's approvals", "against": "votes against", "abstentions": "abstentions",
-        "rank": "its rank among those passing", "outcome": "the count's words for it"}
-PLACEHOLDERS = {**COMMON, **RECORD, **NOTICE, **ROUND, **LINE}
-
-
-def placeholders_in(text: str) -> list[str]:
-    """The names in a template's {placeholders}; raises ValueError for a broken template."""
-    return [name for _, name, _, _ in string.Formatter().parse(text) if name]
-
-
-def placeholder_names(form: Form, kind: str) -> set[str]:
-    names = set(COMMON) | set(RECORD) | {f.id for f in form.fields}
-    if kind == "result":
-        return names | set(ROUND) | set(LINE)
-    return names | set(NOTICE) if kind == "notice" else names
-
-
 def document(rt: Runtime, doc_id: str) -> Document:
     doc = rt.profile.documents.get(doc_id)
     if doc is None:
@@ -66,13 +34,9 @@ def document(rt: Runtime, doc_id: str) -> Document:
     return doc
 
 
-def _date(rt: Runtime, day: dt.date | None) -> str:
-    return "" if day is None else rt.profile.county.date_format.format(year=day.year, month=day.month, day=day.day)
-
-
 def _common(rt: Runtime, today: dt.date) -> dict[str, str]:
     county = rt.profile.county
-    return {"county": county.name, "congress": county.congress, "today": _date(rt, today), "year": str(county.year)}
+    return {"county": county.name, "congress": county.congress, "today": rt.profile.county.date_text(today), "year": str(county.year)}
 
 
 def _record_values(rt: Runtime, record: Record, number: int = 0) -> dict[str, str]:
@@ -80,14 +44,14 @@ def _record_values(rt: Runtime, record: Record, number: int = 0) -> dict[str, st
     values = {f.id: rt.display_value(form, f.id, record.data.get(f.id)) for f in form.fields}
     for f in form.fields:  # dates as the county writes them in documents
         if f.type == "date" and record.data.get(f.id):
-            values[f.id] = _date(rt, dt.date.fromisoformat(str(record.data[f.id])))
+            values[f.id] = rt.profile.county.date_text(dt.date.fromisoformat(str(record.data[f.id])))
     decision = last_decision(rt, record.id) or {}
     decided_at = decision.get("at")
     values.update(_sheet_values(rt, record))
     values.update(receipt_code=record.receipt_code or "", reason=decision.get("reason") or "",
-                  decided_on=_date(rt, decided_at.date() if decided_at else None),
+                  decided_on=rt.profile.county.date_text(decided_at.date() if decided_at else None),
                   state=rt.state_label(record.form_id, record.state),
-                  received_on=_date(rt, record.created_at.date()), number=str(number))
+                  received_on=rt.profile.county.date_text(record.created_at.date()), number=str(number))
     return values
 
 
@@ -120,7 +84,7 @@ def _sheet_values(rt: Runtime, record: Record) -> dict[str, str]:
         for f in form.fields if form else ():
             shown = rt.display_value(form, f.id, row.data.get(f.id))
             if f.type == "date" and row.data.get(f.id):
-                shown = _date(rt, dt.date.fromisoformat(str(row.data[f.id])))
+                shown = rt.profile.county.date_text(dt.date.fromisoformat(str(row.data[f.id])))
             values[f"{row.form_id}.{f.id}"] = shown
     return values
 
@@ -200,7 +164,7 @@ def notice(rt: Runtime, actor: Actor, doc_id: str, township: str, today: dt.date
         rows.append(row_values(rt, doc, record, n))
     until = today + dt.timedelta(days=doc.objection_days) if doc.objection_days is not None else None
     values = {**_common(rt, today), "township_name": rt.reference_label("townships", township),
-              "count": str(len(rows)), "objection_until": _date(rt, until)}
+              "count": str(len(rows)), "objection_until": rt.profile.county.date_text(until)}
     return Made(f"{doc.id}-{township}-{today.isoformat()}.pdf", lambda: pdf.render(
         letterhead=rt.profile.county.letterhead, title=fill(doc.title, values),
         salutation=fill(doc.salutation, values), paragraphs=[fill(p, values) for p in doc.paragraphs],

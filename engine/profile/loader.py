@@ -15,7 +15,8 @@ from pydantic import BaseModel, ValidationError
 
 from engine.schema.county import GLOBAL_ACTIONS, PUBLIC, County
 from engine.schema.demo import Demo
-from engine.schema.documents import Document
+from engine.schema.documents import Document, placeholder_names, placeholders_in
+from engine.lang.vote_methods import METHODS
 from engine.schema.votes import VoteRules
 from engine.schema.funds import FundPool
 from engine.schema.delivery import FIGURES, Delivery
@@ -27,7 +28,7 @@ from engine.schema.workflow import Workflow
 from engine.profile.yamlfile import YamlDocument, YamlSyntaxError, load_yaml
 from engine.lang.expr import BOOL, Compiled, ExprError, compile_expression, list_of
 from engine.lang.tables import CompiledRules, RuleFile, compile_rules
-from engine.forms.fieldtypes import FIELD_TYPES
+from engine.schema.fieldtypes import FIELD_TYPES
 from engine.kernel.errors import ConfigError, ConfigProblem
 
 # What a reaction can do; engine.core.reactions.ACTIONS carries them out.
@@ -635,7 +636,6 @@ def _check_decision(loader: _Loader, rel: str, at: tuple, ref, rules: dict, grou
 
 def _check_documents(loader: _Loader, county: County, grouped: dict) -> None:
     """Documents: a known form, its workflow's states, known roles, and known placeholders."""
-    from engine.output.documents import placeholder_names, placeholders_in
     role_ids = [r.id for r in county.roles] + [PUBLIC]
     forms = {k: v for k, (_, v) in grouped["forms"].items()}
     workflows = {k: v for k, (_, v) in grouped["workflows"].items()}
@@ -702,8 +702,6 @@ def _sheet_placeholder(name: str, form: Form, workflows: dict, forms: dict) -> s
 
 def _check_votes(loader: _Loader, grouped: dict) -> None:
     """Votes: a known form and states, a known ballot method, reasons with known placeholders."""
-    from engine.output.documents import placeholders_in
-    from engine.lang.vote_methods import METHODS
     forms = {k: v for k, (_, v) in grouped["forms"].items()}
     workflows = {k: v for k, (_, v) in grouped["workflows"].items()}
     line_names = {"approvals", "base", "base_label", "threshold", "rank", "places", "candidates", "tied"}
@@ -775,7 +773,6 @@ def _check_funds(loader: _Loader, county: County, grouped: dict) -> None:
 def _check_delivery(loader: _Loader, county: County, grouped: dict, conditions: dict) -> None:
     """Delivery: known forms filed as sheets on the projects, fields of the right types, known
     roles and fund, escalation conditions over the project's figures (compiled here)."""
-    from engine.output.documents import placeholders_in
     forms = {k: v for k, (_, v) in grouped["forms"].items()}
     workflows = {k: v for k, (_, v) in grouped["workflows"].items()}
     role_ids = [r.id for r in county.roles]

@@ -1,6 +1,7 @@
 """county.yaml: who the profile is for. Townships, liaison stations, channels, roles, actions."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
@@ -87,6 +88,10 @@ class County(ConfigModel):
     letterhead: tuple[str, ...] = ()
     """The letterhead printed at the top of letters and notices, one line each (the issuing
     body's name first, then address or telephone)."""
+
+    def date_text(self, day: dt.date | None) -> str:
+        """A date as the county's documents print it; empty for no date."""
+        return "" if day is None else self.date_format.format(year=day.year, month=day.month, day=day.day)
 
     def township(self, township_id: str) -> Township:
         return next(t for t in self.townships if t.id == township_id)

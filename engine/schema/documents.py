@@ -3,15 +3,17 @@
 Three kinds: a `message` (plain text to copy into an SMS), a `letter` about one record (the written answer to a proposer), and a `notice` listing
 the records of one township in given states (the admitted list for the notice board). The words
 are the county's, with {placeholders} for a record's fields and the values listed in
-engine.output.documents.PLACEHOLDERS; every placeholder is checked when the profile loads.
+PLACEHOLDERS below; every placeholder is checked when the profile loads.
 """
 from __future__ import annotations
 
+import string
 from typing import Annotated, Literal
 
 from pydantic import Field
 
 from engine.schema.base import Identifier, Labelled
+from engine.schema.forms import Form
 
 
 class Column(Labelled):
@@ -46,3 +48,34 @@ class Document(Labelled):
     """notice: the days allowed for objections, from the date of the notice: {objection_until}."""
     closing: tuple[str, ...] = ()
     """Lines at the foot, right-aligned: the issuing body and {today}."""
+
+
+# Placeholders every document may use, besides the fields of its form.
+COMMON = {"county": "the county's name", "congress": "the congress's name", "today": "the date of the document",
+          "year": "the profile's year"}
+# About one record: in letters, and in each row of a notice.
+RECORD = {"receipt_code": "the record's receipt code", "reason": "the reason of its latest decision",
+          "decided_on": "the date of its latest decision", "state": "its state", "received_on": "the day it came in",
+          "number": "its row number in a notice"}
+NOTICE = {"township_name": "the township the notice is for", "count": "how many records the notice lists",
+          "objection_until": "the last day for objections (objection_days after today)"}
+# The result of a ballot: the round, and in each row one candidate's line of the count.
+ROUND = {"township_name": "the township", "places": "places to fill", "candidates_count": "candidates on the ballot", "members": "deputies of the congress",
+         "present": "deputies present", "ballots": "ballots cast", "valid": "valid ballots",
+         "invalid": "invalid ballots", "chosen_count": "projects chosen", "notes": "what the count adds (a shortfall)",
+         "vote": "the vote's name"}
+LINE = {"approvals": "the candidate's approvals", "against": "votes against", "abstentions": "abstentions",
+        "rank": "its rank among those passing", "outcome": "the count's words for it"}
+PLACEHOLDERS = {**COMMON, **RECORD, **NOTICE, **ROUND, **LINE}
+
+
+def placeholders_in(text: str) -> list[str]:
+    """The names in a template's {placeholders}; raises ValueError for a broken template."""
+    return [name for _, name, _, _ in string.Formatter().parse(text) if name]
+
+
+def placeholder_names(form: Form, kind: str) -> set[str]:
+    names = set(COMMON) | set(RECORD) | {f.id for f in form.fields}
+    if kind == "result":
+        return names | set(ROUND) | set(LINE)
+    return names | set(NOTICE) if kind == "notice" else names

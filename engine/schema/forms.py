@@ -12,7 +12,7 @@ from jsonschema.exceptions import SchemaError
 from pydantic import Field as PydField, field_validator, model_validator
 
 from engine.schema.base import ConfigModel, Identifier, KeyProblem, Labelled
-from engine.forms.fieldtypes import FIELD_TYPES, TYPE_SPECIFIC_KEYS, FieldValueError
+from engine.schema.fieldtypes import FIELD_TYPES, TYPE_SPECIFIC_KEYS, FieldValueError
 
 FieldTypeName = Literal[tuple(FIELD_TYPES)]  # type: ignore[valid-type]
 REFERENCE_TARGETS = ("townships", "stations", "channels")
