@@ -13,6 +13,7 @@ them can win, and a record moves only if it is still in its starting state under
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,12 +22,12 @@ from sqlalchemy import select, update
 from engine.kernel import clock
 from engine.store.audit import audit_many, audit_row, now
 from engine.core.runtime import Runtime
-from engine.features import delivery
-from engine.core import reactions
+from engine import features  # noqa: F401  (registers the features' hooks and jobs)
+from engine.core import events, reactions
+from engine.core.events import JobResult
 from engine.core.actors import SYSTEM
 from engine.core.bulk import apply_moves, lock_rows, plan_moves
 from engine.core.sheets import workflow_of
-from engine.features.voting import close_due
 from engine.store.anyof import any_of
 from engine.store.tables import Deadline, Record
 
@@ -35,13 +36,24 @@ DEADLINES = Deadline.__table__
 
 @dataclass
 class TickReport:
+    """What a tick did. Besides its own counts, the features' jobs add theirs by name
+    (`rounds_closed`, `flags_raised`, `flags_cleared`, ...), read as attributes; a count no job
+    reported is 0."""
+
     deadlines_fired: int = 0
     transitions_taken: int = 0
-    rounds_closed: int = 0
-    flags_raised: int = 0
-    flags_cleared: int = 0
     reactions_fired: int = 0
+    counts: Counter = field(default_factory=Counter)
     details: list[str] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> int:
+        if name.startswith("_") or name in ("counts", "details"):
+            raise AttributeError(name)
+        return self.counts[name]
+
+    def add(self, result: JobResult) -> None:
+        self.counts.update(result.counts)
+        self.details += result.details
 
 
 def tick(rt: Runtime, at: dt.datetime | None = None, batch: int = 2000) -> TickReport:
@@ -63,15 +75,8 @@ def tick(rt: Runtime, at: dt.datetime | None = None, batch: int = 2000) -> TickR
         last_id = due[-1]
         _fire_batch(rt, due, at, report)
     _automatic_transitions(rt, at.date(), report)
-    closed = close_due(rt, at)
-    report.rounds_closed = len(closed)
-    report.details += [f"ballot {round_id}: closed at its declared time" for round_id in closed]
-    for d in rt.profile.delivery.values():  # projects without kept figures (after an upgrade) get them
-        delivery.keep_figures(rt, d)
-    escalations = delivery.check_escalations(rt, at)
-    report.flags_raised += escalations.raised
-    report.flags_cleared += escalations.cleared
-    report.details += escalations.details
+    for job in events.tick_jobs:  # the features' work (closing ballots, escalation rules)
+        report.add(job(rt, at))
     _drain(rt, None, report)
     return report
 
@@ -95,10 +100,18 @@ def _fire_batch(rt: Runtime, ids: list[int], at: dt.datetime, report: TickReport
                                        before=None, after={"record": d.record_id, "name": d.name,
                                                            "payload": d.payload}, version=rt.version, at=at)
                              for d in claimed])
-        milestones = [(d.record_id, d.name, dict(d.payload or {})) for d in claimed
-                      if d.record_id is not None and d.name.startswith(delivery.DEADLINE_PREFIX)]
-        report.flags_raised += len(delivery.milestones_due(session, rt, milestones, at))
-        others = [d for d in claimed if d.record_id is not None and not d.name.startswith(delivery.DEADLINE_PREFIX)]
+        owned: dict[str, tuple[Any, list]] = {}  # deadlines a feature set under its prefix, by prefix
+        others = []
+        for d in claimed:
+            if d.record_id is None:
+                continue
+            owner = events.deadlines_fired.owner_of(d.name)
+            if owner is None:
+                others.append(d)
+            else:
+                owned.setdefault(owner[0], (owner[1], []))[1].append((d.record_id, d.name, dict(d.payload or {})))
+        for handler, fired in owned.values():
+            report.add(handler(session, rt, fired, at))
         waiting = _deadline_effects(session, rt, others, report)
     _drain(rt, waiting, report)
 

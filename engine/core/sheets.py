@@ -19,7 +19,7 @@ from engine.store.audit import audit_many, audit_row, now
 from engine.schema.workflow import Sheet, Workflow
 from engine.kernel.errors import InputError, MinshengError, NotFound, Problem
 from engine.core.runtime import Runtime
-from engine.core import reactions, records
+from engine.core import events, reactions, records
 from engine.core.actors import SYSTEM, Actor, require, require_township
 from engine.store.anyof import any_of
 from engine.store.inserts import insert_returning_ids
@@ -57,27 +57,6 @@ class FiledRow:
     sheet_id: int
     form_id: str
     data: Mapping[str, Any]
-
-
-# Features hook into filing here (delivery: default dates of a responsibility list, a milestone's
-# deadline): the core of sheets names no feature. Each hook takes a batch, so bulk filing stays a
-# few queries per batch.
-DefaultsHook = Callable[[Runtime, Session, list[Any], str], dict[int, dict[str, str]]]
-FiledHook = Callable[[Runtime, Session, list[FiledRow]], None]
-_defaults_hooks: list[DefaultsHook] = []
-_filed_hooks: list[FiledHook] = []
-
-
-def on_defaults(hook: DefaultsHook) -> DefaultsHook:
-    """Register default values for sheets: (runtime, session, subjects, sheet form) -> id -> values."""
-    _defaults_hooks.append(hook)
-    return hook
-
-
-def on_filed(hook: FiledHook) -> FiledHook:
-    """Register what filing sheets does besides storing them, in their transaction."""
-    _filed_hooks.append(hook)
-    return hook
 
 
 @dataclass
@@ -149,7 +128,7 @@ def _prepare(session: Session, rt: Runtime, actor: Actor, subjects: Mapping[int,
     defaults: dict[str, dict[int, dict[str, str]]] = {}
     for form_id in {f for _, f, _ in items}:
         merged: dict[int, dict[str, str]] = {}
-        for hook in _defaults_hooks:
+        for hook in events.sheet_defaults:
             for record_id, values in hook(rt, session, list(subjects.values()), form_id).items():
                 merged.setdefault(record_id, {}).update(values)
         defaults[form_id] = merged
@@ -202,7 +181,7 @@ def _write(session: Session, rt: Runtime, actor: Actor, subjects: Mapping[int, A
     session.execute(RecordLink.__table__.insert(), [{"record_id": sheet_id, "field_id": SUBJECT,
                                                      "target_id": p.record_id} for sheet_id, p in zip(ids, prepared)])
     filed = [FiledRow(subjects[p.record_id], sheet_id, p.form_id, p.document) for sheet_id, p in zip(ids, prepared)]
-    for hook in _filed_hooks:
+    for hook in events.sheets_filed:
         hook(rt, session, filed)
     audit_many(session, [audit_row(actor=actor.username, action="sheet.file", entity="record", entity_id=p.record_id,
                                    before=None, after={"sheet": p.form_id, "sheet_record": sheet_id,

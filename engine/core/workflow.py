@@ -8,7 +8,7 @@ why and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from sqlalchemy import select, update
 
@@ -16,7 +16,7 @@ from engine.store.audit import audit, now
 from engine.schema.workflow import Transition, Workflow
 from engine.kernel.errors import MinshengError, NotFound
 from engine.core.runtime import Runtime
-from engine.core import reactions, records
+from engine.core import events, reactions, records
 from engine.core.actors import SYSTEM, Actor, require_township
 from engine.core.deadlines import add_deadline
 from engine.core.sheets import SUBJECT, gathered
@@ -26,22 +26,10 @@ MERGED_INTO = "merged_into"  # the link from a merged duplicate to the record it
 SPLIT_FROM = "split_from"  # the link from a part to the suggestion it was split from
 
 
-# Features hook into moves here (delivery: a project's kept figures): called in the transaction of
-# the moves with (record id, form id) of every record moved, one call for a whole bulk batch.
-MovedHook = Callable[[Runtime, Any, list[tuple[int, str]]], None]
-_moved_hooks: list[MovedHook] = []
-
-
-def on_moved(hook: MovedHook) -> MovedHook:
-    """Register what moving records does besides moving them, in their transaction."""
-    _moved_hooks.append(hook)
-    return hook
-
-
 def after_moves(rt: Runtime, session, moved: list[tuple[int, str]]) -> None:
     """Run the registered hooks for these moved records (the core's moves and bulk moves call it)."""
     if moved:
-        for hook in _moved_hooks:
+        for hook in events.records_moved:
             hook(rt, session, moved)
 
 

@@ -4,4 +4,5 @@ Each feature hooks into the core through its registries (sheet filing, moves, de
 Importing this package registers every feature's hooks, so a caller that files a sheet or runs a
 job after importing it sees the whole system; the apps and the jobs import it first.
 """
-from engine.features import delivery, funds, voting  # noqa: F401  (registers their hooks)
+# In this order `tick` runs their jobs: ballots closed before the escalation rules are applied.
+from engine.features import voting, funds, delivery, preview  # noqa: F401  (registers their hooks)

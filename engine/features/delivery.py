@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterator, Mapping
@@ -22,7 +23,8 @@ from engine.store.audit import audit, audit_many, audit_row, now
 from engine.schema.delivery import Delivery
 from engine.kernel.errors import NotFound
 from engine.core.runtime import Runtime
-from engine.core import records, sheets, workflow
+from engine.core import events, records, sheets
+from engine.core.events import JobResult
 from engine.core.actors import SYSTEM, Actor, require
 from engine.features.delivery_figures import FigureRow, TownshipScore, not_merged, read_figures, subjects_of, \
     township_key, township_scores, without_figures, write as write_figures
@@ -69,7 +71,7 @@ def _started(record: Any, moves: list[tuple[Any, dict, dict]], states: tuple[str
 
 # -- what filing a sheet does (hooked into sheets: the core of sheets does not know delivery) --
 
-@sheets.on_defaults
+@events.sheet_defaults
 def defaults_for(rt: Runtime, session: Session, subjects: list[Any], form_id: str) -> dict[int, dict[str, str]]:
     """Dates the responsibility list is filled with by default (the profile's `defaults`), for
     each of these projects; read with one query for all."""
@@ -96,7 +98,7 @@ def default_values(rt: Runtime, record_id: int, form_id: str) -> dict[str, str]:
         return defaults_for(rt, session, [subject], form_id).get(record_id, {})
 
 
-@sheets.on_filed
+@events.sheets_filed
 def on_sheets(rt: Runtime, session: Session, filed: list[sheets.FiledRow]) -> None:
     """In the sheets' own transaction: a milestone sets its deadline; a progress report naming a
     milestone clears that milestone's late flag."""
@@ -185,6 +187,12 @@ def milestones_due(session: Session, rt: Runtime, fired: list[tuple[int, str, Ma
         to_raise.append(NewFlag(record_id, d, OVERDUE, milestone, False, d.overdue.notify, words,
                                 subject.profile_version))
     return raise_flags(session, to_raise, at)
+
+
+@events.deadlines_fired.register(DEADLINE_PREFIX)
+def _milestones_fired(session: Session, rt: Runtime, fired: list[tuple[int, str, Mapping[str, Any]]],
+                      at: dt.datetime) -> JobResult:
+    return JobResult(Counter(flags_raised=len(milestones_due(session, rt, fired, at))))
 
 
 @dataclass(frozen=True)
@@ -429,6 +437,15 @@ def check_escalations(rt: Runtime, at: dt.datetime | None = None) -> EscalationR
     return report
 
 
+@events.tick_jobs
+def _tick_escalations(rt: Runtime, at: dt.datetime) -> JobResult:
+    """Every tick: projects without kept figures (after an upgrade) get them, then the escalation rules."""
+    for d in rt.profile.delivery.values():
+        keep_figures(rt, d)
+    report = check_escalations(rt, at)
+    return JobResult(Counter(flags_raised=report.raised, flags_cleared=report.cleared), report.details)
+
+
 def _escalate(vrt: Runtime, d: Delivery, record: Any, figures: Mapping[str, int], flagged: set,
               raising: list, clearing: list) -> None:
     """Which of the project's escalation flags must be raised or cleared now."""
@@ -548,7 +565,7 @@ def keep_figures(rt: Runtime, d: Delivery, batch: int = 1000) -> int:
         done += len(ids)
 
 
-@workflow.on_moved
+@events.records_moved
 def _figures_after_moves(rt: Runtime, session: Session, moved: list[tuple[int, str]]) -> None:
     """A project that moves, or one of whose follow-up actions moves, has its figures rewritten."""
     projects = {d.form for d in rt.profile.delivery.values()}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections import Counter
 from dataclasses import asdict
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -21,6 +22,8 @@ from sqlalchemy import delete, func, insert, select, text, update
 from engine.store.audit import audit, now
 from engine.schema.votes import VoteRules
 from engine.kernel.errors import MinshengError, NotFound
+from engine.core import events
+from engine.core.events import JobResult
 from engine.core.runtime import Runtime
 from engine.core.actors import SYSTEM, Actor, require, require_township
 from engine.core.bulk import act_on
@@ -329,6 +332,12 @@ def close_due(rt: Runtime, at: dt.datetime | None = None) -> list[int]:
         except VoteRefused:
             pass  # closed by the chair meanwhile
     return closed
+
+
+@events.tick_jobs
+def _tick_close_rounds(rt: Runtime, at: dt.datetime) -> JobResult:
+    closed = close_due(rt, at)
+    return JobResult(Counter(rounds_closed=len(closed)), [f"ballot {i}: closed at its declared time" for i in closed])
 
 
 def recount(rt: Runtime, round_id: int, presidium_choice: Sequence[str] | None = None) -> Result:
