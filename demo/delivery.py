@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from engine.kernel import clock
 from engine.schema.demo import Demo
+from engine.core.record_queries import not_merged
 from engine.core.runtime import Runtime
 from engine.features import delivery, funds
 from engine.core import sheets
@@ -31,7 +32,7 @@ def deliver(rt: Runtime, demo: Demo, rng: random.Random) -> str:
     year = rt.profile.county.year
     with rt.db.read() as session:
         projects = list(session.scalars(select(Record.id).where(
-            Record.form_id == d.form, Record.state.in_(d.states), delivery.not_merged()).order_by(Record.id)))
+            Record.form_id == d.form, Record.state.in_(d.states), not_merged()).order_by(Record.id)))
         pool = session.scalar(select(FundPoolYear.id).where(FundPoolYear.fund_id == d.fund, FundPoolYear.year == year)
                               ) if d.fund else None
     if not projects:
@@ -148,7 +149,7 @@ def evaluate(rt: Runtime, demo: Demo, rng: random.Random) -> str:
     starts = {s for t in wf.transitions if t.action == spec.action for s in t.from_}
     with rt.db.read() as session:
         done = list(session.scalars(select(Record.id).where(
-            Record.form_id == demo.suggestion_form, Record.state.in_(starts), delivery.not_merged()).order_by(Record.id)))
+            Record.form_id == demo.suggestion_form, Record.state.in_(starts), not_merged()).order_by(Record.id)))
     poor = set(rng.sample(done, min(spec.poorly_rated, len(done))))
     people = list(demo.people)
 

@@ -289,7 +289,7 @@ def test_dashboard_figures_money_and_scorecard(rt, good_suggestion):
 def scorecard_from_sheets(rt, today, year=None):
     """The townships' scorecard worked out project by project from the sheets (the reference the
     counted-in-SQL scorecard must agree with)."""
-    from engine.features.delivery_figures import TownshipScore
+    from engine.features.delivery import TownshipScore
     d = delivery.spec(rt, D)
     with rt.db.read() as session:
         projects = list(session.execute(select(Record.__table__).where(

@@ -24,7 +24,7 @@ from engine.kernel.errors import InputError, MinshengError, NotFound, Problem
 from engine.core.runtime import Runtime
 from engine.core.actors import Actor, require
 from engine.store.tables import FundEntry, FundPoolYear, Record
-from engine.features.delivery_figures import not_merged, township_key
+from engine.core.record_queries import not_merged, township_key
 
 KINDS = ("contribution", "allocation", "payment")
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable, NamedTuple
 
-from sqlalchemy import and_, case, delete, exists, func, literal_column, select
+from sqlalchemy import and_, case, delete, func, select
 from sqlalchemy.orm import Session
 
 from engine.schema.delivery import Delivery
+from engine.core.record_queries import not_merged, township_key
 from engine.core.sheets import SUBJECT
-from engine.core.workflow import MERGED_INTO
 from engine.store.anyof import any_of
 from engine.store.tables import Flag, FundEntry, FundPoolYear, ProjectFigures, ProjectMilestone, Record, RecordLink
 
@@ -78,21 +78,6 @@ def write(session: Session, delivery_id: str, rows: list[FigureRow]) -> None:
                    "reached_on": reached, "sheet_id": sheet_id} for r in rows for name, due, reached, sheet_id in r.milestones]
     if milestones:
         session.execute(MILESTONES.insert(), milestones)
-
-
-def township_key():
-    """A record's township for grouping and sorting projects: an expression, not the column, so
-    SQLite finds the projects by form and state (an index) and sorts those few, instead of walking
-    the township index over every record of the form (a million suggestions). Inline '' rather than
-    a parameter, so PostgreSQL sees the same expression in GROUP BY as in SELECT."""
-    return func.coalesce(RECORDS.c.township, literal_column("''"))
-
-
-def not_merged():
-    """Merged duplicates follow their project's state but are not projects of their own. (A
-    correlated NOT EXISTS: each record is one primary-key lookup, where NOT IN a list of every
-    merged record read the whole links table, hundreds of thousands of sheets' links, each time.)"""
-    return ~exists().where(RecordLink.record_id == RECORDS.c.id, RecordLink.field_id == MERGED_INTO)
 
 
 def read_figures(session: Session, delivery_id: str, record_ids: list[int]) -> tuple[dict[int, Any], dict[int, list]]:
