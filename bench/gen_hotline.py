@@ -6,6 +6,7 @@ import random
 import sys
 from pathlib import Path
 
+from demo.schema import demo_of
 from engine.profile.loader import load_profile
 
 BAD_EVERY = 97  # one row in 97 has a bad phone number or date, so rejection is measured too
@@ -18,8 +19,9 @@ def generate(config: str, out: Path, rows: int, seed: int = 7) -> Path:
     rng = random.Random(seed)
     townships = [t.name for t in profile.county.townships]
     categories = [o.label for o in form.field("category").options]
-    people = list(profile.demo.people) if profile.demo else ["X"]
-    samples = list(profile.demo.suggestion_samples) if profile.demo else [{"title": "t" * 8, "content": "c" * 20}]
+    year = demo_of(profile)
+    people = list(year.people) if year else ["X"]
+    samples = list(year.suggestion_samples) if year else [{"title": "t" * 8, "content": "c" * 20}]
     headers = list(mapping.columns.values()) + [h for h in mapping.key_columns if h not in mapping.columns.values()]
     with out.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from engine.kernel import clock
-from engine.schema.demo import Demo
+from demo.schema import Demo
 from engine.core.record_queries import not_merged
 from engine.core.runtime import Runtime
 from engine.features import delivery, funds

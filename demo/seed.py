@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from engine.schema.forms import Field
 from engine.kernel.errors import InputError, MinshengError
 from engine.core.runtime import Runtime
+from demo.schema import demo_of
 from engine.kernel import clock
 from engine.core import accounts, records
 from engine.core.actors import ANONYMOUS, SYSTEM, Actor
@@ -55,7 +56,7 @@ def _value_for(f: Field, rng: random.Random, rt: Runtime, people: list[str], pho
 
 
 def seed_demo(rt: Runtime) -> list[str]:
-    demo = rt.profile.demo
+    demo = demo_of(rt.profile)
     if demo is None:
         raise MinshengError("this profile has no demo.yaml")
     rng = random.Random(demo.seed)

@@ -11,7 +11,7 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-from engine.schema.demo import Demo
+from demo.schema import Demo
 from engine.kernel.errors import InputError, MinshengError
 from engine.core.runtime import Runtime
 from engine.kernel import clock

@@ -69,10 +69,10 @@ def test_user_import_and_errors(tmp_path, monkeypatch, db_url):
 
 
 def test_every_config_key_is_documented():
-    from engine.profile.export import KINDS, _models_in, reference_markdown
+    from engine.profile.export import kinds, models_in, reference_markdown
     seen = {}
-    for model, _ in KINDS.values():
-        _models_in(model, seen)
+    for model, _ in kinds().values():
+        models_in(model, seen)
     undocumented = [f"{name}.{key}" for name, model in seen.items()
                     for key, field in model.model_fields.items() if not (field.description or "").strip()]
     assert undocumented == []

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from engine.core import sheets
 from engine.core.actors import SYSTEM
+from demo.schema import demo_of
 from demo.seed import seed_demo
 from engine.store.tables import Flag, FundPoolYear, Record, RecordLink, User, VoteCandidate, VoteRound
 
@@ -14,7 +15,7 @@ CHOSEN = ("chosen", "delivering", "completed", "evaluated", "rectifying", "recti
 
 def test_demo_year(rt, tmp_path):
     lines = seed_demo(rt)
-    demo = rt.profile.demo
+    demo = demo_of(rt.profile)
     year = str(rt.profile.county.year)
     with rt.db.read() as session:
         def n(*where):

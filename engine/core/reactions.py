@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.store.audit import audit, now
-from engine.profile.loader import REACTION_ACTIONS
+from engine.schema.workflow import REACTION_ACTIONS
 from engine.kernel.errors import MinshengError, NotFound
 from engine.core.rules_host import stream
 from engine.core.runtime import Runtime
@@ -219,7 +219,7 @@ def _open_task(session: Session, rt: Runtime, pinned: Runtime, record: Record, r
           version=record.profile_version)
 
 
-# The registry of what a reaction can do (engine.profile.loader.REACTION_ACTIONS names them). The
+# The registry of what a reaction can do (engine.schema.workflow.REACTION_ACTIONS names them). The
 # workflow module registers "transition" itself (see `register_action`): the core of reactions
 # does not know how records move.
 ACTIONS: dict[str, Callable[..., None]] = {"deadline": _set_deadline, "notify": _notify, "task": _open_task}

@@ -69,6 +69,10 @@ class Transition(ConfigModel):
     model_config = ConfigModel.model_config | {"populate_by_name": True}
 
 
+# What a reaction can do, one per reaction; engine.core.reactions.ACTIONS carries them out.
+REACTION_ACTIONS = ("transition", "deadline", "notify", "task")
+
+
 class ReactionDo(ConfigModel):
     """Exactly one thing to do (the registry is engine.core.reactions.ACTIONS)."""
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from engine.profile.loader import Profile
 from engine.schema.base import ConfigModel, Identifier
 
 
@@ -260,3 +261,11 @@ class Demo(ConfigModel):
     """Deliver and supervise the chosen projects."""
     evaluation: DemoEvaluation | None = None
     """The deputies rate the completed projects; some are rectified."""
+
+
+DEMO_FILE_NAME = "demo.yaml"
+
+
+def demo_of(profile: Profile) -> Demo | None:
+    """The profile's demo year, if it has a demo.yaml."""
+    return profile.extras.get(DEMO_FILE_NAME)
