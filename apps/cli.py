@@ -6,76 +6,25 @@ A user's mistake prints a plain message and exits 1; a bug is logged with its tr
 """
 from __future__ import annotations
 
-import functools
-import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
+from apps.cli_base import ConfigOption, console, err, friendly, runtime_for
+from apps.cli_users import user_app
 from apps.i18n import input_error_lines, problem_text
-from engine.kernel.errors import ConfigError, InputError, MinshengError, NotFound, PermissionDenied
+from engine.kernel.errors import InputError, MinshengError, NotFound
 
 app = typer.Typer(help="Minsheng: livelihood projects decided by deputies' vote.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-user_app = typer.Typer(help="Local accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-log = logging.getLogger("minsheng")
-
-ConfigOption = typer.Option("config", "--config", "-c", help="Profile folder.")
-LOG_FILE = Path(os.environ.get("MINSHENG_LOG", "data/minsheng.log"))
-
-
-def _log_bug() -> None:
-    LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(filename=LOG_FILE, level=logging.INFO)
-    log.exception("unexpected error")
-
-
-def friendly(command: Callable) -> Callable:
-    """Turn a user's error into a message and exit code 1; log a bug instead of showing it."""
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except ConfigError as exc:
-            for problem in exc.problems:
-                err.print(str(problem), markup=False, highlight=False)
-            err.print(f"{len(exc.problems)} problem(s) found.")
-        except InputError as exc:
-            for fid, problem in exc.problems.items():
-                line = f"{fid}: {problem_text(problem, 'en')}" if fid else problem_text(problem, "en")
-                err.print(f"error: {line}", markup=False, highlight=False)
-        except PermissionDenied as exc:
-            err.print(f"error: not allowed: {exc}")
-        except NotFound as exc:
-            err.print(f"error: not found: {exc}")
-        except MinshengError as exc:
-            err.print(f"error: {exc}", markup=False)
-        except (KeyboardInterrupt, typer.Exit, typer.Abort, SystemExit):
-            raise
-        except Exception:  # a bug: keep the traceback out of the user's way, in the log
-            _log_bug()
-            err.print(f"internal error; the details are in {LOG_FILE}")
-            raise typer.Exit(2)
-        raise typer.Exit(1)
-    return wrapper
-
-
-def _runtime(config: str):
-    from engine.core.runtime import Runtime
-    return Runtime.open(config)
-
-
 @app.command()
 @friendly
 def check(config: str = ConfigOption,
@@ -89,7 +38,7 @@ def check(config: str = ConfigOption,
                   f"{len(profile.forms)} forms, {len(profile.imports)} imports", markup=False)
     if with_data:
         from engine.core.versions import pinned_summary
-        for line in pinned_summary(_runtime(config)):
+        for line in pinned_summary(runtime_for(config)):
             console.print(f"note: {line}", markup=False)
 
 
@@ -119,46 +68,6 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-@user_app.command("add")
-@friendly
-def user_add(
-    username: str,
-    name: str = typer.Option(..., "--name", help="Name shown in the app."),
-    role: list[str] = typer.Option(..., "--role", help="A role id from county.yaml; repeat for several."),
-    township: Optional[str] = typer.Option(None, help="Township id, for staff of one township."),
-    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
-    config: str = ConfigOption,
-) -> None:
-    """Create an account."""
-    from engine.core import accounts
-    from engine.core.actors import SYSTEM
-    user = accounts.create_user(_runtime(config), SYSTEM, username, name, list(role), password, township)
-    console.print(f"created {user.username} ({', '.join(sorted(user.roles))})", markup=False)
-
-
-@user_app.command("passwd")
-@friendly
-def user_passwd(username: str, password: str = typer.Option(..., prompt=True, hide_input=True,
-                                                             confirmation_prompt=True),
-                config: str = ConfigOption) -> None:
-    """Set an account's password."""
-    from engine.core import accounts
-    from engine.core.actors import SYSTEM
-    accounts.set_password(_runtime(config), SYSTEM, username, password)
-    console.print(f"password changed for {username}", markup=False)
-
-
-@user_app.command("list")
-@friendly
-def user_list(config: str = ConfigOption) -> None:
-    """List accounts."""
-    from engine.core import accounts
-    from engine.core.actors import SYSTEM
-    for user in accounts.list_users(_runtime(config), SYSTEM):
-        console.print(f"{user.username:20} {user.display_name:20} {', '.join(sorted(user.roles))} "
-                      f"{user.township or ''}", markup=False)
-
-
 @app.command("import")
 @friendly
 def import_(
@@ -170,7 +79,7 @@ def import_(
     """Import an export (a 12345 hotline sheet, say): bad rows are reported, the good ones kept."""
     from engine.core.importer import import_file
     from engine.core.actors import SYSTEM
-    rt = _runtime(config)
+    rt = runtime_for(config)
     if mapping not in rt.profile.imports:
         raise NotFound(f"import '{mapping}'; the profile has: {', '.join(rt.profile.imports) or 'none'}")
     with Progress(TextColumn("importing"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
@@ -238,7 +147,7 @@ def act(
 ) -> None:
     """Take an action on every record where it applies: screen a whole township or county."""
     from engine.core.bulk import bulk_action
-    rt = _runtime(config)
+    rt = runtime_for(config)
     actor = _acting_user(rt, as_user)
     with Progress(TextColumn(action), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
                   TextColumn("{task.completed:,.0f} records"), console=err) as bar:
@@ -269,7 +178,7 @@ def document_letter(
     """Make the letter about one record, e.g. the written answer to a proposer."""
     from engine.output import documents
     from engine.core.actors import SYSTEM
-    made = documents.letter(_runtime(config), SYSTEM, document, record)
+    made = documents.letter(runtime_for(config), SYSTEM, document, record)
     out.mkdir(parents=True, exist_ok=True)
     (out / made.filename).write_bytes(made.content)
     console.print(f"wrote {out / made.filename}", markup=False)
@@ -286,7 +195,7 @@ def document_notice(
     """Make the notice for a township's notice board (or for every township)."""
     from engine.output import documents
     from engine.core.actors import SYSTEM
-    rt = _runtime(config)
+    rt = runtime_for(config)
     townships = [township] if township else [t.id for t in rt.profile.county.townships]
     out.mkdir(parents=True, exist_ok=True)
     for tid in townships:
@@ -307,7 +216,7 @@ def report(
     from apps.i18n import report_words
     from engine.output import reports
     from engine.core.actors import SYSTEM
-    rt = _runtime(config)
+    rt = runtime_for(config)
     year = year or rt.profile.county.year
     title, paragraphs, tables = reports.build(rt, SYSTEM, report_id, year, report_words("zh"))
     out.mkdir(parents=True, exist_ok=True)
@@ -323,7 +232,7 @@ def tick(config: str = ConfigOption) -> None:
 
     Run it from cron every few minutes; running it twice, or twice at once, fires nothing twice."""
     from engine.jobs import tick as run_tick
-    report = run_tick(_runtime(config))
+    report = run_tick(runtime_for(config))
     console.print(f"deadlines fired: {report.deadlines_fired}; automatic transitions: {report.transitions_taken}; "
                   f"ballots closed: {report.rounds_closed}; delivery flags raised: {report.flags_raised}, "
                   f"cleared: {report.flags_cleared}; reactions fired: {report.reactions_fired}", markup=False)
@@ -362,7 +271,7 @@ def migrate(form: str = typer.Argument(..., help="Form id whose running records 
     Each record moved gets an audit row; a record whose state the current workflow no longer has
     stays where it is and is listed."""
     from engine.core.versions import migrate_records
-    rt = _runtime(config)
+    rt = runtime_for(config)
     report = migrate_records(rt, form, actor_name="system", dry_run=dry_run)
     verb = "would move" if dry_run else "moved"
     console.print(f"{verb} {report.moved} record(s) to version {rt.version}", markup=False)
@@ -382,7 +291,7 @@ def demo(config: str = ConfigOption,
             raise MinshengError("--reset only deletes the embedded SQLite file; unset DATABASE_URL")
         for suffix in ("", "-wal", "-shm"):
             Path(DEFAULT_SQLITE + suffix).unlink(missing_ok=True)
-    summary = seed_demo(_runtime(config))
+    summary = seed_demo(runtime_for(config))
     for line in summary:
         console.print(line, markup=False)
 

@@ -19,7 +19,7 @@ from engine.core.record_queries import not_merged
 from engine.core.runtime import Runtime
 from engine.features import delivery, funds
 from engine.core import sheets
-from demo.seed import own_date
+from demo.samples import own_date
 from engine.core.actors import SYSTEM
 from engine.jobs import tick
 from engine.core.workflow import transition

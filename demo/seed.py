@@ -7,52 +7,20 @@ fields that need realistic words.
 """
 from __future__ import annotations
 
-import datetime as dt
 import random
 from typing import Any
 
 from sqlalchemy import func, select
 
-from engine.schema.forms import Field
 from engine.kernel.errors import InputError, MinshengError
 from engine.core.runtime import Runtime
 from demo.schema import demo_of
 from engine.kernel import clock
 from engine.core import accounts, records
 from engine.core.actors import ANONYMOUS, SYSTEM, Actor
+from demo.samples import is_iso_date, own_date, raw_values_for
 from demo.stages import seed_stages
 from engine.store.tables import Record, User
-
-
-def _date_in(rng: random.Random, year: int, first_month: int = 1, last_month: int = 6) -> dt.date:
-    start = dt.date(year, first_month, 1)
-    end = dt.date(year, last_month + 1, 1) if last_month < 12 else dt.date(year, 12, 31)
-    return start + dt.timedelta(days=rng.randrange((end - start).days))
-
-
-def _value_for(f: Field, rng: random.Random, rt: Runtime, people: list[str], phone_template: str) -> Any:
-    """A plausible value for a field from its type alone (samples override it)."""
-    county = rt.profile.county
-    if f.type == "date":
-        return _date_in(rng, county.year)
-    if f.type == "choice":
-        return rng.choice(f.options).id
-    if f.type == "multichoice":
-        return [o.id for o in rng.sample(list(f.options), k=min(2, len(f.options)))]
-    if f.type in ("integer", "score"):
-        low = int(f.min) if f.min is not None else 1
-        high = int(f.max) if f.max is not None else (f.scale or 100)
-        return rng.randint(low, max(low, min(high, low + 150)))
-    if f.type == "money":
-        low = int(f.min) if f.min is not None else 0
-        return str(low + rng.randrange(1, 500) * 1000)
-    if f.type == "phone":
-        return phone_template.format(rng.randrange(10 ** 8))
-    if f.type == "textarea":
-        return "\n".join(rng.sample(people, k=min(3, len(people))))
-    if f.type == "text":
-        return rng.choice(people)
-    return None  # references, files: set by the caller or left empty
 
 
 def seed_demo(rt: Runtime) -> list[str]:
@@ -89,7 +57,7 @@ def seed_demo(rt: Runtime) -> list[str]:
     sessions_by_station: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for i in range(demo.offline_sessions):
         station = stations[i % len(stations)]
-        raw = _raw_for(session_form.form, rng, rt, people, demo.phone_template, demo.session_samples,
+        raw = raw_values_for(session_form.form, rng, rt, people, demo.phone_template, demo.session_samples,
                        township=station.township, station=station.id)
         with clock.at(own_date(raw)):
             record = records.submit(rt, staff, demo.session_form, raw)
@@ -108,7 +76,7 @@ def seed_demo(rt: Runtime) -> list[str]:
     for i in range(demo.suggestions - duplicates):  # the duplicates are entered with the screening
         township = townships[i % len(townships)]
         station = next((s for s in stations if s.township == township.id), stations[0])
-        raw = _raw_for(suggestion_form.form, rng, rt, people, demo.phone_template, demo.suggestion_samples,
+        raw = raw_values_for(suggestion_form.form, rng, rt, people, demo.phone_template, demo.suggestion_samples,
                        township=township.id, station=station.id)
         actor: Actor = ANONYMOUS
         if channel_field is not None:
@@ -122,7 +90,7 @@ def seed_demo(rt: Runtime) -> list[str]:
                 raw[session_field.id] = session_id
                 for f in suggestion_form.form.fields:  # raised at the session: same day
                     if f.type == "date" and f.required:
-                        raw[f.id] = next((v for v in session_data.values() if _is_iso_date(v)), raw.get(f.id))
+                        raw[f.id] = next((v for v in session_data.values() if is_iso_date(v)), raw.get(f.id))
                 actor = staff
             counted[channel] = counted.get(channel, 0) + 1
             if channel != channel_field.default:
@@ -140,20 +108,6 @@ def seed_demo(rt: Runtime) -> list[str]:
     return lines
 
 
-def own_date(raw: dict[str, Any]) -> dt.date | None:
-    """The first date among a form's values (the day a session was held, a suggestion made, an
-    inspection held ...): the demo stamps the record with it."""
-    return next((dt.date.fromisoformat(v) for v in raw.values() if _is_iso_date(v)), None)
-
-
-def _is_iso_date(value: Any) -> bool:
-    try:
-        dt.date.fromisoformat(value)
-        return isinstance(value, str) and len(value) == 10
-    except (TypeError, ValueError):
-        return False
-
-
 def _pick_channel(rt, compiled, channel_field, session_field, rng, online_share: int, has_sessions: bool) -> str:
     """An online channel online_share% of the time, else one that makes the session field apply."""
     channels = [c.id for c in rt.profile.county.channels]
@@ -163,25 +117,6 @@ def _pick_channel(rt, compiled, channel_field, session_field, rng, online_share:
     if at_session and has_sessions and rng.randrange(100) >= online_share:
         return rng.choice(at_session)
     return rng.choice(online)
-
-
-def _raw_for(form, rng, rt, people, phone_template, samples, township: str, station: str) -> dict[str, Any]:
-    sample = dict(rng.choice(samples)) if samples else {}
-    raw: dict[str, Any] = {}
-    for f in form.fields:
-        if f.id in sample:
-            raw[f.id] = sample[f.id]
-        elif f.type == "reference" and f.to == "townships":
-            raw[f.id] = township
-        elif f.type == "reference" and f.to == "stations":
-            raw[f.id] = station
-        elif f.type in ("reference", "file") or (not f.required and rng.random() < 0.3):
-            continue
-        else:
-            value = _value_for(f, rng, rt, people, phone_template)
-            if value is not None:
-                raw[f.id] = value
-    return raw
 
 
 def _staff_actor(rt: Runtime, demo) -> Actor:

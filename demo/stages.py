@@ -11,6 +11,7 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
+from demo.samples import date_in, raw_values_for
 from demo.schema import Demo
 from engine.kernel.errors import InputError, MinshengError
 from engine.core.runtime import Runtime
@@ -21,6 +22,15 @@ from engine.core.bulk import bulk_action
 from engine.core.workflow import MERGED_INTO, transition
 from engine.store.tables import RecordLink
 from sqlalchemy import func
+from demo.delivery import deliver
+from demo.delivery import evaluate
+from engine.core.actors import Actor
+from engine.core.workflow import last_decision
+from engine.features import funds
+from engine.features import voting
+from engine.store.tables import Record
+from engine.store.tables import VoteCandidate, VoteRoster, VoteRound
+from sqlalchemy import select
 
 
 def seed_stages(rt: Runtime, demo: Demo, rng: random.Random, made: list[tuple[int, dict[str, Any]]],
@@ -86,10 +96,8 @@ def seed_stages(rt: Runtime, demo: Demo, rng: random.Random, made: list[tuple[in
         if demo.funds is not None:
             lines.append(_fund(rt, demo, rng))
     if demo.delivery is not None:
-        from demo.delivery import deliver
         lines.append(deliver(rt, demo, rng))
     if demo.evaluation is not None:
-        from demo.delivery import evaluate
         lines.append(evaluate(rt, demo, rng))
     return lines
 
@@ -112,10 +120,6 @@ def _answer(rt: Runtime, demo: Demo, rng: random.Random, cal) -> str:
 
 def _fund(rt: Runtime, demo: Demo, rng: random.Random) -> str:
     """The year's pool, allocated in full to the chosen projects by their estimated costs."""
-    from sqlalchemy import select
-    from engine.features import funds
-    from engine.core.workflow import last_decision
-    from engine.store.tables import Record
     spec = demo.funds
     rules = funds.pool_rules(rt, spec.fund)
     year = rt.profile.county.year
@@ -156,14 +160,13 @@ def _score(rt: Runtime, demo: Demo, rng: random.Random, record_id: int, band) ->
 def _carry_over(rt: Runtime, demo: Demo, rng: random.Random, phone: str) -> str:
     """Last year's reserve projects still in the pool: entered with last year's dates, admitted
     by the same rules, and reviewed again this year into candidates."""
-    from demo.seed import _raw_for
     year = rt.profile.county.year
     form = rt.form(demo.suggestion_form).form
     made = []
     for township in rt.profile.county.townships:
         station = next((s.id for s in rt.profile.county.stations if s.township == township.id), None)
         for _ in range(demo.vote.carried_over):
-            raw = _raw_for(form, rng, rt, list(demo.people), phone, demo.suggestion_samples, township.id, station)
+            raw = raw_values_for(form, rng, rt, list(demo.people), phone, demo.suggestion_samples, township.id, station)
             for f in form.fields:
                 if f.type == "date" and f.id in raw:
                     raw[f.id] = dt.date(year - 1, rng.randint(3, 9), rng.randint(1, 28)).isoformat()
@@ -188,9 +191,6 @@ def _carry_over(rt: Runtime, demo: Demo, rng: random.Random, phone: str) -> str:
 def _vote(rt: Runtime, demo: Demo, rng: random.Random, this_year: set[int]) -> str:
     """Each township congress: the roster entered, the session's attendance, one ballot per
     present deputy, the count by the profile's rules (run-offs and further ballots if called)."""
-    from sqlalchemy import select
-    from engine.features import voting
-    from engine.store.tables import Record
     spec = demo.vote
     rules = voting.vote_rules(rt, spec.vote)
     chosen_total, townships_voting, ballots = 0, 0, 0
@@ -228,10 +228,6 @@ def _vote(rt: Runtime, demo: Demo, rng: random.Random, this_year: set[int]) -> s
 
 
 def _hold(rt: Runtime, rng: random.Random, spec, round_id: int, this_year: set[int]) -> int:
-    from engine.features import voting
-    from engine.core.actors import Actor
-    from engine.store.tables import VoteCandidate, VoteRoster, VoteRound
-    from sqlalchemy import select
     voting.open_round(rt, SYSTEM, round_id)
     with rt.db.read() as session:
         row = session.get(VoteRound, round_id)
@@ -254,9 +250,8 @@ def _hold(rt: Runtime, rng: random.Random, spec, round_id: int, this_year: set[i
 
 
 def _dates(rt: Runtime, form_id: str, rng: random.Random) -> dict[str, str]:
-    from demo.seed import _date_in
     year = rt.profile.county.year
-    return {f.id: _date_in(rng, year, 3, 4).isoformat() for f in rt.profile.forms[form_id].fields if f.type == "date"}
+    return {f.id: date_in(rng, year, 3, 4).isoformat() for f in rt.profile.forms[form_id].fields if f.type == "date"}
 
 
 def _review(rt: Runtime, demo: Demo, rng: random.Random, admitted: list[int]) -> str:

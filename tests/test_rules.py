@@ -8,7 +8,8 @@ import pytest
 import yaml
 from hypothesis import given, settings, strategies as st
 
-from engine.lang.expr import ExprError, compile_expression
+from engine.lang.expr import compile_expression
+from engine.lang.syntax import ExprError
 from engine.lang.tables import DecisionError, RuleFile, compile_rules
 
 NAMES = {"necessity": "number", "score": "number", "cost": "money", "budget": "money", "held_on": "date",

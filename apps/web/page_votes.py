@@ -12,6 +12,7 @@ from engine.output import documents
 from engine.kernel.errors import NotFound, PermissionDenied
 from engine.features import voting
 from engine.features.voting import VoteRefused
+from engine.lang.vote_count import max_yes
 from engine.store.tables import PaperEntry, Record, VoteCandidate, VoteRound, VoteRoster, VoteVoter
 from engine.lang.vote_methods import YES
 
@@ -65,7 +66,7 @@ def render_ballot_page() -> None:
         if row.id in voted:
             st.success(t("vote.cast_done"))
             continue
-        limit = voting.max_yes(rules, row.places)
+        limit = max_yes(rules, row.places)
         st.caption(t("vote.how_" + rules.method, places=row.places, limit=limit))
         marks = _marks_input(rt, rules, row.id, row.places, f"ballot.{row.id}")
         if st.button(t("vote.cast"), type="primary", key=f"cast.{row.id}", use_container_width=True):

@@ -15,6 +15,7 @@ from engine.store.migrate import upgrade
 from engine.store.audit import now
 from engine.store.tables import ProfileVersion
 from engine.store.upsert import insert_ignoring
+from engine.core.versions import load_version
 
 
 class Runtime:
@@ -73,7 +74,6 @@ class Runtime:
     def for_version(self, version: str) -> "Runtime":
         """This runtime as of another profile version (a record keeps the one it started under)."""
         if version not in self._versions:
-            from engine.core.versions import load_version
             other = Runtime(load_version(self.db, version), self.db)
             other._versions = self._versions
             self._versions[version] = other

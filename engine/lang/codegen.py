@@ -17,8 +17,8 @@ import types
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable
 
-from engine.lang.expr import (DATE, LIST_FUNCTIONS, MONEY, NUMBER, PAIR_FUNCTIONS_IMPL, TEXT, BOOL, Node, _compile,
-                               element, parse)
+from engine.lang.expr import LIST_FUNCTIONS, PAIR_FUNCTIONS_IMPL, compile_node
+from engine.lang.syntax import DATE, MONEY, NUMBER, TEXT, BOOL, Node, element, parse
 
 SLOW = object()  # returned when the fast path cannot decide: the caller uses the closures
 
@@ -87,7 +87,7 @@ class _Gen:
         return f"K[{len(self.constants) - 1}]"
 
     def kind(self, node: Node) -> str:
-        return _compile(node, self.names)[0]
+        return compile_node(node, self.names)[0]
 
     def gen(self, node: Node) -> tuple[str, bool]:
         """Python source for the node, and whether it may be None."""
@@ -159,7 +159,7 @@ class _Gen:
 _CHECK = {NUMBER: "_NUM", MONEY: "_NUM", DATE: "_DATE", TEXT: "_STR", BOOL: "_BOOL"}
 
 
-def _plain_text(value: Any) -> str:
+def plain_text(value: Any) -> str:
     """A value as a reason shows it to a citizen: numbers to two decimals at most (an average of
     three scores is 3.67, not 3.666666…), dates as YYYY-MM-DD, lists joined with 、."""
     if value is None:
@@ -172,11 +172,11 @@ def _plain_text(value: Any) -> str:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return "、".join(_plain_text(v) for v in value) or "\u2014"
+        return "、".join(plain_text(v) for v in value) or "\u2014"
     return str(value)
 
 
-HELPERS["_text"] = _plain_text
+HELPERS["_text"] = plain_text
 
 
 def _reason_source(gen: _Gen, template: str | None, parts: list) -> str:
@@ -211,7 +211,7 @@ def build(input_types: dict[str, str], derived: list[tuple[str, str]], rows: lis
     for name, text in derived:
         node = parse(text)
         source, null = gen.gen(node)
-        names[name] = _compile(node, names)[0]
+        names[name] = compile_node(node, names)[0]
         if null:
             gen.nullable.add(name)
         lines.append(f"    n_{name} = {source}")

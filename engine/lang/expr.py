@@ -15,233 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Mapping
 
-NUMBER, MONEY, DATE, TEXT, BOOL = "number", "money", "date", "text", "bool"
-SCALARS = (NUMBER, MONEY, DATE, TEXT, BOOL)
-NUMERIC = (NUMBER, MONEY)
 
-
-def list_of(kind: str) -> str:
-    return f"list of {kind}"
-
-
-def element(kind: str) -> str | None:
-    return kind[len("list of "):] if kind.startswith("list of ") else None
-
-
-class ExprError(Exception):
-    """A mistake in an expression, with the span of text it is about."""
-
-    def __init__(self, message: str, start: int, end: int):
-        self.message = message
-        self.start = start
-        self.end = max(end, start + 1)
-        super().__init__(message)
-
-    def pointed(self, text: str) -> str:
-        """The message, the expression, and carets under the part it is about, on one line."""
-        return f"{self.message} (at column {self.start + 1} of «{text}»)"
-
-
-# -- tokens -----------------------------------------------------------------------------------
-_TOKEN = re.compile(r"""
-    (?P<space>\s+)
-  | (?P<number>\d+(?:\.\d+)?%?)
-  | (?P<string>'[^']*'|"[^"]*")
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<op>\.\.|==|!=|<=|>=|[-+*/<>()\[\],])
-""", re.X)
-KEYWORDS = {"and", "or", "not", "in", "true", "false"}
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str  # number, string, name, op, keyword, end
-    text: str
-    start: int
-    end: int
-
-
-def tokenize(text: str) -> list[Token]:
-    tokens, pos = [], 0
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if not match:
-            raise ExprError(f"unexpected character {text[pos]!r}", pos, pos + 1)
-        kind = match.lastgroup
-        if kind != "space":
-            word = match.group()
-            if kind == "name" and word in KEYWORDS:
-                kind = "keyword"
-            tokens.append(Token(kind, word, pos, match.end()))
-        pos = match.end()
-    tokens.append(Token("end", "", len(text), len(text)))
-    return tokens
-
-
-# -- syntax tree ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Node:
-    op: str  # literal, name, call, list, range, unary, binary, compare, in, and, or, not
-    args: tuple
-    start: int
-    end: int
-    value: Any = None
-
-
-class _Parser:
-    """Precedence climbing: or < and < not < comparison < + - < * / < unary minus < atoms."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self.tokens = tokenize(text)
-        self.i = 0
-
-    @property
-    def tok(self) -> Token:
-        return self.tokens[self.i]
-
-    def take(self, text: str | None = None, kind: str | None = None) -> Token | None:
-        tok = self.tok
-        if (text is None or tok.text == text) and (kind is None or tok.kind == kind) and tok.kind != "end":
-            self.i += 1
-            return tok
-        return None
-
-    def expect(self, text: str, what: str) -> Token:
-        tok = self.take(text)
-        if tok is None:
-            raise ExprError(f"expected {what}, found {self._found()}", self.tok.start, self.tok.end)
-        return tok
-
-    def _found(self) -> str:
-        return "the end" if self.tok.kind == "end" else repr(self.tok.text)
-
-    def parse(self) -> Node:
-        if self.tok.kind == "end":
-            raise ExprError("the expression is empty", 0, 1)
-        node = self.or_()
-        if self.tok.kind != "end":
-            raise ExprError(f"unexpected {self._found()} after a complete expression", self.tok.start, self.tok.end)
-        return node
-
-    def or_(self) -> Node:
-        node = self.and_()
-        while self.take("or", "keyword"):
-            right = self.and_()
-            node = Node("or", (node, right), node.start, right.end)
-        return node
-
-    def and_(self) -> Node:
-        node = self.not_()
-        while self.take("and", "keyword"):
-            right = self.not_()
-            node = Node("and", (node, right), node.start, right.end)
-        return node
-
-    def not_(self) -> Node:
-        tok = self.take("not", "keyword")
-        if tok:
-            inner = self.not_()
-            return Node("not", (inner,), tok.start, inner.end)
-        return self.comparison()
-
-    def comparison(self) -> Node:
-        left = self.additive()
-        tok = self.tok
-        if tok.kind == "op" and tok.text in ("==", "!=", "<", "<=", ">", ">="):
-            self.i += 1
-            right = self.additive()
-            return Node("compare", (left, right), left.start, right.end, tok.text)
-        negated = False
-        if tok.kind == "keyword" and tok.text == "not" and self.tokens[self.i + 1].text == "in":
-            self.i += 1
-            negated = True
-        if self.take("in", "keyword"):
-            right = self.additive()
-            if self.take(".."):
-                upper = self.additive()
-                right = Node("range", (right, upper), right.start, upper.end)
-            node = Node("in", (left, right), left.start, right.end)
-            return Node("not", (node,), node.start, node.end) if negated else node
-        if negated:
-            raise ExprError("expected 'in' after 'not'", self.tok.start, self.tok.end)
-        return left
-
-    def additive(self) -> Node:
-        node = self.multiplicative()
-        while self.tok.kind == "op" and self.tok.text in ("+", "-"):
-            op = self.take().text
-            right = self.multiplicative()
-            node = Node("binary", (node, right), node.start, right.end, op)
-        return node
-
-    def multiplicative(self) -> Node:
-        node = self.unary()
-        while self.tok.kind == "op" and self.tok.text in ("*", "/"):
-            op = self.take().text
-            right = self.unary()
-            node = Node("binary", (node, right), node.start, right.end, op)
-        return node
-
-    def unary(self) -> Node:
-        tok = self.take("-", "op")
-        if tok:
-            inner = self.unary()
-            return Node("unary", (inner,), tok.start, inner.end, "-")
-        return self.atom()
-
-    def atom(self) -> Node:
-        tok = self.tok
-        if tok.kind == "number":
-            self.i += 1
-            text = tok.text
-            value = Decimal(text[:-1]) / 100 if text.endswith("%") else Decimal(text)
-            return Node("literal", (), tok.start, tok.end, (value, NUMBER))
-        if tok.kind == "string":
-            self.i += 1
-            return Node("literal", (), tok.start, tok.end, (tok.text[1:-1], TEXT))
-        if tok.kind == "keyword" and tok.text in ("true", "false"):
-            self.i += 1
-            return Node("literal", (), tok.start, tok.end, (tok.text == "true", BOOL))
-        if tok.kind == "name":
-            self.i += 1
-            if self.take("("):
-                args = []
-                if not self.take(")"):
-                    args.append(self.or_())
-                    while self.take(","):
-                        args.append(self.or_())
-                    close = self.expect(")", "',' or ')' to close the call")
-                else:
-                    close = self.tokens[self.i - 1]
-                return Node("call", tuple(args), tok.start, close.end, tok.text)
-            return Node("name", (), tok.start, tok.end, tok.text)
-        if self.take("("):
-            inner = self.or_()
-            self.expect(")", "')'")
-            return inner
-        if tok.text == "[":
-            self.i += 1
-            items = []
-            if not self.take("]"):
-                items.append(self.or_())
-                while self.take(","):
-                    items.append(self.or_())
-                close = self.expect("]", "',' or ']' to close the list")
-            else:
-                close = self.tokens[self.i - 1]
-            return Node("list", tuple(items), tok.start, close.end)
-        raise ExprError(f"expected a value, found {self._found()}", tok.start, tok.end)
-
-
-def parse(text: str) -> Node:
-    return _Parser(text).parse()
-
+from engine.lang.syntax import BOOL, DATE, ExprError, MONEY, NUMBER, NUMERIC, Node, TEXT, element, list_of, parse
 
 # -- types and compilation --------------------------------------------------------------------
 Fn = Callable[[Mapping[str, Any]], Any]
@@ -278,7 +57,7 @@ FUNCTIONS = {
 def compile_expression(text: str, names: Mapping[str, str], expect: str | None = None) -> Compiled:
     """Parse, type-check against ``names`` (name -> type) and compile; raises ExprError."""
     node = parse(text)
-    kind, fn, used = _compile(node, names)
+    kind, fn, used = compile_node(node, names)
     if expect is not None and kind != expect and not (expect == NUMBER and kind == MONEY):
         raise ExprError(f"expected a {expect} expression, but this gives a {kind}", 0, len(text))
     return Compiled(text, kind, frozenset(used), fn)
@@ -288,7 +67,7 @@ def _type_error(node: Node, message: str) -> ExprError:
     return ExprError(message, node.start, node.end)
 
 
-def _compile(node: Node, names: Mapping[str, str]) -> tuple[str, Fn, set[str]]:
+def compile_node(node: Node, names: Mapping[str, str]) -> tuple[str, Fn, set[str]]:
     op = node.op
     if op == "literal":
         value, kind = node.value
@@ -301,7 +80,7 @@ def _compile(node: Node, names: Mapping[str, str]) -> tuple[str, Fn, set[str]]:
             raise _type_error(node, f"unknown name '{name}'{hint}")
         return names[name], (lambda env, n=name: env.get(n)), {name}
     if op == "list":
-        parts = [_compile(item, names) for item in node.args]
+        parts = [compile_node(item, names) for item in node.args]
         kinds = {k for k, _, _ in parts}
         if not parts:
             return list_of(NUMBER), (lambda env: []), set()
@@ -311,7 +90,7 @@ def _compile(node: Node, names: Mapping[str, str]) -> tuple[str, Fn, set[str]]:
         fns = [f for _, f, _ in parts]
         return list_of(kind), (lambda env: [f(env) for f in fns]), set().union(*(u for _, _, u in parts))
     if op == "unary":
-        kind, fn, used = _compile(node.args[0], names)
+        kind, fn, used = compile_node(node.args[0], names)
         if kind not in NUMERIC:
             raise _type_error(node, f"'-' needs a number or an amount, not a {kind}")
         return kind, (lambda env: None if (v := fn(env)) is None else -v), used
@@ -322,7 +101,7 @@ def _compile(node: Node, names: Mapping[str, str]) -> tuple[str, Fn, set[str]]:
     if op == "in":
         return _in(node, names)
     if op in ("and", "or", "not"):
-        parts = [_compile(arg, names) for arg in node.args]
+        parts = [compile_node(arg, names) for arg in node.args]
         for arg, (kind, _, _) in zip(node.args, parts):
             if kind != BOOL:
                 raise _type_error(arg, f"'{op}' needs a condition (true or false), not a {kind}")
@@ -340,7 +119,7 @@ def _compile(node: Node, names: Mapping[str, str]) -> tuple[str, Fn, set[str]]:
 
 
 def _binary(node: Node, names) -> tuple[str, Fn, set[str]]:
-    (lk, lf, lu), (rk, rf, ru) = (_compile(a, names) for a in node.args)
+    (lk, lf, lu), (rk, rf, ru) = (compile_node(a, names) for a in node.args)
     op = node.value
     result = _arith_type(op, lk, rk)
     if result is None:
@@ -396,7 +175,7 @@ _COMPARE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a,
 
 
 def _compare(node: Node, names) -> tuple[str, Fn, set[str]]:
-    (lk, lf, lu), (rk, rf, ru) = (_compile(a, names) for a in node.args)
+    (lk, lf, lu), (rk, rf, ru) = (compile_node(a, names) for a in node.args)
     op = node.value
     if not _comparable(lk, rk):
         raise _type_error(node, f"cannot compare a {lk} with a {rk}")
@@ -409,15 +188,15 @@ def _compare(node: Node, names) -> tuple[str, Fn, set[str]]:
 
 def _in(node: Node, names) -> tuple[str, Fn, set[str]]:
     left, right = node.args
-    lk, lf, lu = _compile(left, names)
+    lk, lf, lu = compile_node(left, names)
     if right.op == "range":
-        (ak, af, au), (bk, bf, bu) = (_compile(a, names) for a in right.args)
+        (ak, af, au), (bk, bf, bu) = (compile_node(a, names) for a in right.args)
         for part, kind in ((right.args[0], ak), (right.args[1], bk)):
             if not _comparable(lk, kind) or lk not in NUMERIC + (DATE,):
                 raise _type_error(part, f"a range for a {lk} must be made of {lk} values, not {kind}")
         return BOOL, (lambda env: (v := lf(env)) is not None and (a := af(env)) is not None
                       and (b := bf(env)) is not None and a <= v <= b), lu | au | bu
-    rk, rf, ru = _compile(right, names)
+    rk, rf, ru = compile_node(right, names)
     item = element(rk)
     if item is None:
         raise _type_error(right, f"'in' needs a list or a range a..b on its right, not a {rk}")
@@ -440,7 +219,7 @@ def _call(node: Node, names) -> tuple[str, Fn, set[str]]:
         except ValueError:
             raise _type_error(node.args[0], f"not a date: {node.args[0].value[0]!r}; write YYYY-MM-DD") from None
         return DATE, (lambda env: value), set()
-    parts = [_compile(arg, names) for arg in node.args]
+    parts = [compile_node(arg, names) for arg in node.args]
     used = set().union(*(u for _, _, u in parts)) if parts else set()
     if name in ("count_of", "contains_all"):
         kind, impl = _two_lists(node, name, parts), PAIR_FUNCTIONS_IMPL[name]

@@ -20,7 +20,8 @@ from engine.schema.base import ConfigModel, Identifier, Labelled
 from engine.kernel.errors import MinshengError
 from engine.lang import codegen
 from engine.lang.codegen import SLOW
-from engine.lang.expr import BOOL, NUMERIC, SCALARS, Compiled, ExprError, compile_expression, list_of, to_decimal
+from engine.lang.expr import Compiled, compile_expression, to_decimal
+from engine.lang.syntax import BOOL, NUMERIC, SCALARS, ExprError, list_of
 
 TYPES = tuple(SCALARS) + tuple(list_of(k) for k in SCALARS if k != "bool")
 HitPolicy = Literal["UNIQUE", "FIRST", "RULE ORDER", "COLLECT"]
@@ -189,7 +190,7 @@ class CompiledTable:
 
 
 def _fill(template: str, names: tuple[str, ...], env: Mapping[str, Any]) -> str:
-    return template.format(**{k: codegen._plain_text(env.get(k)) for k in names})
+    return template.format(**{k: codegen.plain_text(env.get(k)) for k in names})
 
 
 @dataclass(frozen=True)

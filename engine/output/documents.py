@@ -22,6 +22,9 @@ from engine.core.actors import Actor, require, require_township
 from engine.core.workflow import last_decision
 from engine.store.tables import Record
 from engine.output import pdf
+from engine.core.sheets import SUBJECT
+from engine.store.tables import RecordLink
+from engine.store.tables import VoteRound
 
 # Notice tables hold receipt codes: at this size the widest code (W and M only) fits on one line of
 # a column a third of the page wide, so a reader can copy it.
@@ -73,8 +76,6 @@ def fill(template: str | None, values: Mapping[str, str]) -> str:
 
 def _sheet_values(rt: Runtime, record: Record) -> dict[str, str]:
     """{sheet_form.field} values: from the latest sheet or action form of each kind on the record."""
-    from engine.core.sheets import SUBJECT
-    from engine.store.tables import RecordLink
     with rt.db.read() as session:
         rows = session.scalars(select(Record).join(RecordLink, RecordLink.record_id == Record.id).where(
             RecordLink.target_id == record.id, RecordLink.field_id == SUBJECT).order_by(Record.id)).all()
@@ -199,7 +200,6 @@ def result(rt: Runtime, actor: Actor, doc_id: str, round_id: int, today: dt.date
 
 def result_rows(rt: Runtime, doc: Document, round_id: int, today: dt.date) -> tuple[dict[str, str], list[list[str]]]:
     """The round's values and the table's rows, for the PDF and the public page alike."""
-    from engine.store.tables import VoteRound
     with rt.db.read() as session:
         row = session.get(VoteRound, round_id)
         if row is None or row.state != "counted":

@@ -23,6 +23,12 @@ from engine.core.runtime import Runtime
 from engine.core.actors import Actor, require
 from engine.core.workflow import MERGED_INTO
 from engine.store.tables import FundEntry, FundPoolYear, Record, RecordLink, VoteCandidate, VoteRound
+from engine.core.actors import SYSTEM
+from engine.features import delivery
+from engine.features.voting import chosen_in
+from engine.output import pdf as layout
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
 
 # The words the caller gives for the fixed columns.
 WORDS = ("count", "state", "township", "candidates", "places", "ballots", "chosen", "allocated", "paid", "projects",
@@ -115,7 +121,6 @@ def _towns(rt: Runtime, lang: str) -> dict[str, str]:
 
 
 def _votes(rt: Runtime, vote_id: str, heading: str, year: int, words: Mapping[str, str], lang: str) -> Table:
-    from engine.features.voting import chosen_in
     towns = _towns(rt, lang)
     start = dt.datetime(year, 1, 1, tzinfo=dt.timezone.utc)
     end = dt.datetime(year + 1, 1, 1, tzinfo=dt.timezone.utc)
@@ -153,8 +158,6 @@ def _fund(rt: Runtime, fund_id: str, heading: str, year: int, words: Mapping[str
 
 
 def _delivery(rt: Runtime, delivery_id: str, heading: str, year: int, words: Mapping[str, str], lang: str) -> Table:
-    from engine.features import delivery
-    from engine.core.actors import SYSTEM
     towns = _towns(rt, lang)
     scores = delivery.scorecard(rt, SYSTEM, delivery_id, year=year)
     rows = [[towns.get(s.township, s.township), s.projects, s.completed, s.on_time_rate or Decimal(0), s.rated,
@@ -172,8 +175,6 @@ def _rate(scores) -> Decimal:
 
 def xlsx(title: str, paragraphs: list[str], tables: list[Table], out) -> None:
     """A workbook: a first sheet with the title and opening, then a sheet and a bar chart per section."""
-    from openpyxl import Workbook
-    from openpyxl.chart import BarChart, Reference
     book = Workbook()
     cover = book.active
     cover.title = "0"
@@ -199,7 +200,6 @@ def xlsx(title: str, paragraphs: list[str], tables: list[Table], out) -> None:
 
 
 def pdf(rt: Runtime, title: str, paragraphs: list[str], tables: list[Table]) -> bytes:
-    from engine.output import pdf as layout
     return layout.report(letterhead=rt.profile.county.letterhead, title=title, paragraphs=paragraphs,
                          sections=[(t.heading, t.columns, [[_shown(v) for v in r] for r in t.rows],
                                     [(str(r[0]), float(r[t.chart])) for r in t.rows[:-1]]) for t in tables])

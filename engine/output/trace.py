@@ -18,6 +18,8 @@ from engine.core.runtime import Runtime
 from engine.features import delivery
 from engine.core.actors import SYSTEM
 from engine.store.tables import AuditEntry, FundEntry, Record, RecordLink, VoteCandidate, VoteRound
+from engine.core.workflow import MERGED_INTO
+from engine.features.funds import yuan
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,6 @@ def trace(rt: Runtime, record_id: int, lang: str = "zh") -> list[Step]:
     its submission, every action with the rule's reason, the ballot's words just before the vote's
     outcome, the public sheets filed on it (supervision, rectification ...), and at the end where
     it stands now: progress against its milestones and the money allocated and paid."""
-    from engine.core.workflow import MERGED_INTO
     with rt.db.read() as session:
         record = session.get(Record, record_id)
         if record is None:
@@ -128,7 +129,6 @@ def _money_steps(rt: Runtime, record: Record) -> list[Step]:
                                .where(FundEntry.record_id == record.id).order_by(FundEntry.id)).all()
     if not rows:
         return []
-    from engine.features.funds import yuan
     allocated = sum(a for k, a, _ in rows if k == "allocation")
     paid = sum(a for k, a, _ in rows if k == "payment")
     return [Step("money", max(d for _, _, d in rows), {"allocated": yuan(allocated), "paid": yuan(paid)})]

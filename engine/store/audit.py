@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.store.tables import AuditEntry
+from engine.kernel.clock import now as clock_now
 
 
 def now() -> dt.datetime:
-    from engine.kernel.clock import now as clock_now
     return clock_now()
 
 

@@ -174,7 +174,7 @@ class Task(Base):
 # -- the differential vote ----------------------------------------------------------------------
 # Who voted and what was voted are kept apart, with nothing that links them: no timestamps, no
 # deputy on a ballot, random ballot ids; SQLite stores both tables in key order (WITHOUT ROWID),
-# and closing a round rewrites both in key order (see services/voting.reseal), so neither the
+# and closing a round rewrites both in key order (see engine.features.voting.closing), so neither the
 # order of rows nor a system column tells which ballot was cast when.
 
 class VoteRound(Base):

@@ -8,7 +8,8 @@ from engine.schema.county import County
 from engine.schema.documents import placeholders_in
 from engine.schema.delivery import FIGURES
 from engine.profile.problems import did_you_mean
-from engine.lang.expr import BOOL, ExprError, compile_expression
+from engine.lang.expr import compile_expression
+from engine.lang.syntax import BOOL, ExprError
 from engine.profile.reader import FileReader
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from engine.schema.county import County
 from engine.profile.problems import did_you_mean
 from engine.schema.workflow import REACTION_ACTIONS, Workflow
-from engine.lang.expr import BOOL, Compiled, ExprError, compile_expression, list_of
+from engine.lang.expr import Compiled, compile_expression
+from engine.lang.syntax import BOOL, ExprError, list_of
 from engine.profile.reader import FileReader
 from engine.profile.checks.references import expression_names
 

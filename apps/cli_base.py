@@ -1,0 +1,64 @@
+"""What every `minsheng` command shares: the console, the --config option, and `friendly`, which
+turns a user's mistake into a plain message and exit code 1 and logs a bug instead of showing it."""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from pathlib import Path
+from typing import Callable
+
+import typer
+from rich.console import Console
+
+from apps.i18n import problem_text
+from engine.core.runtime import Runtime
+from engine.kernel.errors import ConfigError, InputError, MinshengError, NotFound, PermissionDenied
+
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+log = logging.getLogger("minsheng")
+
+ConfigOption = typer.Option("config", "--config", "-c", help="Profile folder.")
+LOG_FILE = Path(os.environ.get("MINSHENG_LOG", "data/minsheng.log"))
+
+
+def log_bug() -> None:
+    LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(filename=LOG_FILE, level=logging.INFO)
+    log.exception("unexpected error")
+
+
+def friendly(command: Callable) -> Callable:
+    """Turn a user's error into a message and exit code 1; log a bug instead of showing it."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                err.print(str(problem), markup=False, highlight=False)
+            err.print(f"{len(exc.problems)} problem(s) found.")
+        except InputError as exc:
+            for fid, problem in exc.problems.items():
+                line = f"{fid}: {problem_text(problem, 'en')}" if fid else problem_text(problem, "en")
+                err.print(f"error: {line}", markup=False, highlight=False)
+        except PermissionDenied as exc:
+            err.print(f"error: not allowed: {exc}")
+        except NotFound as exc:
+            err.print(f"error: not found: {exc}")
+        except MinshengError as exc:
+            err.print(f"error: {exc}", markup=False)
+        except (KeyboardInterrupt, typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception:  # a bug: keep the traceback out of the user's way, in the log
+            log_bug()
+            err.print(f"internal error; the details are in {LOG_FILE}")
+            raise typer.Exit(2)
+        raise typer.Exit(1)
+    return wrapper
+
+
+def runtime_for(config: str) -> Runtime:
+    """The runtime of this profile folder on the configured database."""
+    return Runtime.open(config)

@@ -1,0 +1,46 @@
+"""`minsheng user`: local accounts."""
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from apps.cli_base import ConfigOption, console, friendly, runtime_for
+from engine.core import accounts
+from engine.core.actors import SYSTEM
+
+user_app = typer.Typer(help="Local accounts.", no_args_is_help=True)
+
+
+@user_app.command("add")
+@friendly
+def user_add(
+    username: str,
+    name: str = typer.Option(..., "--name", help="Name shown in the app."),
+    role: list[str] = typer.Option(..., "--role", help="A role id from county.yaml; repeat for several."),
+    township: Optional[str] = typer.Option(None, help="Township id, for staff of one township."),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+    config: str = ConfigOption,
+) -> None:
+    """Create an account."""
+    user = accounts.create_user(runtime_for(config), SYSTEM, username, name, list(role), password, township)
+    console.print(f"created {user.username} ({', '.join(sorted(user.roles))})", markup=False)
+
+
+@user_app.command("passwd")
+@friendly
+def user_passwd(username: str, password: str = typer.Option(..., prompt=True, hide_input=True,
+                                                             confirmation_prompt=True),
+                config: str = ConfigOption) -> None:
+    """Set an account's password."""
+    accounts.set_password(runtime_for(config), SYSTEM, username, password)
+    console.print(f"password changed for {username}", markup=False)
+
+
+@user_app.command("list")
+@friendly
+def user_list(config: str = ConfigOption) -> None:
+    """List accounts."""
+    for user in accounts.list_users(runtime_for(config), SYSTEM):
+        console.print(f"{user.username:20} {user.display_name:20} {', '.join(sorted(user.roles))} "
+                      f"{user.township or ''}", markup=False)

@@ -1,0 +1,84 @@
+"""Closing a round: no more ballots, both tables resealed in key order; rounds closed by `tick` at their time."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections import Counter
+
+from sqlalchemy import delete, insert, select, text
+
+from engine.store.audit import audit, now
+from engine.core import events
+from engine.core.events import JobResult
+from engine.core.runtime import Runtime
+from engine.core.actors import SYSTEM, Actor
+from engine.store.tables import (Ballot, VoteRound, VoteVoter)
+from engine.features.voting.rounds import VoteRefused, take_round
+
+
+def close_round(rt: Runtime, actor: Actor, round_id: int) -> None:
+    """Close the round (the chair's action, or `tick` at the declared time) and reseal its box."""
+    with rt.db.transaction() as session:
+        row, rules = take_round(session, rt, actor, round_id, "presidium", "update")
+        if row.state != "open":
+            raise VoteRefused("not_open", state=row.state)
+        row.state, row.closed_at = "closed", now()
+        _reseal(session, round_id, rt.db.is_sqlite)
+        audit(session, actor=actor.username, action="vote.closed", entity="vote_round", entity_id=round_id,
+              before={"state": "open"}, after={"state": "closed"}, version=row.profile_version)
+    _forget_old_rows(rt)
+
+
+def _reseal(session, round_id: int, is_sqlite: bool) -> None:
+    """Rewrite the round's voters and ballots in key order, with new random ballot ids."""
+    if is_sqlite:
+        session.execute(text("PRAGMA secure_delete = ON"))  # deleted rows are overwritten, not left in pages
+    voters = session.execute(select(VoteVoter.deputy, VoteVoter.channel).where(VoteVoter.round_id == round_id)).all()
+    ballots = session.execute(select(Ballot.marks, Ballot.channel).where(Ballot.round_id == round_id)).all()
+    session.execute(delete(VoteVoter).where(VoteVoter.round_id == round_id))
+    session.execute(delete(Ballot).where(Ballot.round_id == round_id))
+    if voters:  # each table in one statement, its rows in key order
+        session.execute(insert(VoteVoter), [{"round_id": round_id, "deputy": deputy, "channel": channel}
+                                            for deputy, channel in sorted(voters)])
+    fresh = sorted((secrets.token_hex(16), marks, channel) for marks, channel in ballots)
+    if fresh:
+        session.execute(insert(Ballot), [{"id": ballot_id, "round_id": round_id, "marks": marks, "channel": channel}
+                                         for ballot_id, marks, channel in fresh])
+
+
+def _forget_old_rows(rt: Runtime) -> None:
+    """After a reseal, drop the old row versions the database may still keep."""
+    if rt.db.is_sqlite:
+        # Copies the WAL into the database file and empties it; if a reader holds it now, the next
+        # checkpoint does (SQLite reuses the WAL from its start once a checkpoint completes). On the
+        # driver's own connection: outside any transaction, which a checkpoint needs.
+        raw = rt.db.engine.raw_connection()
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+    else:
+        with rt.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM vote_voters, ballots")
+
+
+def close_due(rt: Runtime, at: dt.datetime | None = None) -> list[int]:
+    """Close every open round whose declared closing time has come (run by `minsheng tick`)."""
+    at = at or now()
+    with rt.db.read() as session:
+        due = session.scalars(select(VoteRound.id).where(VoteRound.state == "open", VoteRound.closes_at.is_not(None),
+                                                         VoteRound.closes_at <= at)).all()
+    closed = []
+    for round_id in due:
+        try:
+            close_round(rt, SYSTEM, round_id)
+            closed.append(round_id)
+        except VoteRefused:
+            pass  # closed by the chair meanwhile
+    return closed
+
+
+@events.tick_jobs
+def _tick_close_rounds(rt: Runtime, at: dt.datetime) -> JobResult:
+    closed = close_due(rt, at)
+    return JobResult(Counter(rounds_closed=len(closed)), [f"ballot {i}: closed at its declared time" for i in closed])

@@ -1,0 +1,109 @@
+"""The count of a closed round, explained in words, and what it decides (the chosen projects move on)."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any, Sequence
+
+from sqlalchemy import func, select, update
+
+from engine.store.audit import audit
+from engine.core.runtime import Runtime
+from engine.core.actors import SYSTEM, Actor
+from engine.core.bulk import act_on
+from engine.store.tables import (Ballot, PaperEntry, VoteRound)
+from engine.lang.vote_count import CountError, Result, count
+from engine.features.voting.rounds import VoteRefused, candidates_of, create_round, roster_of, round_row, take_round
+
+
+def recount(rt: Runtime, round_id: int, presidium_choice: Sequence[str] | None = None) -> Result:
+    """The count from the stored ballots, writing nothing: anyone may check the result."""
+    with rt.db.read() as session:
+        row = round_row(session, round_id)
+        if row.state not in ("closed", "counted"):
+            raise VoteRefused("not_closed", state=row.state)
+        rules = rt.for_version(row.profile_version).profile.votes[row.vote_id]
+        if session.scalar(select(func.count()).select_from(PaperEntry).where(PaperEntry.round_id == round_id)):
+            raise VoteRefused("paper_unchecked")
+        ballots = [b for b in session.scalars(select(Ballot.marks).where(Ballot.round_id == round_id).order_by(Ballot.id))]
+        candidates = candidates_of(session, round_id)
+        members, present, places = row.members, row.present, row.places
+    try:
+        return count(rules, candidates, places, members, present, ballots, presidium_choice)
+    except CountError as exc:
+        raise VoteRefused(exc.code, **exc.params) from None
+
+
+def count_round(rt: Runtime, actor: Actor, round_id: int, presidium_choice: Sequence[str] | None = None) -> Result:
+    """Count a closed round and store the result with its explanation."""
+    result = recount(rt, round_id, presidium_choice)
+    with rt.db.transaction() as session:
+        row, rules = take_round(session, rt, actor, round_id, "presidium", "update")
+        if row.state != "closed":
+            raise VoteRefused("not_closed", state=row.state)
+        stored = _plain(asdict(result))
+        moved = session.execute(update(VoteRound).where(VoteRound.id == round_id, VoteRound.state == "closed")
+                                .values(state="counted", result=stored))
+        if moved.rowcount != 1:
+            raise VoteRefused("not_closed", state="counted")
+        audit(session, actor=actor.username, action="vote.counted", entity="vote_round", entity_id=round_id,
+              before={"state": "closed"}, after={"state": "counted", "chosen": list(result.chosen),
+                                                 "presidium_choice": list(presidium_choice or [])},
+              version=row.profile_version)
+        vote_id, township, title = row.vote_id, row.township, row.title
+    if result.runoff or result.further:
+        # A run-off among the tied, or a further ballot for the places left: a new round on the
+        # same roster, set up as a draft for the presidium to open.
+        kind, ids, places = ("runoff", result.runoff, result.runoff_places) if result.runoff else \
+            ("further", result.further, result.further_places)
+        create_round(rt, actor, vote_id, township, title, places, [int(i) for i in ids], roster_of(rt, round_id),
+                     kind=kind, parent_id=round_id)
+    else:
+        _apply(rt, round_id)
+    return result
+
+
+def follow_up(rt: Runtime, round_id: int) -> int | None:
+    """The run-off or further round a counted round called for, if any."""
+    with rt.db.read() as session:
+        return session.scalar(select(VoteRound.id).where(VoteRound.parent_id == round_id))
+
+
+def _apply(rt: Runtime, round_id: int) -> None:
+    """The vote is decided: every project chosen in this round or the rounds before it takes the
+    chosen action; the first round's other candidates take the not-chosen action."""
+    with rt.db.read() as session:
+        chain = []
+        row = session.get(VoteRound, round_id)
+        while row is not None:
+            chain.append(row)
+            row = session.get(VoteRound, row.parent_id) if row.parent_id else None
+        first = chain[-1]
+        candidates = [int(c) for c in candidates_of(session, first.id)]
+        chosen = {int(c) for r in chain for c in (r.result or {}).get("chosen", [])}
+        rules = rt.for_version(first.profile_version).profile.votes[first.vote_id]
+    actions: dict[str, list[int]] = {}
+    for record_id in candidates:
+        action = rules.chosen_action if record_id in chosen else rules.not_chosen_action
+        if action:
+            actions.setdefault(action, []).append(record_id)
+    act_on(rt, SYSTEM, actions)  # every candidate moves, or none
+
+
+def chosen_in(rt: Runtime, round_id: int) -> list[int]:
+    """The projects a vote chose, across its run-offs and further ballots."""
+    with rt.db.read() as session:
+        chosen, row = [], session.get(VoteRound, round_id)
+        while row is not None:
+            chosen += [int(c) for c in (row.result or {}).get("chosen", [])]
+            row = session.scalar(select(VoteRound).where(VoteRound.parent_id == row.id))
+        return chosen
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "as_integer_ratio") and not isinstance(value, (int, float, bool)):
+        return str(value)
+    return value

@@ -1,0 +1,174 @@
+"""A ballot round's setting up: created with its candidates and roster, attendance, opened."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import func, select
+
+from engine.store.audit import audit, now
+from engine.schema.votes import VoteRules
+from engine.kernel.errors import MinshengError, NotFound
+from engine.core.runtime import Runtime
+from engine.core.actors import Actor, require, require_township
+from engine.core.sheets import aware
+from engine.core.workflow import MERGED_INTO
+from engine.store.tables import (Record, RecordLink, VoteCandidate, VoteRound, VoteRoster)
+from engine.lang.vote_count import candidates_problem, quorum_met
+
+
+
+STATUSES = ("present", "leave", "absent")
+
+
+class VoteRefused(MinshengError):
+    """The step cannot be taken; ``code`` and ``params`` say why (the app words them)."""
+
+    def __init__(self, code: str, **params: Any):
+        self.code, self.params = code, params
+        super().__init__(f"{code}: {params}")
+
+
+def vote_rules(rt: Runtime, vote_id: str) -> VoteRules:
+    rules = rt.profile.votes.get(vote_id)
+    if rules is None:
+        raise NotFound(f"vote '{vote_id}'")
+    return rules
+
+
+def round_row(session, round_id: int, lock: str | None = None, is_sqlite: bool = True) -> VoteRound:
+    query = select(VoteRound).where(VoteRound.id == round_id)
+    if lock and not is_sqlite:
+        query = query.with_for_update(read=(lock == "share"))
+    found = session.scalars(query).first()
+    if found is None:
+        raise NotFound("round")
+    return found
+
+
+def take_round(session, rt: Runtime, actor: Actor, round_id: int, who: str, lock: str) -> tuple[VoteRound, VoteRules]:
+    """The round, locked, with the rules it runs under, after checking the actor's role (`who`:
+    presidium, tellers or voters) and, for staff, township. A draft follows the profile as it is
+    now; from its opening a round keeps the rules of the version it opened with."""
+    row = round_row(session, round_id, lock, rt.db.is_sqlite)
+    rules = (rt if row.state == "draft" else rt.for_version(row.profile_version)).profile.votes.get(row.vote_id)
+    if rules is None:
+        raise NotFound(f"vote '{row.vote_id}'")
+    require(actor, getattr(rules.roles, who), f"vote:{row.vote_id}")
+    if who != "voters":
+        require_township(actor, row.township)
+    return row, rules
+
+
+def create_round(rt: Runtime, actor: Actor, vote_id: str, township: str | None, title: str, places: int,
+                 candidates: Sequence[int], roster: Iterable[tuple[str, str, str]],
+                 closes_at: dt.datetime | None = None, kind: str = "first", parent_id: int | None = None) -> int:
+    """A draft round: the candidate list (checked against the profile's rule) and the roster of
+    (deputy, name, status). Run-offs and further ballots are exempt from the candidate rule."""
+    rules = vote_rules(rt, vote_id)
+    require(actor, rules.roles.presidium, f"vote:{vote_id}")
+    require_township(actor, township)
+    candidates = list(dict.fromkeys(candidates))
+    if kind == "first" and (problem := candidates_problem(rules, places, len(candidates))):
+        raise VoteRefused(problem.pop("code"), **problem)
+    roster = list(roster)
+    if any(status not in STATUSES for _, _, status in roster):
+        raise VoteRefused("bad_status", allowed=", ".join(STATUSES))
+    with rt.db.transaction() as session:
+        found = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(candidates)))}
+        merged = set(session.scalars(select(RecordLink.record_id).where(
+            RecordLink.record_id.in_(candidates), RecordLink.field_id == MERGED_INTO)))
+        for record_id in candidates:
+            record = found.get(record_id)
+            if record is None or record.form_id != rules.form or (kind == "first" and record.state not in rules.candidate_states):
+                raise VoteRefused("not_a_candidate", record=record_id)
+            if record_id in merged:  # a duplicate follows the project it was merged into
+                raise VoteRefused("merged_duplicate", record=record_id)
+            if township and record.township != township:
+                raise VoteRefused("other_township", record=record_id)
+        version = rt.ensure_version(session)
+        row = VoteRound(vote_id=vote_id, township=township, title=title[:300], places=places, state="draft",
+                        kind=kind, parent_id=parent_id, members=len(roster),
+                        present=sum(1 for *_, s in roster if s == "present"), closes_at=closes_at,
+                        profile_version=version, created_at=now(), created_by=actor.username)
+        session.add(row)
+        session.flush()
+        for position, record_id in enumerate(candidates, start=1):
+            session.add(VoteCandidate(round_id=row.id, record_id=record_id, position=position))
+        for deputy, name, status in roster:
+            session.add(VoteRoster(round_id=row.id, deputy=deputy, name=name, status=status))
+        audit(session, actor=actor.username, action="vote.round_created", entity="vote_round", entity_id=row.id,
+              before=None, after={"vote": vote_id, "township": township, "places": places, "candidates": candidates,
+                                  "members": row.members, "present": row.present, "kind": kind}, version=version)
+        return row.id
+
+
+def roster_from_records(rt: Runtime, vote_id: str, township: str) -> list[tuple[str, str, str]]:
+    """The township congress's deputies from the roster form, all present until the presidium
+    records who is on leave or absent. A deputy without an account is listed by record number."""
+    rules = vote_rules(rt, vote_id)
+    spec = rules.roster
+    out, last_id = [], 0
+    while True:  # read in pages: a congress is small, but nothing loads a whole table
+        with rt.db.read() as session:
+            rows = session.execute(select(Record.id, Record.data).where(
+                Record.form_id == spec.form, Record.township == township, Record.id > last_id)
+                .order_by(Record.id).limit(500)).all()
+        if not rows:
+            return out
+        for record_id, data in rows:
+            out.append((data.get(spec.account) or f"#{record_id}", str(data.get(spec.name) or record_id), "present"))
+            last_id = record_id
+
+
+def set_status(rt: Runtime, actor: Actor, round_id: int, deputy: str, status: str) -> None:
+    """Record a deputy as present, on leave or absent, before the round opens."""
+    if status not in STATUSES:
+        raise VoteRefused("bad_status", allowed=", ".join(STATUSES))
+    with rt.db.transaction() as session:
+        row, _ = take_round(session, rt, actor, round_id, "presidium", "update")
+        if row.state != "draft":
+            raise VoteRefused("not_draft", state=row.state)
+        entry = session.get(VoteRoster, (round_id, deputy))
+        if entry is None:
+            raise VoteRefused("not_on_roster")
+        before, entry.status = entry.status, status
+        session.flush()
+        row.present = session.scalar(select(func.count()).select_from(VoteRoster).where(
+            VoteRoster.round_id == round_id, VoteRoster.status == "present"))
+        audit(session, actor=actor.username, action="vote.status", entity="vote_round", entity_id=round_id,
+              before={"deputy": deputy, "status": before}, after={"deputy": deputy, "status": status},
+              version=row.profile_version)
+
+
+def open_round(rt: Runtime, actor: Actor, round_id: int) -> None:
+    """Open the round if the quorum is present. From now on its rules are frozen: it is counted
+    under the profile version it opened with."""
+    with rt.db.transaction() as session:
+        row, rules = take_round(session, rt, actor, round_id, "presidium", "update")
+        if row.state != "draft":
+            raise VoteRefused("not_draft", state=row.state)
+        if not quorum_met(rules, row.members, row.present):
+            raise VoteRefused("no_quorum", members=row.members, present=row.present)
+        row.state, row.opened_at, row.profile_version = "open", now(), rt.ensure_version(session)
+        audit(session, actor=actor.username, action="vote.opened", entity="vote_round", entity_id=row.id,
+              before={"state": "draft"}, after={"state": "open", "version": row.profile_version},
+              version=row.profile_version)
+
+
+def roster_of(rt: Runtime, round_id: int) -> list[tuple[str, str, str]]:
+    with rt.db.read() as session:
+        return [(r.deputy, r.name, r.status) for r in session.scalars(
+            select(VoteRoster).where(VoteRoster.round_id == round_id).order_by(VoteRoster.deputy))]
+
+
+def check_open(row: VoteRound) -> None:
+    if row.state != "open":
+        raise VoteRefused("not_open", state=row.state)
+    if row.closes_at is not None and now() >= aware(row.closes_at):
+        raise VoteRefused("not_open", state="closed")
+
+
+def candidates_of(session, round_id: int) -> list[str]:
+    return [str(r) for r in session.connection().scalars(
+        select(VoteCandidate.record_id).where(VoteCandidate.round_id == round_id).order_by(VoteCandidate.position))]
