@@ -7,7 +7,6 @@ one in what the rules see; the earlier one stays, so the history shows the corre
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Mapping, Sequence
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.store.audit import audit_many, audit_row, now
 from engine.schema.workflow import Sheet, Workflow
+from engine.kernel.dates import as_utc
 from engine.kernel.errors import InputError, MinshengError, NotFound, Problem
 from engine.core.runtime import Runtime
 from engine.core import events, reactions, records
@@ -273,19 +273,13 @@ def _current(rows: list[Any], wf: Workflow | None, moves: list[tuple[Any, dict, 
         sheet = wf.sheet(row.form_id) if wf else None
         if sheet is not None and sheet.form not in since:
             since[sheet.form] = _reentered_at(moves, sheet.states)
-        if sheet is not None and since[sheet.form] is not None and aware(row.created_at) < aware(since[sheet.form]):
+        if sheet is not None and since[sheet.form] is not None and as_utc(row.created_at) < as_utc(since[sheet.form]):
             continue
         if sheet is not None and (sheet.one_per or sheet.single):
             latest[(row.form_id, row.data.get(sheet.one_per) if sheet.one_per else None)] = row
         else:
             out.append(row)
     return sorted(out + list(latest.values()), key=lambda r: r.id)
-
-
-def aware(moment: dt.datetime) -> dt.datetime:
-    """A stored moment with its time zone: SQLite hands back naive datetimes (stored as UTC),
-    PostgreSQL aware ones."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def gathered(rt: Runtime, session: Session, record: Record) -> dict[str, list]:

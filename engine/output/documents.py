@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from engine.schema.county import PUBLIC
 from engine.schema.documents import Document
+from engine.kernel.dates import stored_date
 from engine.kernel.errors import InputError, NotFound, Problem
 from engine.core.runtime import Runtime
 from engine.core.actors import Actor, require, require_township
@@ -47,7 +48,7 @@ def _record_values(rt: Runtime, record: Record, number: int = 0) -> dict[str, st
     values = {f.id: rt.display_value(form, f.id, record.data.get(f.id)) for f in form.fields}
     for f in form.fields:  # dates as the county writes them in documents
         if f.type == "date" and record.data.get(f.id):
-            values[f.id] = rt.profile.county.date_text(dt.date.fromisoformat(str(record.data[f.id])))
+            values[f.id] = rt.profile.county.date_text(stored_date(record.data[f.id]))
     decision = last_decision(rt, record.id) or {}
     decided_at = decision.get("at")
     values.update(_sheet_values(rt, record))
@@ -85,7 +86,7 @@ def _sheet_values(rt: Runtime, record: Record) -> dict[str, str]:
         for f in form.fields if form else ():
             shown = rt.display_value(form, f.id, row.data.get(f.id))
             if f.type == "date" and row.data.get(f.id):
-                shown = rt.profile.county.date_text(dt.date.fromisoformat(str(row.data[f.id])))
+                shown = rt.profile.county.date_text(stored_date(row.data[f.id]))
             values[f"{row.form_id}.{f.id}"] = shown
     return values
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.core.runtime import Runtime
+from engine.kernel.dates import stored_date
 from engine.features import delivery
 from engine.core.actors import SYSTEM
 from engine.store.tables import AuditEntry, FundEntry, Record, RecordLink, VoteCandidate, VoteRound
@@ -101,10 +102,7 @@ def _first_date(form, data: dict) -> dt.date | None:
     """A record's own date (the day a suggestion was made, an inspection held ...), if it has one."""
     for f in form.fields:
         if f.type == "date" and data.get(f.id):
-            try:
-                return dt.date.fromisoformat(str(data[f.id]))
-            except ValueError:
-                return None
+            return stored_date(data[f.id])
     return None
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.store.audit import now
+from engine.kernel.dates import stored_date
 from engine.kernel.errors import NotFound
 from engine.core.runtime import Runtime
 from engine.core import events, sheets
@@ -19,7 +20,7 @@ from engine.core.sheets import current_sheets, transitions_of, workflow_of
 from engine.store.anyof import any_of
 from engine.store.tables import Deadline, Record
 
-from engine.features.delivery.specs import DEADLINE_PREFIX, OVERDUE, day_of, spec_for_form, started
+from engine.features.delivery.specs import DEADLINE_PREFIX, OVERDUE, spec_for_form, started
 from engine.features.delivery.flags import NewFlag, clear_flag, raise_flags
 from engine.features.delivery.status import reached_milestones, refresh_figures, status_forms
 
@@ -62,7 +63,7 @@ def on_sheets(rt: Runtime, session: Session, filed: list[sheets.FiledRow]) -> No
         if d is None:
             continue
         if f.form_id == d.milestones.form:
-            due = day_of(f.data.get(d.milestones.due))
+            due = stored_date(f.data.get(d.milestones.due))
             if due is not None:
                 at = dt.datetime.combine(due + dt.timedelta(days=d.overdue.grace_days + 1), dt.time(),
                                          tzinfo=dt.timezone.utc)
@@ -72,7 +73,7 @@ def on_sheets(rt: Runtime, session: Session, filed: list[sheets.FiledRow]) -> No
                                               "due": due.isoformat()}})
         elif f.form_id == d.progress.form and f.data.get(d.progress.milestone):
             name = str(f.data[d.progress.milestone])
-            day = day_of(f.data.get(d.progress.date))
+            day = stored_date(f.data.get(d.progress.date))
             clear_flag(session, f.subject.id, OVERDUE, name, f"reported reached on {day} ({d.progress.form} #{f.sheet_id})",
                    vrt.version, dt.datetime.combine(day, dt.time(12), tzinfo=dt.timezone.utc) if day else None)
     if deadlines:
@@ -124,7 +125,7 @@ def milestones_due(session: Session, rt: Runtime, fired: list[tuple[int, str, Ma
         milestone = str(payload.get("milestone"))
         if milestone in reached[record_id]:
             continue
-        words = d.overdue.reason.format(milestone=milestone, due=vrt.profile.county.date_text(day_of(payload.get("due"))))
+        words = d.overdue.reason.format(milestone=milestone, due=vrt.profile.county.date_text(stored_date(payload.get("due"))))
         to_raise.append(NewFlag(record_id, d, OVERDUE, milestone, False, d.overdue.notify, words,
                                 subject.profile_version))
     return raise_flags(session, to_raise, at)

@@ -35,15 +35,6 @@ def spec(rt: Runtime, delivery_id: str) -> Delivery:
     return found
 
 
-def day_of(value: Any) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-
-
 def started_on(session: Session, record: Record, states: tuple[str, ...]) -> dt.date:
     """The day the project first entered delivery (was chosen)."""
     return started(record, transitions_of(session, [record.id]).get(record.id, []), states)

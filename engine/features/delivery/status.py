@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.store.audit import now
 from engine.schema.delivery import Delivery
+from engine.kernel.dates import stored_date
 from engine.kernel.errors import NotFound
 from engine.core.runtime import Runtime
 from engine.core import records
@@ -22,7 +23,7 @@ from engine.core.sheets import current_sheets, workflow_of
 from engine.store.anyof import any_of
 from engine.store.tables import FundEntry, FundPoolYear, Flag, Record
 
-from engine.features.delivery.specs import allowed, day_of, project_batches, spec
+from engine.features.delivery.specs import allowed, project_batches, spec
 
 
 def reached_milestones(d: Delivery, current: list[Record]) -> dict[str, dt.date]:
@@ -30,7 +31,7 @@ def reached_milestones(d: Delivery, current: list[Record]) -> dict[str, dt.date]
     out: dict[str, dt.date] = {}
     for row in current:
         if row.form_id == d.progress.form and row.data.get(d.progress.milestone):
-            day = day_of(row.data.get(d.progress.date)) or row.created_at.date()
+            day = stored_date(row.data.get(d.progress.date)) or row.created_at.date()
             name = str(row.data[d.progress.milestone])
             out[name] = min(out.get(name, day), day)
     return out
@@ -88,19 +89,19 @@ def status_forms(d: Delivery) -> set[str]:
 def _status(rt: Runtime, d: Delivery, record: Any, today: dt.date, current: list[Any]) -> ProjectStatus:
     vrt = rt.for_version(record.profile_version)
     reached = reached_milestones(d, current)
-    milestones = [Milestone(str(r.data.get(d.milestones.name)), day_of(r.data.get(d.milestones.due)),
+    milestones = [Milestone(str(r.data.get(d.milestones.name)), stored_date(r.data.get(d.milestones.due)),
                             reached.get(str(r.data.get(d.milestones.name))), r.id)
                   for r in current if r.form_id == d.milestones.form]
     milestones.sort(key=lambda m: (m.due or dt.date.max, m.name))
     reports = sorted((r for r in current if r.form_id == d.progress.form),
-                     key=lambda r: (day_of(r.data.get(d.progress.date)) or dt.date.min, r.id))
+                     key=lambda r: (stored_date(r.data.get(d.progress.date)) or dt.date.min, r.id))
     listing = next((r for r in reversed(current) if r.form_id == d.responsibility.form), None)
-    deadline = day_of(listing.data.get(d.responsibility.deadline)) if listing else None
+    deadline = stored_date(listing.data.get(d.responsibility.deadline)) if listing else None
     # Follow-up actions are open until their own workflow reaches a final state.
     follow_wf = workflow_of(vrt, d.follow_up.form)
     finals = {s.id for s in follow_wf.states if s.final} if follow_wf else set()
     open_follow = [r for r in current if r.form_id == d.follow_up.form and r.state not in finals]
-    follow_dues = [due for r in open_follow if (due := day_of(r.data.get(d.follow_up.due)))]
+    follow_dues = [due for r in open_follow if (due := stored_date(r.data.get(d.follow_up.due)))]
     percent_reported = int(reports[-1].data.get(d.progress.percent) or 0) if reports else None
     figures = day_figures(d, record.state, today, milestones, percent_reported, len(open_follow),
                           min(follow_dues, default=None), deadline)
@@ -260,7 +261,7 @@ def responsibility_rows(rt: Runtime, actor: Actor, delivery_id: str, township: s
                 listing = next((r for r in reversed(current) if r.form_id == d.responsibility.form), None)
                 shown = {c: rt.display_value(form, c, listing.data.get(c), lang) for c in d.responsibility.columns
                          } if listing else {}
-                milestones = sorted(((day_of(r.data.get(d.milestones.due)), str(r.data.get(d.milestones.name)))
+                milestones = sorted(((stored_date(r.data.get(d.milestones.due)), str(r.data.get(d.milestones.name)))
                                      for r in current if r.form_id == d.milestones.form),
                                     key=lambda m: (m[0] or dt.date.max, m[1]))
                 yield ([record.title, towns.get(record.township or "", record.township or "")]

@@ -11,7 +11,7 @@ from engine.schema.votes import VoteRules
 from engine.kernel.errors import MinshengError, NotFound
 from engine.core.runtime import Runtime
 from engine.core.actors import Actor, require, require_township
-from engine.core.sheets import aware
+from engine.kernel.dates import as_utc
 from engine.core.workflow import MERGED_INTO
 from engine.store.tables import (Record, RecordLink, VoteCandidate, VoteRound, VoteRoster)
 from engine.lang.vote_count import candidates_problem, quorum_met
@@ -165,7 +165,7 @@ def roster_of(rt: Runtime, round_id: int) -> list[tuple[str, str, str]]:
 def check_open(row: VoteRound) -> None:
     if row.state != "open":
         raise VoteRefused("not_open", state=row.state)
-    if row.closes_at is not None and now() >= aware(row.closes_at):
+    if row.closes_at is not None and now() >= as_utc(row.closes_at):
         raise VoteRefused("not_open", state="closed")
 
 
