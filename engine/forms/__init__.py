@@ -1,1 +1,1 @@
-"""Forms declared in YAML: field types, derived JSON Schema and pydantic models, validation."""
+"""Forms compiled from the profile: the JSON Schema derived from a form, its two validators, its rules."""

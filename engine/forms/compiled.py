@@ -1,20 +1,24 @@
-"""A form compiled once per profile: its JSON Schema, validator, typed model and rule checks.
+"""A form compiled once per profile: its JSON Schema, its validators and rule checks.
 
 Validation of a submission, in order: read each raw value with its field type (text from a CSV
 cell or a widget's value), drop fields that rules hide, fill defaults, then check the whole
-document against the form's JSON Schema (Draft 2020-12) with ``jsonschema``. The schema carries
-the conditional rules too (if/then), so the server enforces them whatever the page showed.
+document against the form's JSON Schema (Draft 2020-12). The schema carries the conditional
+rules too (if/then), so the server enforces them whatever the page showed.
+
+One schema, two validators: ``jsonschema`` for forms filled in one at a time (its errors are the
+reference), ``jsonschema-rs`` (compiled, about 50 times faster) for imports and sheets filed in
+bulk, tens of thousands of rows a second. A property-based test holds them to the same problem
+for every field of every document.
 """
 from __future__ import annotations
 
 from typing import Any, Mapping, NamedTuple
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
-from pydantic import BaseModel, ConfigDict, create_model
 
 from engine.schema.forms import Field, Form
 from engine.kernel.errors import InputError, Problem
-from engine.forms.fastschema import compile_form_schema, compile_value
 from engine.schema.fieldtypes import FIELD_TYPES, DateType, FieldValueError, TextType
 
 FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
@@ -46,10 +50,10 @@ class CompiledForm:
         self._stations_by_township = stations_by_township
         self.schema = self._build_schema()
         self.validator = Draft202012Validator(self.schema, format_checker=FORMAT_CHECKER)
-        self.fast_check = compile_form_schema(self.schema)
-        self._rule_checks = {f.id: compile_value(f.rule.condition.schema_) for f in form.fields if f.rule}
+        self.bulk_validator = jsonschema_rs.validator_for(self.schema, validate_formats=True)
+        self._rule_checks = {f.id: jsonschema_rs.validator_for(f.rule.condition.schema_, validate_formats=True)
+                             for f in form.fields if f.rule}
         self._field_ids = frozenset(f.id for f in form.fields)
-        self.model = self._build_model()
         self._types = {f.id: FIELD_TYPES[f.type] for f in form.fields}
         # only types whose stored JSON differs from the Python value need converting; money is
         # converted last, after the schema has compared it as a Decimal
@@ -117,15 +121,6 @@ class CompiledForm:
     def _choice_list(self, field: Field) -> list[str]:
         return list(dict.fromkeys(self._choices[field.to].values()))
 
-    def _build_model(self) -> type[BaseModel]:
-        fields: dict[str, Any] = {}
-        for f in self.form.fields:
-            py = FIELD_TYPES[f.type].python_type
-            fields[f.id] = (py | None, None)
-        return create_model(
-            f"Form_{self.form.id}", __config__=ConfigDict(frozen=True, extra="forbid"), **fields
-        )
-
     # -- rules --------------------------------------------------------------------------------
     def visible_fields(self, document: Mapping[str, Any]) -> set[str]:
         """Fields shown for these values (a field whose rule hides it is left out)."""
@@ -153,7 +148,7 @@ class CompiledForm:
 
     def _condition_holds(self, f: Field, document: Mapping[str, Any]) -> bool:
         scope = f.rule.condition.scope
-        return scope in document and self._rule_checks[f.id](document[scope]) is None
+        return scope in document and self._rule_checks[f.id].is_valid(document[scope])
 
     # -- validation ---------------------------------------------------------------------------
     def fillable(self, roles: frozenset[str] | None) -> set[str]:
@@ -166,8 +161,8 @@ class CompiledForm:
                  roles: frozenset[str] | None = None) -> Submission:
         """Read, check and type a submission, or raise InputError naming every bad field.
 
-        ``bulk`` checks with the compiled schema (imports) instead of ``jsonschema`` (forms);
-        both derive from ``self.schema`` and a test holds them to the same verdicts.
+        ``bulk`` checks with ``jsonschema-rs`` (imports, sheets in bulk) instead of ``jsonschema``
+        (forms); both read ``self.schema`` and a test holds them to the same problems.
         """
         problems: dict[str, Problem] = {}
         if roles is not None:  # a field this user may not fill in takes its default, whatever was sent
@@ -221,8 +216,28 @@ class CompiledForm:
 
     def schema_problems(self, document: Mapping[str, Any], *, bulk: bool = False) -> list[tuple[str, Problem]]:
         if bulk:
-            return self.fast_check(document)
+            if self.bulk_validator.is_valid(document):  # the common case: no error objects made
+                return []
+            return [found for e in self.bulk_validator.iter_errors(document) for found in self._problems_from_rs_error(e)]
         return [found for e in self.validator.iter_errors(document) for found in _problems_from_schema_error(e)]
+
+    def _problems_from_rs_error(self, error) -> list[tuple[str, Problem]]:
+        """A jsonschema-rs error as the same (field, problem) that jsonschema's gives."""
+        kind = error.kind
+        keyword = kind.name
+        if keyword == "required":  # one error per missing property
+            return [(kind.property, Problem("required"))]
+        if keyword == "not" and isinstance(kind.schema, dict) and kind.schema.get("required"):
+            return [(kind.schema["required"][0], Problem("not_applicable"))]
+        if keyword == "additionalProperties":
+            return [("", Problem("unknown_fields", {"fields": ", ".join(sorted(kind.unexpected))}))]
+        limit: Any = self.schema
+        for step in error.schema_path:  # the keyword's own value in the schema, as jsonschema reports it
+            limit = limit[step]
+        field_id = str(error.instance_path[0]) if error.instance_path else ""
+        if isinstance(limit, (list, dict)):
+            limit = None
+        return [(field_id, Problem(keyword, {"limit": limit} if limit is not None else {}))]
 
     def values_of(self, document: Mapping[str, Any]) -> dict[str, Any]:
         """A stored JSON document's values as Python sees them: Decimal money, dates."""
@@ -231,10 +246,6 @@ class CompiledForm:
             if field_id in values:
                 values[field_id] = from_json(values[field_id])
         return values
-
-    def typed(self, document: Mapping[str, Any]) -> BaseModel:
-        """A stored JSON document as the form's typed model."""
-        return self.model(**self.values_of(document))
 
 
 def _problems_from_schema_error(error) -> list[tuple[str, Problem]]:
