@@ -9,4 +9,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
+# The direction of imports (docs/layers.md): the contracts in pyproject.toml, before the tests.
+.venv/bin/lint-imports --no-cache
 exec .venv/bin/python -m pytest "$@"
