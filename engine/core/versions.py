@@ -11,7 +11,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from engine.store.audit import audit
 from engine.profile.loader import load_profile
@@ -99,7 +99,6 @@ def migrate_records(rt, form_id: str, actor_name: str = "system", dry_run: bool 
 
 def pinned_summary(rt) -> list[str]:
     """Plain sentences on records that follow an older profile version (for check and start-up)."""
-    from sqlalchemy import func
     lines = []
     with rt.db.read() as session:
         rows = session.execute(select(Record.form_id, Record.state, Record.profile_version, func.count())

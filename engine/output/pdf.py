@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from fpdf import FPDF
+from fontTools.ttLib import TTCollection
 from fpdf.fonts import FontFace
 
 from engine.kernel.errors import MinshengError
@@ -47,7 +48,6 @@ def find_font() -> tuple[str, int]:
 def _simplified_face(path: str) -> int:
     if not path.lower().endswith(".ttc"):
         return 0
-    from fontTools.ttLib import TTCollection
     collection = TTCollection(path, lazy=True)
     for number, font in enumerate(collection.fonts):
         name = str(font["name"].getDebugName(4) or "")

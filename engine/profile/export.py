@@ -6,7 +6,10 @@ editor and `minsheng check` can never disagree about what a key is.
 from __future__ import annotations
 
 import json
+import types
+import typing
 from pathlib import Path
+from typing import get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -43,9 +46,6 @@ def write_schemas(folder: Path) -> list[Path]:
 
 
 def _type_name(annotation) -> str:
-    import types
-    import typing
-    from typing import get_args, get_origin
     origin = get_origin(annotation)
     if origin is typing.Annotated:
         return _type_name(get_args(annotation)[0])
@@ -65,7 +65,6 @@ def _type_name(annotation) -> str:
 
 
 def models_in(model: type[BaseModel], seen: dict) -> None:
-    import typing
     if model.__name__ in seen:
         return
     seen[model.__name__] = model
