@@ -20,7 +20,7 @@ def app(rt, db_url, monkeypatch):
     at = AppTest.from_file(MAIN, default_timeout=60)
     yield at
     from apps.web import state
-    state._runtime.clear()
+    state.cached_runtime.clear()
 
 
 def by_label(widgets, label):
