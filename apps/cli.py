@@ -105,22 +105,24 @@ def import_(
 
 
 def _write_rejections(rt, run_id: int, labels: dict[str, str], out: Path) -> int:
-    import csv
+    """Every refused row of the run, one line per problem, as CSV (cells kept as text)."""
     from sqlalchemy import select
     from engine.kernel.errors import Problem
+    from engine.output.cells import write_csv
     from engine.store.tables import ImportRejection
-    count = 0
     with out.open("w", newline="", encoding="utf-8-sig") as fh, rt.db.read() as session:
-        writer = csv.writer(fh)
-        writer.writerow(["行号 row", "项目 field", "原因 reason"])
         rows = session.execute(select(ImportRejection.row_number, ImportRejection.problems)
                                .where(ImportRejection.run_id == run_id).order_by(ImportRejection.row_number)
                                .execution_options(yield_per=1000))
-        for number, problems in rows:
-            for fid, p in problems.items():
-                writer.writerow([number, labels.get(fid, fid), problem_text(Problem(p["code"], p["params"]))])
-            count += 1
-    return count
+        refused: set[int] = set()
+
+        def lines():
+            for number, problems in rows:
+                refused.add(number)
+                for fid, p in problems.items():
+                    yield number, labels.get(fid, fid), problem_text(Problem(p["code"], p["params"]))
+        write_csv(fh, ["行号 row", "项目 field", "原因 reason"], lines())
+    return len(refused)
 
 
 def _acting_user(rt, username: Optional[str]):

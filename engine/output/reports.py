@@ -14,21 +14,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Mapping
 
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
 from sqlalchemy import case, func, select
 
+from engine.output.cells import looks_like_formula
 from engine.schema.reports import Report, Section
 from engine.output.documents import fill
 from engine.kernel.errors import NotFound
 from engine.core.runtime import Runtime
-from engine.core.actors import Actor, require
+from engine.core.actors import SYSTEM, Actor, require
 from engine.core.workflow import MERGED_INTO
 from engine.store.tables import FundEntry, FundPoolYear, Record, RecordLink, VoteCandidate, VoteRound
-from engine.core.actors import SYSTEM
 from engine.features import delivery
 from engine.features.voting import chosen_in
 from engine.output import pdf as layout
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
 
 # The words the caller gives for the fixed columns.
 WORDS = ("count", "state", "township", "candidates", "places", "ballots", "chosen", "allocated", "paid", "projects",
@@ -173,6 +173,13 @@ def _rate(scores) -> Decimal:
     return (Decimal(100) * sum(s.on_time for s in scores) / due).quantize(Decimal("0.1")) if due else Decimal(0)
 
 
+def keep_text(cells) -> None:
+    """Formula-like texts (a township's or a category's name as the profile spells it) stay text."""
+    for cell in cells:
+        if looks_like_formula(cell.value):
+            cell.data_type = "s"
+
+
 def xlsx(title: str, paragraphs: list[str], tables: list[Table], out) -> None:
     """A workbook: a first sheet with the title and opening, then a sheet and a bar chart per section."""
     book = Workbook()
@@ -181,12 +188,16 @@ def xlsx(title: str, paragraphs: list[str], tables: list[Table], out) -> None:
     cover.append([title])
     for p in paragraphs:
         cover.append([p])
+    for row in cover.iter_rows():
+        keep_text(row)
     for n, table in enumerate(tables, start=1):
         sheet = book.create_sheet(title=str(n))
         sheet.append([table.heading])
         sheet.append(table.columns)
         for row in table.rows:
             sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        for row in sheet.iter_rows():
+            keep_text(row)
         chart = BarChart()
         chart.type = "bar"
         chart.title = table.heading
