@@ -33,6 +33,8 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "not_date": ("应为日期（如 2025-03-01），收到“{value}”", "expected a date such as 2025-03-01, got '{value}'"),
     "not_option": ("“{value}”不是可选项", "'{value}' is not one of the options"),
     "not_record": ("应为记录编号，收到“{value}”", "expected a record number, got '{value}'"),
+    "control_characters": ("含有不可见的控制字符，请删除后重新填写", "contains invisible control characters; remove them"),
+    "number_too_large": ("数值过大（须小于 {limit}）：{value}", "the number is too large (it must be below {limit}): {value}"),
     "not_file": ("附件无效", "not a valid attachment"),
     "file_type": ("文件类型只能是：{allowed}", "the file must be one of: {allowed}"),
     "file_size": ("文件不能超过 {limit} KB", "the file must be at most {limit} KB"),

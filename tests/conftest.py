@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -18,11 +20,12 @@ CONFIG = ROOT / "config"
 ON_POSTGRES = database_url(os.environ.get("DATABASE_URL")).startswith("postgresql")
 
 
-@pytest.fixture
-def db_url(tmp_path):
-    """A fresh, empty database for one test."""
+@contextmanager
+def fresh_database(folder: Path) -> Iterator[str]:
+    """The URL of a fresh, empty database: an SQLite file in `folder`, or on PostgreSQL a schema
+    of its own, dropped afterwards."""
     if not ON_POSTGRES:
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+        yield f"sqlite:///{folder / 'test.db'}"
         return
     base = database_url(os.environ["DATABASE_URL"])
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -30,10 +33,19 @@ def db_url(tmp_path):
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in base else "?"
-    yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def db_url(tmp_path):
+    """A fresh, empty database for one test."""
+    with fresh_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

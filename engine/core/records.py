@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from engine.store.audit import audit, now
 from engine.kernel.errors import InputError, NotFound, Problem
 from engine.forms.compiled import PROMOTED, CompiledForm, is_empty
-from engine.kernel.receipt import new_code, normalise
+from engine.kernel.receipt import PATTERN as RECEIPT_PATTERN, new_code, normalise
 from engine.core.runtime import Runtime
 from engine.core import reactions
 from engine.core.actors import SYSTEM, Actor, require
@@ -177,8 +177,11 @@ def _check_record_references(session: Session, compiled: CompiledForm, document:
 
 def find_by_receipt(rt: Runtime, code: str) -> tuple[RecordView, list[HistoryEntry]]:
     """Public: what anyone holding the receipt code may see. Private fields are left out."""
+    wanted = normalise(code)
+    if not RECEIPT_PATTERN.match(wanted):  # not a code at all (a typo, a NUL byte): nothing to look up
+        raise NotFound("receipt")
     with rt.db.read() as session:
-        record = session.scalars(select(Record).where(Record.receipt_code == normalise(code))).first()
+        record = session.scalars(select(Record).where(Record.receipt_code == wanted)).first()
         if record is None or record.form_id not in rt.forms:
             raise NotFound("receipt")
         form = rt.forms[record.form_id].form

@@ -32,8 +32,28 @@ class FieldType(Protocol):
     def schema(self, field: Any, choices: Callable[[Any], list[str]]) -> dict: ...
 
 
+# Control characters other than line breaks and tabs have no place in a form's text, and NUL cannot
+# be stored at all on PostgreSQL: they are refused as a field's problem, never an internal error.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Whole numbers and amounts of 10**15 or more are no county's figures (and past 2**53 JSON readers round).
+LARGEST_DIGITS = 15
+LARGEST_NUMBER = Decimal(10) ** LARGEST_DIGITS
+
+
 def _text(raw: Any) -> str:
-    return raw.strip() if isinstance(raw, str) else str(raw)
+    text = raw.strip() if isinstance(raw, str) else str(raw)
+    if _CONTROL.search(text):
+        raise FieldValueError("control_characters")
+    return text
+
+
+def _finite(number: Decimal, code: str, shown: str) -> Decimal:
+    """A number a county could mean: finite (not ∞ or NaN) and within LARGEST_NUMBER."""
+    if not number.is_finite():
+        raise FieldValueError(code, value=shown)
+    if number and number.adjusted() >= LARGEST_DIGITS:  # by the exponent: no arithmetic that could overflow
+        raise FieldValueError("number_too_large", value=shown, limit=str(LARGEST_NUMBER))
+    return number
 
 
 class _Base:
@@ -100,10 +120,11 @@ class IntegerType(_Base):
         if isinstance(raw, bool):
             raise FieldValueError("not_integer", value=raw)
         if isinstance(raw, int):
+            _finite(Decimal(raw), "not_integer", str(raw))
             return raw
         text = _text(raw).replace(",", "")
         try:
-            number = Decimal(text)
+            number = _finite(Decimal(text), "not_integer", text)
         except InvalidOperation:
             raise FieldValueError("not_integer", value=text) from None
         if number != number.to_integral_value():
@@ -138,8 +159,7 @@ class MoneyType(_Base):
                 value = Decimal(text)
             except InvalidOperation:
                 raise FieldValueError("not_money", value=_text(raw)) from None
-        if not value.is_finite():
-            raise FieldValueError("not_money", value=str(raw))
+        _finite(value, "not_money", str(raw))
         if value != value.quantize(Decimal("0.01")):
             raise FieldValueError("money_precision", value=str(value))
         return value.quantize(Decimal("0.01"))
@@ -248,10 +268,10 @@ class ReferenceType(_Base):
 
     def parse(self, field, raw):
         if field.to.startswith("form:"):  # a record number
-            try:
-                return int(_text(raw))
-            except ValueError:
-                raise FieldValueError("not_record", value=_text(raw)) from None
+            text = _text(raw)
+            if not text.isdecimal() or len(text) > 15:
+                raise FieldValueError("not_record", value=text)
+            return int(text)
         return _text(raw)
 
     def schema(self, field, choices):
