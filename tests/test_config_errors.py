@@ -391,3 +391,26 @@ def test_a_report_section_is_one_kind_and_sheet_placeholders_are_checked(profile
         "-> sections -> Section[0] -> label: a section needs exactly one of count_by, votes, fund, delivery; "
         "it has count_by, fund",
     ]
+
+
+LAUGHS = "".join(f"{name}: &{name} [{', '.join([prev] * 9)}]\n" for name, prev in
+                 zip("bcdefghi", ["*a", "*b", "*c", "*d", "*e", "*f", "*g", "*h"]))
+
+
+def test_a_billion_laughs_is_refused_at_once(profile_dir, monkeypatch):
+    """Aliases that repeat aliases would expand to 9**9 values (gigabytes); the file is refused."""
+    import time
+    bomb = profile_dir / "forms/laughs.yaml"
+    bomb.write_text('a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n' + LAUGHS, encoding="utf-8")
+    started = time.perf_counter()
+    found = problems(profile_dir, monkeypatch)
+    assert time.perf_counter() - started < 10  # refused, not expanded (it took over 60 s and 4.7 GB before)
+    assert found == ["profile/forms/laughs.yaml:1: the file expands to more than 200,000 values; YAML aliases "
+                     "(*name) that repeat other aliases make it grow without end"]
+
+
+def test_a_file_too_large_for_a_profile_is_refused(profile_dir, monkeypatch):
+    big = profile_dir / "forms/big.yaml"
+    big.write_text("id: big\n# " + "x" * (3 * 1024 * 1024) + "\n", encoding="utf-8")
+    assert problems(profile_dir, monkeypatch) == [
+        "profile/forms/big.yaml: the file is 3.0 MB; a profile file may be at most 2 MB"]

@@ -3,6 +3,10 @@
 PyYAML's composer keeps a mark on each node; we build the Python values ourselves from the node
 tree so that an error found later (by pydantic, or by a cross-file check) can name its line.
 Floats become ``Decimal`` here so that money never passes through binary floating point.
+
+A profile file is small: one over MAX_BYTES, or one whose aliases expand it to more than
+MAX_VALUES values (the "billion laughs": each alias repeats a list of the one before), is refused
+as a config error at once, before it can take the machine's memory.
 """
 from __future__ import annotations
 
@@ -14,6 +18,9 @@ from typing import Any
 import yaml
 
 Path_ = tuple[Any, ...]
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_VALUES = 200_000
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,10 @@ class YamlDocument:
             path = path[:-1]
 
 
+class TooLarge(yaml.MarkedYAMLError):
+    """Valid YAML, but more than a profile file may hold."""
+
+
 class YamlSyntaxError(Exception):
     def __init__(self, line: int | None, message: str):
         self.line = line
@@ -40,6 +51,10 @@ class YamlSyntaxError(Exception):
 
 
 def load_yaml(path: Path) -> YamlDocument:
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise YamlSyntaxError(None, f"the file is {size / 1024 / 1024:.1f} MB; a profile file may be "
+                                    f"at most {MAX_BYTES // 1024 // 1024} MB")
     text = path.read_text(encoding="utf-8")
     return parse_yaml(text)
 
@@ -51,21 +66,27 @@ def parse_yaml(text: str) -> YamlDocument:
         lines: dict[Path_, int] = {}
         if node is None:
             return YamlDocument(None, {(): 1})
-        data = _build(loader, node, (), lines)
+        data = _build(loader, node, (), lines, [MAX_VALUES])
         return YamlDocument(data, lines)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
         if exc.context:
             problem = f"{exc.context}, {problem}"
-        raise YamlSyntaxError(mark.line + 1 if mark else None, f"YAML syntax error: {problem}") from None
+        words = problem if isinstance(exc, TooLarge) else f"YAML syntax error: {problem}"
+        raise YamlSyntaxError(mark.line + 1 if mark else None, words) from None
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors for text input
         raise YamlSyntaxError(None, f"YAML syntax error: {exc}") from None
     finally:
         loader.dispose()
 
 
-def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> Any:
+def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict[Path_, int], left: list[int]) -> Any:
+    left[0] -= 1  # values still allowed in this file (aliases count each time they are used)
+    if left[0] < 0:
+        raise TooLarge(
+            problem=f"the file expands to more than {MAX_VALUES:,} values; YAML aliases (*name) that "
+                    f"repeat other aliases make it grow without end", problem_mark=node.start_mark)
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # resolves YAML merge keys (<<)
@@ -83,10 +104,10 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict[Pa
                     problem=f"duplicate key '{key}'", problem_mark=key_node.start_mark
                 )
             lines[path + (key,)] = key_node.start_mark.line + 1
-            result[key] = _build(loader, value_node, path + (key,), lines)
+            result[key] = _build(loader, value_node, path + (key,), lines, left)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(loader, item, path + (i,), lines) for i, item in enumerate(node.value)]
+        return [_build(loader, item, path + (i,), lines, left) for i, item in enumerate(node.value)]
     if node.tag == "tag:yaml.org,2002:float":
         text = node.value.replace("_", "")
         try:
