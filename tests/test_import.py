@@ -94,3 +94,19 @@ def test_import_roles_are_checked(rt, tmp_path):
     deputy = Actor("d", "d", frozenset({"deputy"}))
     with pytest.raises(PermissionDenied):
         import_file(rt, deputy, "hotline_12345", write_csv(tmp_path / "h.csv", ROWS))
+
+
+def test_rows_too_large_or_unreadable_are_rejected_by_number_and_the_rest_imported(rt, tmp_path):
+    from engine.core.tabular import MAX_CELL_CHARS, MAX_LINE_CHARS
+    path = write_csv(tmp_path / "big.csv", [ROWS[0]])
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["GD7", "修建村级文化广场", "长" * (MAX_CELL_CHARS + 1), "交通出行", "第02乡镇", "张", "13912345678",
+                         "2025-03-01"])  # row 3: a cell over Excel's limit
+        fh.write("GD8," + "x" * (MAX_LINE_CHARS * 2) + "\n")  # row 4: a line no export has
+        fh.write("GD9,修建\x00村道,村里的道路坑洼不平，雨天无法通行。,交通出行,第02乡镇,张,13912345678,2025-03-01\n")  # row 5
+        writer.writerow(ROWS[1])  # row 6: fine
+    report = import_file(rt, LIAISON, "hotline_12345", path)
+    rejected = {number: {k: p.code for k, p in problems.items()} for number, problems in report.rejections}
+    assert rejected == {3: {"content": "cell_too_large"}, 4: {"": "row_too_long"}, 5: {"title": "control_characters"}}
+    assert report.rows_added == 2 and count(rt) == 2

@@ -28,7 +28,7 @@ from engine.kernel.receipt import new_code
 from engine.core.runtime import Runtime
 from engine.core.actors import Actor, require
 from engine.core.records import facet_rows, make_title, promoted_columns, source_key
-from engine.core.tabular import RowStream, open_rows
+from engine.core.tabular import MAX_CELL_CHARS, MAX_LINE_CHARS, RowStream, UnreadableRow, open_rows
 from engine.store.anyof import any_of
 from engine.store.db import to_json_text
 from engine.store.tables import ImportRejection, ImportRun, Record, RecordFacet
@@ -130,7 +130,15 @@ def _batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor_name:
             current = k
         if k % of not in mine:
             continue
+        if isinstance(cells, UnreadableRow):
+            bad.append((number, {"": Problem(cells.code, {"limit": MAX_LINE_CHARS})}))
+            continue
         if _blank(cells):
+            continue
+        oversized = {fid: Problem("cell_too_large", {"limit": MAX_CELL_CHARS}) for fid, i in index
+                     if i < len(cells) and isinstance(cells[i], str) and len(cells[i]) > MAX_CELL_CHARS}
+        if oversized:
+            bad.append((number, oversized))
             continue
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))

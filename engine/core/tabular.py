@@ -1,4 +1,10 @@
-"""Stream rows out of CSV and XLSX files without loading them whole."""
+"""Stream rows out of CSV and XLSX files without loading them whole.
+
+A row that cannot be read (a CSV line longer than MAX_LINE_CHARS, a broken quote)
+comes out as an `UnreadableRow` in place of its cells, so the import rejects that row with its
+number and goes on; a CSV line is never held in memory past MAX_LINE_CHARS. Cells longer than
+MAX_CELL_CHARS (Excel's own limit for a cell) are refused by the importer, per row.
+"""
 from __future__ import annotations
 
 import codecs
@@ -12,10 +18,24 @@ from typing import Any, Callable, Iterator
 from engine.kernel.errors import InputError, Problem
 
 
+MAX_CELL_CHARS = 32_767  # what an Excel cell can hold
+MAX_LINE_CHARS = 1_000_000  # a CSV line longer than this is no row of an export
+# The CSV reader's own limit per field (131,072 by default, an internal error past it): no field
+# can be longer than its line, and cells past MAX_CELL_CHARS are refused per row anyway.
+csv.field_size_limit(MAX_LINE_CHARS)
+
+
+@dataclass(frozen=True)
+class UnreadableRow:
+    """Stands for a row's cells when the row could not be read; `code` says why."""
+
+    code: str  # "row_too_long" or "row_unreadable"
+
+
 @dataclass
 class RowStream:
     headers: list[str]
-    rows: Iterator[tuple[int, list[Any]]]  # (row number as a spreadsheet shows it, cells)
+    rows: Iterator[tuple[int, "list[Any] | UnreadableRow"]]  # (row number as a spreadsheet shows it, cells)
     progress: Callable[[], float]  # 0.0 .. 1.0 of the file read so far
     close: Callable[[], None]  # release the file, whether or not the rows were read
 
@@ -62,7 +82,8 @@ def _csv_rows(path: Path) -> RowStream:
     raw = path.open("rb", buffering=0)
     counter = _CountingReader(raw)
     text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding=_encoding(path), newline="")
-    reader = csv.reader(text)
+    too_long = [False]
+    reader = csv.reader(_bounded_lines(text, too_long))
     try:
         headers = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -72,14 +93,40 @@ def _csv_rows(path: Path) -> RowStream:
         raw.close()
         raise InputError({"file": Problem("not_csv")}) from None
 
-    def rows() -> Iterator[tuple[int, list[Any]]]:
+    def rows() -> Iterator[tuple[int, list[Any] | UnreadableRow]]:
+        number = 1
         try:
-            for number, row in enumerate(reader, start=2):
+            while True:
+                number += 1
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error:  # a broken quote ...: the reader goes on at the next line
+                    row = UnreadableRow("row_unreadable")
+                except UnicodeDecodeError:
+                    yield number, UnreadableRow("row_unreadable")
+                    return  # the text cannot be decoded further
+                if too_long[0]:
+                    row, too_long[0] = UnreadableRow("row_too_long"), False
                 yield number, row
         finally:
             raw.close()
 
     return RowStream(headers, rows(), lambda: min(counter.count / size, 1.0), raw.close)
+
+
+def _bounded_lines(text: io.TextIOBase, too_long: list[bool]) -> Iterator[str]:
+    """The file's lines, none longer than MAX_LINE_CHARS: the rest of a longer line is read in
+    chunks and dropped, and an empty line stands for it (too_long says so)."""
+    while line := text.readline(MAX_LINE_CHARS):
+        if len(line) == MAX_LINE_CHARS and not line.endswith("\n"):
+            while (rest := text.readline(MAX_LINE_CHARS)) and not rest.endswith("\n"):
+                pass
+            too_long[0] = True
+            yield "\n"  # an empty row in its place; the reader of rows sees too_long
+            continue
+        yield line
 
 
 def _xlsx_rows(path: Path) -> RowStream:
@@ -107,7 +154,7 @@ def _xlsx_rows(path: Path) -> RowStream:
             return value.date()
         return value
 
-    def rows() -> Iterator[tuple[int, list[Any]]]:
+    def rows() -> Iterator[tuple[int, list[Any] | UnreadableRow]]:
         try:
             for number, row in enumerate(iterator, start=2):
                 done[0] = number - 1
