@@ -7,7 +7,6 @@ A user's mistake prints a plain message and exits 1; a bug is logged with its tr
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Optional
@@ -310,7 +309,10 @@ def serve(config: str = ConfigOption, port: int = typer.Option(8501), address: s
            "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--client.toolbarMode", "minimal"]
     console.print(f"Minsheng on http://{address}:{port}", markup=False)
-    raise typer.Exit(subprocess.call(cmd, env=env))
+    sys.stdout.flush()
+    # Become Streamlit rather than start it as a child: stopping this process (its PID, a service
+    # manager's stop) then stops the app, and nothing is left serving.
+    os.execve(sys.executable, cmd, env)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import select
+import pytest
 from typer.testing import CliRunner
 
 from apps.cli import app
@@ -133,3 +134,40 @@ def test_act_screens_a_township_and_documents_are_written(tmp_path, monkeypatch,
     assert wrong.exit_code == 1 and "does not apply in the current state (已纳入储备库)" in wrong.output
     notices = runner.invoke(app, ["document", "notice", "admitted_notice", "--out", str(tmp_path / "n"), *base])
     assert notices.exit_code == 0 and len(list((tmp_path / "n").glob("*.pdf"))) == 23
+
+
+def test_stopping_serve_by_its_pid_stops_the_app(tmp_path, db_url):
+    """`minsheng serve` becomes the Streamlit process: a stop by its PID leaves nothing serving."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, DATABASE_URL=db_url)
+    process = subprocess.Popen([sys.executable, "-m", "apps.cli", "serve", "--config", str(CONFIG), "--port", str(port)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/_stcore/health"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(url, timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise AssertionError("the app did not start")
+        process.send_signal(signal.SIGTERM)
+        process.wait(20)
+        time.sleep(0.5)
+        with pytest.raises(OSError):
+            urllib.request.urlopen(url, timeout=2)  # nobody answers on the port any more
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # whatever was left of the group (the old design's child)
+        except ProcessLookupError:
+            pass
