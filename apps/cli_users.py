@@ -8,6 +8,7 @@ import typer
 from apps.cli_base import ConfigOption, console, friendly, runtime_for
 from engine.core import accounts
 from engine.core.actors import SYSTEM
+from engine.core.signin import unlock
 
 user_app = typer.Typer(help="Local accounts.", no_args_is_help=True)
 
@@ -44,3 +45,11 @@ def user_list(config: str = ConfigOption) -> None:
     for user in accounts.list_users(runtime_for(config), SYSTEM):
         console.print(f"{user.username:20} {user.display_name:20} {', '.join(sorted(user.roles))} "
                       f"{user.township or ''}", markup=False)
+
+
+@user_app.command("unlock")
+@friendly
+def user_unlock(username: str, config: str = ConfigOption) -> None:
+    """Lift an account's lock after too many wrong passwords (and forget its wrong tries)."""
+    unlock(runtime_for(config), SYSTEM, username)
+    console.print(f"{username} unlocked", markup=False)

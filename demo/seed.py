@@ -17,6 +17,8 @@ from engine.core.runtime import Runtime
 from demo.schema import demo_of
 from engine.kernel import clock
 from engine.core import accounts, records
+from engine.core.signin import DEMO_DATABASE
+from engine.store.audit import audit
 from engine.core.actors import ANONYMOUS, SYSTEM, Actor
 from demo.samples import is_iso_date, own_date, raw_values_for
 from demo.stages import seed_stages
@@ -32,15 +34,19 @@ def seed_demo(rt: Runtime) -> list[str]:
     people = list(demo.people)
     lines: list[str] = []
 
-    with rt.db.read() as session:
+    with rt.db.transaction() as session:
         existing_users = set(session.scalars(select(User.username)))
         already = session.scalar(select(func.count()).select_from(Record)
                                  .where(Record.form_id == demo.session_form)) or 0
+        if not existing_users and not session.scalar(select(func.count()).select_from(Record)):
+            # an empty database: the demo makes it, so the demo's accounts may sign in here (only here)
+            audit(session, actor=SYSTEM.username, action=DEMO_DATABASE, entity="database", entity_id="demo",
+                  before=None, after={"profile": rt.version}, version=rt.version)
     made = 0
     for account in demo.accounts:
         if account.username not in existing_users:
             accounts.create_user(rt, SYSTEM, account.username, account.display_name, list(account.roles),
-                                 account.password, account.township)
+                                 account.password, account.township, demo=True)
             made += 1
     lines.append(f"accounts: {made} created, {len(demo.accounts) - made} already there")
     if already:

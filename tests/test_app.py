@@ -4,10 +4,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
 from engine.core import accounts, records
 from engine.core.actors import SYSTEM
+from engine.core.signin import authenticate
+from engine.store.tables import User
 from tests.conftest import CONFIG, ROOT
 
 MAIN = str(ROOT / "apps/web/main.py")
@@ -80,7 +83,7 @@ def test_english_switch(app):
 
 
 def test_sign_in_in_the_sidebar_opens_staff_pages(app, rt):
-    accounts.create_user(rt, SYSTEM, "liaison", "联络员", ["liaison_staff"], "demo-pass")
+    accounts.create_user(rt, SYSTEM, "liaison", "联络员", ["liaison_staff"], "Qiao-lu-2025-sangzhi")
     app.run()
     box = app.sidebar
     box.text_input(key="sign_in.username").set_value("liaison")
@@ -88,10 +91,33 @@ def test_sign_in_in_the_sidebar_opens_staff_pages(app, rt):
     box.button[0].click().run()
     assert app.sidebar.error[0].value == "用户名或密码不对"
     assert "actor" not in app.session_state
-    app.sidebar.text_input(key="sign_in.password").set_value("demo-pass")
+    app.sidebar.text_input(key="sign_in.password").set_value("Qiao-lu-2025-sangzhi")
     app.sidebar.button[0].click().run()
     assert app.session_state["actor"].username == "liaison"
     assert app.sidebar.caption[0].value == "当前用户：联络员"
+
+
+def test_a_session_ends_after_the_idle_time_and_a_locked_account_says_so(app, rt):
+    import time
+    from engine.core.signin import SignInRefused
+    accounts.create_user(rt, SYSTEM, "liaison", "联络员", ["liaison_staff"], "Qiao-lu-2025-sangzhi")
+    app.session_state["actor"] = authenticate(rt, "liaison", "Qiao-lu-2025-sangzhi")
+    idle = rt.profile.county.sign_in.idle_minutes * 60
+    app.session_state["signed_in_at"] = app.session_state["seen_at"] = time.time() - idle - 5
+    app.run()
+    assert app.session_state["actor"].signed_in is False
+    assert app.sidebar.info[0].value == "登录已超时，请重新登录"
+    for _ in range(rt.profile.county.sign_in.lock_after_failures):  # as if guessed from elsewhere, over time
+        try:
+            authenticate(rt, "liaison", "wrong")
+        except SignInRefused:
+            pass
+        with rt.db.transaction() as session:  # skip each wait
+            session.execute(update(User).where(User.username == "liaison").values(last_failed_at=None))
+    app.sidebar.text_input(key="sign_in.username").set_value("liaison")
+    app.sidebar.text_input(key="sign_in.password").set_value("Qiao-lu-2025-sangzhi")
+    app.sidebar.button[0].click().run()
+    assert app.sidebar.error[0].value == "该账号因多次密码错误已被锁定，请联系系统管理员解锁"
 
 
 def page_app(render: str, *args):
@@ -107,13 +133,13 @@ def test_list_page_needs_the_right_role(app, rt, good_suggestion):
     at = page_app("apps.web.page_records.render_list_page", "suggestion")
     at.run()
     assert at.error[0].value == "请先在左侧登录。"  # signed out: refused by the engine
-    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "liaison", "联络员", ["liaison_staff"], "demo-pass")
+    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "liaison", "联络员", ["liaison_staff"], "Qiao-lu-2025-sangzhi")
     at.run()
     assert not at.error and at.caption[0].value.startswith("共 3 条")
-    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "resident", "群众", ["citizen"], "demo-pass")
+    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "resident", "群众", ["citizen"], "Qiao-lu-2025-sangzhi")
     at.run()
     assert at.error[0].value == "您没有权限做这件事。"  # signed in, but not a role that may list
-    at.session_state["actor"] = accounts.authenticate(rt, "liaison", "demo-pass")
+    at.session_state["actor"] = authenticate(rt, "liaison", "Qiao-lu-2025-sangzhi")
     at.run()
     table = at.dataframe[0].value
     assert list(table["标题"]) == ["第2条：修建便民桥", "第1条：修建便民桥", "第0条：修建便民桥"]
@@ -172,7 +198,7 @@ def test_to_do_page_lists_unanswered_proposers_for_staff_only(app, rt, good_sugg
     at = page_app("apps.web.page_records.render_awaiting_page", "suggestion", "answer")
     at.run()
     assert at.error[0].value == "请先在左侧登录。"
-    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "liaison", "联络员", ["liaison_staff"], "demo-pass", "t02")
+    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "liaison", "联络员", ["liaison_staff"], "Qiao-lu-2025-sangzhi", "t02")
     at.run()
     assert at.caption[0].value.startswith("共 1 条")
     assert list(at.dataframe[0].value["记录编号"]) == [view.id]
@@ -187,7 +213,7 @@ def test_fund_page_for_finance_and_audit_only(app, rt, good_suggestion):
     at = page_app("apps.web.page_funds.render_funds_page", "livelihood_pool")
     at.run()
     assert at.error[0].value == "您没有权限做这件事。"
-    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "audit", "审计局", ["auditor"], "demo-pass")
+    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "audit", "审计局", ["auditor"], "Qiao-lu-2025-sangzhi")
     at.run()
     assert not at.exception and not at.error
     assert [m.value for m in at.metric] == ["6,730,000.00", "300,000.00", "6,430,000.00", "0.00"]

@@ -106,7 +106,7 @@ def test_submit_then_follow_by_receipt_code(server, page):
 def test_staff_sign_in_and_list(server, page, rt):
     from engine.core import accounts, records
     from engine.core.actors import SYSTEM
-    accounts.create_user(rt, SYSTEM, "liaison", "第01联络站工作人员", ["liaison_staff"], "demo-pass", "t01")
+    accounts.create_user(rt, SYSTEM, "liaison", "第01联络站工作人员", ["liaison_staff"], "Qiao-lu-2025-sangzhi", "t01")
     for i in range(3):
         records.submit(rt, SYSTEM, "suggestion", {
             "title": f"第{i + 1}条：硬化村组道路", "content": "组上道路仍是泥土路，雨天无法通行。", "category": "roads",
@@ -116,7 +116,7 @@ def test_staff_sign_in_and_list(server, page, rt):
     page.goto(server)
     assert page.get_by_role("link", name="民生实事建议列表").count() == 0  # not before signing in
     page.get_by_label("用户名", exact=True).fill("liaison")
-    page.get_by_label("密码", exact=True).fill("demo-pass")
+    page.get_by_label("密码", exact=True).fill("Qiao-lu-2025-sangzhi")
     page.get_by_role("button", name="登录").click()
     page.get_by_text("当前用户：第01联络站工作人员").wait_for()
     page.get_by_role("link", name="民生实事建议列表").click()
@@ -144,7 +144,7 @@ def test_screening_a_suggestion_in_the_app(server, page, rt):
     its reason show on the record; a liaison then finds nothing waiting for a letter."""
     from engine.core import accounts, records
     from engine.core.actors import SYSTEM
-    accounts.create_user(rt, SYSTEM, "screener", "第01乡镇筛选小组", ["screening_group"], "demo-pass", "t01")
+    accounts.create_user(rt, SYSTEM, "screener", "第01乡镇筛选小组", ["screening_group"], "Qiao-lu-2025-sangzhi", "t01")
     view = records.submit(rt, SYSTEM, "suggestion", {
         "title": "新建集中供水工程", "content": "部分农户仍饮用山泉水，旱季断水，建议新建蓄水池和管网。",
         "category": "water", "township": "t01", "station": "s01", "channel": "hotline_12345", "proposer_name": "李秀英",
@@ -152,7 +152,7 @@ def test_screening_a_suggestion_in_the_app(server, page, rt):
     SHOTS.mkdir(exist_ok=True)
     page.goto(server)
     page.get_by_label("用户名", exact=True).fill("screener")
-    page.get_by_label("密码", exact=True).fill("demo-pass")
+    page.get_by_label("密码", exact=True).fill("Qiao-lu-2025-sangzhi")
     page.get_by_role("button", name="登录").click()
     page.get_by_text("当前用户：第01乡镇筛选小组").wait_for()
     page.get_by_role("link", name="民生实事建议列表").click()
@@ -202,8 +202,8 @@ def test_deputies_vote_in_the_app_and_the_result_is_read(server, page, rt, good_
     with rt.db.transaction() as session:
         session.execute(update(Record).where(Record.id.in_(ids)).values(state="candidate"))
     for n in range(4):
-        accounts.create_user(rt, SYSTEM, f"d{n}", f"代表{n}", ["deputy"], "demo-pass", "t02")
-    accounts.create_user(rt, SYSTEM, "chair", "主席团工作人员", ["congress_staff"], "demo-pass", "t02")
+        accounts.create_user(rt, SYSTEM, f"d{n}", f"代表{n}", ["deputy"], "Qiao-lu-2025-sangzhi", "t02")
+    accounts.create_user(rt, SYSTEM, "chair", "主席团工作人员", ["congress_staff"], "Qiao-lu-2025-sangzhi", "t02")
     round_id = create_round(rt, SYSTEM, "township_congress", "t02", "第02乡镇2025年票决", 2, ids,
                             [(f"d{n}", f"代表{n}", "present") for n in range(4)])
     open_round(rt, SYSTEM, round_id)
@@ -212,7 +212,7 @@ def test_deputies_vote_in_the_app_and_the_result_is_read(server, page, rt, good_
     def sign_in(tab, username):
         tab.goto(server)
         tab.get_by_label("用户名", exact=True).fill(username)
-        tab.get_by_label("密码", exact=True).fill("demo-pass")
+        tab.get_by_label("密码", exact=True).fill("Qiao-lu-2025-sangzhi")
         tab.get_by_role("button", name="登录").click()
         tab.get_by_text("当前用户").wait_for()
 
@@ -264,8 +264,8 @@ def test_finance_pays_in_the_app_and_the_dashboard_shows_alerts(server, page, rt
     from engine.jobs import tick
     from engine.core.workflow import transition
     from engine.store.tables import Record
-    accounts.create_user(rt, SYSTEM, "finance", "县财政局", ["finance"], "demo-pass")
-    accounts.create_user(rt, SYSTEM, "standing", "县人大常委会办公室", ["standing_committee"], "demo-pass")
+    accounts.create_user(rt, SYSTEM, "finance", "县财政局", ["finance"], "Qiao-lu-2025-sangzhi")
+    accounts.create_user(rt, SYSTEM, "standing", "县人大常委会办公室", ["standing_committee"], "Qiao-lu-2025-sangzhi")
     project = records.submit(rt, SYSTEM, "suggestion", dict(good_suggestion, title="修建河道便民桥一座")).id
     with rt.db.transaction() as session:  # as if chosen by the vote (tested in test_voting)
         session.execute(update(Record).where(Record.id == project).values(state="chosen"))
@@ -283,7 +283,7 @@ def test_finance_pays_in_the_app_and_the_dashboard_shows_alerts(server, page, rt
     def sign_in(username):
         page.goto(server)
         page.get_by_label("用户名", exact=True).fill(username)
-        page.get_by_label("密码", exact=True).fill("demo-pass")
+        page.get_by_label("密码", exact=True).fill("Qiao-lu-2025-sangzhi")
         page.get_by_role("button", name="登录").click()
 
     sign_in("finance")

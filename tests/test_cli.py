@@ -45,10 +45,10 @@ def test_user_import_and_errors(tmp_path, monkeypatch, db_url):
     monkeypatch.setenv("MINSHENG_LOG", str(tmp_path / "log.txt"))
     config = ["--config", str(CONFIG)]
     added = runner.invoke(app, ["user", "add", "wang", "--name", "王", "--role", "liaison_staff",
-                                "--password", "secret1", *config])
+                                "--password", "Qiao-lu-2025-sangzhi", *config])
     assert added.exit_code == 0, added.output
     dup = runner.invoke(app, ["user", "add", "wang", "--name", "王", "--role", "liaison_staff",
-                              "--password", "secret1", *config])
+                              "--password", "Qiao-lu-2025-sangzhi", *config])
     assert dup.exit_code == 1 and "username: already taken" in dup.output
     listed = runner.invoke(app, ["user", "list", *config])
     assert "wang" in listed.output and "liaison_staff" in listed.output

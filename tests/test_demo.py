@@ -7,6 +7,7 @@ from engine.core import sheets
 from engine.core.actors import SYSTEM
 from demo.schema import demo_of
 from demo.seed import seed_demo
+from engine.core.signin import authenticate
 from engine.store.tables import Flag, FundPoolYear, Record, RecordLink, User, VoteCandidate, VoteRound
 
 # chosen by the vote, whatever has happened since
@@ -16,6 +17,8 @@ CHOSEN = ("chosen", "delivering", "completed", "evaluated", "rectifying", "recti
 def test_demo_year(rt, tmp_path):
     lines = seed_demo(rt)
     demo = demo_of(rt.profile)
+    account = demo.accounts[0]  # the demo made this database: its accounts sign in with the demo's password
+    assert authenticate(rt, account.username, account.password).username == account.username
     year = str(rt.profile.county.year)
     with rt.db.read() as session:
         def n(*where):

@@ -1,11 +1,10 @@
-"""Sign in and out, in the sidebar. Passwords are checked by the engine (argon2); the page keeps the result."""
+"""Sign in and out, in the sidebar. The engine checks the password and throttles wrong ones; the page keeps the result."""
 from __future__ import annotations
 
 import streamlit as st
 
-from apps.web.state import actor, runtime, t
-from engine.core import accounts
-from engine.core.actors import ANONYMOUS
+from apps.web.state import actor, client_address, runtime, sign_in_as, sign_out, t
+from engine.core.signin import SignInRefused, authenticate
 
 
 def sign_in_box() -> None:
@@ -15,17 +14,20 @@ def sign_in_box() -> None:
     if who.signed_in:
         st.caption(t("signed_in_as", name=who.display_name))
         if st.button(t("sign_out"), key="sign_out"):
-            st.session_state["actor"] = ANONYMOUS
+            sign_out()
             st.rerun()
         return
+    if st.session_state.pop("session_ended", False):
+        st.info(t("session_ended"))
     with st.form("sign_in", border=False):
         st.markdown(f"**{t('sign_in')}**")
         username = st.text_input(t("username"), key="sign_in.username")
         password = st.text_input(t("password"), type="password", key="sign_in.password")
         if st.form_submit_button(t("sign_in")):
-            found = accounts.authenticate(rt, username, password)
-            if found is None:
-                st.error(t("bad_login"))
+            try:
+                found = authenticate(rt, username, password, client_address())
+            except SignInRefused as refused:
+                st.error(t("bad_login") if refused.code == "bad_login" else t(f"sign_in.{refused.code}", **refused.params))
             else:
-                st.session_state["actor"] = found
+                sign_in_as(found)
                 st.rerun()

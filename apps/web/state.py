@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import os
 
 import streamlit as st
@@ -44,7 +45,42 @@ def runtime() -> Runtime:
 
 
 def actor() -> Actor:
-    return st.session_state.get("actor", ANONYMOUS)
+    """Who is signed in, or the public. A session ends after the profile's idle time without use,
+    or its lifetime since signing in, whichever comes first."""
+    who = st.session_state.get("actor", ANONYMOUS)
+    if not who.signed_in:
+        return who
+    policy = runtime().profile.county.sign_in
+    moment = time.time()
+    started = st.session_state.get("signed_in_at", moment)
+    seen = st.session_state.get("seen_at", moment)
+    if moment - seen > policy.idle_minutes * 60 or moment - started > policy.session_hours * 3600:
+        sign_out()
+        st.session_state["session_ended"] = True
+        return ANONYMOUS
+    st.session_state["seen_at"] = moment
+    return who
+
+
+def sign_in_as(who: Actor) -> None:
+    st.session_state["actor"] = who
+    st.session_state["signed_in_at"] = st.session_state["seen_at"] = time.time()
+    st.session_state.pop("session_ended", None)
+
+
+def sign_out() -> None:
+    st.session_state["actor"] = ANONYMOUS
+    st.session_state.pop("signed_in_at", None)
+    st.session_state.pop("seen_at", None)
+
+
+def client_address() -> str:
+    """The browser's address as Streamlit sees it ('' when unknown): wrong passwords are counted per client too."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no browser (bare runs, tests): no client to count
+        return ""
+    return f"ip:{address}" if address else ""
 
 
 def lang() -> str:

@@ -1,9 +1,10 @@
-"""Local accounts: argon2-hashed passwords, roles from the profile, audited changes."""
+"""Local accounts: argon2-hashed passwords that follow the profile's rules, roles from the
+profile, audited changes. Signing in is engine.core.signin."""
 from __future__ import annotations
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from zxcvbn import zxcvbn
 
 from engine.store.audit import audit
 from engine.kernel.errors import InputError, NotFound, Problem
@@ -11,31 +12,31 @@ from engine.core.runtime import Runtime
 from engine.core.actors import Actor, require
 from engine.store.tables import User
 
-_hasher = PasswordHasher()
-# Verifying against a real hash when the user does not exist keeps the time the same, so the
-# response does not tell an attacker which usernames exist.
-_DUMMY_HASH = _hasher.hash("not a password")
-MIN_PASSWORD = 4
+HASHER = PasswordHasher()
+LONGEST_PASSWORD = 128  # zxcvbn's time grows with the length; no one types more
 
 
-def _actor(user: User) -> Actor:
+def actor_of(user: User) -> Actor:
     return Actor(username=user.username, display_name=user.display_name,
                  roles=frozenset(user.roles), township=user.township)
 
 
-def authenticate(rt: Runtime, username: str, password: str) -> Actor | None:
-    with rt.db.read() as session:
-        user = session.scalars(select(User).where(User.username == username.strip())).first()
-        try:
-            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-        except (VerificationError, InvalidHashError):
-            return None
-        if user is None or not user.active:
-            return None
-        return _actor(user)
+def password_problem(rt: Runtime, password: str, *about: str) -> Problem | None:
+    """Why this password may not be used (too short, too long, too easy to guess), or None.
+    `about`: the account's name and display name, which a password must not be made of."""
+    policy = rt.profile.county.sign_in
+    if len(password) < policy.password_min_length:
+        return Problem("minLength", {"limit": policy.password_min_length})
+    if len(password) > LONGEST_PASSWORD:
+        return Problem("maxLength", {"limit": LONGEST_PASSWORD})
+    words = [w for w in about if w] + [rt.profile.county.name, rt.profile.county.id]
+    if zxcvbn(password, user_inputs=words)["score"] < policy.password_min_strength:
+        return Problem("weak_password")
+    return None
 
 
-def _check(rt: Runtime, username: str, roles: list[str], township: str | None, password: str | None) -> None:
+def _check(rt: Runtime, username: str, display_name: str, roles: list[str], township: str | None,
+           password: str | None) -> None:
     known = {r.id for r in rt.profile.county.roles}
     problems = {}
     if not username or not username.replace("_", "").isalnum() or not username.isascii():
@@ -45,40 +46,43 @@ def _check(rt: Runtime, username: str, roles: list[str], township: str | None, p
         problems["roles"] = Problem("unknown_roles", {"roles": ", ".join(unknown)})
     if township and township not in {t.id for t in rt.profile.county.townships}:
         problems["township"] = Problem("enum")
-    if password is not None and len(password) < MIN_PASSWORD:
-        problems["password"] = Problem("minLength", {"limit": MIN_PASSWORD})
+    if password is not None and (problem := password_problem(rt, password, username, display_name)):
+        problems["password"] = problem
     if problems:
         raise InputError(problems)
 
 
 def create_user(rt: Runtime, actor: Actor, username: str, display_name: str, roles: list[str],
-                password: str, township: str | None = None) -> Actor:
+                password: str, township: str | None = None, demo: bool = False) -> Actor:
+    """A new account. `demo`: an account of the demo year, whose password is the demo's (it is
+    not held to the rules, and signs in only in a database the demo made)."""
     require(actor, rt.profile.roles_for("manage_users"), "manage_users")
-    _check(rt, username, roles, township, password)
+    _check(rt, username, display_name, roles, township, None if demo else password)
     with rt.db.transaction() as session:
         if session.scalars(select(User).where(User.username == username)).first():
             raise InputError({"username": Problem("taken")})
         user = User(username=username, display_name=display_name, roles=sorted(roles),
-                    township=township, password_hash=_hasher.hash(password), active=True)
+                    township=township, password_hash=HASHER.hash(password), active=True, demo=demo)
         session.add(user)
         session.flush()
         audit(session, actor=actor.username, action="user.create", entity="user", entity_id=username,
-              before=None, after={"display_name": display_name, "roles": sorted(roles), "township": township},
-              version=None)
-        return _actor(user)
+              before=None, after={"display_name": display_name, "roles": sorted(roles), "township": township,
+                                  "demo": demo}, version=None)
+        return actor_of(user)
 
 
 def set_password(rt: Runtime, actor: Actor, username: str, password: str) -> None:
     """An administrator resets anyone's password; a user may change their own."""
     if actor.username != username:
         require(actor, rt.profile.roles_for("manage_users"), "manage_users")
-    if len(password) < MIN_PASSWORD:
-        raise InputError({"password": Problem("minLength", {"limit": MIN_PASSWORD})})
     with rt.db.transaction() as session:
         user = session.scalars(select(User).where(User.username == username)).first()
         if user is None:
             raise NotFound("user")
-        user.password_hash = _hasher.hash(password)
+        if problem := password_problem(rt, password, username, user.display_name):
+            raise InputError({"password": problem})
+        user.password_hash = HASHER.hash(password)
+        user.demo = False  # a password of its own: no longer the demo's
         audit(session, actor=actor.username, action="user.password", entity="user", entity_id=username,
               before=None, after=None, version=None)
 
@@ -86,4 +90,4 @@ def set_password(rt: Runtime, actor: Actor, username: str, password: str) -> Non
 def list_users(rt: Runtime, actor: Actor) -> list[Actor]:
     require(actor, rt.profile.roles_for("manage_users"), "manage_users")
     with rt.db.read() as session:
-        return [_actor(u) for u in session.scalars(select(User).order_by(User.username))]
+        return [actor_of(u) for u in session.scalars(select(User).order_by(User.username))]

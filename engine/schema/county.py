@@ -60,6 +60,26 @@ class Permissions(ConfigModel):
     """Roles that may read the audit log."""
 
 
+class SignIn(ConfigModel):
+    """How staff sign in: password rules, throttling of wrong guesses, how long a session lasts."""
+
+    password_min_length: Annotated[int, Field(ge=8, le=128)] = 10
+    """The shortest password an account may have."""
+    password_min_strength: Annotated[int, Field(ge=0, le=4)] = 3
+    """How hard a password must be to guess, 0 (anything) to 4 (very hard), as zxcvbn scores it:
+    common passwords, keyboard runs, names and dates score low and are refused."""
+    delay_after_failures: Annotated[int, Field(ge=1, le=100)] = 3
+    """After this many wrong passwords in a row, each further try must wait (2, 4, 8 ... seconds,
+    at most 5 minutes), for the account and for the computer it comes from."""
+    lock_after_failures: Annotated[int, Field(ge=2, le=1000)] = 10
+    """After this many wrong passwords in a row the account is locked until an administrator
+    unlocks it (`minsheng user unlock NAME`)."""
+    idle_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30
+    """A session unused this long ends; the person signs in again."""
+    session_hours: Annotated[int, Field(ge=1, le=7 * 24)] = 12
+    """A session ends this long after signing in, however busy."""
+
+
 class County(ConfigModel):
     id: Identifier
     """Short code of the county, in lower-case letters."""
@@ -83,6 +103,8 @@ class County(ConfigModel):
     """The kinds of account; forms and imports say which roles may do what."""
     permissions: Permissions = Permissions()
     """Roles allowed the actions that belong to no form."""
+    sign_in: SignIn = SignIn()
+    """Password rules, throttling of wrong passwords, session lifetimes."""
     date_format: str = "{year}-{month:02d}-{day:02d}"
     """How printed documents write a date: a Python format with {year}, {month} and {day}."""
     letterhead: tuple[str, ...] = ()

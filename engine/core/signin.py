@@ -1,0 +1,120 @@
+"""Signing in, throttled on the server for every process at once.
+
+Each wrong password is counted against the account and against the client it came from (its
+address), in the database, so several app processes share the count. From the profile's
+`delay_after_failures`-th wrong password in a row, the next try must wait 2, 4, 8 ... seconds (at
+most 5 minutes) and is refused unchecked until then; at `lock_after_failures` the account is
+locked until an administrator unlocks it. Every sign-in, every wrong password and every refusal is
+an audit row. Accounts the demo made work only in a database the demo made.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import exists, select
+
+from engine.core.accounts import HASHER, actor_of
+from engine.core.actors import Actor, require
+from engine.core.runtime import Runtime
+from engine.kernel.dates import as_utc
+from engine.kernel.errors import MinshengError, NotFound
+from engine.schema.county import SignIn
+from engine.store.audit import audit, now
+from engine.store.tables import AuditEntry, SignInClient, User
+
+LONGEST_WAIT = 300  # seconds
+DEMO_DATABASE = "demo.database"  # the audit action `minsheng demo` writes when it makes a database
+# Verifying against a real hash when the user does not exist keeps the time the same, so the
+# response does not tell an attacker which usernames exist.
+_DUMMY_HASH = HASHER.hash("not a password")
+
+
+class SignInRefused(MinshengError):
+    """Why a sign-in did not succeed: `code` (bad_login, wait, locked, demo_account) and `params`."""
+
+    def __init__(self, code: str, **params):
+        self.code = code
+        self.params = params
+        super().__init__(code)
+
+
+def wait_left(policy: SignIn, failures: int, last_failed_at: dt.datetime | None, at: dt.datetime) -> int:
+    """Seconds still to wait before the next try, after `failures` wrong passwords in a row."""
+    if failures < policy.delay_after_failures or last_failed_at is None:
+        return 0
+    delay = min(2 ** (failures - policy.delay_after_failures + 1), LONGEST_WAIT)
+    return max(0, math.ceil((as_utc(last_failed_at) + dt.timedelta(seconds=delay) - at).total_seconds()))
+
+
+def authenticate(rt: Runtime, username: str, password: str, client: str = "") -> Actor:
+    """The account's actor, or SignInRefused saying why; what happened is stored before it is raised."""
+    policy = rt.profile.county.sign_in
+    name = username.strip()[:64]
+    at = now()
+    refusal: SignInRefused | None = None
+    with rt.db.transaction() as session:
+        user = session.scalars(rt.db.for_update(select(User).where(User.username == name))).first()
+        seen = session.get(SignInClient, client) if client else None
+        wait = max(wait_left(policy, user.failed_sign_ins, user.last_failed_at, at) if user else 0,
+                   wait_left(policy, seen.failures, seen.last_failed_at, at) if seen else 0)
+        if user is not None and user.locked_at is not None:
+            refusal = SignInRefused("locked")
+        elif wait:
+            refusal = SignInRefused("wait", seconds=wait)
+        elif not _password_matches(user, password) or not user.active:
+            refusal = _count_failure(session, policy, user, seen, client, at)
+        elif user.demo and not session.scalar(select(exists().where(AuditEntry.action == DEMO_DATABASE))):
+            refusal = SignInRefused("demo_account")
+        if refusal is not None:
+            audit(session, actor=name or "?", action="user.sign_in_refused", entity="user", entity_id=name,
+                  before=None, after={"reason": refusal.code, "client": client or None,
+                                      "failures": user.failed_sign_ins if user else None}, version=None)
+        else:
+            user.failed_sign_ins, user.last_failed_at = 0, None
+            if seen is not None:
+                session.delete(seen)
+            audit(session, actor=name, action="user.sign_in", entity="user", entity_id=name, before=None,
+                  after={"client": client or None}, version=None)
+            found = actor_of(user)
+    if refusal is not None:
+        raise refusal
+    return found
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    try:
+        HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return user is not None
+
+
+def _count_failure(session, policy: SignIn, user: User | None, seen: SignInClient | None, client: str,
+                   at: dt.datetime) -> SignInRefused:
+    if client:
+        if seen is None:
+            session.add(SignInClient(client=client, failures=1, last_failed_at=at))
+        else:
+            seen.failures, seen.last_failed_at = seen.failures + 1, at
+    if user is None:
+        return SignInRefused("bad_login")
+    user.failed_sign_ins, user.last_failed_at = user.failed_sign_ins + 1, at
+    if user.failed_sign_ins >= policy.lock_after_failures:
+        user.locked_at = at
+        return SignInRefused("locked_now", failures=user.failed_sign_ins)
+    return SignInRefused("bad_login")
+
+
+def unlock(rt: Runtime, actor: Actor, username: str) -> None:
+    """An administrator lifts an account's lock and its count of wrong passwords."""
+    require(actor, rt.profile.roles_for("manage_users"), "manage_users")
+    with rt.db.transaction() as session:
+        user = session.scalars(select(User).where(User.username == username)).first()
+        if user is None:
+            raise NotFound("user")
+        before = {"locked_at": user.locked_at.isoformat() if user.locked_at else None, "failures": user.failed_sign_ins}
+        user.locked_at, user.failed_sign_ins, user.last_failed_at = None, 0, None
+        audit(session, actor=actor.username, action="user.unlock", entity="user", entity_id=username,
+              before=before, after=None, version=None)
