@@ -53,7 +53,6 @@ def seed_demo(rt: Runtime) -> list[str]:
         lines.append(f"demo records already present ({already} sessions): nothing added")
         return lines
 
-    staff = _staff_actor(rt, demo)
     session_form = rt.form(demo.session_form)
     stations = list(county.stations) or []
     if not stations:
@@ -66,7 +65,7 @@ def seed_demo(rt: Runtime) -> list[str]:
         raw = raw_values_for(session_form.form, rng, rt, people, demo.phone_template, demo.session_samples,
                        township=station.township, station=station.id)
         with clock.at(own_date(raw)):
-            record = records.submit(rt, staff, demo.session_form, raw)
+            record = records.submit(rt, _staff_for(rt, demo, station.township), demo.session_form, raw)
         sessions_by_station.setdefault(station.id, []).append((record.id, record.data))
     lines.append(f"offline sessions: {demo.offline_sessions} at {min(len(stations), demo.offline_sessions)} stations")
 
@@ -97,10 +96,10 @@ def seed_demo(rt: Runtime) -> list[str]:
                 for f in suggestion_form.form.fields:  # raised at the session: same day
                     if f.type == "date" and f.required:
                         raw[f.id] = next((v for v in session_data.values() if is_iso_date(v)), raw.get(f.id))
-                actor = staff
+                actor = _staff_for(rt, demo, township.id)
             counted[channel] = counted.get(channel, 0) + 1
             if channel != channel_field.default:
-                actor = staff  # staff record what came by the hotline, chat groups and sessions
+                actor = _staff_for(rt, demo, township.id)  # staff record what came by the hotline, chat groups and sessions
         try:
             with clock.at(own_date(raw)):
                 view = records.submit(rt, actor if actor.may(suggestion_form.form.access.submit) else ANONYMOUS,
@@ -125,11 +124,12 @@ def _pick_channel(rt, compiled, channel_field, session_field, rng, online_share:
     return rng.choice(online)
 
 
-def _staff_actor(rt: Runtime, demo) -> Actor:
-    """The first demo account allowed to record sessions (they are entered by station staff)."""
+def _staff_for(rt: Runtime, demo, township: str) -> Actor:
+    """A demo account allowed to record sessions in this township: its own township's staff first
+    (they hold the sessions), else county staff; staff tied to another township may not enter it."""
     allowed = set(rt.profile.forms[demo.session_form].access.submit)
-    fitting = [a for a in demo.accounts if allowed & set(a.roles)]
-    fitting.sort(key=lambda a: a.township is None)  # staff of a township first: they hold sessions
+    fitting = [a for a in demo.accounts if allowed & set(a.roles) and a.township in (township, None)]
+    fitting.sort(key=lambda a: a.township is None)
     if fitting:
         account = fitting[0]
         return Actor(account.username, account.display_name, frozenset(account.roles), account.township)

@@ -110,3 +110,14 @@ def test_rows_too_large_or_unreadable_are_rejected_by_number_and_the_rest_import
     rejected = {number: {k: p.code for k, p in problems.items()} for number, problems in report.rejections}
     assert rejected == {3: {"content": "cell_too_large"}, 4: {"": "row_too_long"}, 5: {"title": "control_characters"}}
     assert report.rows_added == 2 and count(rt) == 2
+
+
+def test_staff_of_one_township_import_its_rows_only(rt, tmp_path):
+    """Rows of other townships are refused with their numbers and the reason; the township's own go in."""
+    own = Actor("liaison01", "第01乡镇联络员", frozenset({"liaison_staff"}), township="t02")
+    report = import_file(rt, own, "hotline_12345", write_csv(tmp_path / "h.csv", [ROWS[0], ROWS[1]]))
+    rejected = {number: {k: (p.code, p.params) for k, p in problems.items()} for number, problems in report.rejections}
+    assert rejected == {3: {"township": ("other_township", {"township": "第02乡镇"})}}  # row 3 is 第03乡镇's
+    assert report.rows_added == 1
+    with rt.db.read() as session:
+        assert set(session.scalars(select(Record.township))) == {"t02"}

@@ -76,11 +76,29 @@ def test_offline_session_links_its_suggestions(rt, good_suggestion):
     assert [r.id for r in records.linked_records(rt, LIAISON, session.id)] == [raised.id]
     # a session that does not exist, or a record of another form, is refused
     with pytest.raises(InputError) as info:
-        records.submit(rt, LIAISON, "suggestion", dict(good_suggestion, channel="courtyard_talk", session="999"))
+        records.submit(rt, LIAISON, "suggestion", dict(good_suggestion, township="t01", station="s01",
+                                                       channel="courtyard_talk", session="999"))
     assert info.value.problems["session"].code == "no_such_record"
     with pytest.raises(InputError):
-        records.submit(rt, LIAISON, "suggestion", dict(good_suggestion, channel="courtyard_talk",
-                                                       session=str(raised.id)))
+        records.submit(rt, LIAISON, "suggestion", dict(good_suggestion, township="t01", station="s01",
+                                                       channel="courtyard_talk", session=str(raised.id)))
+
+
+def test_staff_of_one_township_enter_its_records_only(rt, good_suggestion):
+    """Checked on the server whatever the page offered: the liaison of 第01乡镇 cannot enter a
+    session or a suggestion for 第02乡镇, and nothing is written."""
+    with pytest.raises(InputError) as info:
+        records.submit(rt, LIAISON, "offline_session", {
+            "kind": "courtyard_talk", "held_on": "2025-03-01", "township": "t02", "station": "s02",
+            "deputies_present": "张建国", "attendance": "35"})
+    assert (info.value.problems["township"].code, info.value.problems["township"].params) == \
+        ("other_township", {"township": "第01乡镇"})
+    with pytest.raises(InputError):
+        records.submit(rt, LIAISON, "suggestion", dict(good_suggestion, township="t02", channel="staff_entry"))
+    with rt.db.read() as session:
+        assert session.scalars(select(Record)).all() == []
+    assert _session(rt).title.startswith("2025-03-01")  # its own township goes in
+    records.submit(rt, ANONYMOUS, "suggestion", dict(good_suggestion, township="t02"))  # the public: any township
 
 
 def test_list_filters_and_paginates_in_sql(rt, good_suggestion):
@@ -121,5 +139,6 @@ def test_audit_log_refuses_update_and_delete(rt, good_suggestion):
 def test_fields_limited_to_roles_take_their_default_for_others(rt, good_suggestion):
     public = records.submit(rt, ANONYMOUS, "suggestion", dict(good_suggestion, channel="hotline_12345"))
     assert public.channel == "duty_platform"  # a citizen cannot claim a staff channel
-    staff = records.submit(rt, LIAISON, "suggestion", dict(good_suggestion, channel="hotline_12345"))
+    staff = records.submit(rt, LIAISON, "suggestion", dict(good_suggestion, township="t01", station="s01",
+                                                         channel="hotline_12345"))
     assert staff.channel == "hotline_12345"

@@ -85,17 +85,17 @@ def _blank(cells: list[Any]) -> bool:
         return all(is_empty(c) for c in cells)
 
 
-def prepare_batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor_name: str,
+def prepare_batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor: Actor,
                     batch_size: int = BATCH, share: tuple[frozenset[int], int] = (frozenset({0}), 1)
                     ) -> Iterator[Batch]:
     """The batches of `_batches`; the file is released however the reading ends."""
     try:
-        yield from _batches(rt, mapping, stream, actor_name, batch_size, share)
+        yield from _batches(rt, mapping, stream, actor, batch_size, share)
     finally:
         stream.close()
 
 
-def _batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor_name: str,
+def _batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor: Actor,
              batch_size: int, share: tuple[frozenset[int], int]) -> Iterator[Batch]:
     """Read, validate and shape rows into insertable batches. Touches no database.
 
@@ -112,6 +112,8 @@ def _batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor_name:
     county = rt.profile.county
     state = workflow.initial if workflow else None
     width = len(headers)
+    township_field = compiled.promoted.get("township")
+    own_township = rt.reference_label("townships", actor.township) if actor.township else None
     mine, of = share
     # Keys met in the current batch only (a set for the whole file would grow with it); the
     # writer finds repeats of earlier batches in the database.
@@ -153,15 +155,19 @@ def _batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor_name:
         if key in seen:
             duplicates += 1
             continue
-        seen.add(key)
         promoted = promoted_columns(compiled, document)
+        if township_field and actor.township and promoted["township"] != actor.township:
+            # staff of one township import that township's rows only; the others are named, not added
+            bad.append((number, {township_field: Problem("other_township", {"township": own_township})}))
+            continue
+        seen.add(key)
         # A tuple in RECORD_COLUMNS order (the writer adds the last three): cheaper to send
         # between processes than a dict. JSON text is made here too, to spare the writer.
         good.append((number, (
             compiled.form.id,
             new_code(county.receipt_prefix, county.year) if compiled.form.receipt else None,
             state, make_title(rt, compiled, document), promoted["township"], promoted["station"],
-            promoted["channel"], to_json_text(document), actor_name, key,
+            promoted["channel"], to_json_text(document), actor.username, key,
         ), [(f["form_id"], f["field_id"], f["value"]) for f in facet_rows(rt, compiled, document)]))
     if (current >= 0 and current % of in mine) or (current < 0 and 0 in mine):
         yield Batch(max(current, 0), good, bad, duplicates, 1.0)
@@ -197,8 +203,8 @@ def import_file(rt: Runtime, actor: Actor, mapping_id: str, path: str | Path,
 
     if parallel is None:
         parallel = path.stat().st_size >= PARALLEL_FROM_BYTES
-    batches = (_batches_from_worker(rt, mapping_id, path, actor.username, batch_size) if parallel
-               else prepare_batches(rt, mapping, open_rows(path), actor.username, batch_size))
+    batches = (_batches_from_worker(rt, mapping_id, path, actor, batch_size) if parallel
+               else prepare_batches(rt, mapping, open_rows(path), actor, batch_size))
     for batch in batches:
         started = time.perf_counter()
         _write(rt, actor, run.id, version, batch, report)
@@ -301,28 +307,28 @@ LOCAL_SHARE = frozenset({SHARES - 1})
 _DONE = "done"
 
 
-def _worker(config_root: str, mapping_id: str, path: str, actor_name: str, batch_size: int,
+def _worker(config_root: str, mapping_id: str, path: str, actor: Actor, batch_size: int,
             share: tuple[frozenset[int], int], queue) -> None:
     try:
         rt = Runtime.offline(config_root)
         mapping = rt.profile.imports[mapping_id]
-        for batch in prepare_batches(rt, mapping, open_rows(Path(path)), actor_name, batch_size, share):
+        for batch in prepare_batches(rt, mapping, open_rows(Path(path)), actor, batch_size, share):
             queue.put(batch)
         queue.put(_DONE)
     except BaseException as exc:  # handed to the writing process, which raises it
         queue.put(exc)
 
 
-def _batches_from_worker(rt: Runtime, mapping_id: str, path: Path, actor_name: str, batch_size: int) -> Iterator[Batch]:
+def _batches_from_worker(rt: Runtime, mapping_id: str, path: Path, actor: Actor, batch_size: int) -> Iterator[Batch]:
     """Batches in file order: most from the preparing process, the rest prepared here."""
     context = multiprocessing.get_context("spawn")  # no fork: the app process has threads
     queue = context.Queue(maxsize=3)  # bounded: memory stays flat whatever the file's size
     remote_share = frozenset(range(SHARES)) - LOCAL_SHARE
     process = context.Process(target=_worker, daemon=True, args=(
-        str(rt.profile.root), mapping_id, str(path), actor_name, batch_size, (remote_share, SHARES), queue))
+        str(rt.profile.root), mapping_id, str(path), actor, batch_size, (remote_share, SHARES), queue))
     process.start()
     local_stream = open_rows(path)
-    local = prepare_batches(rt, rt.profile.imports[mapping_id], local_stream, actor_name, batch_size,
+    local = prepare_batches(rt, rt.profile.imports[mapping_id], local_stream, actor, batch_size,
                             (LOCAL_SHARE, SHARES))
     try:
         k = 0

@@ -77,6 +77,15 @@ def promoted_columns(compiled: CompiledForm, document: Mapping[str, Any]) -> dic
     return {column: document.get(fid) if fid else None for column, fid in compiled.promoted.items()}
 
 
+def check_township(rt: Runtime, actor: Actor, compiled: CompiledForm, document: Mapping[str, Any]) -> None:
+    """Staff tied to a township enter that township's records only (checked here, on the server,
+    whatever the page offered): a record of another township, or of none, is refused on its field."""
+    field_id = compiled.promoted.get("township")
+    if actor is SYSTEM or not actor.township or not field_id or document.get(field_id) == actor.township:
+        return
+    raise InputError({field_id: Problem("other_township", {"township": rt.reference_label("townships", actor.township)})})
+
+
 def facet_rows(rt: Runtime, compiled: CompiledForm, document: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Filterable values that are not promoted columns, one row each (without record_id yet)."""
     rows = []
@@ -111,6 +120,7 @@ def submit(rt: Runtime, actor: Actor, form_id: str, raw: Mapping[str, Any],
             raw[field_id] = store_upload(session, compiled, field_id, name, content)
         submission = compiled.validate(raw, roles=None if actor is SYSTEM else actor.roles)
         document = submission.document
+        check_township(rt, actor, compiled, document)
         _check_record_references(session, compiled, document)
         version = rt.ensure_version(session)
         workflow = rt.profile.workflows.get(compiled.form.workflow) if compiled.form.workflow else None

@@ -74,9 +74,9 @@ class SignIn(ConfigModel):
     lock_after_failures: Annotated[int, Field(ge=2, le=1000)] = 10
     """After this many wrong passwords in a row the account is locked until an administrator
     unlocks it (`minsheng user unlock NAME`)."""
-    idle_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 30
+    idle_minutes: Annotated[int, Field(ge=1, le=1440)] = 30  # at most a day
     """A session unused this long ends; the person signs in again."""
-    session_hours: Annotated[int, Field(ge=1, le=7 * 24)] = 12
+    session_hours: Annotated[int, Field(ge=1, le=168)] = 12  # at most a week
     """A session ends this long after signing in, however busy."""
 
 
