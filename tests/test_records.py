@@ -142,3 +142,16 @@ def test_fields_limited_to_roles_take_their_default_for_others(rt, good_suggesti
     staff = records.submit(rt, LIAISON, "suggestion", dict(good_suggestion, township="t01", station="s01",
                                                          channel="hotline_12345"))
     assert staff.channel == "hotline_12345"
+
+
+def test_personal_data_is_read_only_by_the_roles_the_profile_names(rt, good_suggestion):
+    """Minimum necessary: the screening group judges a suggestion without its proposer's name and phone."""
+    record = records.submit(rt, ANONYMOUS, "suggestion", good_suggestion)
+    screener = Actor("screener", "筛选小组", frozenset({"screening_group"}), "t02")
+    seen, _ = records.get(rt, screener, record.id)
+    assert "proposer_name" not in seen.data and "phone" not in seen.data and seen.data["title"] == good_suggestion["title"]
+    listed = records.list_records(rt, screener, "suggestion").items[0]
+    assert "phone" not in listed.data and "proposer_name" not in listed.data
+    staff, _ = records.get(rt, LIAISON, record.id)
+    assert staff.data["proposer_name"] == "张建国" and staff.data["phone"] == "13912345678"
+    assert rt.profile.forms["suggestion"].access.personal_data == ("liaison_staff", "congress_staff", "administrator")

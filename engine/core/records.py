@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from engine.store.audit import audit, now
 from engine.kernel.errors import InputError, NotFound, Problem
 from engine.forms.compiled import PROMOTED, CompiledForm, is_empty
+from engine.schema.forms import Form
 from engine.kernel.receipt import PATTERN as RECEIPT_PATTERN, new_code, normalise
 from engine.core.runtime import Runtime
 from engine.core import reactions
@@ -61,6 +62,20 @@ class HistoryEntry:
     state: str | None
     actor: str
     step: str | None = None  # the workflow action taken, or the sheet's form filed
+
+
+def may_read_personal_data(actor: Actor, form: Form) -> bool:
+    readers = form.access.personal_data
+    return actor is SYSTEM or actor.may(form.access.view if readers is None else readers)
+
+
+def view_for(rt: Runtime, actor: Actor, record: Record) -> RecordView:
+    """The record as this actor may see it: without its private fields unless the actor's role
+    may read the form's personal data (checked here, on the server, for every read)."""
+    form = rt.forms[record.form_id].form if record.form_id in rt.forms else None
+    if form is None or may_read_personal_data(actor, form):
+        return view_of(record)
+    return view_of(record, {k: v for k, v in record.data.items() if not (form.has_field(k) and form.field(k).private)})
 
 
 def view_of(record: Record, data: Mapping[str, Any] | None = None) -> RecordView:
@@ -205,7 +220,7 @@ def get(rt: Runtime, actor: Actor, record_id: int) -> tuple[RecordView, list[His
         if record is None or record.form_id not in rt.forms:
             raise NotFound("record")
         require(actor, rt.forms[record.form_id].form.access.view, f"view:{record.form_id}")
-        return view_of(record), _history(session, record.id)
+        return view_for(rt, actor, record), _history(session, record.id)
 
 
 def _history(session: Session, record_id: int) -> list[HistoryEntry]:
@@ -263,7 +278,7 @@ def list_records(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, 
         page = max(1, min(page, pages))
         wanted = session.scalars(ids.limit(page_size).offset((page - 1) * page_size)).all()
         found = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(wanted)))} if wanted else {}
-        return Page(items=[view_of(found[i]) for i in wanted], total=total, page=page, page_size=page_size)
+        return Page(items=[view_for(rt, actor, found[i]) for i in wanted], total=total, page=page, page_size=page_size)
 
 
 def linked_records(rt: Runtime, actor: Actor, target_id: int, page_size: int = 50) -> list[RecordView]:
@@ -273,7 +288,7 @@ def linked_records(rt: Runtime, actor: Actor, target_id: int, page_size: int = 5
             select(Record).join(RecordLink, RecordLink.record_id == Record.id)
             .where(RecordLink.target_id == target_id).order_by(Record.id).limit(page_size)
         ).all()
-        return [view_of(r) for r in rows if actor.may(rt.forms[r.form_id].form.access.view)]
+        return [view_for(rt, actor, r) for r in rows if actor.may(rt.forms[r.form_id].form.access.view)]
 
 
 def links_from(rt: Runtime, record_id: int, field_id: str) -> list[int]:

@@ -203,7 +203,7 @@ def filed_sheets(rt: Runtime, actor: Actor, record_id: int) -> list[FiledSheet]:
         rows = linked_rows(session, record_id)
         wf = workflow_of(rt.for_version(subject.profile_version), subject.form_id)
         current = {r.id for r in current_sheets(session, {record_id: wf})[record_id]}
-        return [FiledSheet(records.view_of(r), r.id not in current) for r in rows
+        return [FiledSheet(records.view_for(rt, actor, r), r.id not in current) for r in rows
                 if actor is SYSTEM or r.form_id not in rt.forms or actor.may(rt.forms[r.form_id].form.access.view)]
 
 

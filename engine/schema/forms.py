@@ -75,7 +75,8 @@ class Field(Labelled):
     default: Any = None
     """The value used when none is given."""
     private: bool = False
-    """True for personal data (names, phones): never shown on public pages."""
+    """True for personal data (names, phones): never shown on public pages, and to staff only if
+    their role is in the form's `access.personal_data`."""
     rule: Rule | None = None
     """Show, hide or require the field depending on another field's value."""
     roles: tuple[Identifier, ...] = ()
@@ -150,7 +151,11 @@ class Access(ConfigModel):
     list: tuple[Identifier, ...] = ()
     """Roles that may see the list of records."""
     view: tuple[Identifier, ...] = ()
-    """Roles that may open a record with all its fields."""
+    """Roles that may open a record."""
+    personal_data: tuple[Identifier, ...] | None = None
+    """Roles that may read the record's private fields (names, phones, ID numbers); the others who
+    may view it see it without them (the Personal Information Protection Law's "minimum
+    necessary"). Left out: every role that may view."""
 
 
 class Form(Labelled):

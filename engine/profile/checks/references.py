@@ -35,6 +35,8 @@ def check_references(loader: FileReader, county: County, grouped: dict) -> None:
         field_ids = [f.id for f in form.fields]
         for a in ("submit", "list", "view"):
             check_roles(rel, ("access", a), getattr(form.access, a), a == "submit" or a == "view")
+        if form.access.personal_data is not None:
+            check_roles(rel, ("access", "personal_data"), form.access.personal_data, False)
         if form.workflow and form.workflow not in grouped["workflows"] \
                 and ("workflows", form.workflow) not in loader.broken:
             loader.add(rel, ("workflow",), f"unknown workflow {form.workflow!r}; "
