@@ -52,14 +52,24 @@ def schema(out: Path = typer.Option(Path("docs/schema"), help="Folder to write t
 
 @db_app.command("upgrade")
 @friendly
-def db_upgrade(config: str = ConfigOption) -> None:
-    """Create or update the database tables (safe to run again)."""
+def db_upgrade(config: str = ConfigOption,
+               app_role: Optional[str] = typer.Option(None, "--app-role", help="PostgreSQL: then grant this role "
+                                                      "the app's rights (rows only; see docs/operations.md).")) -> None:
+    """Create or update the database tables (safe to run again).
+
+    With MIGRATION_DATABASE_URL set, as that (owner) role; else as DATABASE_URL's."""
     from engine.profile.loader import load_profile
     load_profile(config)  # a broken profile is reported before the database is touched
     from engine.store.db import Database, database_url
     from engine.store.migrate import upgrade
-    upgrade(Database().engine)
-    console.print(f"database up to date: {_safe_url(database_url())}", markup=False)
+    from engine.store.roles import grant_app_role, migration_url
+    url = migration_url() or database_url()
+    db = Database(url)
+    upgrade(db.engine)
+    console.print(f"database up to date: {_safe_url(url)}", markup=False)
+    if app_role:
+        grant_app_role(db.engine, app_role)
+        console.print(f"granted the app's rights to {app_role}", markup=False)
 
 
 def _safe_url(url: str) -> str:
