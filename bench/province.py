@@ -186,13 +186,14 @@ def main() -> None:
             session.execute(update(Record).where(Record.id.in_(ids)).values(state="candidate"))
     presidium = Actor("presidium", "主席团", frozenset({"congress_staff"}))
     rounds = []
+    keys: dict[int, str] = {}  # each round's count key, kept by its presidium until the count
     for township, ids in chosen_ids:
         if len(ids) < PLACES + 1:
             continue
         roster = [(f"d{township}_{k}", f"代表{k}", "present") for k in range(DEPUTIES)]
         round_id = voting.create_round(rt, presidium, "township_congress", township, f"{township} 2025", PLACES,
                                        ids, roster)
-        voting.open_round(rt, presidium, round_id)
+        keys[round_id] = voting.open_round(rt, presidium, round_id)
         rounds.append((round_id, township, ids))
 
     def cast_all() -> int:
@@ -208,7 +209,7 @@ def main() -> None:
     def close_and_count() -> int:
         for round_id, _, _ in rounds:
             voting.close_round(rt, presidium, round_id)
-            voting.count_round(rt, presidium, round_id)
+            voting.count_round(rt, presidium, round_id, count_key=keys[round_id])
         return len(rounds)
     stages.run("close and count every ballot", "ballots", close_and_count)
 
@@ -227,14 +228,14 @@ def main() -> None:
             if not drafts:
                 break
             for round_id, township, places in drafts:
-                voting.open_round(rt, presidium, round_id)
+                keys[round_id] = voting.open_round(rt, presidium, round_id)
                 for k in range(DEPUTIES):
                     deputy = Actor(f"d{township}_{k}", f"代表{k}", frozenset({"deputy"}), township=township)
                     chosen_now = rng.sample(candidates[round_id], min(places, len(candidates[round_id])))
                     voting.cast(rt, deputy, round_id, {str(c): "yes" for c in chosen_now})
                     cast += 1
                 voting.close_round(rt, presidium, round_id)
-                voting.count_round(rt, presidium, round_id)
+                voting.count_round(rt, presidium, round_id, count_key=keys[round_id])
         return cast
     stages.run("run-offs where the last places tied", "ballots", runoffs)
     with rt.db.read() as session:

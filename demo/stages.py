@@ -228,7 +228,7 @@ def _vote(rt: Runtime, demo: Demo, rng: random.Random, this_year: set[int]) -> s
 
 
 def _hold(rt: Runtime, rng: random.Random, spec, round_id: int, this_year: set[int]) -> int:
-    voting.open_round(rt, SYSTEM, round_id)
+    count_key = voting.open_round(rt, SYSTEM, round_id)  # the presidium keeps it until the count
     with rt.db.read() as session:
         row = session.get(VoteRound, round_id)
         places = row.places
@@ -245,7 +245,7 @@ def _hold(rt: Runtime, rng: random.Random, spec, round_id: int, this_year: set[i
         voting.cast(rt, Actor(deputy, deputy, frozenset(voting.vote_rules(rt, spec.vote).roles.voters)),
                     round_id, {str(c): "yes" for c in approved})
     voting.close_round(rt, SYSTEM, round_id)
-    voting.count_round(rt, SYSTEM, round_id)
+    voting.count_round(rt, SYSTEM, round_id, count_key=count_key)
     return len(present)
 
 

@@ -12,9 +12,8 @@ from sqlalchemy import inspect, select, text, update
 
 from engine.core import records
 from engine.core.actors import ANONYMOUS, Actor
-from engine.features.voting import (VoteRefused, cast, chosen_in, close_due, close_round, confirm_paper,
-                                    count_round, create_round, enter_paper, follow_up, hand_out_paper, open_round,
-                                    recount)
+from engine.features import voting
+from engine.features.voting import (VoteRefused, cast, chosen_in, close_due, close_round, confirm_paper, create_round, enter_paper, follow_up, hand_out_paper, recount)
 from engine.store.tables import Ballot, Record, VoteRound, VoteVoter
 
 PRESIDIUM = Actor("presidium", "主席团", frozenset({"congress_staff"}))
@@ -25,6 +24,19 @@ PRESIDIUM_VIEW = Actor("viewer", "人大", frozenset({"congress_staff"}))
 
 def deputy(n: int) -> Actor:
     return Actor(f"d{n:03d}", f"代表{n}", frozenset({"deputy"}))
+
+
+# Each round's count key, as the presidium keeps it from the opening to the count.
+KEYS: dict[int, str] = {}
+
+
+def open_round(rt, actor, round_id):
+    KEYS[round_id] = voting.open_round(rt, actor, round_id)
+    return KEYS[round_id]
+
+
+def count_round(rt, actor, round_id, presidium_choice=None):
+    return voting.count_round(rt, actor, round_id, presidium_choice, count_key=KEYS.get(round_id))
 
 
 def candidates(rt, good, n: int) -> list[int]:
@@ -163,14 +175,26 @@ def test_no_stored_data_links_a_deputy_to_a_choice(rt, good_suggestion):
     close_round(rt, PRESIDIUM, round_id)
     with rt.db.read() as session:
         columns = {t: {c["name"] for c in inspect(session.connection()).get_columns(t)} for t in ("ballots", "vote_voters")}
-        assert columns == {"ballots": {"id", "round_id", "marks", "channel"}, "vote_voters": {"round_id", "deputy", "channel"}}
+        assert columns == {"ballots": {"id", "round_id", "marks", "sealed", "channel"},
+                           "vote_voters": {"round_id", "deputy", "channel"}}
+        sealed = session.execute(select(Ballot.marks, Ballot.sealed).where(Ballot.round_id == round_id)).all()
+        assert len(sealed) == 20 and all(marks is None for marks, _ in sealed)  # nothing readable until opened
+        assert len({len(box) for _, box in sealed}) == 1  # one length: a ballot's size tells nothing
+    with pytest.raises(VoteRefused) as info:
+        recount(rt, round_id)  # no one counts sealed ballots
+    assert info.value.code == "still_sealed"
+    with pytest.raises(VoteRefused) as info:
+        voting.open_box(rt, PRESIDIUM, round_id, "bm90LXRoZS1rZXktbm90LXRoZS1rZXktbm90LXRoZS0=")
+    assert info.value.code == "wrong_count_key"
+    assert voting.open_box(rt, PRESIDIUM, round_id, KEYS[round_id]) == 20
+    with rt.db.read() as session:
         stored = [dict(m) for m in session.scalars(select(Ballot.marks).where(Ballot.round_id == round_id).order_by(Ballot.id))]
         assert sorted(map(sorted, stored)) == sorted(map(sorted, subsets))  # every ballot is there ...
         assert stored != subsets  # ... but not in the order cast (1 chance in 20! of this failing by luck)
         if rt.db.is_sqlite:
             with pytest.raises(Exception):  # no hidden row number to order by
                 session.execute(text("SELECT rowid FROM ballots")).all()
-        else:  # every row written by the same resealing transaction: xmin tells nothing
+        else:  # every plain ballot written by the one transaction that opened the box: xmin tells nothing
             assert session.scalar(text("SELECT count(DISTINCT xmin::text) FROM ballots")) == 1
             assert session.scalar(text("SELECT count(DISTINCT xmin::text) FROM vote_voters")) == 1
         audit_rows = session.execute(text("SELECT after FROM audit_log WHERE action = 'vote.cast'")).all()

@@ -124,7 +124,7 @@ def _round_actions(rt, rules, row, presidium: bool, teller: bool) -> None:
                     voting.set_status(rt, who, row.id, deputy, back[new[t("vote.status")]])
             st.rerun()
         if right.button(t("vote.open"), type="primary", key=f"open.{row.id}"):
-            voting.open_round(rt, who, row.id)
+            st.session_state[f"count_key.{row.id}"] = voting.open_round(rt, who, row.id)
             st.rerun()
     elif row.state == "open":
         with rt.db.read() as session:
@@ -133,6 +133,10 @@ def _round_actions(rt, rules, row, presidium: bool, teller: bool) -> None:
                 VoteRoster.round_id == row.id, VoteRoster.status == "present",
                 VoteRoster.deputy.not_in(select(VoteVoter.deputy).where(VoteVoter.round_id == row.id)))).all()
         st.metric(t("vote.voted_so_far"), f"{voted} / {row.present}")
+        shown_key = st.session_state.get(f"count_key.{row.id}")
+        if presidium and shown_key:  # shown once, to whoever opened the round; the server keeps no copy
+            st.warning(t("vote.count_key_note"))
+            st.code(shown_key, language=None)
         if teller and waiting:
             deputy = st.selectbox(t("vote.paper_to"), waiting, key=f"paper.to.{row.id}")
             if st.button(t("vote.hand_out"), key=f"hand.{row.id}"):
@@ -150,8 +154,11 @@ def _round_actions(rt, rules, row, presidium: bool, teller: bool) -> None:
                 titles = dict(_titles(rt, row.id))
                 choice = st.multiselect(t("vote.presidium_choice"), list(titles), format_func=titles.get,
                                         key=f"choice.{row.id}") or None
+            count_key = st.text_input(t("vote.count_key"), value=st.session_state.get(f"count_key.{row.id}", ""),
+                                      type="password", key=f"count_key_in.{row.id}", help=t("vote.count_key_help"))
             if st.button(t("vote.count"), type="primary", key=f"count.{row.id}"):
-                voting.count_round(rt, who, row.id, choice)
+                voting.count_round(rt, who, row.id, choice, count_key=count_key or None)
+                st.session_state.pop(f"count_key.{row.id}", None)
                 st.rerun()
     elif row.state == "counted":
         _result_table(rt, row.id)

@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary,
-                        String, false, func)
+                        String, Text, false, func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for a million-row table.
@@ -209,6 +209,7 @@ class VoteRound(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     profile_version: Mapped[str] = mapped_column(ForeignKey("profile_versions.version"))
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    ballot_key: Mapped[str | None] = mapped_column(String(64))  # public half: ballots are sealed to it
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(64))
 
@@ -247,7 +248,9 @@ class Ballot(Base):
     __tablename__ = "ballots"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, so key order is no cast order
     round_id: Mapped[int] = mapped_column(ForeignKey("vote_rounds.id"), index=True)
-    marks: Mapped[dict[str, Any]] = mapped_column(JSON)  # candidate record id (text) -> yes / no / abstain
+    # candidate record id (text) -> yes / no / abstain; None while the ballot is still sealed
+    marks: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    sealed: Mapped[str | None] = mapped_column(Text)  # the marks sealed to the round's ballot key
     channel: Mapped[str] = mapped_column(String(16))
     __table_args__ = {"sqlite_with_rowid": False}
 

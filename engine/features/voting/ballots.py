@@ -15,6 +15,7 @@ from engine.store.upsert import insert_ignoring
 from engine.lang.vote_count import max_yes
 from engine.lang.vote_methods import METHODS
 from engine.features.voting.rounds import VoteRefused, candidates_of, check_open, take_round
+from engine.features.voting.sealing import seal
 
 
 def cast(rt: Runtime, actor: Actor, round_id: int, marks: Mapping[str, str]) -> None:
@@ -30,8 +31,9 @@ def cast(rt: Runtime, actor: Actor, round_id: int, marks: Mapping[str, str]) -> 
         if why:
             raise VoteRefused(why, places=row.places)
         _mark_voted(session, round_id, actor.username, "electronic")
-        session.execute(insert(Ballot).values(id=secrets.token_hex(16), round_id=round_id, marks=marks,
-                                              channel="electronic"))
+        # sealed: the transaction that names the deputy writes nothing readable of the marks
+        session.execute(insert(Ballot).values(id=secrets.token_hex(16), round_id=round_id, marks=None,
+                                              sealed=seal(row.ballot_key, marks, candidates), channel="electronic"))
         audit(session, actor=actor.username, action="vote.cast", entity="vote_round", entity_id=round_id,
               before=None, after={"channel": "electronic"}, version=row.profile_version)
 

@@ -26,7 +26,7 @@ def close_round(rt: Runtime, actor: Actor, round_id: int) -> None:
         _reseal(session, round_id, rt.db.is_sqlite)
         audit(session, actor=actor.username, action="vote.closed", entity="vote_round", entity_id=round_id,
               before={"state": "open"}, after={"state": "closed"}, version=row.profile_version)
-    _forget_old_rows(rt)
+    forget_old_rows(rt)
 
 
 def _reseal(session, round_id: int, is_sqlite: bool) -> None:
@@ -34,19 +34,25 @@ def _reseal(session, round_id: int, is_sqlite: bool) -> None:
     if is_sqlite:
         session.execute(text("PRAGMA secure_delete = ON"))  # deleted rows are overwritten, not left in pages
     voters = session.execute(select(VoteVoter.deputy, VoteVoter.channel).where(VoteVoter.round_id == round_id)).all()
-    ballots = session.execute(select(Ballot.marks, Ballot.channel).where(Ballot.round_id == round_id)).all()
+    ballots = session.execute(select(Ballot.marks, Ballot.sealed, Ballot.channel).where(Ballot.round_id == round_id)).all()
     session.execute(delete(VoteVoter).where(VoteVoter.round_id == round_id))
     session.execute(delete(Ballot).where(Ballot.round_id == round_id))
     if voters:  # each table in one statement, its rows in key order
         session.execute(insert(VoteVoter), [{"round_id": round_id, "deputy": deputy, "channel": channel}
                                             for deputy, channel in sorted(voters)])
-    fresh = sorted((secrets.token_hex(16), marks, channel) for marks, channel in ballots)
+    write_ballots(session, round_id, [(marks, sealed, channel) for marks, sealed, channel in ballots])
+
+
+def write_ballots(session, round_id: int, ballots: list[tuple[dict | None, str | None, str]]) -> None:
+    """(marks, sealed, channel) as rows of one INSERT, under new random ids, in the ids' order."""
+    fresh = sorted(((secrets.token_hex(16), marks, sealed, channel) for marks, sealed, channel in ballots),
+                   key=lambda b: b[0])
     if fresh:
-        session.execute(insert(Ballot), [{"id": ballot_id, "round_id": round_id, "marks": marks, "channel": channel}
-                                         for ballot_id, marks, channel in fresh])
+        session.execute(insert(Ballot), [{"id": ballot_id, "round_id": round_id, "marks": marks, "sealed": sealed,
+                                          "channel": channel} for ballot_id, marks, sealed, channel in fresh])
 
 
-def _forget_old_rows(rt: Runtime) -> None:
+def forget_old_rows(rt: Runtime) -> None:
     """After a reseal, drop the old row versions the database may still keep."""
     if rt.db.is_sqlite:
         # Copies the WAL into the database file and empties it; if a reader holds it now, the next

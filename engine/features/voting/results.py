@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from engine.store.audit import audit
 from engine.core.runtime import Runtime
@@ -12,11 +12,14 @@ from engine.core.actors import SYSTEM, Actor
 from engine.core.bulk import act_on
 from engine.store.tables import (Ballot, PaperEntry, VoteRound)
 from engine.lang.vote_count import CountError, Result, count
+from engine.features.voting.closing import forget_old_rows, write_ballots
 from engine.features.voting.rounds import VoteRefused, candidates_of, create_round, roster_of, round_row, take_round
+from engine.features.voting.sealing import WrongCountKey, open_sealed
 
 
 def recount(rt: Runtime, round_id: int, presidium_choice: Sequence[str] | None = None) -> Result:
-    """The count from the stored ballots, writing nothing: anyone may check the result."""
+    """The count from the stored ballots, writing nothing: anyone may check the result (once the
+    presidium has opened the box: sealed ballots cannot be counted)."""
     with rt.db.read() as session:
         row = round_row(session, round_id)
         if row.state not in ("closed", "counted"):
@@ -24,6 +27,9 @@ def recount(rt: Runtime, round_id: int, presidium_choice: Sequence[str] | None =
         rules = rt.for_version(row.profile_version).profile.votes[row.vote_id]
         if session.scalar(select(func.count()).select_from(PaperEntry).where(PaperEntry.round_id == round_id)):
             raise VoteRefused("paper_unchecked")
+        if session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id,
+                                                                         Ballot.sealed.is_not(None))):
+            raise VoteRefused("still_sealed")
         ballots = [b for b in session.scalars(select(Ballot.marks).where(Ballot.round_id == round_id).order_by(Ballot.id))]
         candidates = candidates_of(session, round_id)
         members, present, places = row.members, row.present, row.places
@@ -33,8 +39,36 @@ def recount(rt: Runtime, round_id: int, presidium_choice: Sequence[str] | None =
         raise VoteRefused(exc.code, **exc.params) from None
 
 
-def count_round(rt: Runtime, actor: Actor, round_id: int, presidium_choice: Sequence[str] | None = None) -> Result:
-    """Count a closed round and store the result with its explanation."""
+def open_box(rt: Runtime, actor: Actor, round_id: int, count_key: str) -> int:
+    """The presidium opens a closed round's sealed ballots with the count key: they are written
+    back as plain ballots in random order, in one transaction that names no deputy, and the
+    sealed rows go; returns how many were opened. Opening an opened box does nothing."""
+    with rt.db.transaction() as session:
+        row, rules = take_round(session, rt, actor, round_id, "presidium", "update")
+        if row.state != "closed":
+            raise VoteRefused("not_closed", state=row.state)
+        rows = session.execute(select(Ballot.id, Ballot.sealed).where(Ballot.round_id == round_id,
+                                                                      Ballot.sealed.is_not(None))).all()
+        if not rows:
+            return 0
+        try:
+            opened = open_sealed(count_key, row.ballot_key, [sealed for _, sealed in rows])
+        except WrongCountKey:
+            raise VoteRefused("wrong_count_key") from None
+        session.execute(delete(Ballot).where(Ballot.id.in_([ballot_id for ballot_id, _ in rows])))
+        write_ballots(session, round_id, [(marks, None, "electronic") for marks in opened])
+        audit(session, actor=actor.username, action="vote.box_opened", entity="vote_round", entity_id=round_id,
+              before=None, after={"ballots": len(opened)}, version=row.profile_version)
+    forget_old_rows(rt)
+    return len(opened)
+
+
+def count_round(rt: Runtime, actor: Actor, round_id: int, presidium_choice: Sequence[str] | None = None,
+                count_key: str | None = None) -> Result:
+    """Count a closed round and store the result with its explanation; with the count key, its
+    sealed ballots are opened first (open_box)."""
+    if count_key is not None:
+        open_box(rt, actor, round_id, count_key)
     result = recount(rt, round_id, presidium_choice)
     with rt.db.transaction() as session:
         row, rules = take_round(session, rt, actor, round_id, "presidium", "update")

@@ -12,6 +12,7 @@ from engine.kernel.errors import MinshengError, NotFound
 from engine.core.runtime import Runtime
 from engine.core.actors import Actor, require, require_township
 from engine.kernel.dates import as_utc
+from engine.features.voting.sealing import new_key_pair
 from engine.core.workflow import MERGED_INTO
 from engine.store.tables import (Record, RecordLink, VoteCandidate, VoteRound, VoteRoster)
 from engine.lang.vote_count import candidates_problem, quorum_met
@@ -141,9 +142,12 @@ def set_status(rt: Runtime, actor: Actor, round_id: int, deputy: str, status: st
               version=row.profile_version)
 
 
-def open_round(rt: Runtime, actor: Actor, round_id: int) -> None:
-    """Open the round if the quorum is present. From now on its rules are frozen: it is counted
-    under the profile version it opened with."""
+def open_round(rt: Runtime, actor: Actor, round_id: int) -> str:
+    """Open the round if the quorum is present; returns its count key. From now on its rules are
+    frozen: it is counted under the profile version it opened with.
+
+    The count key opens the sealed ballots at the count (engine.features.voting.sealing). It is
+    not stored anywhere: the presidium keeps it until the count, then destroys it."""
     with rt.db.transaction() as session:
         row, rules = take_round(session, rt, actor, round_id, "presidium", "update")
         if row.state != "draft":
@@ -151,9 +155,11 @@ def open_round(rt: Runtime, actor: Actor, round_id: int) -> None:
         if not quorum_met(rules, row.members, row.present):
             raise VoteRefused("no_quorum", members=row.members, present=row.present)
         row.state, row.opened_at, row.profile_version = "open", now(), rt.ensure_version(session)
+        row.ballot_key, count_key = new_key_pair()
         audit(session, actor=actor.username, action="vote.opened", entity="vote_round", entity_id=row.id,
               before={"state": "draft"}, after={"state": "open", "version": row.profile_version},
               version=row.profile_version)
+    return count_key
 
 
 def roster_of(rt: Runtime, round_id: int) -> list[tuple[str, str, str]]:

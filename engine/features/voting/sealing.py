@@ -1,0 +1,65 @@
+"""Sealed ballots: what a deputy cast is unreadable in the database until the presidium opens the box.
+
+When a round opens, a key pair is made (PyNaCl, X25519 sealed boxes). The database keeps only the
+public half; the private half is the round's **count key**, shown once to the presidium and never
+stored. Each electronic ballot is padded to one length for the round and sealed to the public key
+before it is written, so the rows, the WAL and the old row versions hold only ciphertexts of equal
+size. Who voted is recorded (a deputy votes once); what they voted is not readable by anyone
+holding the database files. At the count the presidium enters the count key: the ballots are
+opened in the server's memory and written back as plain ballots in random order, in one
+transaction that names no deputy, and the sealed rows are removed; from then on anyone may
+recount, and nothing links a plain ballot to the transaction, time or row that cast it.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+
+import orjson
+from nacl.exceptions import CryptoError
+from nacl.public import PrivateKey, PublicKey, SealedBox
+
+MARK_LONGEST = "abstain"  # the longest mark a method writes (yes, no, abstain)
+
+
+def new_key_pair() -> tuple[str, str]:
+    """(public key to store, count key for the presidium), both as text."""
+    private = PrivateKey.generate()
+    return _text(bytes(private.public_key)), _text(bytes(private))
+
+
+def seal(public_key: str, marks: dict[str, str], candidates: list[str]) -> str:
+    """The marks, padded to the round's one length and sealed: the text to store."""
+    plain = orjson.dumps(marks)
+    length = len(orjson.dumps({c: MARK_LONGEST for c in candidates}))
+    if len(plain) > length:  # marks of candidates not on the ballot were refused before; be safe
+        length = len(plain)
+    box = SealedBox(PublicKey(_bytes(public_key)))
+    return _text(box.encrypt(plain.ljust(length, b" ")))
+
+
+class WrongCountKey(ValueError):
+    """The key given does not open this round's ballots."""
+
+
+def open_sealed(count_key: str, public_key: str, sealed: list[str]) -> list[dict[str, str]]:
+    """Every sealed ballot's marks; WrongCountKey if the key is not the round's."""
+    try:
+        private = PrivateKey(_bytes(count_key.strip()))
+    except (ValueError, TypeError, binascii.Error):
+        raise WrongCountKey() from None
+    if _text(bytes(private.public_key)) != public_key:
+        raise WrongCountKey()
+    box = SealedBox(private)
+    try:
+        return [orjson.loads(box.decrypt(_bytes(s)).rstrip(b" ")) for s in sealed]
+    except CryptoError:
+        raise WrongCountKey() from None
+
+
+def _text(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _bytes(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text.encode())

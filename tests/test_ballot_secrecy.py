@@ -1,0 +1,145 @@
+"""Playing the attacker who holds the database: 50 deputies cast at once; then everything the
+database keeps (every row, the old row versions and transaction ids on PostgreSQL, the file and
+its WAL on SQLite) is searched for a link between a deputy and what they voted."""
+from __future__ import annotations
+
+import itertools
+import threading
+from pathlib import Path
+
+import orjson
+import pytest
+from sqlalchemy import inspect, select, text, update
+
+from engine.core import records
+from engine.core.actors import ANONYMOUS, Actor
+from engine.features import voting
+from engine.features.voting.sealing import seal
+from engine.store.tables import Ballot, Record, VoteRound
+from tests.conftest import ON_POSTGRES
+
+PRESIDIUM = Actor("chair", "主席团", frozenset({"congress_staff"}))
+DEPUTIES = 50
+
+
+def fifty_deputies_cast_at_once(rt, good_suggestion):
+    ids = [records.submit(rt, ANONYMOUS, "suggestion", dict(good_suggestion, title=f"候选项目第{i + 1}个")).id
+           for i in range(6)]
+    with rt.db.transaction() as session:
+        session.execute(update(Record).where(Record.id.in_(ids)).values(state="candidate"))
+    roster = [(f"d{n:03d}", f"代表{n}", "present") for n in range(DEPUTIES)]
+    round_id = voting.create_round(rt, PRESIDIUM, "township_congress", "t02", "票决", 3, ids, roster)
+    count_key = voting.open_round(rt, PRESIDIUM, round_id)
+    WAL_WINDOW[:] = [wal_position(rt)]
+    choices = [c for k in (1, 2, 3) for c in itertools.combinations([str(i) for i in ids], k)]
+    cast = {f"d{n:03d}": {c: "yes" for c in choices[n % len(choices)]} for n in range(DEPUTIES)}
+    errors = []
+
+    def vote(deputy: str) -> None:
+        try:
+            voting.cast(rt, Actor(deputy, deputy, frozenset({"deputy"})), round_id, cast[deputy])
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+    threads = [threading.Thread(target=vote, args=(d,)) for d in cast]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    return round_id, count_key, cast
+
+
+WAL_WINDOW: list[str] = []  # PostgreSQL: where the WAL stood when the round opened
+
+
+def wal_position(rt) -> str | None:
+    if rt.db.is_sqlite:
+        return None
+    with rt.db.engine.connect() as conn:
+        return conn.scalar(text("SELECT pg_current_wal_insert_lsn()::text"))
+
+
+def plaintexts(cast: dict[str, dict[str, str]]) -> set[bytes]:
+    """Each ballot as the program would write its marks, were it to write them in the clear."""
+    return {orjson.dumps(m) for m in cast.values()} | {orjson.dumps(m, option=orjson.OPT_SORT_KEYS) for m in cast.values()}
+
+
+def every_row_as_text(rt) -> str:
+    with rt.db.read() as session:
+        tables = inspect(session.connection()).get_table_names()
+        return "\n".join(str(row) for table in tables for row in session.execute(text(f'SELECT * FROM "{table}"')))
+
+
+def test_during_the_round_nothing_in_the_database_reads_as_a_ballot(rt, good_suggestion):
+    round_id, count_key, cast = fifty_deputies_cast_at_once(rt, good_suggestion)
+    voting.close_round(rt, PRESIDIUM, round_id)
+    rows = every_row_as_text(rt)
+    assert not any(p.decode() in rows for p in plaintexts(cast))
+    with rt.db.read() as session:
+        boxes = session.execute(select(Ballot.marks, Ballot.sealed).where(Ballot.round_id == round_id)).all()
+    assert len(boxes) == DEPUTIES and all(m is None for m, _ in boxes) and len({len(s) for _, s in boxes}) == 1
+    raw = raw_storage(rt)
+    assert raw and not any(p in raw for p in plaintexts(cast))  # not in any page, old version or WAL record
+    # the same marks sealed twice differ: a ciphertext cannot be matched to a guessed ballot
+    with rt.db.read() as session:
+        public_key = session.get(VoteRound, round_id).ballot_key
+    marks = next(iter(cast.values()))
+    assert seal(public_key, marks, list(marks)) != seal(public_key, marks, list(marks))
+
+
+def test_after_the_count_nothing_links_a_deputy_to_a_plain_ballot(rt, good_suggestion):
+    round_id, count_key, cast = fifty_deputies_cast_at_once(rt, good_suggestion)
+    voting.close_round(rt, PRESIDIUM, round_id)
+    result = voting.count_round(rt, PRESIDIUM, round_id, count_key=count_key)
+    assert result.ballots == DEPUTIES
+    with rt.db.read() as session:
+        plain = session.execute(select(Ballot.id, Ballot.marks, Ballot.sealed).where(Ballot.round_id == round_id)
+                                .order_by(Ballot.id)).all()
+        assert all(s is None for _, _, s in plain)  # no sealed row left
+        assert sorted(orjson.dumps(m, option=orjson.OPT_SORT_KEYS) for _, m, _ in plain) == \
+            sorted(orjson.dumps(m, option=orjson.OPT_SORT_KEYS) for m in cast.values())
+        assert [dict(m) for _, m, _ in plain] != list(cast.values())  # not in the order of the roster
+        if ON_POSTGRES:
+            ballot_xmins = {x for (x,) in session.execute(text("SELECT xmin::text FROM ballots"))}
+            voter_xmins = {x for (x,) in session.execute(text("SELECT xmin::text FROM vote_voters"))}
+            cast_xmins = {x for (x,) in session.execute(text(
+                "SELECT xmin::text FROM audit_log WHERE action = 'vote.cast'"))}
+            assert len(ballot_xmins) == 1  # one transaction wrote every plain ballot ...
+            assert not ballot_xmins & (voter_xmins | cast_xmins)  # ... and it is none that names a deputy
+        audit = session.execute(text("SELECT after FROM audit_log WHERE action IN ('vote.cast', 'vote.box_opened')")).all()
+    assert not any("yes" in str(a) for (a,) in audit)
+    # What the casting transactions left (their rows' old versions, their WAL records) are the
+    # sealed boxes; without the count key, which the database never held, they stay shut.
+    with pytest.raises(voting.VoteRefused):
+        voting.open_box(rt, PRESIDIUM, round_id, "bm90LXRoZS1rZXktbm90LXRoZS1rZXktbm90LXRoZS0=")
+
+
+def raw_storage(rt) -> bytes:
+    """What someone holding the database's files reads: on SQLite the file and its WAL; on
+    PostgreSQL every page of the ballots and voters tables (old row versions included) and the
+    WAL segments written since the round opened."""
+    if rt.db.is_sqlite:
+        path = Path(rt.db.engine.url.database)
+        return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+    chunks = []
+    with rt.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pageinspect")
+        for table in ("ballots", "vote_voters", "audit_log"):
+            pages = conn.scalar(text(f"SELECT pg_relation_size('{table}') / current_setting('block_size')::int"))
+            for n in range(pages):
+                chunks.append(conn.scalar(text(f"SELECT get_raw_page('{table}', {n})")))
+        # the WAL from the round's opening to now: every record the casts and the close wrote
+        start, end = WAL_WINDOW[0], conn.scalar(text("SELECT pg_current_wal_insert_lsn()::text"))
+        first, offset = conn.execute(text("SELECT file_name, file_offset FROM pg_walfile_name_offset(:l)"),
+                                     {"l": start}).one()
+        last, end_offset = conn.execute(text("SELECT file_name, file_offset FROM pg_walfile_name_offset(:l)"),
+                                        {"l": end}).one()
+        names = [n for (n,) in conn.execute(text("SELECT name FROM pg_ls_waldir() WHERE name >= :a AND name <= :b "
+                                                  "AND length(name) = 24 ORDER BY name"), {"a": first, "b": last})]
+        for name in names:
+            begin = offset if name == first else 0
+            length = (end_offset if name == last else 16 * 1024 * 1024) - begin
+            chunks.append(conn.scalar(text("SELECT pg_read_binary_file(:p, :o, :n)"),
+                                      {"p": f"pg_wal/{name}", "o": begin, "n": max(length, 0)}))
+        assert names, "the WAL of the round was not found"
+    return b"".join(bytes(c) for c in chunks)
