@@ -20,11 +20,13 @@ def user_add(
     name: str = typer.Option(..., "--name", help="Name shown in the app."),
     role: list[str] = typer.Option(..., "--role", help="A role id from county.yaml; repeat for several."),
     township: Optional[str] = typer.Option(None, help="Township id, for staff of one township."),
+    station: Optional[str] = typer.Option(None, help="Liaison station id, for staff of one station (of its township)."),
     password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
     config: str = ConfigOption,
 ) -> None:
     """Create an account."""
-    user = accounts.create_user(runtime_for(config), SYSTEM, username, name, list(role), password, township)
+    user = accounts.create_user(runtime_for(config), SYSTEM, username, name, list(role), password, township,
+                                station=station)
     console.print(f"created {user.username} ({', '.join(sorted(user.roles))})", markup=False)
 
 

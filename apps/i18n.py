@@ -38,6 +38,7 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "cell_too_large": ("单元格超过 {limit} 个字符（Excel 单元格的上限），本行未导入", "the cell is longer than {limit} characters (what an Excel cell holds); the row was not imported"),
     "row_too_long": ("本行超过 {limit} 个字符，无法读取，未导入", "the row is longer than {limit} characters and cannot be read; not imported"),
     "row_unreadable": ("本行无法读取（含有空字符或引号不成对），未导入", "the row cannot be read (a NUL character or an unclosed quote); not imported"),
+    "other_station": ("只能填报、导入本联络站（{station}）的记录", "you may enter and import records of your own station ({station}) only"),
     "other_township": ("只能填报、导入本乡镇（{township}）的记录", "you may enter and import records of your own township ({township}) only"),
     "control_characters": ("含有不可见的控制字符，请删除后重新填写", "contains invisible control characters; remove them"),
     "number_too_large": ("数值过大（须小于 {limit}）：{value}", "the number is too large (it must be below {limit}): {value}"),

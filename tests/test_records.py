@@ -155,3 +155,27 @@ def test_personal_data_is_read_only_by_the_roles_the_profile_names(rt, good_sugg
     staff, _ = records.get(rt, LIAISON, record.id)
     assert staff.data["proposer_name"] == "张建国" and staff.data["phone"] == "13912345678"
     assert rt.profile.forms["suggestion"].access.personal_data == ("liaison_staff", "congress_staff", "administrator")
+
+
+def test_staff_of_one_station_enter_and_act_on_its_records_only(rt, good_suggestion):
+    """Township 01 has two stations: the staff of one enter that station's sessions only, and may
+    not move the other station's records either."""
+    from engine.core import accounts, workflow
+    from engine.core.actors import SYSTEM
+    other = next(s.id for s in rt.profile.county.stations if s.township == "t01" and s.id != "s01")
+    staff = accounts.create_user(rt, SYSTEM, "station01", "第01联络站工作人员", ["liaison_staff"],
+                                 "Qiao-lu-2025-sangzhi", station="s01")
+    assert (staff.township, staff.station) == ("t01", "s01")  # the station's township comes with it
+    session = {"kind": "courtyard_talk", "held_on": "2025-03-01", "township": "t01", "deputies_present": "张建国",
+               "attendance": "35"}
+    with pytest.raises(InputError) as info:
+        records.submit(rt, staff, "offline_session", dict(session, station=other))
+    assert info.value.problems["station"].code == "other_station"
+    assert records.submit(rt, staff, "offline_session", dict(session, station="s01")).station == "s01"
+    theirs = records.submit(rt, SYSTEM, "suggestion", dict(good_suggestion, township="t01", station=other))
+    with pytest.raises(PermissionDenied) as denied:
+        workflow.transition(rt, staff, theirs.id, "screen")
+    assert str(denied.value) == f"station:{other}"
+    with pytest.raises(InputError) as info:
+        accounts.create_user(rt, SYSTEM, "x2", "x", ["liaison_staff"], "Qiao-lu-2025-sangzhi", "t02", station="s01")
+    assert info.value.problems["station"].code == "enum"  # s01 is not a station of 第02乡镇

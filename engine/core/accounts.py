@@ -18,7 +18,7 @@ LONGEST_PASSWORD = 128  # zxcvbn's time grows with the length; no one types more
 
 def actor_of(user: User) -> Actor:
     return Actor(username=user.username, display_name=user.display_name,
-                 roles=frozenset(user.roles), township=user.township)
+                 roles=frozenset(user.roles), township=user.township, station=user.station)
 
 
 def password_problem(rt: Runtime, password: str, *about: str) -> Problem | None:
@@ -36,7 +36,7 @@ def password_problem(rt: Runtime, password: str, *about: str) -> Problem | None:
 
 
 def _check(rt: Runtime, username: str, display_name: str, roles: list[str], township: str | None,
-           password: str | None) -> None:
+           station: str | None, password: str | None) -> None:
     known = {r.id for r in rt.profile.county.roles}
     problems = {}
     if not username or not username.replace("_", "").isalnum() or not username.isascii():
@@ -46,6 +46,8 @@ def _check(rt: Runtime, username: str, display_name: str, roles: list[str], town
         problems["roles"] = Problem("unknown_roles", {"roles": ", ".join(unknown)})
     if township and township not in {t.id for t in rt.profile.county.townships}:
         problems["township"] = Problem("enum")
+    if station and station not in rt.stations_of(township):  # a station of the account's township
+        problems["station"] = Problem("enum")
     if password is not None and (problem := password_problem(rt, password, username, display_name)):
         problems["password"] = problem
     if problems:
@@ -53,21 +55,24 @@ def _check(rt: Runtime, username: str, display_name: str, roles: list[str], town
 
 
 def create_user(rt: Runtime, actor: Actor, username: str, display_name: str, roles: list[str],
-                password: str, township: str | None = None, demo: bool = False) -> Actor:
+                password: str, township: str | None = None, demo: bool = False, station: str | None = None) -> Actor:
     """A new account. `demo`: an account of the demo year, whose password is the demo's (it is
     not held to the rules, and signs in only in a database the demo made)."""
     require(actor, rt.profile.roles_for("manage_users"), "manage_users")
-    _check(rt, username, display_name, roles, township, None if demo else password)
+    if station and not township:  # a station's staff belong to its township
+        township = next((s.township for s in rt.profile.county.stations if s.id == station), None)
+    _check(rt, username, display_name, roles, township, station, None if demo else password)
     with rt.db.transaction() as session:
         if session.scalars(select(User).where(User.username == username)).first():
             raise InputError({"username": Problem("taken")})
         user = User(username=username, display_name=display_name, roles=sorted(roles),
-                    township=township, password_hash=HASHER.hash(password), active=True, demo=demo)
+                    township=township, station=station, password_hash=HASHER.hash(password), active=True,
+                    demo=demo)
         session.add(user)
         session.flush()
         audit(session, actor=actor.username, action="user.create", entity="user", entity_id=username,
               before=None, after={"display_name": display_name, "roles": sorted(roles), "township": township,
-                                  "demo": demo}, version=None)
+                                  "station": station, "demo": demo}, version=None)
         return actor_of(user)
 
 

@@ -13,6 +13,7 @@ class Actor:
     display_name: str
     roles: frozenset[str]
     township: str | None = None
+    station: str | None = None  # staff of one liaison station (within their township)
 
     @property
     def signed_in(self) -> bool:
@@ -34,8 +35,16 @@ def require(actor: Actor, allowed_roles: tuple[str, ...], action: str) -> None:
     raise PermissionDenied(action)
 
 
-def require_township(actor: Actor, township: str | None) -> None:
-    """Staff tied to a township act on that township's records only."""
-    if actor is SYSTEM or not actor.township or not township or actor.township == township:
-        return
-    raise PermissionDenied(f"township:{township}")
+def in_scope(actor: Actor, township: str | None, station: str | None = None) -> bool:
+    """Staff tied to a township (and a station) act on that township's (station's) records only."""
+    if actor is SYSTEM:
+        return True
+    if actor.township and township and actor.township != township:
+        return False
+    return not (actor.station and station and actor.station != station)
+
+
+def require_township(actor: Actor, township: str | None, station: str | None = None) -> None:
+    """Refuse unless the record is in the actor's township and, for station staff, station."""
+    if not in_scope(actor, township, station):
+        raise PermissionDenied(f"station:{station}" if township == actor.township else f"township:{township}")

@@ -24,7 +24,7 @@ from engine.schema.workflow import Transition, Workflow
 from engine.kernel.errors import InputError, NotFound, PermissionDenied, Problem
 from engine.core.runtime import Runtime
 from engine.core import reactions
-from engine.core.actors import SYSTEM, Actor
+from engine.core.actors import SYSTEM, Actor, in_scope
 from engine.core.sheets import current_sheets, gathered_from, workflow_of
 from engine.core.workflow import MERGED_INTO, TransitionRefused, after_moves, first_allowed, transition_audit
 from engine.store.anyof import any_of
@@ -96,8 +96,7 @@ def plan_moves(session, rt: Runtime, actor: Actor, rows: list[Any], action: str,
         if not permitted:
             plan.refused.append((row.id, "not_allowed"))
             continue
-        if not automatic and actor is not SYSTEM and actor.township and row.township \
-                and actor.township != row.township:
+        if not automatic and not in_scope(actor, row.township, row.station):
             plan.refused.append((row.id, "other_township"))
             continue
         values = vrt.form(row.form_id).values_of(row.data)

@@ -27,7 +27,7 @@ from engine.forms.compiled import is_empty
 from engine.kernel.receipt import new_code
 from engine.core.runtime import Runtime
 from engine.core.actors import Actor, require
-from engine.core.records import facet_rows, make_title, promoted_columns, source_key
+from engine.core.records import facet_rows, make_title, promoted_columns, scope_problems, source_key
 from engine.core.tabular import MAX_CELL_CHARS, MAX_LINE_CHARS, RowStream, UnreadableRow, open_rows
 from engine.store.anyof import any_of
 from engine.store.db import to_json_text
@@ -112,8 +112,7 @@ def _batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor: Acto
     county = rt.profile.county
     state = workflow.initial if workflow else None
     width = len(headers)
-    township_field = compiled.promoted.get("township")
-    own_township = rt.reference_label("townships", actor.township) if actor.township else None
+    scoped = actor.township is not None or actor.station is not None
     mine, of = share
     # Keys met in the current batch only (a set for the whole file would grow with it); the
     # writer finds repeats of earlier batches in the database.
@@ -156,9 +155,9 @@ def _batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor: Acto
             duplicates += 1
             continue
         promoted = promoted_columns(compiled, document)
-        if township_field and actor.township and promoted["township"] != actor.township:
-            # staff of one township import that township's rows only; the others are named, not added
-            bad.append((number, {township_field: Problem("other_township", {"township": own_township})}))
+        if scoped and (problems := scope_problems(rt, actor, compiled, document)):
+            # staff of one township (station) import its rows only; the others are named, not added
+            bad.append((number, problems))
             continue
         seen.add(key)
         # A tuple in RECORD_COLUMNS order (the writer adds the last three): cheaper to send

@@ -92,13 +92,23 @@ def promoted_columns(compiled: CompiledForm, document: Mapping[str, Any]) -> dic
     return {column: document.get(fid) if fid else None for column, fid in compiled.promoted.items()}
 
 
+def scope_problems(rt: Runtime, actor: Actor, compiled: CompiledForm, document: Mapping[str, Any]) -> dict[str, Problem]:
+    """Staff tied to a township (or a station) enter that township's (station's) records only:
+    a record of another one, or of none, is refused on its field."""
+    problems: dict[str, Problem] = {}
+    if actor is SYSTEM:
+        return problems
+    for column, own in (("township", actor.township), ("station", actor.station)):
+        field_id = compiled.promoted.get(column)
+        if own and field_id and document.get(field_id) != own:
+            problems[field_id] = Problem(f"other_{column}", {column: rt.reference_label(f"{column}s", own)})
+    return problems
+
+
 def check_township(rt: Runtime, actor: Actor, compiled: CompiledForm, document: Mapping[str, Any]) -> None:
-    """Staff tied to a township enter that township's records only (checked here, on the server,
-    whatever the page offered): a record of another township, or of none, is refused on its field."""
-    field_id = compiled.promoted.get("township")
-    if actor is SYSTEM or not actor.township or not field_id or document.get(field_id) == actor.township:
-        return
-    raise InputError({field_id: Problem("other_township", {"township": rt.reference_label("townships", actor.township)})})
+    """The scope check of a submission, on the server whatever the page offered."""
+    if problems := scope_problems(rt, actor, compiled, document):
+        raise InputError(problems)
 
 
 def facet_rows(rt: Runtime, compiled: CompiledForm, document: Mapping[str, Any]) -> list[dict[str, Any]]:

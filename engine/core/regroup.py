@@ -35,7 +35,7 @@ def _regroup(rt: Runtime, form_id: str, kind: str) -> Regroup:
 def _check(actor: Actor, regroup: Regroup, record: Record | None, form_id: str, kind: str) -> Record:
     if record is None or record.form_id != form_id:
         raise InputError({"": Problem("no_such_record", {"value": getattr(record, "id", "?")})})
-    require_township(actor, record.township)
+    require_township(actor, record.township, record.station)
     if record.state not in regroup.from_:
         raise InputError({"": Problem(f"{kind}_wrong_state", {"value": record.id})})
     return record

@@ -145,7 +145,7 @@ def _prepare(session: Session, rt: Runtime, actor: Actor, subjects: Mapping[int,
             if sheet is None:
                 raise NotFound("sheet")
             require(actor, sheet.roles, f"sheet:{form_id}")
-            require_township(actor, subject.township)
+            require_township(actor, subject.township, subject.station)
             if subject.state not in sheet.states:
                 raise InputError({"": Problem("wrong_state", {"state": vrt.state_label(subject.form_id,
                                                                                       subject.state)})})

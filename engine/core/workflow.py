@@ -130,7 +130,7 @@ def move(session, rt: Runtime, actor: Actor, record_id: int, action: str,
     if not permitted:
         raise TransitionRefused("not_allowed", action=action)
     if not automatic:
-        require_township(actor, record.township)
+        require_township(actor, record.township, record.station)
     values = decision_values(vrt, session, record)
     action_form = next((t.form for _, t in permitted if t.form), None)
     submission = None

@@ -115,7 +115,7 @@ def _about_record(rt: Runtime, actor: Actor, doc_id: str, kind: str, record_id: 
         record = session.get(Record, record_id)
         if record is None or record.form_id != doc.form:
             raise NotFound("record")
-        require_township(actor, record.township)
+        require_township(actor, record.township, record.station)
         if record.state not in doc.states:
             raise InputError({"": Problem("document_wrong_state", {"state": rt.state_label(record.form_id, record.state)})})
         vrt = rt.for_version(record.profile_version)

@@ -38,6 +38,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     roles: Mapped[list[Any]] = mapped_column(JSON)
     township: Mapped[str | None] = mapped_column(String(64))
+    station: Mapped[str | None] = mapped_column(String(64))  # staff of one liaison station
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # wrong passwords in a row, the last one, and the lock they led to (engine.core.accounts)
