@@ -35,6 +35,8 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "not_date": ("应为日期（如 2025-03-01），收到“{value}”", "expected a date such as 2025-03-01, got '{value}'"),
     "not_option": ("“{value}”不是可选项", "'{value}' is not one of the options"),
     "not_record": ("应为记录编号，收到“{value}”", "expected a record number, got '{value}'"),
+    "xlsx_too_large": ("工作簿的文字表超过 {limit} MB，请另存为 CSV 后导入", "the workbook's text table is over {limit} MB; save it as CSV and import that"),
+    "xlsx_cell_too_large": ("工作簿中有单元格远超 {limit} 个字符（Excel 的上限），无法导入；请检查文件", "the workbook holds a cell far over {limit} characters (what Excel allows); it cannot be imported: check the file"),
     "cell_too_large": ("单元格超过 {limit} 个字符（Excel 单元格的上限），本行未导入", "the cell is longer than {limit} characters (what an Excel cell holds); the row was not imported"),
     "row_too_long": ("本行超过 {limit} 个字符，无法读取，未导入", "the row is longer than {limit} characters and cannot be read; not imported"),
     "row_unreadable": ("本行无法读取（含有空字符或引号不成对），未导入", "the row cannot be read (a NUL character or an unclosed quote); not imported"),

@@ -121,3 +121,32 @@ def test_staff_of_one_township_import_its_rows_only(rt, tmp_path):
     assert report.rows_added == 1
     with rt.db.read() as session:
         assert set(session.scalars(select(Record.township))) == {"t02"}
+
+
+def test_a_workbook_with_a_huge_cell_is_refused_before_it_is_read(rt, tmp_path):
+    """A 3-million-character cell (no spreadsheet program writes one) would be held whole by the
+    workbook reader: the file is refused first, with words, and nothing is written."""
+    import resource
+    import zipfile
+    from engine.core.tabular import MAX_CELL_CHARS
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADERS)
+    sheet.append(["GD1", "修建河道便民桥一座", "长" * 100, "交通出行", "第02乡镇", "张建国", "13912345678", "2025-03-01"])
+    made = tmp_path / "made.xlsx"
+    book.save(made)
+    path = tmp_path / "huge.xlsx"  # as a hostile tool would write it: openpyxl itself cuts a cell at 32,767
+    with zipfile.ZipFile(made) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(("长" * 100).encode(), ("长" * 3_000_000).encode())
+            target.writestr(item, data)
+    del book, sheet
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(InputError) as info:
+        import_file(rt, LIAISON, "hotline_12345", path)
+    assert (info.value.problems["file"].code, info.value.problems["file"].params) == \
+        ("xlsx_cell_too_large", {"limit": MAX_CELL_CHARS})
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50 * 1024  # KB: the cell was never held
+    assert count(rt) == 0

@@ -3,7 +3,8 @@
 A row that cannot be read (a CSV line longer than MAX_LINE_CHARS, a broken quote)
 comes out as an `UnreadableRow` in place of its cells, so the import rejects that row with its
 number and goes on; a CSV line is never held in memory past MAX_LINE_CHARS. Cells longer than
-MAX_CELL_CHARS (Excel's own limit for a cell) are refused by the importer, per row.
+MAX_CELL_CHARS (Excel's own limit for a cell) are refused by the importer, per row. A workbook
+whose texts could not be held without holding the whole of a huge one is refused before reading.
 """
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import codecs
 import csv
 import datetime as dt
 import io
+import zipfile
+from xml.parsers import expat as xml_expat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -129,8 +132,53 @@ def _bounded_lines(text: io.TextIOBase, too_long: list[bool]) -> Iterator[str]:
         yield line
 
 
+MAX_TEXT_TABLE_BYTES = 512 * 1024 * 1024  # a workbook's table of texts, unpacked: openpyxl holds it whole
+
+
+def _xlsx_check(path: Path) -> None:
+    """Before openpyxl reads a workbook: refuse one whose text table is larger than
+    MAX_TEXT_TABLE_BYTES, or that holds a text longer than MAX_LINE_CHARS (no spreadsheet program
+    writes one; Excel stops at 32,767), streaming the XML so the check itself holds little memory."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            parts = [i for i in book.infolist()
+                     if i.filename == "xl/sharedStrings.xml" or i.filename.startswith("xl/worksheets/")]
+            for info in parts:
+                if info.filename == "xl/sharedStrings.xml" and info.file_size > MAX_TEXT_TABLE_BYTES:
+                    raise InputError({"file": Problem("xlsx_too_large", {"limit": MAX_TEXT_TABLE_BYTES // 1024 // 1024})})
+                with book.open(info) as xml:
+                    if _longest_text(xml) > MAX_LINE_CHARS:
+                        raise InputError({"file": Problem("xlsx_cell_too_large", {"limit": MAX_CELL_CHARS})})
+    except (zipfile.BadZipFile, xml_expat.ExpatError):
+        raise InputError({"file": Problem("not_xlsx")}) from None
+
+
+def _longest_text(stream) -> int:
+    """The longest run of text in an XML stream, read in chunks (the text itself is not kept)."""
+    parser = xml_expat.ParserCreate()
+    longest, run = [0], [0]
+
+    def text(data: str) -> None:
+        run[0] += len(data)
+        if run[0] > longest[0]:
+            longest[0] = run[0]
+
+    def boundary(*_args) -> None:
+        run[0] = 0
+    parser.CharacterDataHandler = text
+    parser.StartElementHandler = boundary
+    parser.EndElementHandler = boundary
+    while chunk := stream.read(1 << 20):
+        parser.Parse(chunk, False)
+        if longest[0] > MAX_LINE_CHARS:
+            return longest[0]
+    parser.Parse(b"", True)
+    return longest[0]
+
+
 def _xlsx_rows(path: Path) -> RowStream:
     from openpyxl import load_workbook  # imported here: only XLSX imports pay for it
+    _xlsx_check(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a file that is not a workbook
