@@ -61,7 +61,6 @@ def test_demo_year(rt, tmp_path):
             on_ballot = session.scalar(select(func.count()).select_from(VoteCandidate).where(VoteCandidate.round_id == r.id))
             assert on_ballot > r.places
     # Stage 8: 6.73 million yuan in the pool, all allocated to the chosen projects, part paid.
-    from decimal import Decimal
     from engine.features.funds import balance
     with rt.db.read() as session:
         pool_id = session.scalar(select(FundPoolYear.id))
@@ -147,3 +146,22 @@ def test_demo_is_deterministic(tmp_path):
     # two empty runs would be equal too: the demo year must be there, in more than one state
     assert len(titles[0]) > 84 and len({row.state for row in titles[0]}) > 3
     assert titles[0] == titles[1]
+
+
+def test_preview_of_the_demo_year_tells_the_truth(rt, profile_dir):
+    """Right after the demo year, the unchanged profile changes no stored decision (before, preview
+    did not read the sheets a decision was made from and reported 220 of 220 as changing); a
+    stricter screening threshold changes exactly the suggestions it should."""
+    import re
+    from engine.features.preview import preview
+    from engine.profile.loader import load_profile
+    seed_demo(rt)
+    same = preview(rt, rt.profile)
+    assert same.checked > 200 and same.changes == [] and same.notes == []
+    rules = profile_dir / "rules/screening.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("          - total >= 15\n", "          - total >= 18\n", 1),
+                     encoding="utf-8")
+    stricter = preview(rt, load_profile(profile_dir))
+    totals = [int(re.search(r"合计 (\d+) 分", c.before_reason).group(1)) for c in stricter.changes]
+    assert stricter.changes and all(c.before == "reserve" and c.after != "reserve" for c in stricter.changes)
+    assert all(15 <= t < 18 for t in totals)  # those between the old and the new threshold, and only those

@@ -7,12 +7,14 @@ one in what the rules see; the earlier one stays, so the history shows the corre
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Mapping, Sequence
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
+
 
 from engine.store.audit import audit_many, audit_row, now
 from engine.schema.workflow import Sheet, Workflow
@@ -216,10 +218,18 @@ def current_sheets(session: Session, subjects: Mapping[int, Workflow | None],
     Two queries whatever the number of records: the sheets linked to them, and the transitions of
     those that have sheets (a sheet from before the record last re-entered its states no longer
     counts). Rows are read-only rows with the records table's columns."""
+    by_subject, moves = sheets_and_moves(session, subjects, forms)
+    return {i: current_at(rows, subjects[i], moves.get(i, [])) for i, rows in by_subject.items()}
+
+
+def sheets_and_moves(session: Session, subjects: Mapping[int, Workflow | None], forms: Collection[str] | None = None
+                     ) -> tuple[dict[int, list[Any]], dict[int, list[tuple[Any, dict, dict]]]]:
+    """Every sheet linked to these records (oldest first) and the transitions of those that have
+    sheets (newest first): what `current_at` decides from."""
     ids = list(subjects)
     by_subject: dict[int, list[Any]] = {i: [] for i in ids}
     if not ids:
-        return by_subject
+        return by_subject, {}
     table = Record.__table__
     query = (select(table, RecordLink.target_id.label("subject_id"))
              .join(RecordLink, RecordLink.record_id == table.c.id)
@@ -231,8 +241,19 @@ def current_sheets(session: Session, subjects: Mapping[int, Workflow | None],
         by_subject[row.subject_id].append(row)
     with_sheets = [i for i, rows in by_subject.items()
                    if rows and subjects[i] is not None and any(subjects[i].sheet(r.form_id) for r in rows)]
-    moves = transitions_of(session, with_sheets)
-    return {i: _current(rows, subjects[i], moves.get(i, [])) for i, rows in by_subject.items()}
+    return by_subject, transitions_of(session, with_sheets)
+
+
+def current_at(rows: list[Any], wf: Workflow | None, moves: list[tuple[Any, dict, dict]],
+               at: dt.datetime | None = None) -> list[Any]:
+    """The record's sheets that count, as they stood at the moment `at` (default: now): only the
+    sheets and transitions until then are looked at (preview decides a stored decision again
+    from the sheets it was made from)."""
+    if at is not None:
+        moment = as_utc(at)
+        rows = [r for r in rows if as_utc(r.created_at) <= moment]
+        moves = [m for m in moves if as_utc(m[0]) < moment]
+    return _current(rows, wf, moves)
 
 
 def linked_rows(session: Session, record_id: int) -> list[Record]:

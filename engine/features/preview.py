@@ -1,8 +1,10 @@
 """Preview a proposed profile on the live data, before anything is saved.
 
 Every decision a decision table made is stored with the record (in its transition's audit row).
-Preview runs each of them again under the proposed profile's table, with the same values, and
-lists those whose outcome would change, with both reasons. It writes nothing.
+Preview runs each of them again under the proposed profile's table, with the values the workflow
+gives the table (the record's fields, the action form's, and the lists gathered from the record's
+current sheets, such as the screening group's scores), and lists those whose outcome would change,
+with both reasons. It writes nothing.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from sqlalchemy import select
 from engine.profile.loader import Profile
 from engine.lang.tables import DecisionError
 from engine.core.runtime import Runtime
+from engine.core.sheets import current_at, gathered_from, sheets_and_moves, workflow_of
 from engine.core.workflow import record_values
 from engine.store.tables import AuditEntry, Record
 
@@ -43,7 +46,7 @@ class PreviewReport:
 def preview(live: Runtime, proposed: Profile) -> PreviewReport:
     """Decisions stored in `live`'s database, decided again by `proposed`; nothing is written."""
     report = PreviewReport(changes=[], notes=[])
-    for entry, record, data_record in _decisions(live):
+    for entry, record, data_record, gathered_lists in _decisions(live):
         decision = entry.after["decision"]
         rules_id, table_id = decision.get("rules"), decision.get("table")
         rules = proposed.rules.get(rules_id)
@@ -52,6 +55,7 @@ def preview(live: Runtime, proposed: Profile) -> PreviewReport:
             continue
         pinned = live.for_version(record.profile_version)
         values = record_values(pinned, record.form_id, record.data)
+        values.update(gathered_lists)
         if data_record is not None and data_record.form_id in pinned.forms:
             values.update(record_values(pinned, data_record.form_id, data_record.data))
         report.checked += 1
@@ -66,7 +70,9 @@ def preview(live: Runtime, proposed: Profile) -> PreviewReport:
     return report
 
 
-def _decisions(rt: Runtime) -> Iterator[tuple[AuditEntry, Record, Record | None]]:
+def _decisions(rt: Runtime) -> Iterator[tuple[AuditEntry, Record, Record | None, dict[str, list]]]:
+    """Each stored decision with its record, the action form it came with, and the record's
+    gathered lists (its current sheets read for a page of decisions at once)."""
     last_id = 0
     while True:
         with rt.db.read() as session:
@@ -78,9 +84,18 @@ def _decisions(rt: Runtime) -> Iterator[tuple[AuditEntry, Record, Record | None]
             found = []
             for entry in entries:
                 last_id = entry.id
-                if not (entry.after or {}).get("decision"):
-                    continue
+                if not (entry.after or {}).get("decision") or entry.after.get("followed"):
+                    continue  # a merged duplicate moved with its record: that record's decision is checked
                 record = session.get(Record, int(entry.entity_id))
                 data_id = entry.after.get("data_record")
                 found.append((entry, record, session.get(Record, data_id) if data_id else None))
-        yield from found
+            flows = {r.id: workflow_of(rt.for_version(r.profile_version), r.form_id) for _, r, _ in found
+                     if r.form_id in rt.forms}
+            sheets, moves = sheets_and_moves(session, {i: wf for i, wf in flows.items() if wf is not None and wf.gather})
+        for entry, record, data_record in found:
+            wf = flows.get(record.id)
+            lists = {}
+            if record.id in sheets:  # the sheets that counted when the decision was made
+                current = current_at(sheets[record.id], wf, moves.get(record.id, []), entry.at)
+                lists = gathered_from(rt.for_version(record.profile_version), wf, current)
+            yield entry, record, data_record, lists
