@@ -11,7 +11,7 @@ from typing import Callable
 import typer
 from rich.console import Console
 
-from apps.i18n import problem_text
+from apps.i18n import problem_text, refusal_text
 from engine.core.runtime import Runtime
 from engine.kernel.errors import ConfigError, InputError, MinshengError, NotFound, PermissionDenied
 
@@ -48,7 +48,7 @@ def friendly(command: Callable) -> Callable:
         except NotFound as exc:
             err.print(f"error: not found: {exc}")
         except MinshengError as exc:
-            err.print(f"error: {exc}", markup=False)
+            err.print(f"error: {refusal_text(exc, 'en') or exc}", markup=False)
         except (KeyboardInterrupt, typer.Exit, typer.Abort, SystemExit):
             raise
         except Exception:  # a bug: keep the traceback out of the user's way, in the log

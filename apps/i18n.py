@@ -5,6 +5,12 @@ product's words: buttons, headings and the messages for each problem code the en
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
+from engine.core.signin import SignInRefused
+from engine.core.workflow import TransitionRefused
+from engine.features.funds import FundRefused
+from engine.features.voting import VoteRefused
 from engine.kernel.errors import InputError, Problem
 
 LANGS = ("zh", "en")
@@ -347,3 +353,25 @@ def report_words(lang: str = "zh") -> dict[str, str]:
     """The words of a report's fixed columns (engine.output.reports.WORDS)."""
     from engine.output.reports import WORDS
     return {w: text(f"report.{w}", lang) for w in WORDS}
+
+
+def refusal_text(exc: Exception, lang: str = "zh") -> str | None:
+    """A refused step (a transition, a fund entry, a vote step, a sign-in) in words, or None when
+    the error carries no code this table knows: the command line and the pages say the same."""
+    code, params = getattr(exc, "code", None), dict(getattr(exc, "params", {}) or {})
+    if code is None:
+        return None
+    if isinstance(exc, TransitionRefused):
+        reason = (params.get("explanation") or {}).get("reason")
+        if reason is None and f"refused.{code}" not in TEXT:
+            return None
+        return text("action_refused", lang, reason=reason or text(f"refused.{code}", lang))
+    shown = {k: f"{v:,.2f}" if isinstance(v, Decimal) else v for k, v in params.items()}
+    key = {FundRefused: f"fund.refused.{code}", VoteRefused: f"vote.{code}",
+           SignInRefused: "bad_login" if code == "bad_login" else f"sign_in.{code}"}.get(type(exc))
+    if key is None or key not in TEXT:
+        return None
+    try:
+        return text(key, lang, **shown)
+    except (KeyError, IndexError):
+        return TEXT[key][1 if lang == "en" else 0]

@@ -171,3 +171,35 @@ def test_stopping_serve_by_its_pid_stops_the_app(tmp_path, db_url):
             os.killpg(process.pid, signal.SIGKILL)  # whatever was left of the group (the old design's child)
         except ProcessLookupError:
             pass
+
+
+def test_refusals_are_said_in_words_not_codes():
+    """`error: project_over_max: {'project': Decimal(...)}` was what a refused step printed."""
+    from decimal import Decimal
+    from apps.cli_base import friendly
+    from apps.i18n import refusal_text
+    from engine.core.workflow import TransitionRefused
+    from engine.features.funds import FundRefused
+    from engine.features.voting import VoteRefused
+    over = FundRefused("project_over_max", project=Decimal("3041672.00"), max=Decimal("3000000.00"))
+    assert refusal_text(over, "en") == "this project would get 3,041,672.00, above the cap 3,000,000.00"
+    assert refusal_text(over) == "该项目分配将达 3,041,672.00 元，超过单个项目上限 3,000,000.00 元"
+    assert refusal_text(TransitionRefused("condition_false", action="screen"), "en") == \
+        "Not done: its condition does not hold"
+    assert refusal_text(TransitionRefused("condition_false", explanation={"reason": "目前只有 0 份评分表"})) == \
+        "未能办理：目前只有 0 份评分表"
+    assert refusal_text(VoteRefused("wrong_count_key"), "en").startswith("that is not this ballot's count key")
+    assert refusal_text(VoteRefused("no_such_code")) is None and refusal_text(ValueError("x")) is None
+
+    import typer
+    from typer.testing import CliRunner as Runner
+    tiny = typer.Typer()
+
+    @tiny.command()
+    @friendly
+    def pay() -> None:
+        raise over
+    result = Runner().invoke(tiny, [])
+    assert result.exit_code == 1
+    assert "error: this project would get 3,041,672.00, above the cap 3,000,000.00" in result.output
+    assert "Decimal" not in result.output and "project_over_max" not in result.output
