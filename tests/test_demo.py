@@ -1,6 +1,8 @@
 """The demo year reproduces the source's intake figures, from the profile alone."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import func, select
 
 from engine.core import sheets
