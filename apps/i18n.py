@@ -129,6 +129,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "field": ("项目", "Field"),
     "reason": ("原因", "Reason"),
     "whole_row": ("整行", "whole row"),
+    "file_label": ("文件", "File"),
+    "saved_record": ("已保存，记录编号 {id}", "Saved as record {id}"),
     "action.record.submit": ("提交", "Submitted"),
     "action.import.batch": ("导入", "Imported"),
     "action.flag.raised": ("系统提醒：逾期或督办", "Alert raised (late or escalated)"),

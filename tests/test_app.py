@@ -220,3 +220,17 @@ def test_fund_page_for_finance_and_audit_only(app, rt, good_suggestion):
     assert "300,000.00" in at.dataframe[0].value.to_string()  # money per project
     at.button(key="fund.make_xlsx").click().run()  # the ledger is written when asked for
     assert not at.exception and at.session_state["fund.xlsx"][:2] == b"PK"
+
+
+def test_saving_a_record_without_a_receipt_code_says_its_number(app, rt):
+    """An offline session has no receipt code: the page says it was saved and its number, in
+    Chinese, not "请保存您的回执码：#2599"; a suggestion still shows its code to keep."""
+    at = page_app("apps.web.page_form.render_form_page", "offline_session")
+    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "liaison", "联络员", ["liaison_staff"], "Qiao-lu-2025-sangzhi")
+    at.session_state["done.offline_session"] = 2599
+    at.run()
+    assert at.success[0].value == "已保存，记录编号 2599" and not at.code
+    public = page_app("apps.web.page_form.render_form_page", "suggestion")
+    public.session_state["done.suggestion"] = "SZ25-ABCD-EFGH-JKMN"
+    public.run()
+    assert public.success[0].value == "提交成功！请保存您的回执码：" and public.code[0].value == "SZ25-ABCD-EFGH-JKMN"

@@ -15,13 +15,15 @@ def render_form_page(form_id: str) -> None:
     if form.description:
         st.caption(form.description)
     done = st.session_state.pop(f"done.{form_id}", None)
-    if done:
+    if isinstance(done, str):  # a receipt code to keep
         st.success(t("submitted"))
         st.code(done, language=None)
         st.caption(t("submitted_note"))
+    elif done:  # a record without a receipt code (an offline session): its number
+        st.success(t("saved_record", id=done))
     values, uploads = form_inputs(form_id, form_id)
     record = submitted(form_id, t("submit"), lambda raw, files: records.submit(rt, actor(), form_id, raw, files),
                        values, uploads)
     if record is not None:
-        st.session_state[f"done.{form_id}"] = record.receipt_code or f"#{record.id}"
+        st.session_state[f"done.{form_id}"] = record.receipt_code or record.id
         st.rerun()

@@ -36,7 +36,7 @@ def render_import_page() -> None:
             report = import_file(rt, actor(), mapping_id, path,
                                  progress=lambda fraction, r: bar.progress(min(fraction, 1.0)))
         except InputError as exc:
-            for line in input_error_lines(exc, {}, lang()):
+            for line in input_error_lines(exc, {"file": t("file_label")}, lang()):
                 st.error(line)
             return
         except PermissionDenied:
