@@ -12,7 +12,6 @@ import typer
 from rich.console import Console
 
 from apps.i18n import problem_text, refusal_text
-from engine.core.runtime import Runtime
 from engine.kernel.errors import ConfigError, InputError, MinshengError, NotFound, PermissionDenied
 
 console = Console(soft_wrap=True)
@@ -59,6 +58,8 @@ def friendly(command: Callable) -> Callable:
     return wrapper
 
 
-def runtime_for(config: str) -> Runtime:
-    """The runtime of this profile folder on the configured database."""
+def runtime_for(config: str):
+    """The runtime of this profile folder on the configured database (imported here, as every
+    command does: `minsheng --help` should not load the engine)."""
+    from engine.core.runtime import Runtime
     return Runtime.open(config)

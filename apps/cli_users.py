@@ -1,4 +1,5 @@
-"""`minsheng user`: local accounts."""
+"""`minsheng user`: local accounts. Like every command, each imports the engine when it runs, so
+`minsheng --help` starts at once."""
 from __future__ import annotations
 
 from typing import Optional
@@ -6,9 +7,6 @@ from typing import Optional
 import typer
 
 from apps.cli_base import ConfigOption, console, friendly, runtime_for
-from engine.core import accounts
-from engine.core.actors import SYSTEM
-from engine.core.signin import unlock
 
 user_app = typer.Typer(help="Local accounts.", no_args_is_help=True)
 
@@ -25,6 +23,8 @@ def user_add(
     config: str = ConfigOption,
 ) -> None:
     """Create an account."""
+    from engine.core import accounts
+    from engine.core.actors import SYSTEM
     user = accounts.create_user(runtime_for(config), SYSTEM, username, name, list(role), password, township,
                                 station=station)
     console.print(f"created {user.username} ({', '.join(sorted(user.roles))})", markup=False)
@@ -36,6 +36,8 @@ def user_passwd(username: str, password: str = typer.Option(..., prompt=True, hi
                                                              confirmation_prompt=True),
                 config: str = ConfigOption) -> None:
     """Set an account's password."""
+    from engine.core import accounts
+    from engine.core.actors import SYSTEM
     accounts.set_password(runtime_for(config), SYSTEM, username, password)
     console.print(f"password changed for {username}", markup=False)
 
@@ -44,6 +46,8 @@ def user_passwd(username: str, password: str = typer.Option(..., prompt=True, hi
 @friendly
 def user_list(config: str = ConfigOption) -> None:
     """List accounts."""
+    from engine.core import accounts
+    from engine.core.actors import SYSTEM
     for user in accounts.list_users(runtime_for(config), SYSTEM):
         console.print(f"{user.username:20} {user.display_name:20} {', '.join(sorted(user.roles))} "
                       f"{user.township or ''}", markup=False)
@@ -53,5 +57,7 @@ def user_list(config: str = ConfigOption) -> None:
 @friendly
 def user_unlock(username: str, config: str = ConfigOption) -> None:
     """Lift an account's lock after too many wrong passwords (and forget its wrong tries)."""
+    from engine.core.actors import SYSTEM
+    from engine.core.signin import unlock
     unlock(runtime_for(config), SYSTEM, username)
     console.print(f"{username} unlocked", markup=False)

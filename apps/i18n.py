@@ -7,10 +7,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from engine.core.signin import SignInRefused
-from engine.core.workflow import TransitionRefused
-from engine.features.funds import FundRefused
-from engine.features.voting import VoteRefused
 from engine.kernel.errors import InputError, Problem
 
 LANGS = ("zh", "en")
@@ -80,7 +76,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "sign_out": ("退出登录", "Sign out"),
     "username": ("用户名", "Username"),
     "password": ("密码", "Password"),
-    "bad_login": ("用户名或密码不对", "Wrong username or password"),
+    "sign_in.bad_login": ("用户名或密码不对", "Wrong username or password"),
     "sign_in.wait": ("密码错误次数过多，请 {seconds} 秒后再试", "Too many wrong passwords: try again in {seconds} seconds"),
     "sign_in.locked": ("该账号因多次密码错误已被锁定，请联系系统管理员解锁", "This account is locked after too many wrong passwords; ask an administrator to unlock it"),
     "sign_in.locked_now": ("密码已连续错误 {failures} 次，该账号已被锁定，请联系系统管理员解锁", "{failures} wrong passwords in a row: the account is now locked; ask an administrator to unlock it"),
@@ -359,21 +355,21 @@ def report_words(lang: str = "zh") -> dict[str, str]:
 
 def refusal_text(exc: Exception, lang: str = "zh") -> str | None:
     """A refused step (a transition, a fund entry, a vote step, a sign-in) in words, or None when
-    the error carries no code this table knows: the command line and the pages say the same."""
-    code, params = getattr(exc, "code", None), dict(getattr(exc, "params", {}) or {})
-    if code is None:
+    the error carries no code this table knows: the command line and every page say the same.
+    Each refusal class names the namespace of its words (`words`); a transition refused by a
+    decision says the rules' own reason."""
+    code, words = getattr(exc, "code", None), getattr(type(exc), "words", None)
+    if code is None or words is None:
         return None
-    if isinstance(exc, TransitionRefused):
-        reason = (params.get("explanation") or {}).get("reason")
-        if reason is None and f"refused.{code}" not in TEXT:
-            return None
-        return text("action_refused", lang, reason=reason or text(f"refused.{code}", lang))
+    params = dict(getattr(exc, "params", {}) or {})
+    explanation = params.get("explanation")
+    reason = explanation.get("reason") if isinstance(explanation, dict) else None
+    key = words + code
+    if reason is None and key not in TEXT:
+        return None
     shown = {k: f"{v:,.2f}" if isinstance(v, Decimal) else v for k, v in params.items()}
-    key = {FundRefused: f"fund.refused.{code}", VoteRefused: f"vote.{code}",
-           SignInRefused: "bad_login" if code == "bad_login" else f"sign_in.{code}"}.get(type(exc))
-    if key is None or key not in TEXT:
-        return None
     try:
-        return text(key, lang, **shown)
+        said = reason or text(key, lang, **shown)
     except (KeyError, IndexError):
-        return TEXT[key][1 if lang == "en" else 0]
+        said = TEXT[key][1 if lang == "en" else 0]
+    return text("action_refused", lang, reason=said) if words == "refused." else said

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from apps.web.state import actor, client_address, runtime, sign_in_as, sign_out, t
+from apps.i18n import refusal_text
+from apps.web.state import actor, client_address, lang, runtime, sign_in_as, sign_out, t
 from engine.core.signin import SignInRefused, authenticate
 
 
@@ -27,7 +28,7 @@ def sign_in_box() -> None:
             try:
                 found = authenticate(rt, username, password, client_address())
             except SignInRefused as refused:
-                st.error(t("bad_login") if refused.code == "bad_login" else t(f"sign_in.{refused.code}", **refused.params))
+                st.error(refusal_text(refused, lang()) or refused.code)
             else:
                 sign_in_as(found)
                 st.rerun()

@@ -10,7 +10,7 @@ import io
 import streamlit as st
 from sqlalchemy import select
 
-from apps.i18n import problem_text
+from apps.i18n import problem_text, refusal_text
 from apps.web.state import actor, lang, runtime, t
 from engine.kernel.errors import InputError, PermissionDenied, Problem
 from engine.features import funds
@@ -125,8 +125,7 @@ def _record(rt, fund_id: str, pool_id: int | None, year: int, kind: str, values:
         entry = {"contribute": funds.contribute, "allocate": funds.allocate, "pay": funds.pay,
                  "reverse": lambda rt_, a, _pool, **kw: funds.reverse(rt_, a, **kw)}[kind](rt, who, pool_id, **values)
     except funds.FundRefused as exc:
-        params = {k: f"{v:,.2f}" if hasattr(v, "quantize") else v for k, v in exc.params.items()}
-        notice.error(t(f"fund.refused.{exc.code}", **params))
+        notice.error(refusal_text(exc, lang()) or exc.code)
         return
     except InputError as exc:
         labels = {"amount": t("fund.amount"), "payee": t("fund.payee"), "purpose": t("fund.purpose"),

@@ -7,6 +7,7 @@ import datetime as dt
 import streamlit as st
 from sqlalchemy import func, select
 
+from apps.i18n import refusal_text
 from apps.web.state import actor, lang, runtime, t
 from engine.output import documents
 from engine.kernel.errors import NotFound, PermissionDenied
@@ -18,11 +19,7 @@ from engine.lang.vote_methods import YES
 
 
 def refused(exc: VoteRefused) -> str:
-    key = f"vote.{exc.code}"
-    try:
-        return t(key, **exc.params)
-    except KeyError:
-        return exc.code
+    return refusal_text(exc, lang()) or exc.code
 
 
 def _titles(rt, round_id: int) -> list[tuple[str, str]]:

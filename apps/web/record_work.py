@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from apps.i18n import input_error_lines, problem_text
+from apps.i18n import input_error_lines, problem_text, refusal_text
 from apps.web.form_widgets import form_inputs, submitted
 from apps.web.record_delivery import defaults_caption
 from apps.web.state import actor, lang, t
@@ -15,10 +15,9 @@ from engine.core import regroup, sheets
 from engine.core.workflow import TransitionRefused, available_actions, last_decision, transition
 
 
-def refusal_text(exc: TransitionRefused) -> str:
+def refused(exc: TransitionRefused) -> str:
     """A refusal in words: the rules' own reason when a decision said no."""
-    reason = (exc.params.get("explanation") or {}).get("reason")
-    return t("action_refused", reason=reason or t(f"refused.{exc.code}"))
+    return refusal_text(exc, lang()) or t("action_refused", reason=exc.code)
 
 
 def decision_box(rt, view) -> None:
@@ -63,14 +62,14 @@ def _transition(rt, view, action: str, data):
     try:
         return transition(rt, actor(), view.id, action, data)
     except TransitionRefused as exc:  # shown above the form, where its other problems are shown
-        raise InputError({"": Problem("refused", {"reason": refusal_text(exc)})}) from None
+        raise InputError({"": Problem("refused", {"reason": refused(exc)})}) from None
 
 
 def _take(rt, view, action: str, data, notice) -> None:
     try:
         transition(rt, actor(), view.id, action, data)
     except TransitionRefused as exc:
-        notice.error(refusal_text(exc))
+        notice.error(refused(exc))
         return
     except PermissionDenied:
         notice.error(t("not_allowed"))

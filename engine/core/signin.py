@@ -34,6 +34,8 @@ _DUMMY_HASH = HASHER.hash("not a password")
 class SignInRefused(MinshengError):
     """Why a sign-in did not succeed: `code` (bad_login, wait, locked, demo_account) and `params`."""
 
+    words = "sign_in."  # where the apps keep the words for each code
+
     def __init__(self, code: str, **params):
         self.code = code
         self.params = params

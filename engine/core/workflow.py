@@ -36,6 +36,8 @@ def after_moves(rt: Runtime, session, moved: list[tuple[int, str]]) -> None:
 class TransitionRefused(MinshengError):
     """The action cannot be taken now; ``code`` and ``params`` say why (the app words them)."""
 
+    words = "refused."  # where the apps keep the words for each code
+
     def __init__(self, code: str, **params: Any):
         self.code = code
         self.params = params

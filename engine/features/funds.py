@@ -32,6 +32,8 @@ KINDS = ("contribution", "allocation", "payment")
 class FundRefused(MinshengError):
     """The entry would break a rule of the pool; ``code`` and ``params`` say which."""
 
+    words = "fund.refused."  # where the apps keep the words for each code
+
     def __init__(self, code: str, **params: Any):
         self.code, self.params = code, params
         super().__init__(f"{code}: {params}")

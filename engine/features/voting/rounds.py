@@ -25,6 +25,8 @@ STATUSES = ("present", "leave", "absent")
 class VoteRefused(MinshengError):
     """The step cannot be taken; ``code`` and ``params`` say why (the app words them)."""
 
+    words = "vote."  # where the apps keep the words for each code
+
     def __init__(self, code: str, **params: Any):
         self.code, self.params = code, params
         super().__init__(f"{code}: {params}")
