@@ -220,10 +220,7 @@ class Balance:
 def balance(rt: Runtime, actor: Actor, pool_id: int, record_id: int | None = None) -> Balance:
     """The pool's (or one project's) money in, allocated and paid, summed in SQL."""
     with rt.db.read() as session:
-        pool = session.get(FundPoolYear, pool_id)
-        if pool is None:
-            raise NotFound("pool")
-        require(actor, pool_rules(rt, pool.fund_id).roles.view, f"fund:{pool.fund_id}")
+        viewed_pool(session, rt, actor, pool_id)
         where = {} if record_id is None else {"record_id": record_id}
         return Balance(total=yuan(_sum(session, pool_id, "contribution")),
                        allocated=yuan(_sum(session, pool_id, "allocation", **where)),
@@ -239,15 +236,26 @@ class ProjectMoney:
     paid: Decimal
 
 
+def viewed_pool(session, rt: Runtime, actor: Actor, pool_id: int) -> FundPoolYear:
+    """The pool, after checking that the actor's role may see it."""
+    pool = session.get(FundPoolYear, pool_id)
+    if pool is None:
+        raise NotFound("pool")
+    require(actor, pool_rules(rt, pool.fund_id).roles.view, f"fund:{pool.fund_id}")
+    return pool
+
+
+def money_sums():
+    """SUM expressions of what was allocated and what was paid, in fen, over the entries grouped."""
+    return (func.coalesce(func.sum(case((FundEntry.kind == "allocation", FundEntry.amount_fen), else_=0)), 0),
+            func.coalesce(func.sum(case((FundEntry.kind == "payment", FundEntry.amount_fen), else_=0)), 0))
+
+
 def by_project(rt: Runtime, actor: Actor, pool_id: int, limit: int = 500, offset: int = 0) -> list[ProjectMoney]:
     """Allocation and spending per project, summed and paged in SQL."""
     with rt.db.read() as session:
-        pool = session.get(FundPoolYear, pool_id)
-        if pool is None:
-            raise NotFound("pool")
-        require(actor, pool_rules(rt, pool.fund_id).roles.view, f"fund:{pool.fund_id}")
-        allocated = func.coalesce(func.sum(case((FundEntry.kind == "allocation", FundEntry.amount_fen), else_=0)), 0)
-        paid = func.coalesce(func.sum(case((FundEntry.kind == "payment", FundEntry.amount_fen), else_=0)), 0)
+        viewed_pool(session, rt, actor, pool_id)
+        allocated, paid = money_sums()
         rows = session.execute(
             select(Record.id, Record.title, Record.township, allocated, paid)
             .join(FundEntry, FundEntry.record_id == Record.id).where(FundEntry.pool_id == pool_id)
@@ -260,12 +268,8 @@ def by_township(rt: Runtime, actor: Actor, pool_id: int) -> list[tuple[str | Non
     """Allocation and spending per township (township, allocated, paid), summed in SQL over every
     project of the pool, in the profile's order of townships."""
     with rt.db.read() as session:
-        pool = session.get(FundPoolYear, pool_id)
-        if pool is None:
-            raise NotFound("pool")
-        require(actor, pool_rules(rt, pool.fund_id).roles.view, f"fund:{pool.fund_id}")
-        allocated = func.coalesce(func.sum(case((FundEntry.kind == "allocation", FundEntry.amount_fen), else_=0)), 0)
-        paid = func.coalesce(func.sum(case((FundEntry.kind == "payment", FundEntry.amount_fen), else_=0)), 0)
+        viewed_pool(session, rt, actor, pool_id)
+        allocated, paid = money_sums()
         rows = session.execute(select(Record.township, allocated, paid).join(FundEntry, FundEntry.record_id == Record.id)
                                .where(FundEntry.pool_id == pool_id).group_by(Record.township)).all()
     order = {t.id: i for i, t in enumerate(rt.profile.county.townships)}
@@ -276,10 +280,7 @@ def ledger_rows(rt: Runtime, actor: Actor, pool_id: int, page: int = 1000) -> It
     """Every entry of the pool, oldest first, as the ledger's rows for the audit office (read in
     pages, so memory stays flat however long the pool's year was)."""
     with rt.db.read() as session:
-        pool = session.get(FundPoolYear, pool_id)
-        if pool is None:
-            raise NotFound("pool")
-        require(actor, pool_rules(rt, pool.fund_id).roles.view, f"fund:{pool.fund_id}")
+        viewed_pool(session, rt, actor, pool_id)
     last_id = 0
     while True:
         with rt.db.read() as session:
@@ -310,10 +311,7 @@ def eligible_projects(rt: Runtime, actor: Actor, fund_id: str, limit: int = 500)
 def recent_entries(rt: Runtime, actor: Actor, pool_id: int, limit: int = 20) -> list[tuple[FundEntry, str | None]]:
     """The latest entries of the pool, newest first, with the project's title."""
     with rt.db.read() as session:
-        pool = session.get(FundPoolYear, pool_id)
-        if pool is None:
-            raise NotFound("pool")
-        require(actor, pool_rules(rt, pool.fund_id).roles.view, f"fund:{pool.fund_id}")
+        viewed_pool(session, rt, actor, pool_id)
         return [(e, title) for e, title in session.execute(
             select(FundEntry, Record.title).outerjoin(Record, Record.id == FundEntry.record_id)
             .where(FundEntry.pool_id == pool_id).order_by(FundEntry.id.desc()).limit(limit))]
