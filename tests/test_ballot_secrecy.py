@@ -30,7 +30,7 @@ def fifty_deputies_cast_at_once(rt, good_suggestion):
     roster = [(f"d{n:03d}", f"代表{n}", "present") for n in range(DEPUTIES)]
     round_id = voting.create_round(rt, PRESIDIUM, "township_congress", "t02", "票决", 3, ids, roster)
     count_key = voting.open_round(rt, PRESIDIUM, round_id)
-    WAL_WINDOW[:] = [wal_position(rt)]
+    opened_at = wal_position(rt)
     choices = [c for k in (1, 2, 3) for c in itertools.combinations([str(i) for i in ids], k)]
     cast = {f"d{n:03d}": {c: "yes" for c in choices[n % len(choices)]} for n in range(DEPUTIES)}
     errors = []
@@ -46,13 +46,11 @@ def fifty_deputies_cast_at_once(rt, good_suggestion):
     for t in threads:
         t.join()
     assert errors == []
-    return round_id, count_key, cast
-
-
-WAL_WINDOW: list[str] = []  # PostgreSQL: where the WAL stood when the round opened
+    return round_id, count_key, cast, opened_at
 
 
 def wal_position(rt) -> str | None:
+    """PostgreSQL: where the WAL stands now (None on SQLite, whose WAL file is read whole)."""
     if rt.db.is_sqlite:
         return None
     with rt.db.engine.connect() as conn:
@@ -71,14 +69,14 @@ def every_row_as_text(rt) -> str:
 
 
 def test_during_the_round_nothing_in_the_database_reads_as_a_ballot(rt, good_suggestion):
-    round_id, count_key, cast = fifty_deputies_cast_at_once(rt, good_suggestion)
+    round_id, count_key, cast, opened_at = fifty_deputies_cast_at_once(rt, good_suggestion)
     voting.close_round(rt, PRESIDIUM, round_id)
     rows = every_row_as_text(rt)
     assert not any(p.decode() in rows for p in plaintexts(cast))
     with rt.db.read() as session:
         boxes = session.execute(select(Ballot.marks, Ballot.sealed).where(Ballot.round_id == round_id)).all()
     assert len(boxes) == DEPUTIES and all(m is None for m, _ in boxes) and len({len(s) for _, s in boxes}) == 1
-    raw = raw_storage(rt)
+    raw = raw_storage(rt, opened_at)
     assert raw and not any(p in raw for p in plaintexts(cast))  # not in any page, old version or WAL record
     # the same marks sealed twice differ: a ciphertext cannot be matched to a guessed ballot
     with rt.db.read() as session:
@@ -88,7 +86,7 @@ def test_during_the_round_nothing_in_the_database_reads_as_a_ballot(rt, good_sug
 
 
 def test_after_the_count_nothing_links_a_deputy_to_a_plain_ballot(rt, good_suggestion):
-    round_id, count_key, cast = fifty_deputies_cast_at_once(rt, good_suggestion)
+    round_id, count_key, cast, _ = fifty_deputies_cast_at_once(rt, good_suggestion)
     voting.close_round(rt, PRESIDIUM, round_id)
     result = voting.count_round(rt, PRESIDIUM, round_id, count_key=count_key)
     assert result.ballots == DEPUTIES
@@ -114,7 +112,7 @@ def test_after_the_count_nothing_links_a_deputy_to_a_plain_ballot(rt, good_sugge
         voting.open_box(rt, PRESIDIUM, round_id, "bm90LXRoZS1rZXktbm90LXRoZS1rZXktbm90LXRoZS0=")
 
 
-def raw_storage(rt) -> bytes:
+def raw_storage(rt, opened_at: str | None) -> bytes:
     """What someone holding the database's files reads: on SQLite the file and its WAL; on
     PostgreSQL every page of the ballots and voters tables (old row versions included) and the
     WAL segments written since the round opened."""
@@ -129,7 +127,7 @@ def raw_storage(rt) -> bytes:
             for n in range(pages):
                 chunks.append(conn.scalar(text(f"SELECT get_raw_page('{table}', {n})")))
         # the WAL from the round's opening to now: every record the casts and the close wrote
-        start, end = WAL_WINDOW[0], conn.scalar(text("SELECT pg_current_wal_insert_lsn()::text"))
+        start, end = opened_at, conn.scalar(text("SELECT pg_current_wal_insert_lsn()::text"))
         first, offset = conn.execute(text("SELECT file_name, file_offset FROM pg_walfile_name_offset(:l)"),
                                      {"l": start}).one()
         last, end_offset = conn.execute(text("SELECT file_name, file_offset FROM pg_walfile_name_offset(:l)"),

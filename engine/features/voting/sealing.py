@@ -32,8 +32,8 @@ def seal(public_key: str, marks: dict[str, str], candidates: list[str]) -> str:
     """The marks, padded to the round's one length and sealed: the text to store."""
     plain = orjson.dumps(marks)
     length = len(orjson.dumps({c: MARK_LONGEST for c in candidates}))
-    if len(plain) > length:  # marks of candidates not on the ballot were refused before; be safe
-        length = len(plain)
+    if len(plain) > length:  # only marks of the ballot's candidates get here (cast refuses others)
+        raise ValueError("marks of candidates not on the ballot: a longer box would tell them apart")
     box = SealedBox(PublicKey(_bytes(public_key)))
     return _text(box.encrypt(plain.ljust(length, b" ")))
 
