@@ -414,3 +414,25 @@ def test_a_file_too_large_for_a_profile_is_refused(profile_dir, monkeypatch):
     big.write_text("id: big\n# " + "x" * (3 * 1024 * 1024) + "\n", encoding="utf-8")
     assert problems(profile_dir, monkeypatch) == [
         "profile/forms/big.yaml: the file is 3.0 MB; a profile file may be at most 2 MB"]
+
+
+def test_unknown_role_that_may_read_personal_data(profile_dir, monkeypatch):
+    form = profile_dir / "forms/suggestion.yaml"
+    edit(form, "  personal_data: [liaison_staff, congress_staff, administrator]",
+         "  personal_data: [liaison_staff, congres_staff, administrator]")
+    line = line_of(form, "congres_staff")
+    assert problems(profile_dir, monkeypatch) == [
+        f"profile/forms/suggestion.yaml:{line}: At Form(id='suggestion') -> access -> personal_data[1]: "
+        "unknown role 'congres_staff' (did you mean 'congress_staff'?); roles are declared in county.yaml"
+    ]
+
+
+def test_a_sign_in_rule_out_of_its_range(profile_dir, monkeypatch):
+    county = profile_dir / "county.yaml"
+    edit(county, 'date_format: "{year}年{month}月{day}日"\n',
+         'date_format: "{year}年{month}月{day}日"\nsign_in:\n  password_min_length: 4\n')
+    line = line_of(county, "password_min_length")
+    assert problems(profile_dir, monkeypatch) == [
+        f"profile/county.yaml:{line}: At County(id='sangzhi') -> sign_in -> password_min_length: input should "
+        "be greater than or equal to 8; got 4"
+    ]
