@@ -44,10 +44,53 @@ def test_expressions_evaluate(text, expected):
     assert compile_expression(text, NAMES)(VALUES) == expected
 
 
-def test_missing_values_make_conditions_false_not_crash():
-    assert compile_expression("cost <= 500000", NAMES)({}) is False
-    assert compile_expression("score / necessity > 1", NAMES)({"score": 1, "necessity": 0}) is False
+def test_missing_values_are_unknown_not_false():
+    """DMN's three-valued logic: a comparison with a missing value is unknown (None), and so is
+    its negation; a division by zero has no value either."""
+    assert compile_expression("cost <= 500000", NAMES)({}) is None
+    assert compile_expression("not (cost <= 500000)", NAMES)({}) is None
+    assert compile_expression("score / necessity > 1", NAMES)({"score": 1, "necessity": 0}) is None
     assert compile_expression("avg(scores)", NAMES)({"scores": []}) is None
+    assert compile_expression("avg(scores)", NAMES)({}) is None
+    assert compile_expression("count(scores)", NAMES)({"scores": []}) == 0
+    assert compile_expression("count(scores)", NAMES)({}) is None
+    assert compile_expression("avg(scores)", NAMES)({"scores": [Decimal(2), None, Decimal(4)]}) == 3
+    assert compile_expression("min(necessity, score)", NAMES)({"necessity": 1}) is None
+
+
+T, F, U = True, False, None
+
+
+@pytest.mark.parametrize("a, b, conjunction, disjunction", [
+    (T, T, T, T), (T, F, F, T), (T, U, U, T), (F, F, F, F), (F, U, F, U), (U, U, U, U),
+    (F, T, F, T), (U, T, U, T), (U, F, F, U)])
+def test_and_or_not_follow_the_truth_table(a, b, conjunction, disjunction):
+    names = {"a": "bool", "b": "bool"}
+    values = {k: v for k, v in (("a", a), ("b", b)) if v is not None}
+    assert compile_expression("a and b", names)(values) is conjunction
+    assert compile_expression("a or b", names)(values) is disjunction
+    assert compile_expression("not a", names)(values) is (None if a is None else not a)
+
+
+@pytest.mark.parametrize("text", ["x == x", "x != 5", "not (x > 18)", "not (x in [1, 2])", "x in 1..5",
+                                  "not (x in [1..5))", "abs(x) >= 0", "x * 0 == 0"])
+def test_a_missing_value_never_makes_a_row_match(text):
+    rules = load_rules(f"""
+id: test
+label: 测试
+inputs: {{x: number}}
+tables:
+  - id: t
+    label: 表
+    hit_policy: FIRST
+    rows: [{{id: hit, when: "{text}", outcome: hit}}]
+    default: {{id: other, when: "true", outcome: unknown}}
+""")
+    import dataclasses
+    table = rules.tables["t"]
+    for t in (table, dataclasses.replace(table, fast=None)):
+        assert t.decide({}).outcome == "unknown"
+        assert t.decide({"x": None}).outcome == "unknown"
 
 
 @pytest.mark.parametrize("text, message", [

@@ -17,63 +17,44 @@ import types
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable
 
+from engine.lang import expr
 from engine.lang.expr import LIST_FUNCTIONS, PAIR_FUNCTIONS_IMPL, compile_node
 from engine.lang.syntax import DATE, MONEY, NUMBER, TEXT, BOOL, Node, element, parse
 
 SLOW = object()  # returned when the fast path cannot decide: the caller uses the closures
 
 
-def _div(a, b):
-    return None if a is None or b is None or b == 0 else Decimal(a) / Decimal(b)
+def _finite(value):
+    return value.__class__ is int or (value.__class__ is Decimal and value.is_finite())
 
 
-def _values(xs):
-    return [x for x in (xs or ()) if x is not None]
+def _list_of(check):
+    return lambda xs: all(x is None or check(x) for x in xs)
 
 
-def _min(xs):
-    vs = _values(xs)
-    return min(vs) if vs else None
-
-
-def _max(xs):
-    vs = _values(xs)
-    return max(vs) if vs else None
-
-
-def _sum(xs):
-    return sum(_values(xs), Decimal(0))
-
-
-def _count(xs):
-    return len(_values(xs))
-
-
-def _cmp(op):
-    def compare(a, b):
-        return a is not None and b is not None and op(a, b)
-    return compare
-
+# Whether an input is exactly of its type, as the fast path needs it (anything else, a float, a
+# numeric-looking text, a missing value, is typed by the reference path or refused there).
+_EXACT = {NUMBER: _finite, MONEY: _finite, DATE: lambda v: v.__class__ is dt.date,
+          TEXT: lambda v: v.__class__ is str, BOOL: lambda v: v.__class__ is bool}
 
 HELPERS: dict[str, Any] = {
-    "_div": _div, "_min": _min, "_max": _max, "_avg": lambda xs: LIST_FUNCTIONS["avg"](_values(xs)),
-    "_median": lambda xs: LIST_FUNCTIONS["median"](_values(xs)),
-    "_trimmed_mean": lambda xs: LIST_FUNCTIONS["trimmed_mean"](_values(xs)),
-    "_count_of": PAIR_FUNCTIONS_IMPL["count_of"], "_contains_all": PAIR_FUNCTIONS_IMPL["contains_all"], "_sum": _sum, "_count": _count, "_abs": abs,
-    "_days": lambda a, b: None if a is None or b is None else (a - b).days,
-    "_shift": lambda d, n, sign: None if d is None or n is None else d + dt.timedelta(days=sign * int(n)),
-    "_arith": {"+": lambda a, b: None if a is None or b is None else a + b,
-               "-": lambda a, b: None if a is None or b is None else a - b,
-               "*": lambda a, b: None if a is None or b is None else a * b},
-    "_neg": lambda a: None if a is None else -a,
-    "_lt": _cmp(lambda a, b: a < b), "_le": _cmp(lambda a, b: a <= b), "_gt": _cmp(lambda a, b: a > b),
-    "_ge": _cmp(lambda a, b: a >= b), "_eq": _cmp(lambda a, b: a == b), "_ne": _cmp(lambda a, b: a != b),
-    "_in": lambda a, b: a is not None and a in (b or ()),
-    "_between": lambda a, lo, hi: a is not None and lo is not None and hi is not None and lo <= a <= hi,
-    "_NUM": (int, Decimal), "_DATE": dt.date, "_STR": str, "_BOOL": bool, "_LIST": list,
-    "SLOW": SLOW, "_isinstance": isinstance, "_bool": bool,
+    "_add": expr.add, "_sub": expr.subtract, "_mul": expr.multiply, "_div": expr.divide, "_pow": expr.power,
+    "_neg": expr.negate, "_abs": expr.absolute, "_days": expr.days_between, "_shift": expr.shift_days,
+    "_not3": expr.not3, "_and3": expr.and3, "_or3": expr.or3, "_within": expr.within, "_member": expr.member,
+    "_several": expr.several, **{f"_F_{name}": fn for name, fn in LIST_FUNCTIONS.items()},
+    **{f"_F_{name}": fn for name, fn in PAIR_FUNCTIONS_IMPL.items()},
+    **{f"_C{i}": expr.compare(op) for i, op in enumerate(("<", "<=", ">", ">=", "==", "!="))},
+    "_finite": _finite, **{f"_exact_{kind}": check for kind, check in _EXACT.items()},
+    **{f"_exact_list_{kind}": _list_of(check) for kind, check in _EXACT.items()},
+    "_MIN": min, "_MAX": max, "_INT": int, "_DATE": dt.date, "_STR": str, "_BOOL": bool, "_LIST": list, "SLOW": SLOW, "_bool": bool,
 }
-_COMPARE_HELPER = {"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge", "==": "_eq", "!=": "_ne"}
+_COMPARE_HELPER = {op: f"_C{i}" for i, op in enumerate(("<", "<=", ">", ">=", "==", "!="))}
+_ARITHMETIC_HELPER = {"+": "_add", "-": "_sub", "*": "_mul", "/": "_div", "**": "_pow"}
+
+
+def local(name: str) -> str:
+    """The generated variable of a name; a dotted name (another table's output) has no dot."""
+    return "n_" + name.replace(".", "__dot__")
 
 
 class _Gen:
@@ -81,6 +62,22 @@ class _Gen:
         self.names = names            # name -> type
         self.nullable: set[str] = set()  # derived values that may be None
         self.constants: list[Any] = []
+        self.ints: set[str] | None = None  # in the branch where every number input is an int: the
+        # names known to hold ints, whose + - * Python may do itself (exact, so as DMN's would be)
+
+    def is_int(self, node: Node) -> bool:
+        if self.ints is None:
+            return False
+        op = node.op
+        if op == "literal":
+            return node.value[0].__class__ is int
+        if op == "name":
+            return node.value in self.ints
+        if op == "unary":
+            return self.is_int(node.args[0])
+        if op == "binary":
+            return node.value in ("+", "-", "*") and all(self.is_int(a) for a in node.args)
+        return op == "call" and node.value == "count"
 
     def const(self, value: Any) -> str:
         self.constants.append(value)
@@ -90,51 +87,54 @@ class _Gen:
         return compile_node(node, self.names)[0]
 
     def gen(self, node: Node) -> tuple[str, bool]:
-        """Python source for the node, and whether it may be None."""
+        """Python source for the node, and whether it may be None (missing, or unknown)."""
         op = node.op
         if op == "literal":
             return self.const(node.value[0]), False
         if op == "name":
-            return f"n_{node.value}", node.value in self.nullable
+            return local(node.value), node.value in self.nullable
         if op == "list":
             parts = [self.gen(a)[0] for a in node.args]
             return f"[{', '.join(parts)}]", False
         if op == "unary":
             inner, null = self.gen(node.args[0])
-            return (f"_neg({inner})" if null else f"(-{inner})"), null
+            return (f"(-{inner})" if not null and self.is_int(node) else f"_neg({inner})"), null
         if op == "binary":
             (a, an), (b, bn) = self.gen(node.args[0]), self.gen(node.args[1])
             ka, kb = self.kind(node.args[0]), self.kind(node.args[1])
             o = node.value
-            if o == "/":
-                return f"_div({a}, {b})", True
             if DATE in (ka, kb):
                 if o == "-" and ka == kb == DATE:
                     return (f"_days({a}, {b})" if an or bn else f"({a} - {b}).days"), an or bn
                 d, n = (a, b) if ka == DATE else (b, a)
                 return f"_shift({d}, {n}, {1 if o == '+' else -1})", True
-            if an or bn:
-                return f"_arith[{o!r}]({a}, {b})", True
-            return f"({a} {o} {b})", False
+            if not (an or bn) and self.is_int(node):
+                return f"({a} {o} {b})", False
+            return f"{_ARITHMETIC_HELPER[o]}({a}, {b})", an or bn or o in ("/", "**")
         if op == "compare":
             (a, an), (b, bn) = self.gen(node.args[0]), self.gen(node.args[1])
             if an or bn:
-                return f"{_COMPARE_HELPER[node.value]}({a}, {b})", False
+                return f"{_COMPARE_HELPER[node.value]}({a}, {b})", True
             return f"({a} {node.value} {b})", False
         if op == "in":
             left, right = node.args
             a, an = self.gen(left)
             if right.op == "range":
                 (lo, ln), (hi, hn) = self.gen(right.args[0]), self.gen(right.args[1])
+                low, high = right.value
                 if an or ln or hn:
-                    return f"_between({a}, {lo}, {hi})", False
-                return f"({lo} <= {a} <= {hi})", False
-            b, _ = self.gen(right)
-            return (f"_in({a}, {b})" if an else f"({a} in ({b} or ()))"), False
+                    return f"_within({a}, {lo}, {hi}, {low}, {high})", True
+                return f"({lo} {'<=' if low else '<'} {a} {'<=' if high else '<'} {hi})", False
+            b, bn = self.gen(right)
+            return (f"_member({a}, {b})", True) if an or bn else (f"({a} in {b})", False)
         if op == "not":
-            return f"(not {self.gen(node.args[0])[0]})", False
+            inner, null = self.gen(node.args[0])
+            return (f"_not3({inner})", True) if null else (f"(not {inner})", False)
         if op in ("and", "or"):
-            return f"({self.gen(node.args[0])[0]} {op} {self.gen(node.args[1])[0]})", False
+            parts = [self.gen(a) for a in node.args]
+            if any(null for _, null in parts):
+                return f"_{op}3({', '.join(p for p, _ in parts)})", True
+            return "(" + f" {op} ".join(p for p, _ in parts) + ")", False
         if op == "call":
             return self.call(node)
         raise ValueError(op)
@@ -145,18 +145,16 @@ class _Gen:
             return self.const(dt.date.fromisoformat(node.args[0].value[0])), False
         parts = [self.gen(a) for a in node.args]
         if name in PAIR_FUNCTIONS_IMPL:
-            return f"_{name}({parts[0][0]}, {parts[1][0]})", False
+            return f"_F_{name}({parts[0][0]}, {parts[1][0]})", parts[0][1] or parts[1][1]
         if name == "abs":
-            a, null = parts[0]
-            return (f"(None if {a} is None else _abs({a}))" if null else f"_abs({a})"), null
+            return f"_abs({parts[0][0]})", parts[0][1]
         if len(parts) == 1 and element(self.kind(node.args[0])):
             arg = parts[0][0]
-        else:  # min/max of several values
-            arg = f"[{', '.join(p for p, _ in parts)}]"
-        return f"_{name}({arg})", name in ("min", "max") or name in LIST_FUNCTIONS
-
-
-_CHECK = {NUMBER: "_NUM", MONEY: "_NUM", DATE: "_DATE", TEXT: "_STR", BOOL: "_BOOL"}
+        elif not any(null for _, null in parts):  # min/max of several values, all there
+            return f"_{name.upper()}({', '.join(p for p, _ in parts)})", False
+        else:
+            arg = f"_several([{', '.join(p for p, _ in parts)}])"
+        return f"_F_{name}({arg})", True
 
 
 def plain_text(value: Any) -> str:
@@ -187,7 +185,7 @@ def _reason_source(gen: _Gen, template: str | None, parts: list) -> str:
         if literal:
             pieces.append(gen.const(literal.replace("{{", "{").replace("}}", "}")))
         if name:
-            pieces.append(f"_text(n_{name})")
+            pieces.append(f"_text({local(name)})")
     return " + ".join(pieces) or gen.const("")
 
 
@@ -205,22 +203,48 @@ def build(input_types: dict[str, str], derived: list[tuple[str, str]], rows: lis
     gen = _Gen(names)
     lines = ["def decide(v):"]
     for name, kind in input_types.items():
-        check = _CHECK.get(kind, "_LIST")
-        lines.append(f"    n_{name} = v.get({name!r})")
-        lines.append(f"    if not _isinstance(n_{name}, {check}): return SLOW")
+        var, item = local(name), element(kind)
+        lines.append(f"    {var} = v.get({name!r})")
+        if item is None and kind in (NUMBER, MONEY):  # an int needs one look; a Decimal, two
+            lines.append(f"    if {var}.__class__ is not _INT and not _finite({var}): return SLOW")
+        elif item is None:
+            lines.append(f"    if not _exact_{kind}({var}): return SLOW")
+        else:
+            lines.append(f"    if {var}.__class__ is not _LIST or not _exact_list_{item}({var}): return SLOW")
+    numbers = [name for name, kind in input_types.items() if kind in (NUMBER, MONEY)]
+    general, whole = [], []
     for name, text in derived:
         node = parse(text)
         source, null = gen.gen(node)
         names[name] = compile_node(node, names)[0]
         if null:
             gen.nullable.add(name)
-        lines.append(f"    n_{name} = {source}")
+        general.append(f"{local(name)} = {source}")
+    # Screening marks are whole numbers: when every number input is an int, the derived values are
+    # computed with Python's own exact + - * (the same values the DMN helpers give, faster).
+    known_ints = set(numbers)
+    for name, text in derived:
+        node = parse(text)
+        gen.ints = known_ints
+        source, _ = gen.gen(node)
+        if gen.is_int(node) and name not in gen.nullable:
+            known_ints.add(name)
+        gen.ints = None
+        whole.append(f"{local(name)} = {source}")
+    if numbers and whole != general:
+        guard = " and ".join(f"{local(n)}.__class__ is _INT" for n in numbers)
+        lines.append(f"    if {guard}:")
+        lines.extend(f"        {line}" for line in whole)
+        lines.append("    else:")
+        lines.extend(f"        {line}" for line in general)
+    else:
+        lines.extend(f"    {line}" for line in general)
     conditions = [" and ".join(gen.gen(parse(text))[0] for text in row) or "True" for row in rows]
     if policy in ("FIRST", "UNIQUE") and reasons is not None:
         def outcome(i: int) -> str:
             template, parts = reasons[i]
             row_names = [n for _, n, _, _ in parts if n and n not in seen_names]
-            seen = "{" + "".join(f"{n!r}: n_{n}, " for n in tuple(seen_names) + tuple(row_names)) + "}"
+            seen = "{" + "".join(f"{n!r}: {local(n)}, " for n in tuple(seen_names) + tuple(row_names)) + "}"
             return f"return {i if i < len(rows) else -1}, {_reason_source(gen, template, parts)}, {seen}"
         if policy == "UNIQUE":
             lines.append(f"    hits = ({''.join(f'_bool({c}), ' for c in conditions)})")
@@ -232,7 +256,7 @@ def build(input_types: dict[str, str], derived: list[tuple[str, str]], rows: lis
                 lines.append(f"    if {condition}: {outcome(i)}")
         lines.append(f"    {outcome(len(rows))}")
     else:
-        report = "(" + "".join(f"n_{n}, " for n in extra_names) + ")"
+        report = "(" + "".join(f"{local(n)}, " for n in extra_names) + ")"
         lines.append(f"    return ({''.join(f'_bool({c}), ' for c in conditions)}), {report}")
     source = "\n".join(lines) + "\n"
     # The generated source holds only our identifiers, operators and helper names; constants

@@ -10,17 +10,141 @@ functions below, so it cannot reach files, imports or attributes.
 
 Types: number (exact decimals), money (yuan), date, text, bool, and lists of these. Money and
 numbers compare with each other (thresholds are written as plain numbers); dates only with dates.
+
+A value may be missing (a sheet not filed, a field left empty). As in DMN, the language then has a
+third truth value, *unknown*: a comparison with a missing value is unknown, `not unknown` is
+unknown, `false and unknown` is false, `true or unknown` is true, and arithmetic on a missing
+value gives a missing value. A row of a decision table matches only when its condition is true,
+so a missing value never makes a row match by negation. Decimal arithmetic runs with DMN's 34
+significant digits (decimal128), whatever the process's own decimal context says.
 """
 from __future__ import annotations
 
 import datetime as dt
 import difflib
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+import decimal
+from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 
 from engine.lang.syntax import BOOL, DATE, ExprError, MONEY, NUMBER, NUMERIC, Node, TEXT, element, list_of, parse
+
+# -- arithmetic and logic, shared with engine.lang.codegen ---------------------------------------
+# decimal128: DMN's number type. Results that overflow it, or that no number can be (0 ** -1),
+# are missing values, as a division by zero is.
+DMN_CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN, Emax=6144, Emin=-6143,
+                              traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow])
+_ARITHMETIC_FAILURES = (decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow)
+
+
+def add(a, b):
+    if a is None or b is None:
+        return None
+    if a.__class__ is int and b.__class__ is int:
+        return a + b
+    return DMN_CONTEXT.add(a, b)
+
+
+def subtract(a, b):
+    if a is None or b is None:
+        return None
+    if a.__class__ is int and b.__class__ is int:
+        return a - b
+    return DMN_CONTEXT.subtract(a, b)
+
+
+def multiply(a, b):
+    if a is None or b is None:
+        return None
+    if a.__class__ is int and b.__class__ is int:
+        return a * b
+    return DMN_CONTEXT.multiply(a, b)
+
+
+def divide(a, b):
+    if a is None or b is None or b == 0:
+        return None  # no value, rather than a crash: conditions on it are then unknown
+    return DMN_CONTEXT.divide(a, b)
+
+
+def power(a, b):
+    if a is None or b is None:
+        return None
+    try:
+        result = DMN_CONTEXT.power(a, b)  # exact integers can grow without bound; decimal128 cannot
+    except _ARITHMETIC_FAILURES:
+        return None
+    return result if result.is_finite() else None  # 0 ** -1
+
+
+def negate(a):
+    return None if a is None else -a if a.__class__ is int else DMN_CONTEXT.minus(a)
+
+
+def absolute(a):
+    return None if a is None else abs(a) if a.__class__ is int else DMN_CONTEXT.abs(a)
+
+
+def shift_days(day, days, sign):
+    """A date moved by a number of days; a fraction of a day has no date, so it gives none."""
+    if day is None or days is None or days != int(days):
+        return None
+    try:
+        return day + dt.timedelta(days=sign * int(days))
+    except OverflowError:
+        return None
+
+
+def days_between(a, b):
+    return None if a is None or b is None else (a - b).days
+
+
+def not3(a):
+    return None if a is None else not a
+
+
+def and3(*parts):
+    unknown = False
+    for part in parts:
+        if part is False:
+            return False
+        if part is None:
+            unknown = True
+    return None if unknown else True
+
+
+def or3(*parts):
+    unknown = False
+    for part in parts:
+        if part is True:
+            return True
+        if part is None:
+            unknown = True
+    return None if unknown else False
+
+
+def within(value, lower, upper, low_included=True, high_included=True):
+    if value is None or lower is None or upper is None:
+        return None
+    above = lower <= value if low_included else lower < value
+    below = value <= upper if high_included else value < upper
+    return above and below
+
+
+def member(value, items):
+    return None if value is None or items is None else value in items
+
+
+def compare(op: str) -> Callable[[Any, Any], Any]:
+    test = _COMPARE[op]
+    return lambda a, b: None if a is None or b is None else test(a, b)
+
+
+_COMPARE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+ARITHMETIC = {"+": add, "-": subtract, "*": multiply, "/": divide, "**": power}
+
 
 # -- types and compilation --------------------------------------------------------------------
 Fn = Callable[[Mapping[str, Any]], Any]
@@ -93,7 +217,7 @@ def compile_node(node: Node, names: Mapping[str, str]) -> tuple[str, Fn, set[str
         kind, fn, used = compile_node(node.args[0], names)
         if kind not in NUMERIC:
             raise _type_error(node, f"'-' needs a number or an amount, not a {kind}")
-        return kind, (lambda env: None if (v := fn(env)) is None else -v), used
+        return kind, (lambda env: negate(fn(env))), used
     if op == "binary":
         return _binary(node, names)
     if op == "compare":
@@ -106,13 +230,13 @@ def compile_node(node: Node, names: Mapping[str, str]) -> tuple[str, Fn, set[str
             if kind != BOOL:
                 raise _type_error(arg, f"'{op}' needs a condition (true or false), not a {kind}")
         used = set().union(*(u for _, _, u in parts))
+        fns = tuple(f for _, f, _ in parts)
         if op == "not":
-            f = parts[0][1]
-            return BOOL, (lambda env: not f(env)), used
-        left, right = parts[0][1], parts[1][1]
+            f = fns[0]
+            return BOOL, (lambda env: not3(f(env))), used
         if op == "and":
-            return BOOL, (lambda env: bool(left(env)) and bool(right(env))), used
-        return BOOL, (lambda env: bool(left(env)) or bool(right(env))), used
+            return BOOL, (lambda env: and3(*(f(env) for f in fns))), used
+        return BOOL, (lambda env: or3(*(f(env) for f in fns))), used
     if op == "call":
         return _call(node, names)
     raise _type_error(node, f"cannot compile {op}")  # not reachable from the parser
@@ -124,31 +248,24 @@ def _binary(node: Node, names) -> tuple[str, Fn, set[str]]:
     result = _arith_type(op, lk, rk)
     if result is None:
         raise _type_error(node, f"cannot {_VERB[op]} a {lk} and a {rk}")
-    if op == "/" and rk in NUMERIC:
-        def divide(env):
-            a, b = lf(env), rf(env)
-            if a is None or b is None or b == 0:
-                return None  # no value, rather than a crash: conditions on it are then false
-            return Decimal(a) / Decimal(b)
-        return result, divide, lu | ru
     if {lk, rk} & {DATE}:
         if op == "-" and lk == rk == DATE:
-            fn = lambda env: None if (a := lf(env)) is None or (b := rf(env)) is None else (a - b).days  # noqa: E731
+            fn = lambda env: days_between(lf(env), rf(env))  # noqa: E731
         else:
             sign = 1 if op == "+" else -1
             date_f, days_f = (lf, rf) if lk == DATE else (rf, lf)
-            fn = lambda env: None if (d := date_f(env)) is None or (n := days_f(env)) is None \
-                else d + dt.timedelta(days=sign * int(n))  # noqa: E731
+            fn = lambda env: shift_days(date_f(env), days_f(env), sign)  # noqa: E731
         return result, fn, lu | ru
-    python_op = _OPS[op]
-    return result, (lambda env: None if (a := lf(env)) is None or (b := rf(env)) is None else python_op(a, b)), lu | ru
+    arithmetic = ARITHMETIC[op]
+    return result, (lambda env: arithmetic(lf(env), rf(env))), lu | ru
 
 
-_VERB = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
-_OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
+_VERB = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "**": "raise"}
 
 
 def _arith_type(op: str, lk: str, rk: str) -> str | None:
+    if op == "**":
+        return NUMBER if lk == rk == NUMBER else None
     if lk == rk == NUMBER:
         return NUMBER
     if op in "+-" and lk == rk == MONEY:
@@ -170,10 +287,6 @@ def _comparable(a: str, b: str) -> bool:
     return a == b or {a, b} <= set(NUMERIC)
 
 
-_COMPARE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
-            "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
-
-
 def _compare(node: Node, names) -> tuple[str, Fn, set[str]]:
     (lk, lf, lu), (rk, rf, ru) = (compile_node(a, names) for a in node.args)
     op = node.value
@@ -182,8 +295,8 @@ def _compare(node: Node, names) -> tuple[str, Fn, set[str]]:
     ordering = op not in ("==", "!=")
     if ordering and (lk == BOOL or element(lk)):
         raise _type_error(node, f"'{op}' does not order {lk} values; use == or !=")
-    test = _COMPARE[op]
-    return BOOL, (lambda env: (a := lf(env)) is not None and (b := rf(env)) is not None and test(a, b)), lu | ru
+    test = compare(op)
+    return BOOL, (lambda env: test(lf(env), rf(env))), lu | ru
 
 
 def _in(node: Node, names) -> tuple[str, Fn, set[str]]:
@@ -194,15 +307,15 @@ def _in(node: Node, names) -> tuple[str, Fn, set[str]]:
         for part, kind in ((right.args[0], ak), (right.args[1], bk)):
             if not _comparable(lk, kind) or lk not in NUMERIC + (DATE,):
                 raise _type_error(part, f"a range for a {lk} must be made of {lk} values, not {kind}")
-        return BOOL, (lambda env: (v := lf(env)) is not None and (a := af(env)) is not None
-                      and (b := bf(env)) is not None and a <= v <= b), lu | au | bu
+        low, high = right.value
+        return BOOL, (lambda env: within(lf(env), af(env), bf(env), low, high)), lu | au | bu
     rk, rf, ru = compile_node(right, names)
     item = element(rk)
     if item is None:
         raise _type_error(right, f"'in' needs a list or a range a..b on its right, not a {rk}")
     if not _comparable(lk, item):
         raise _type_error(node, f"cannot look for a {lk} in a {rk}")
-    return BOOL, (lambda env: (v := lf(env)) is not None and v in (rf(env) or ())), lu | ru
+    return BOOL, (lambda env: member(lf(env), rf(env))), lu | ru
 
 
 def _call(node: Node, names) -> tuple[str, Fn, set[str]]:
@@ -229,41 +342,55 @@ def _call(node: Node, names) -> tuple[str, Fn, set[str]]:
         if len(parts) != 1 or parts[0][0] not in NUMERIC:
             raise _type_error(node, "abs() takes one number or amount")
         f = parts[0][1]
-        return parts[0][0], (lambda env: None if (v := f(env)) is None else abs(v)), used
+        return parts[0][0], (lambda env: absolute(f(env))), used
     if len(parts) == 1 and element(parts[0][0]):
         item, f = element(parts[0][0]), parts[0][1]
-        values = lambda env: [v for v in (f(env) or ()) if v is not None]  # noqa: E731
+        values = f  # a list; its missing items are skipped, a missing list is unknown
     elif name in ("min", "max") and len(parts) >= 2:
         kinds = {k for k, _, _ in parts}
         if not (len(kinds) == 1 or kinds <= set(NUMERIC)):
             raise _type_error(node, f"{name}() needs values of one type; found {', '.join(sorted(kinds))}")
         item = MONEY if MONEY in kinds else kinds.pop()
         fns = [f for _, f, _ in parts]
-        values = lambda env: [v for v in (g(env) for g in fns) if v is not None]  # noqa: E731
+        values = lambda env: several([g(env) for g in fns])  # noqa: E731
     else:
         raise _type_error(node, f"{name}() takes a list" + (", or several values" if name in ("min", "max") else ""))
-    if name == "count":
-        return NUMBER, (lambda env: len(values(env))), used
-    if item not in NUMERIC + ((DATE,) if name in ("min", "max") else ()):
+    if name != "count" and item not in NUMERIC + ((DATE,) if name in ("min", "max") else ()):
         raise _type_error(node, f"{name}() needs numbers or amounts, not {item} values")
-    if name == "sum":
-        return item, (lambda env: sum(values(env), Decimal(0))), used
-    if name in LIST_FUNCTIONS:
-        fn = LIST_FUNCTIONS[name]
-        return item, (lambda env: fn(values(env))), used
-    pick = min if name == "min" else max
-    return item, (lambda env: pick(vs) if (vs := values(env)) else None), used
+    fn = LIST_FUNCTIONS[name]
+    return (NUMBER if name == "count" else item), (lambda env: fn(values(env))), used
+
+
+def several(values: list) -> list | None:
+    """min(a, b) of values written one by one: unknown if any of them is (it could be the least)."""
+    return None if None in values else values
+
+
+def _present(function: Callable[[list], Any]) -> Callable[[Any], Any]:
+    """A list function that skips missing items and gives a missing value for a missing list."""
+    def apply(items):
+        if items is None:
+            return None
+        return function([v for v in items if v is not None] if None in items else items)
+    return apply
+
+
+def _sum(values: list) -> Any:
+    total = 0
+    for v in values:
+        total = add(total, v)
+    return total if total.__class__ is not int else Decimal(total)
 
 
 def _mean(values: list) -> Any:
-    return sum(values, Decimal(0)) / len(values) if values else None
+    return divide(_sum(values), len(values)) if values else None
 
 
 def _median(values: list) -> Any:
     if not values:
         return None
     ordered, middle = sorted(values), len(values) // 2
-    return ordered[middle] if len(values) % 2 else Decimal(ordered[middle - 1] + ordered[middle]) / 2
+    return ordered[middle] if len(values) % 2 else divide(add(ordered[middle - 1], ordered[middle]), 2)
 
 
 def _trimmed_mean(values: list) -> Any:
@@ -273,7 +400,10 @@ def _trimmed_mean(values: list) -> Any:
     return _mean(sorted(values)[1:-1])
 
 
-LIST_FUNCTIONS: dict[str, Callable[[list], Any]] = {"avg": _mean, "median": _median, "trimmed_mean": _trimmed_mean}
+LIST_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+    "avg": _present(_mean), "median": _present(_median), "trimmed_mean": _present(_trimmed_mean),
+    "sum": _present(_sum), "count": _present(len),
+    "min": _present(lambda vs: min(vs) if vs else None), "max": _present(lambda vs: max(vs) if vs else None)}
 
 
 def _two_lists(node: Node, name: str, parts: list) -> str:
@@ -287,29 +417,17 @@ def _two_lists(node: Node, name: str, parts: list) -> str:
     return NUMBER if name == "count_of" else BOOL
 
 
-def _count_of(items: Any, value: Any) -> int:
-    return sum(1 for item in (items or ()) if item is not None and item == value)
+def _count_of(items: Any, value: Any) -> int | None:
+    if items is None or value is None:
+        return None
+    return sum(1 for item in items if item is not None and item == value)
 
 
-def _contains_all(items: Any, wanted: Any) -> bool:
-    have = set(items or ())
-    return all(w in have for w in (wanted or ()))
+def _contains_all(items: Any, wanted: Any) -> bool | None:
+    if items is None or wanted is None:
+        return None
+    have = set(items)
+    return all(w in have for w in wanted)
 
 
 PAIR_FUNCTIONS_IMPL = {"count_of": _count_of, "contains_all": _contains_all}
-
-
-def to_decimal(value: Any) -> Any:
-    """Inputs as the expression language expects them: numbers as exact Decimals."""
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, (int, Decimal)):
-        return value
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, str):
-        try:
-            return Decimal(value)
-        except InvalidOperation:
-            return value
-    return value

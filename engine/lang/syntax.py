@@ -42,8 +42,8 @@ _TOKEN = re.compile(r"""
     (?P<space>\s+)
   | (?P<number>\d+(?:\.\d+)?%?)
   | (?P<string>'[^']*'|"[^"]*")
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<op>\.\.|==|!=|<=|>=|[-+*/<>()\[\],])
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[a-z][a-z0-9_]*)?)
+  | (?P<op>\.\.|\*\*|==|!=|<=|>=|[-+*/<>()\[\],])
 """, re.X)
 KEYWORDS = {"and", "or", "not", "in", "true", "false"}
 
@@ -65,6 +65,8 @@ def tokenize(text: str) -> list[Token]:
         kind = match.lastgroup
         if kind != "space":
             word = match.group()
+            if kind == "name" and "." in word and word.split(".")[0] in KEYWORDS:
+                raise ExprError(f"unexpected {word!r}", pos, match.end())
             if kind == "name" and word in KEYWORDS:
                 kind = "keyword"
             tokens.append(Token(kind, word, pos, match.end()))
@@ -74,22 +76,45 @@ def tokenize(text: str) -> list[Token]:
 
 
 # -- syntax tree ------------------------------------------------------------------------------
+# How deeply an expression may nest (brackets, `not`, operators applied to operators): far more
+# than any rule needs, and well inside what Python's own stack and compiler allow, so a generated
+# or hostile expression is a config error rather than a crash. A long `and`/`or` chain does not
+# nest: it is one node with many parts.
+MAX_DEPTH = 64
+
+
 @dataclass(frozen=True)
 class Node:
     op: str  # literal, name, call, list, range, unary, binary, compare, in, and, or, not
     args: tuple
     start: int
     end: int
-    value: Any = None
+    value: Any = None  # range: (lower bound included, upper bound included)
+    depth: int = 1
+
+    def __post_init__(self):
+        if self.args:
+            depth = 1 + max(a.depth for a in self.args)
+            if depth > MAX_DEPTH:
+                raise ExprError(f"the expression nests more than {MAX_DEPTH} levels deep; "
+                                f"split it into derived values", self.start, self.end)
+            object.__setattr__(self, "depth", depth)
 
 
 class _Parser:
-    """Precedence climbing: or < and < not < comparison < + - < * / < unary minus < atoms."""
+    """Precedence climbing: or < and < not < comparison < + - < * / < unary minus < ** < atoms."""
 
     def __init__(self, text: str):
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
+        self.open = 0  # brackets, calls, `not`s and signs being parsed: bounded like the tree
+
+    def nested(self, tok: Token) -> None:
+        self.open += 1
+        if self.open > MAX_DEPTH:
+            raise ExprError(f"the expression nests more than {MAX_DEPTH} levels deep; "
+                            f"split it into derived values", tok.start, tok.end)
 
     @property
     def tok(self) -> Token:
@@ -120,23 +145,23 @@ class _Parser:
         return node
 
     def or_(self) -> Node:
-        node = self.and_()
+        parts = [self.and_()]
         while self.take("or", "keyword"):
-            right = self.and_()
-            node = Node("or", (node, right), node.start, right.end)
-        return node
+            parts.append(self.and_())
+        return parts[0] if len(parts) == 1 else Node("or", tuple(parts), parts[0].start, parts[-1].end)
 
     def and_(self) -> Node:
-        node = self.not_()
+        parts = [self.not_()]
         while self.take("and", "keyword"):
-            right = self.not_()
-            node = Node("and", (node, right), node.start, right.end)
-        return node
+            parts.append(self.not_())
+        return parts[0] if len(parts) == 1 else Node("and", tuple(parts), parts[0].start, parts[-1].end)
 
     def not_(self) -> Node:
         tok = self.take("not", "keyword")
         if tok:
+            self.nested(tok)
             inner = self.not_()
+            self.open -= 1
             return Node("not", (inner,), tok.start, inner.end)
         return self.comparison()
 
@@ -152,15 +177,40 @@ class _Parser:
             self.i += 1
             negated = True
         if self.take("in", "keyword"):
-            right = self.additive()
-            if self.take(".."):
+            right = self.bracketed_range() or self.additive()
+            if right.op != "range" and self.take(".."):
                 upper = self.additive()
-                right = Node("range", (right, upper), right.start, upper.end)
+                right = Node("range", (right, upper), right.start, upper.end, (True, True))
             node = Node("in", (left, right), left.start, right.end)
             return Node("not", (node,), node.start, node.end) if negated else node
         if negated:
             raise ExprError("expected 'in' after 'not'", self.tok.start, self.tok.end)
         return left
+
+    def bracketed_range(self) -> Node | None:
+        """A range with its ends marked: [a..b] includes both, (a..b) neither, [a..b) and (a..b]
+        one of them. Anything else after `in` that starts with a bracket (a list, a sum in
+        brackets) is left to the usual rules."""
+        tok = self.tok
+        if tok.text not in ("[", "("):
+            return None
+        mark = self.i
+        self.i += 1
+        self.nested(tok)
+        try:
+            lower = self.additive()
+        except ExprError:
+            lower = None
+        if lower is None or not self.take(".."):
+            self.i, self.open = mark, self.open - 1
+            return None
+        upper = self.additive()
+        close = self.tok
+        if close.text not in ("]", ")"):
+            raise ExprError(f"expected ']' or ')' to close the range, found {self._found()}", close.start, close.end)
+        self.i += 1
+        self.open -= 1
+        return Node("range", (lower, upper), tok.start, close.end, (tok.text == "[", close.text == "]"))
 
     def additive(self) -> Node:
         node = self.multiplicative()
@@ -181,16 +231,30 @@ class _Parser:
     def unary(self) -> Node:
         tok = self.take("-", "op")
         if tok:
+            self.nested(tok)
             inner = self.unary()
+            self.open -= 1
             return Node("unary", (inner,), tok.start, inner.end, "-")
-        return self.atom()
+        return self.power()
+
+    def power(self) -> Node:
+        # Right to left, and tighter than a sign on its left: -2 ** 2 is -4, 2 ** -1 is 0.5.
+        base = self.atom()
+        tok = self.take("**", "op")
+        if tok is None:
+            return base
+        self.nested(tok)
+        exponent = self.unary()
+        self.open -= 1
+        return Node("binary", (base, exponent), base.start, exponent.end, "**")
 
     def atom(self) -> Node:
         tok = self.tok
         if tok.kind == "number":
             self.i += 1
             text = tok.text
-            value = Decimal(text[:-1]) / 100 if text.endswith("%") else Decimal(text)
+            # a whole number stays an int, as marks do, so sums of marks stay whole numbers
+            value = Decimal(text[:-1]) / 100 if text.endswith("%") else Decimal(text) if "." in text else int(text)
             return Node("literal", (), tok.start, tok.end, (value, NUMBER))
         if tok.kind == "string":
             self.i += 1
@@ -200,7 +264,9 @@ class _Parser:
             return Node("literal", (), tok.start, tok.end, (tok.text == "true", BOOL))
         if tok.kind == "name":
             self.i += 1
-            if self.take("("):
+            if self.tok.text == "(":
+                self.nested(self.tok)
+                self.i += 1
                 args = []
                 if not self.take(")"):
                     args.append(self.or_())
@@ -209,13 +275,18 @@ class _Parser:
                     close = self.expect(")", "',' or ')' to close the call")
                 else:
                     close = self.tokens[self.i - 1]
+                self.open -= 1
                 return Node("call", tuple(args), tok.start, close.end, tok.text)
             return Node("name", (), tok.start, tok.end, tok.text)
-        if self.take("("):
+        if tok.text == "(":
+            self.nested(tok)
+            self.i += 1
             inner = self.or_()
             self.expect(")", "')'")
+            self.open -= 1
             return inner
         if tok.text == "[":
+            self.nested(tok)
             self.i += 1
             items = []
             if not self.take("]"):
@@ -225,6 +296,7 @@ class _Parser:
                 close = self.expect("]", "',' or ']' to close the list")
             else:
                 close = self.tokens[self.i - 1]
+            self.open -= 1
             return Node("list", tuple(items), tok.start, close.end)
         raise ExprError(f"expected a value, found {self._found()}", tok.start, tok.end)
 

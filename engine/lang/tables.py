@@ -20,7 +20,8 @@ from engine.schema.base import ConfigModel, Identifier, Labelled
 from engine.kernel.errors import MinshengError
 from engine.lang import codegen
 from engine.lang.codegen import SLOW
-from engine.lang.expr import Compiled, compile_expression, to_decimal
+from engine.lang.expr import Compiled, compile_expression
+from engine.lang.inputs import typed
 from engine.lang.syntax import BOOL, NUMERIC, SCALARS, ExprError, list_of
 
 TYPES = tuple(SCALARS) + tuple(list_of(k) for k in SCALARS if k != "bool")
@@ -130,7 +131,10 @@ class CompiledTable:
     def decide(self, values: Mapping[str, Any], version: str = "") -> Decision:
         fast = self.fast
         if fast is not None:
-            result = fast(values)
+            try:
+                result = fast(values)
+            except (ArithmeticError, TypeError):  # an input the checks let by: the reference path says what
+                result = SLOW
             if result is not SLOW and len(result) == 3:  # FIRST, UNIQUE: the explanation is made
                 index, reason, seen = result
                 row = self.rows[index] if index >= 0 else self.default
@@ -206,11 +210,9 @@ class CompiledRules:
         return tuple(self.input_types) + tuple(name for name, _ in self.derived)
 
     def environment(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        env = {}
-        for name in self.input_types:
-            value = values.get(name)
-            # ints and Decimals are used as they are; floats and text become exact Decimals
-            env[name] = value if value.__class__ in (int, Decimal) else to_decimal(value)
+        """The inputs in their declared types (an InputError names any that cannot be), then the
+        derived values."""
+        env = typed(values, self.input_types)
         for name, expression in self.derived:
             env[name] = expression.fn(env)
         return env
