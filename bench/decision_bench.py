@@ -15,7 +15,8 @@ import time
 
 import yaml
 
-from engine.lang.tables import RuleFile, compile_rules
+from engine.schema.rules import RuleFile
+from engine.lang.rules_compile import compile_rules
 
 RULES = """
 id: screening

@@ -11,7 +11,8 @@ from engine.schema.delivery import Delivery
 from engine.schema.imports import ImportMapping
 from engine.schema.reports import Report
 from engine.schema.workflow import Reaction, Transition, Workflow
-from engine.lang.tables import RuleFile, compile_rules
+from engine.schema.rules import RuleFile
+from engine.lang.rules_compile import compile_rules
 from engine.schema.fieldtypes import FIELD_TYPES
 from tests.conftest import ROOT
 
@@ -34,7 +35,11 @@ def test_example_is_valid(kind, block):
     if kind == "rules":  # its expressions type-check, and the table decides as the guide says
         compiled, problems = compile_rules(obj, "docs")
         assert problems == []
-        if "list of number" in block:  # screening.md: members' score lists
+        if "matching" in compiled.tables:  # rules.md: a decision that reads another
+            decision = compiled.tables["matching"].decide({"total": 15, "cost": 200000, "households": 300})
+            assert [s["outcome"] for s in decision.steps] == ["A"]
+            assert (decision.outcome, decision.reason) == ("county_funds", "评分等级 A，乡镇配套 0.2 即 40000 元")
+        elif "list of number" in block:  # screening.md: members' score lists
             decision = compiled.tables["screening"].decide(
                 {"necessity": [5, 4, 4, 1], "feasibility": [4, 4, 5], "universality": [4, 3, 4], "urgency": [3, 4, 4]})
             assert (decision.outcome, decision.reason) == ("reserve", "合计 16 分，达到入库标准，纳入项目储备库")

@@ -10,7 +10,9 @@ from hypothesis import given, settings, strategies as st
 
 from engine.lang.expr import compile_expression
 from engine.lang.syntax import ExprError
-from engine.lang.tables import DecisionError, RuleFile, compile_rules
+from engine.lang.tables import DecisionError
+from engine.schema.rules import RuleFile
+from engine.lang.rules_compile import compile_rules
 
 NAMES = {"necessity": "number", "score": "number", "cost": "money", "budget": "money", "held_on": "date",
          "deadline": "date", "category": "text", "scores": "list of number", "urgent": "bool",

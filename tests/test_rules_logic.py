@@ -12,7 +12,8 @@ import yaml
 from engine.lang.expr import compile_expression
 from engine.lang.inputs import InputError
 from engine.lang.syntax import MAX_DEPTH, ExprError
-from engine.lang.tables import RuleFile, compile_rules
+from engine.schema.rules import RuleFile
+from engine.lang.rules_compile import compile_rules
 
 
 def one_table(inputs: str, when: str, derived: str = "{}"):
@@ -186,6 +187,7 @@ tables:
   - id: t
     label: 表
     hit_policy: POLICY
+    outcomes: [o2, other, o0, o1]
     rows:
 {rows}
     default: {{id: other, when: "true", outcome: other, reason: "none"}}
@@ -197,7 +199,7 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 
 
 @settings(max_examples=600, deadline=None)
-@given(st.sampled_from(["FIRST", "UNIQUE", "RULE ORDER", "COLLECT"]),
+@given(st.sampled_from(["FIRST", "UNIQUE", "ANY", "PRIORITY", "RULE ORDER", "OUTPUT ORDER", "COLLECT"]),
        st.lists(st.lists(st.sampled_from(_CONDITIONS), min_size=1, max_size=3), min_size=1, max_size=3),
        st.one_of(
            # every input of its exact type: the compiled path decides

@@ -17,8 +17,9 @@ import types
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable
 
-from engine.lang import expr
-from engine.lang.expr import LIST_FUNCTIONS, PAIR_FUNCTIONS_IMPL, compile_node
+from engine.lang import operations as ops
+from engine.lang.expr import compile_node
+from engine.lang.operations import LIST_FUNCTIONS, PAIR_FUNCTIONS_IMPL
 from engine.lang.syntax import DATE, MONEY, NUMBER, TEXT, BOOL, Node, element, parse
 
 SLOW = object()  # returned when the fast path cannot decide: the caller uses the closures
@@ -38,12 +39,12 @@ _EXACT = {NUMBER: _finite, MONEY: _finite, DATE: lambda v: v.__class__ is dt.dat
           TEXT: lambda v: v.__class__ is str, BOOL: lambda v: v.__class__ is bool}
 
 HELPERS: dict[str, Any] = {
-    "_add": expr.add, "_sub": expr.subtract, "_mul": expr.multiply, "_div": expr.divide, "_pow": expr.power,
-    "_neg": expr.negate, "_abs": expr.absolute, "_days": expr.days_between, "_shift": expr.shift_days,
-    "_not3": expr.not3, "_and3": expr.and3, "_or3": expr.or3, "_within": expr.within, "_member": expr.member,
-    "_several": expr.several, **{f"_F_{name}": fn for name, fn in LIST_FUNCTIONS.items()},
+    "_add": ops.add, "_sub": ops.subtract, "_mul": ops.multiply, "_div": ops.divide, "_pow": ops.power,
+    "_neg": ops.negate, "_abs": ops.absolute, "_days": ops.days_between, "_shift": ops.shift_days,
+    "_not3": ops.not3, "_and3": ops.and3, "_or3": ops.or3, "_within": ops.within, "_member": ops.member,
+    "_several": ops.several, **{f"_F_{name}": fn for name, fn in LIST_FUNCTIONS.items()},
     **{f"_F_{name}": fn for name, fn in PAIR_FUNCTIONS_IMPL.items()},
-    **{f"_C{i}": expr.compare(op) for i, op in enumerate(("<", "<=", ">", ">=", "==", "!="))},
+    **{f"_C{i}": ops.compare(op) for i, op in enumerate(("<", "<=", ">", ">=", "==", "!="))},
     "_finite": _finite, **{f"_exact_{kind}": check for kind, check in _EXACT.items()},
     **{f"_exact_list_{kind}": _list_of(check) for kind, check in _EXACT.items()},
     "_MIN": min, "_MAX": max, "_INT": int, "_DATE": dt.date, "_STR": str, "_BOOL": bool, "_LIST": list, "SLOW": SLOW, "_bool": bool,

@@ -23,128 +23,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from dataclasses import dataclass
-import decimal
-from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 
+from engine.lang.operations import (
+    ARITHMETIC, LIST_FUNCTIONS, PAIR_FUNCTIONS_IMPL, absolute, and3, compare, days_between, member, negate, not3,
+    or3, several, shift_days, within)
 from engine.lang.syntax import BOOL, DATE, ExprError, MONEY, NUMBER, NUMERIC, Node, TEXT, element, list_of, parse
-
-# -- arithmetic and logic, shared with engine.lang.codegen ---------------------------------------
-# decimal128: DMN's number type. Results that overflow it, or that no number can be (0 ** -1),
-# are missing values, as a division by zero is.
-DMN_CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN, Emax=6144, Emin=-6143,
-                              traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow])
-_ARITHMETIC_FAILURES = (decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow)
-
-
-def add(a, b):
-    if a is None or b is None:
-        return None
-    if a.__class__ is int and b.__class__ is int:
-        return a + b
-    return DMN_CONTEXT.add(a, b)
-
-
-def subtract(a, b):
-    if a is None or b is None:
-        return None
-    if a.__class__ is int and b.__class__ is int:
-        return a - b
-    return DMN_CONTEXT.subtract(a, b)
-
-
-def multiply(a, b):
-    if a is None or b is None:
-        return None
-    if a.__class__ is int and b.__class__ is int:
-        return a * b
-    return DMN_CONTEXT.multiply(a, b)
-
-
-def divide(a, b):
-    if a is None or b is None or b == 0:
-        return None  # no value, rather than a crash: conditions on it are then unknown
-    return DMN_CONTEXT.divide(a, b)
-
-
-def power(a, b):
-    if a is None or b is None:
-        return None
-    try:
-        result = DMN_CONTEXT.power(a, b)  # exact integers can grow without bound; decimal128 cannot
-    except _ARITHMETIC_FAILURES:
-        return None
-    return result if result.is_finite() else None  # 0 ** -1
-
-
-def negate(a):
-    return None if a is None else -a if a.__class__ is int else DMN_CONTEXT.minus(a)
-
-
-def absolute(a):
-    return None if a is None else abs(a) if a.__class__ is int else DMN_CONTEXT.abs(a)
-
-
-def shift_days(day, days, sign):
-    """A date moved by a number of days; a fraction of a day has no date, so it gives none."""
-    if day is None or days is None or days != int(days):
-        return None
-    try:
-        return day + dt.timedelta(days=sign * int(days))
-    except OverflowError:
-        return None
-
-
-def days_between(a, b):
-    return None if a is None or b is None else (a - b).days
-
-
-def not3(a):
-    return None if a is None else not a
-
-
-def and3(*parts):
-    unknown = False
-    for part in parts:
-        if part is False:
-            return False
-        if part is None:
-            unknown = True
-    return None if unknown else True
-
-
-def or3(*parts):
-    unknown = False
-    for part in parts:
-        if part is True:
-            return True
-        if part is None:
-            unknown = True
-    return None if unknown else False
-
-
-def within(value, lower, upper, low_included=True, high_included=True):
-    if value is None or lower is None or upper is None:
-        return None
-    above = lower <= value if low_included else lower < value
-    below = value <= upper if high_included else value < upper
-    return above and below
-
-
-def member(value, items):
-    return None if value is None or items is None else value in items
-
-
-def compare(op: str) -> Callable[[Any, Any], Any]:
-    test = _COMPARE[op]
-    return lambda a, b: None if a is None or b is None else test(a, b)
-
-
-_COMPARE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
-            "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
-ARITHMETIC = {"+": add, "-": subtract, "*": multiply, "/": divide, "**": power}
-
 
 # -- types and compilation --------------------------------------------------------------------
 Fn = Callable[[Mapping[str, Any]], Any]
@@ -182,7 +67,7 @@ def compile_expression(text: str, names: Mapping[str, str], expect: str | None =
     """Parse, type-check against ``names`` (name -> type) and compile; raises ExprError."""
     node = parse(text)
     kind, fn, used = compile_node(node, names)
-    if expect is not None and kind != expect and not (expect == NUMBER and kind == MONEY):
+    if expect is not None and kind != expect and not ({expect, kind} == {NUMBER, MONEY}):
         raise ExprError(f"expected a {expect} expression, but this gives a {kind}", 0, len(text))
     return Compiled(text, kind, frozenset(used), fn)
 
@@ -361,51 +246,6 @@ def _call(node: Node, names) -> tuple[str, Fn, set[str]]:
     return (NUMBER if name == "count" else item), (lambda env: fn(values(env))), used
 
 
-def several(values: list) -> list | None:
-    """min(a, b) of values written one by one: unknown if any of them is (it could be the least)."""
-    return None if None in values else values
-
-
-def _present(function: Callable[[list], Any]) -> Callable[[Any], Any]:
-    """A list function that skips missing items and gives a missing value for a missing list."""
-    def apply(items):
-        if items is None:
-            return None
-        return function([v for v in items if v is not None] if None in items else items)
-    return apply
-
-
-def _sum(values: list) -> Any:
-    total = 0
-    for v in values:
-        total = add(total, v)
-    return total if total.__class__ is not int else Decimal(total)
-
-
-def _mean(values: list) -> Any:
-    return divide(_sum(values), len(values)) if values else None
-
-
-def _median(values: list) -> Any:
-    if not values:
-        return None
-    ordered, middle = sorted(values), len(values) // 2
-    return ordered[middle] if len(values) % 2 else divide(add(ordered[middle - 1], ordered[middle]), 2)
-
-
-def _trimmed_mean(values: list) -> Any:
-    # The usual score-sheet practice: drop one highest and one lowest mark.
-    if len(values) < 3:
-        return _mean(values)
-    return _mean(sorted(values)[1:-1])
-
-
-LIST_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
-    "avg": _present(_mean), "median": _present(_median), "trimmed_mean": _present(_trimmed_mean),
-    "sum": _present(_sum), "count": _present(len),
-    "min": _present(lambda vs: min(vs) if vs else None), "max": _present(lambda vs: max(vs) if vs else None)}
-
-
 def _two_lists(node: Node, name: str, parts: list) -> str:
     """Type-check count_of(list, value) and contains_all(list, list); returns the result type."""
     if len(parts) != 2 or not element(parts[0][0]):
@@ -417,17 +257,3 @@ def _two_lists(node: Node, name: str, parts: list) -> str:
     return NUMBER if name == "count_of" else BOOL
 
 
-def _count_of(items: Any, value: Any) -> int | None:
-    if items is None or value is None:
-        return None
-    return sum(1 for item in items if item is not None and item == value)
-
-
-def _contains_all(items: Any, wanted: Any) -> bool | None:
-    if items is None or wanted is None:
-        return None
-    have = set(items)
-    return all(w in have for w in wanted)
-
-
-PAIR_FUNCTIONS_IMPL = {"count_of": _count_of, "contains_all": _contains_all}

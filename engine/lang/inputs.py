@@ -18,13 +18,14 @@ from engine.lang.syntax import BOOL, DATE, MONEY, NUMBER, TEXT, element
 class InputError(MinshengError):
     """Inputs of a decision that are not of their declared type: `problems` maps each to why."""
 
-    words = "rules"
+    words = "rules."
 
     def __init__(self, problems: Mapping[str, str]):
         self.code = "wrong_input"
         self.problems = dict(problems)
-        self.params = {"fields": "; ".join(f"{name}: {why}" for name, why in self.problems.items())}
-        super().__init__("inputs of the wrong type: " + self.params["fields"])
+        details = "; ".join(f"{name}: {why}" for name, why in self.problems.items())
+        self.params = {"fields": "、".join(self.problems), "details": details}
+        super().__init__("inputs of the wrong type: " + details)
 
 
 class _Wrong(ValueError):

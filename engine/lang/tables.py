@@ -1,74 +1,35 @@
-"""rules/*.yaml: decision tables over a record's values, with DMN's hit policies.
+"""Decision tables at work: a compiled table decides on a record's values and explains itself.
 
-A file declares its inputs (name and type), derived values (expressions over the inputs), and one
-or more tables. A table's rows each have a condition (``when``) and what they decide: an outcome,
-a reason a citizen can read (with {placeholders}), and for COLLECT tables a value. Everything is
-type-checked and compiled when the profile loads; evaluating returns the outcome with its
-explanation: the rows that matched, the values they saw, the file and the policy version.
+engine.lang.rules_compile type-checks and compiles a rules file (engine.schema.rules) into the
+objects here. Deciding returns the outcome with its explanation: the rows that matched, the
+values they saw, the file, the policy version, and for a table that reads other tables' results,
+each of those decisions as a step before it.
 """
 from __future__ import annotations
 
 import string
-from functools import cached_property
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Mapping
+from functools import cached_property
+from typing import Any, Mapping
 
-from pydantic import Field as PydField
-
-from engine.schema.base import ConfigModel, Identifier, Labelled
 from engine.kernel.errors import MinshengError
 from engine.lang import codegen
 from engine.lang.codegen import SLOW
-from engine.lang.expr import Compiled, compile_expression
+from engine.lang.expr import Compiled
+from engine.lang.operations import LIST_FUNCTIONS
 from engine.lang.inputs import typed
-from engine.lang.syntax import BOOL, NUMERIC, SCALARS, ExprError, list_of
-
-TYPES = tuple(SCALARS) + tuple(list_of(k) for k in SCALARS if k != "bool")
-HitPolicy = Literal["UNIQUE", "FIRST", "RULE ORDER", "COLLECT"]
-Aggregate = Literal["SUM", "MIN", "MAX", "COUNT"]
-
-
-class Row(ConfigModel):
-    id: Identifier
-    """Short code of the row, named in explanations."""
-    when: str | tuple[str, ...]
-    """The condition: one expression, or a list of expressions that must all hold."""
-    outcome: str | None = None
-    """What the row decides, e.g. reserve, pending, rejected."""
-    reason: str | None = None
-    """Why, in words a citizen can read; {name} is replaced by that input's or derived value."""
-    value: str | None = None
-    """COLLECT tables: an expression whose values are added up (or min, max)."""
-
-
-class Table(Labelled):
-    id: Identifier
-    """Short code of the table."""
-    hit_policy: HitPolicy = "UNIQUE"
-    """UNIQUE: at most one row may match (two is an error). FIRST: the first matching row.
-    RULE ORDER: every matching row, in order. COLLECT: every matching row, combined by aggregate."""
-    aggregate: Aggregate | None = None
-    """COLLECT tables: SUM, MIN or MAX of the rows' values, or COUNT of the matching rows."""
-    rows: Annotated[tuple[Row, ...], PydField(min_length=1)]
-    """The rows, in order."""
-    default: Row | None = None
-    """What is decided when no row matches (its `when` is ignored; write true)."""
-
-
-class RuleFile(Labelled):
-    id: Identifier
-    """Short code of the file; must match the file name."""
-    inputs: Annotated[dict[Identifier, Literal[TYPES]], PydField(min_length=1)]  # type: ignore[valid-type]
-    """Each value the tables read, with its type: number, money, date, text, bool, or list of ..."""
-    derived: dict[Identifier, str] = PydField(default_factory=dict)
-    """Values computed from the inputs, in order: name -> expression."""
-    tables: Annotated[tuple[Table, ...], PydField(min_length=1)]
-    """The decision tables."""
+from engine.schema.rules import SINGLE_HIT
 
 
 class DecisionError(MinshengError):
-    """A table could not decide (two rows matched in a UNIQUE table)."""
+    """A table could not decide: rows that must not overlap did, or gave different results."""
+
+    words = "rules."
+
+    def __init__(self, code: str, message: str, **params: Any):
+        self.code, self.params = code, params
+        super().__init__(message)
 
 
 @dataclass(slots=True)
@@ -84,33 +45,57 @@ class Decision:
     rule_file: str
     version: str
     rules: str = ""  # the rule file's id
+    outputs: Any = None  # the table's output columns: a dict, or one dict per matched row
+    steps: tuple[dict, ...] = ()  # the explanations of the decisions this one read, in order
 
     def explanation(self) -> dict[str, Any]:
-        return {"rules": self.rules, "table": self.table, "outcome": self.outcome, "reason": self.reason, "value": _plain(self.value),
-                "matched": list(self.matched), "seen": {k: _plain(v) for k, v in self.seen.items()},
-                "rule_file": self.rule_file, "version": self.version}
+        out = {"rules": self.rules, "table": self.table, "outcome": self.outcome, "reason": self.reason,
+               "value": _plain(self.value), "matched": list(self.matched),
+               "seen": {k: _plain(v) for k, v in self.seen.items()}, "rule_file": self.rule_file,
+               "version": self.version}
+        if self.outputs is not None:
+            out["outputs"] = _plain(self.outputs)
+        if self.steps:
+            out["steps"] = list(self.steps)
+        return out
+
+    def results(self) -> dict[str, Any]:
+        """What a table that reads this one sees: its outcome (or aggregate) by the table's id,
+        and each output as ``table.output``."""
+        seen = {self.table: self.value if isinstance(self.outcome, list) and self.value is not None else self.outcome}
+        if isinstance(self.outputs, dict):
+            seen.update({f"{self.table}.{k}": v for k, v in self.outputs.items()})
+        elif isinstance(self.outputs, list):
+            names = {k for o in self.outputs for k in o}
+            seen.update({f"{self.table}.{k}": [o.get(k) for o in self.outputs] for k in names})
+        return seen
 
 
 def _plain(value: Any) -> Any:
     if value.__class__ in (int, str, bool) or value is None:
         return value
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral_value() else str(value)
+        if value.is_finite() and value == value.to_integral_value() and value.adjusted() < 34:
+            return str(int(value))  # 30000.0000 is "30000", not "3E+4"
+        return str(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, list):
         return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     return value
 
 
 @dataclass(frozen=True)
-class _CompiledRow:
+class CompiledRow:
     id: str
     conditions: tuple[Compiled, ...]
     outcome: str | None
     reason: str | None
     value: Compiled | None
     reason_names: tuple[str, ...]
+    outputs: tuple[tuple[str, Compiled], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,10 +103,13 @@ class CompiledTable:
     id: str
     hit_policy: str
     aggregate: str | None
-    rows: tuple[_CompiledRow, ...]
-    default: _CompiledRow | None
+    rows: tuple[CompiledRow, ...]
+    default: CompiledRow | None
     file: "CompiledRules" = field(repr=False, compare=False)
     fast: Any = field(default=None, repr=False, compare=False)  # engine.lang.codegen's function
+    outcomes: tuple[str, ...] | None = None
+    requires: tuple[str, ...] = ()  # the tables this one reads, directly or not, in dependency order
+    result_types: Mapping[str, str] = field(default_factory=dict)  # their results' names and types
 
     @cached_property
     def seen_names(self) -> tuple[str, ...]:
@@ -129,6 +117,19 @@ class CompiledTable:
         return tuple(sorted({n for r in self.rows for c in r.conditions for n in c.names}))
 
     def decide(self, values: Mapping[str, Any], version: str = "") -> Decision:
+        if not self.requires:
+            return self.decide_alone(values, version)
+        values, steps = dict(values), []
+        for table_id in self.requires:  # each once, before the tables that read it
+            step = self.file.tables[table_id].decide_alone(values, version)
+            values.update(step.results())
+            steps.append(step.explanation())
+        decision = self.decide_alone(values, version)
+        decision.steps = tuple(steps)
+        return decision
+
+    def decide_alone(self, values: Mapping[str, Any], version: str = "") -> Decision:
+        """The decision, with the results of the tables it reads already among `values`."""
         fast = self.fast
         if fast is not None:
             try:
@@ -144,16 +145,17 @@ class CompiledTable:
                                 self.file.source, version, self.file.id)
             if result is not SLOW:
                 hits, reported = result
-                env = dict(zip(self.file.all_names, reported))
+                env = dict(zip(self.file.all_names + tuple(self.result_types), reported))
                 matched = [row for row, hit in zip(self.rows, hits) if hit]
                 return self._finish(matched[:1] if self.hit_policy == "FIRST" else matched, env, version)
         # the reference path: closures over the environment (any input missing or unusual)
         env = self.file.environment(values)
+        env.update(typed(values, self.result_types))
         matched = []
         first = self.hit_policy == "FIRST"
         for row in self.rows:
             for condition in row.conditions:
-                if not condition.fn(env):
+                if condition.fn(env) is not True:  # unknown does not match
                     break
             else:
                 matched.append(row)
@@ -162,8 +164,24 @@ class CompiledTable:
         return self._finish(matched, env, version)
 
     def _finish(self, matched: list, env: Mapping[str, Any], version: str) -> Decision:
-        if self.hit_policy == "UNIQUE" and len(matched) > 1:
-            raise DecisionError(f"table '{self.id}' is UNIQUE but rows {', '.join(r.id for r in matched)} all match")
+        policy = self.hit_policy
+        if policy == "UNIQUE" and len(matched) > 1:
+            rows = ", ".join(r.id for r in matched)
+            raise DecisionError("overlap", f"table '{self.id}' is UNIQUE but rows {rows} all match",
+                                table=self.id, rows=rows)
+        outputs = {r.id: {name: f.fn(env) for name, f in r.outputs} for r in matched} if self.outputs_declared else {}
+        if policy == "ANY" and len(matched) > 1:
+            given = {(r.outcome, tuple(sorted(outputs.get(r.id, {}).items(), key=str))) for r in matched}
+            if len(given) > 1:
+                rows = ", ".join(f"{r.id} ({r.outcome})" for r in matched)
+                raise DecisionError("disagree", f"table '{self.id}' is ANY but rows {rows} give different results",
+                                    table=self.id, rows=rows)
+            matched = matched[:1]
+        if self.outcomes is not None and policy in ("PRIORITY", "OUTPUT ORDER"):
+            order = {o: i for i, o in enumerate(self.outcomes)}
+            matched = sorted(matched, key=lambda r: order.get(r.outcome, len(order)))  # stable: row order on a tie
+            if policy == "PRIORITY":
+                matched = matched[:1]
         used = matched or ([self.default] if self.default else [])
         seen = {n: env.get(n) for n in self.seen_names}
         for r in used:
@@ -171,17 +189,25 @@ class CompiledTable:
                 if n not in seen:
                     seen[n] = env.get(n)
         reasons = [_fill(r.reason, r.reason_names, env) for r in used if r.reason is not None]
-        if self.hit_policy in ("UNIQUE", "FIRST") or not matched:
+        if not matched and self.default is not None and self.outputs_declared:
+            outputs[self.default.id] = {name: f.fn(env) for name, f in self.default.outputs}
+        if policy in SINGLE_HIT or not matched:
             outcome = used[0].outcome if used else None
             reason = reasons[0] if reasons else None
             value = used[0].value.fn(env) if used and used[0].value is not None else None
+            shown = outputs.get(used[0].id) if used and self.outputs_declared else None
         else:
             outcome, reason = [r.outcome for r in used], reasons
             value = None
-            if self.hit_policy == "COLLECT" and self.aggregate:
+            if policy == "COLLECT" and self.aggregate:
                 value = self._aggregate([r.value.fn(env) for r in matched if r.value is not None], len(matched))
+            shown = [outputs[r.id] for r in used] if self.outputs_declared else None
         return Decision(self.id, outcome, reason, value, tuple(r.id for r in matched), seen,
-                        self.file.source, version, self.file.id)
+                        self.file.source, version, self.file.id, shown)
+
+    @cached_property
+    def outputs_declared(self) -> bool:
+        return any(r.outputs for r in self.rows)
 
     def _aggregate(self, values: list, count: int) -> Any:
         values = [v for v in values if v is not None]
@@ -189,12 +215,18 @@ class CompiledTable:
             return count
         if not values:
             return None
-        return {"SUM": lambda: sum(values, Decimal(0)), "MIN": lambda: min(values), "MAX": lambda: max(values)}[
-            self.aggregate]()
+        return LIST_FUNCTIONS[self.aggregate.lower()](values)
 
 
 def _fill(template: str, names: tuple[str, ...], env: Mapping[str, Any]) -> str:
-    return template.format(**{k: codegen.plain_text(env.get(k)) for k in names})
+    # By the parsed pieces, not str.format: {priority.matching} names another table's output,
+    # it is not an attribute to look up.
+    pieces = []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        pieces.append(literal.replace("{{", "{").replace("}}", "}") if literal else "")
+        if name:
+            pieces.append(codegen.plain_text(env.get(name)))
+    return "".join(pieces)
 
 
 @dataclass(frozen=True)
@@ -216,86 +248,3 @@ class CompiledRules:
         for name, expression in self.derived:
             env[name] = expression.fn(env)
         return env
-
-
-def compile_rules(rules: RuleFile, source: str) -> tuple[CompiledRules | None, list[tuple[tuple, str]]]:
-    """Compile a validated rule file; returns it and the (key path, message) of each problem."""
-    problems: list[tuple[tuple, str]] = []
-    names: dict[str, str] = dict(rules.inputs)
-    derived = []
-    for name, text in rules.derived.items():
-        if name in names:
-            problems.append((("derived", name), f"'{name}' is already an input"))
-            continue
-        try:
-            compiled = compile_expression(str(text), names)
-        except ExprError as exc:
-            problems.append((("derived", name), exc.pointed(str(text))))
-            continue
-        names[name] = compiled.kind
-        derived.append((name, compiled))
-    result = CompiledRules(rules.id, source, dict(rules.inputs), tuple(derived), {})
-    for t, table in enumerate(rules.tables):
-        here = ("tables", t)
-        if table.hit_policy == "COLLECT" and table.aggregate in ("SUM", "MIN", "MAX") and \
-                any(r.value is None for r in table.rows):
-            problems.append((here + ("aggregate",), f"{table.aggregate} needs a 'value' on every row"))
-        if table.aggregate and table.hit_policy != "COLLECT":
-            problems.append((here + ("aggregate",), "'aggregate' applies to COLLECT tables only"))
-        rows = []
-        for r, row in enumerate(list(table.rows) + ([table.default] if table.default else [])):
-            at = here + (("rows", r) if r < len(table.rows) else ("default",))
-            compiled_row = _compile_row(row, names, at, problems, is_default=r >= len(table.rows))
-            if compiled_row is not None:
-                rows.append(compiled_row)
-        if len(rows) == len(table.rows) + (1 if table.default else 0) and not problems:
-            default = rows.pop() if table.default else None
-            compiled_table = CompiledTable(table.id, table.hit_policy, table.aggregate, tuple(rows), default, result)
-            every = list(rows) + [default]
-            reasons = [(r.reason, list(string.Formatter().parse(r.reason)) if r and r.reason else [])
-                       if r is not None else (None, []) for r in every]
-            simple = all(r is None or r.value is None for r in every)  # values need the reference path
-            fast, _ = codegen.build(
-                dict(rules.inputs), list(rules.derived.items()), [[c.text for c in row.conditions] for row in rows],
-                table.hit_policy, list(result.all_names), reasons if simple else None, compiled_table.seen_names)
-            object.__setattr__(compiled_table, "fast", fast)
-            result.tables[table.id] = compiled_table
-    return (None if problems else result), problems
-
-
-def _compile_row(row: Row, names: Mapping[str, str], at: tuple, problems: list, is_default: bool):
-    ok = True
-    conditions = []
-    whens = (row.when,) if isinstance(row.when, str) else row.when
-    for i, text in enumerate(whens if not is_default else ()):
-        where = at + (("when",) if isinstance(row.when, str) else ("when", i))
-        try:
-            conditions.append(compile_expression(text, names, expect=BOOL))
-        except ExprError as exc:
-            problems.append((where, exc.pointed(text)))
-            ok = False
-    value = None
-    if row.value is not None:
-        try:
-            value = compile_expression(row.value, names)
-            if value.kind not in NUMERIC:
-                raise ExprError(f"a row's value must be a number or an amount, not a {value.kind}", 0, len(row.value))
-        except ExprError as exc:
-            problems.append((at + ("value",), exc.pointed(row.value)))
-            ok = False
-    reason_names: tuple[str, ...] = ()
-    if row.reason is not None:
-        try:
-            fields = [f for _, f, _, _ in string.Formatter().parse(row.reason) if f is not None]
-        except ValueError as exc:
-            problems.append((at + ("reason",), f"a reason's braces do not match: {exc}"))
-            return None
-        unknown = [f for f in fields if f not in names]
-        if unknown:
-            problems.append((at + ("reason",), f"unknown name '{unknown[0]}' in the reason; "
-                                               f"known names: {', '.join(names)}"))
-            ok = False
-        reason_names = tuple(f for f in fields if f)
-    if not ok:
-        return None
-    return _CompiledRow(row.id, tuple(conditions), row.outcome, row.reason, value, reason_names)

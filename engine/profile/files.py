@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 
 from pydantic import BaseModel
 
-from engine.lang.tables import RuleFile
+from engine.schema.rules import RuleFile
 from engine.schema.county import County
 from engine.schema.delivery import Delivery
 from engine.schema.documents import Document

@@ -24,7 +24,8 @@ from engine.schema.imports import ImportMapping
 from engine.schema.workflow import Workflow
 from engine.profile.files import COUNTY_FILE, FOLDERS, extra_files
 from engine.lang.expr import Compiled
-from engine.lang.tables import CompiledRules, compile_rules
+from engine.lang.tables import CompiledRules
+from engine.lang.rules_compile import compile_rules
 from engine.kernel.errors import ConfigError, ConfigProblem
 from engine.profile.reader import FileReader
 from engine.profile.checks.references import check_references
