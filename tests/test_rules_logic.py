@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from engine.lang.expr import compile_expression
-from engine.lang.inputs import InputError
+from engine.lang.inputs import WrongInputType
 from engine.lang.syntax import MAX_DEPTH, ExprError
 from engine.schema.rules import RuleFile
 from engine.lang.rules_compile import compile_rules
@@ -65,7 +65,7 @@ def test_text_that_looks_like_a_number_stays_text_whatever_the_other_inputs():
 def test_an_input_of_the_wrong_type_is_a_field_error_not_a_crash(values, field, words):
     rules, _ = one_table("{n: number, day: date, code: text, marks: list of number}", "n > 1")
     for table in both_paths(rules.tables["t"]):
-        with pytest.raises(InputError) as info:
+        with pytest.raises(WrongInputType) as info:
             table.decide(values)
         assert info.value.problems == {field: words}
 

@@ -3,6 +3,7 @@ and the public results. Every button calls engine.features.voting, which checks 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import streamlit as st
 from sqlalchemy import func, select
@@ -198,6 +199,10 @@ def _new_round(rt, rules, vote_id: str, township: str) -> None:
                              key=f"places.{township}")
     title = st.text_input(t("vote.title"), value=f"{rt.reference_label('townships', township)} {rt.profile.county.year}",
                           key=f"title.{township}")
+    budget = None
+    if rules.places_by == "budget":  # the places are limited by money: the township's allocation
+        budget = st.number_input(t("vote.budget"), min_value=0.0, step=10000.0, format="%.2f", key=f"budget.{township}")
+        budget = Decimal(str(budget)).quantize(Decimal("0.01"))
     closes_at = None
     if st.checkbox(t("vote.timed"), key=f"timed.{township}"):
         left, right = st.columns(2)
@@ -207,7 +212,7 @@ def _new_round(rt, rules, vote_id: str, township: str) -> None:
     if st.button(t("vote.create"), key=f"create.{township}"):
         try:
             voting.create_round(rt, actor(), vote_id, township, title, int(places), picked,
-                                voting.roster_from_records(rt, vote_id, township), closes_at=closes_at)
+                                voting.roster_from_records(rt, vote_id, township), closes_at=closes_at, budget=budget)
         except VoteRefused as exc:
             st.error(refused(exc))
             return

@@ -15,7 +15,7 @@ from engine.kernel.errors import MinshengError
 from engine.lang.syntax import BOOL, DATE, MONEY, NUMBER, TEXT, element
 
 
-class InputError(MinshengError):
+class WrongInputType(MinshengError):
     """Inputs of a decision that are not of their declared type: `problems` maps each to why."""
 
     words = "rules."
@@ -104,7 +104,7 @@ def coerce(value: Any, kind: str) -> Any:
 
 
 def typed(values: Mapping[str, Any], types: Mapping[str, str]) -> dict[str, Any]:
-    """Every declared input of `values` in its type; an InputError names each that is not."""
+    """Every declared input of `values` in its type; a WrongInputType names each that is not."""
     out, problems = {}, {}
     for name, kind in types.items():
         value = values.get(name)
@@ -116,5 +116,5 @@ def typed(values: Mapping[str, Any], types: Mapping[str, str]) -> dict[str, Any]
             shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
             problems[name] = f"expected {wanted}, got {shown}"
     if problems:
-        raise InputError(problems)
+        raise WrongInputType(problems)
     return out

@@ -242,7 +242,7 @@ class CompiledRules:
         return tuple(self.input_types) + tuple(name for name, _ in self.derived)
 
     def environment(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """The inputs in their declared types (an InputError names any that cannot be), then the
+        """The inputs in their declared types (a WrongInputType names any that cannot be), then the
         derived values."""
         env = typed(values, self.input_types)
         for name, expression in self.derived:

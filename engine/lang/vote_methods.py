@@ -24,21 +24,26 @@ class BallotMethod(Protocol):
     name: str
     marks: tuple[str, ...]  # the marks a ballot may carry
 
-    def invalid(self, marks: Mapping[str, str], candidates: Sequence[str], max_yes: int) -> str | None:
-        """Why the ballot is invalid (a code), or None if it counts."""
+    def invalid(self, marks: Mapping[str, str], candidates: Sequence[str], max_yes: int,
+                min_marks: int = 0, counted: str = "yes") -> str | None:
+        """Why the ballot is invalid (a code), or None if it counts. `counted` says which marks
+        count against max_yes and min_marks: yes (approvals) or any (every mark given)."""
 
     def tally(self, ballots: Sequence[Mapping[str, str]], candidates: Sequence[str]) -> dict[str, Tally]:
         """Each candidate's yes, no and abstain over the valid ballots."""
 
 
 def _common_problems(marks: Mapping[str, str], candidates: Sequence[str], allowed: tuple[str, ...],
-                     max_yes: int) -> str | None:
+                     max_yes: int, min_marks: int, counted: str) -> str | None:
     if any(c not in candidates for c in marks):
         return "unknown_candidate"
     if any(m not in allowed for m in marks.values()):
         return "unknown_mark"
-    if sum(1 for m in marks.values() if m == YES) > max_yes:
-        return "too_many_marks"  # more approvals than allowed: the whole ballot is void
+    given = len(marks) if counted == "any" else sum(1 for m in marks.values() if m == YES)
+    if given > max_yes:
+        return "too_many_marks"  # more marks than allowed: the whole ballot is void
+    if given < min_marks:
+        return "too_few_marks"
     return None
 
 
@@ -58,8 +63,8 @@ class ApproveAndRank:
     name: str = "approve_and_rank"
     marks: tuple[str, ...] = (YES,)
 
-    def invalid(self, marks, candidates, max_yes):
-        return _common_problems(marks, candidates, self.marks, max_yes)
+    def invalid(self, marks, candidates, max_yes, min_marks=0, counted="yes"):
+        return _common_problems(marks, candidates, self.marks, max_yes, min_marks, counted)
 
     def tally(self, ballots, candidates):
         return _tally(ballots, candidates)
@@ -72,8 +77,8 @@ class YesNoAbstain:
     name: str = "yes_no_abstain"
     marks: tuple[str, ...] = (YES, NO, ABSTAIN)
 
-    def invalid(self, marks, candidates, max_yes):
-        return _common_problems(marks, candidates, self.marks, max_yes)
+    def invalid(self, marks, candidates, max_yes, min_marks=0, counted="yes"):
+        return _common_problems(marks, candidates, self.marks, max_yes, min_marks, counted)
 
     def tally(self, ballots, candidates):
         return _tally(ballots, candidates)

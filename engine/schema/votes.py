@@ -16,7 +16,7 @@ from pydantic import Field, PlainSerializer, PlainValidator, WithJsonSchema, mod
 
 from engine.schema.base import ConfigModel, Identifier, KeyProblem, Labelled
 
-Base = Literal["all_members", "present", "valid_ballots"]
+Base = Literal["all_members", "present", "valid_ballots", "cast_ballots", "yes_and_no"]
 
 
 class CandidateRule(ConfigModel):
@@ -68,7 +68,9 @@ class Share(ConfigModel):
 class Majority(Share):
     of: Base
     """The base the share is of: all_members (every deputy of the congress), present (deputies
-    present at the session), or valid_ballots (valid ballots cast)."""
+    present at the session), valid_ballots (valid ballots cast), cast_ballots (every ballot cast,
+    invalid ones included), or yes_and_no (for each candidate, its yes and no marks: abstentions
+    left out)."""
 
 
 class Quorum(Share):
@@ -92,6 +94,9 @@ class Reasons(ConfigModel):
     """Added for candidates tied at the last place."""
     shortfall: str
     """Said of the whole result when fewer candidates passed than there are places."""
+    over_budget: str | None = None
+    """Added for a passing candidate passed over because its cost is more than the money left
+    (`places_by: budget`), with {cost}, {left} and {budget}."""
 
 
 class VoteRoles(ConfigModel):
@@ -125,6 +130,21 @@ class VoteRules(Labelled):
     max_marks: Literal["places"] | Annotated[int, Field(ge=1)] = "places"
     """How many candidates a ballot may approve before it is invalid (too many marks): `places`
     (the number of places), or a number."""
+    min_marks: Annotated[int, Field(ge=0)] = 0
+    """How many candidates a ballot must mark at least, or it is invalid (too few marks); 0: none."""
+    marks_counted: Literal["yes", "any"] = "yes"
+    """Which marks count against max_marks and min_marks: yes (approvals only) or any (every
+    candidate marked yes, no or abstain, so a yes and an abstain on a one-place ballot are too many)."""
+    places_by: Literal["count", "budget"] = "count"
+    """count: the places are a number of projects. budget: projects are chosen by rank while the
+    round's budget lasts (a project that costs more than is left is passed over for cheaper ones
+    below it), and never more than the places."""
+    cost_field: Identifier | None = None
+    """With places_by: budget, the field holding a candidate's estimated cost: of the candidate's
+    own form, or of `cost_sheet`."""
+    cost_sheet: Identifier | None = None
+    """The sheet form filed on a candidate that holds `cost_field` (e.g. the Party committee's
+    decision with the estimated cost); its latest sheet that counts is read."""
     candidates: CandidateRule
     """How many candidates a ballot needs for its places (always more candidates than places)."""
     majority: Majority
@@ -148,3 +168,13 @@ class VoteRules(Labelled):
     """The workflow action taken (by the system) on each chosen project once the vote is decided."""
     not_chosen_action: Identifier | None = None
     """The action taken on each candidate not chosen (e.g. back to the reserve pool for next year)."""
+
+    @model_validator(mode="after")
+    def _budget_needs_its_parts(self):
+        if self.places_by == "budget" and self.cost_field is None:
+            raise KeyProblem("cost_field", "places_by: budget needs `cost_field`, the candidates' field with their cost")
+        if self.places_by == "budget" and self.reasons.over_budget is None:
+            raise KeyProblem("reasons", "places_by: budget needs `reasons.over_budget`, said of a project passed over for its cost")
+        if self.max_marks != "places" and self.min_marks > self.max_marks:
+            raise KeyProblem("min_marks", f"min_marks ({self.min_marks}) is more than max_marks ({self.max_marks})")
+        return self

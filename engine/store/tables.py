@@ -200,6 +200,7 @@ class VoteRound(Base):
     township: Mapped[str | None] = mapped_column(String(64), index=True)
     title: Mapped[str] = mapped_column(String(300))
     places: Mapped[int] = mapped_column(Integer)
+    budget_fen: Mapped[int | None] = mapped_column(BigInteger)  # places_by: budget: the money the places may take
     state: Mapped[str] = mapped_column(String(16))  # draft, open, closed, counted
     kind: Mapped[str] = mapped_column(String(16))  # first, runoff, further
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("vote_rounds.id"))

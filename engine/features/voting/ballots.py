@@ -27,9 +27,11 @@ def cast(rt: Runtime, actor: Actor, round_id: int, marks: Mapping[str, str]) -> 
         _check_present(session, round_id, actor.username)
         candidates = candidates_of(session, round_id)
         marks = {str(k): v for k, v in marks.items()}
-        why = METHODS[rules.method].invalid(marks, candidates, max_yes(rules, row.places))
+        why = METHODS[rules.method].invalid(marks, candidates, max_yes(rules, row.places), rules.min_marks,
+                                            rules.marks_counted)
         if why:
-            raise VoteRefused(why, places=row.places)
+            raise VoteRefused(why, **({"min_marks": rules.min_marks} if why == "too_few_marks" else
+                                     {"places": max_yes(rules, row.places)}))
         _mark_voted(session, round_id, actor.username, "electronic")
         # sealed: the transaction that names the deputy writes nothing readable of the marks
         session.execute(insert(Ballot).values(id=secrets.token_hex(16), round_id=round_id, marks=None,

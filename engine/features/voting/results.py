@@ -13,7 +13,8 @@ from engine.core.bulk import act_on
 from engine.store.tables import (Ballot, PaperEntry, VoteRound)
 from engine.lang.vote_count import CountError, Result, count
 from engine.features.voting.closing import forget_old_rows, write_ballots
-from engine.features.voting.rounds import VoteRefused, candidates_of, create_round, roster_of, round_row, take_round
+from engine.features.voting.rounds import (VoteRefused, candidate_costs, candidates_of, create_round, round_budget,
+                                           roster_of, round_row, take_round)
 from engine.features.voting.sealing import WrongCountKey, open_sealed
 
 
@@ -33,8 +34,11 @@ def recount(rt: Runtime, round_id: int, presidium_choice: Sequence[str] | None =
         ballots = [b for b in session.scalars(select(Ballot.marks).where(Ballot.round_id == round_id).order_by(Ballot.id))]
         candidates = candidates_of(session, round_id)
         members, present, places = row.members, row.present, row.places
+        costs = candidate_costs(session, rt.for_version(row.profile_version), rules, candidates) \
+            if rules.places_by == "budget" else None
     try:
-        return count(rules, candidates, places, members, present, ballots, presidium_choice)
+        return count(rules, candidates, places, members, present, ballots, presidium_choice,
+                     budget=round_budget(row), costs=costs)
     except CountError as exc:
         raise VoteRefused(exc.code, **exc.params) from None
 
@@ -89,8 +93,9 @@ def count_round(rt: Runtime, actor: Actor, round_id: int, presidium_choice: Sequ
         # same roster, set up as a draft for the presidium to open.
         kind, ids, places = ("runoff", result.runoff, result.runoff_places) if result.runoff else \
             ("further", result.further, result.further_places)
+        left = None if result.budget is None else result.budget - result.spent  # a run-off shares what is left
         create_round(rt, actor, vote_id, township, title, places, [int(i) for i in ids], roster_of(rt, round_id),
-                     kind=kind, parent_id=round_id)
+                     kind=kind, parent_id=round_id, budget=left)
     else:
         _apply(rt, round_id)
     return result

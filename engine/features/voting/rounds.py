@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import func, select
@@ -13,6 +14,7 @@ from engine.core.runtime import Runtime
 from engine.core.actors import Actor, require, require_township
 from engine.kernel.dates import as_utc
 from engine.features.voting.sealing import new_key_pair
+from engine.core.sheets import current_sheets
 from engine.core.workflow import MERGED_INTO
 from engine.store.tables import (Record, RecordLink, VoteCandidate, VoteRound, VoteRoster)
 from engine.lang.vote_count import candidates_problem, quorum_met
@@ -65,12 +67,17 @@ def take_round(session, rt: Runtime, actor: Actor, round_id: int, who: str, lock
 
 def create_round(rt: Runtime, actor: Actor, vote_id: str, township: str | None, title: str, places: int,
                  candidates: Sequence[int], roster: Iterable[tuple[str, str, str]],
-                 closes_at: dt.datetime | None = None, kind: str = "first", parent_id: int | None = None) -> int:
+                 closes_at: dt.datetime | None = None, kind: str = "first", parent_id: int | None = None,
+                 budget: Decimal | None = None) -> int:
     """A draft round: the candidate list (checked against the profile's rule) and the roster of
-    (deputy, name, status). Run-offs and further ballots are exempt from the candidate rule."""
+    (deputy, name, status). Run-offs and further ballots are exempt from the candidate rule. A
+    vote whose places are limited by money (`places_by: budget`) needs the round's budget."""
     rules = vote_rules(rt, vote_id)
     require(actor, rules.roles.presidium, f"vote:{vote_id}")
     require_township(actor, township)
+    if rules.places_by == "budget" and (budget is None or not budget.is_finite() or budget < 0
+                                        or budget != budget.quantize(Decimal("0.01"))):
+        raise VoteRefused("no_budget")
     candidates = list(dict.fromkeys(candidates))
     if kind == "first" and (problem := candidates_problem(rules, places, len(candidates))):
         raise VoteRefused(problem.pop("code"), **problem)
@@ -91,6 +98,7 @@ def create_round(rt: Runtime, actor: Actor, vote_id: str, township: str | None, 
                 raise VoteRefused("other_township", record=record_id)
         version = rt.ensure_version(session)
         row = VoteRound(vote_id=vote_id, township=township, title=title[:300], places=places, state="draft",
+                        budget_fen=int(budget * 100) if rules.places_by == "budget" else None,
                         kind=kind, parent_id=parent_id, members=len(roster),
                         present=sum(1 for *_, s in roster if s == "present"), closes_at=closes_at,
                         profile_version=version, created_at=now(), created_by=actor.username)
@@ -102,6 +110,7 @@ def create_round(rt: Runtime, actor: Actor, vote_id: str, township: str | None, 
             session.add(VoteRoster(round_id=row.id, deputy=deputy, name=name, status=status))
         audit(session, actor=actor.username, action="vote.round_created", entity="vote_round", entity_id=row.id,
               before=None, after={"vote": vote_id, "township": township, "places": places, "candidates": candidates,
+                                  "budget": None if row.budget_fen is None else str(round_budget(row)),
                                   "members": row.members, "present": row.present, "kind": kind}, version=version)
         return row.id
 
@@ -175,6 +184,25 @@ def check_open(row: VoteRound) -> None:
         raise VoteRefused("not_open", state=row.state)
     if row.closes_at is not None and now() >= as_utc(row.closes_at):
         raise VoteRefused("not_open", state="closed")
+
+
+def round_budget(row: VoteRound) -> Decimal | None:
+    return None if row.budget_fen is None else (Decimal(row.budget_fen) / 100).quantize(Decimal("0.01"))
+
+
+def candidate_costs(session, rt: Runtime, rules: VoteRules, candidates: Sequence[str]) -> dict[str, Decimal | None]:
+    """Each candidate's cost (places_by: budget): its record's `cost_field`, or that field of its
+    latest `cost_sheet` that counts; a few queries whatever the number of candidates."""
+    ids = [int(c) for c in candidates]
+    if rules.cost_sheet is None:
+        form = rt.form(rules.form)
+        documents = dict(session.execute(select(Record.id, Record.data).where(Record.id.in_(ids))).all())
+    else:
+        form = rt.form(rules.cost_sheet)
+        workflow = rt.profile.workflows.get(rt.profile.forms[rules.form].workflow or "")
+        sheets = current_sheets(session, {i: workflow for i in ids}, forms=[rules.cost_sheet])
+        documents = {i: rows[-1].data for i, rows in sheets.items() if rows}
+    return {c: form.values_of(documents.get(int(c)) or {}).get(rules.cost_field) for c in candidates}
 
 
 def candidates_of(session, round_id: int) -> list[str]:

@@ -1,8 +1,6 @@
 """Checks of votes/*.yaml against the forms and workflows they name."""
 from __future__ import annotations
 
-
-
 from engine.schema.documents import placeholders_in
 from engine.lang.vote_methods import METHODS
 from engine.profile.problems import did_you_mean
@@ -47,9 +45,16 @@ def check_votes(loader: FileReader, grouped: dict) -> None:
                 if not roster_form.has_field(fid):
                     loader.add(rel, ("roster", key), f"form '{roster_form.id}' has no field {fid!r}"
                                f"{did_you_mean(fid, [f.id for f in roster_form.fields])}")
+        cost_form = forms.get(rules.cost_sheet) if rules.cost_sheet else form
+        if rules.cost_sheet and cost_form is None:
+            loader.add(rel, ("cost_sheet",), f"unknown form {rules.cost_sheet!r}{did_you_mean(rules.cost_sheet, list(forms))}")
+        elif cost_form is not None and rules.cost_field and not cost_form.has_field(rules.cost_field):
+            loader.add(rel, ("cost_field",), f"form '{cost_form.id}' has no field {rules.cost_field!r}"
+                       f"{did_you_mean(rules.cost_field, [f.id for f in cost_form.fields])}")
+        money_names = {"cost", "left", "budget"} if rules.places_by == "budget" else set()
         for key in type(rules.reasons).model_fields:
-            known = {"places", "passed", "missing"} if key == "shortfall" else line_names
-            for name in placeholders_in(getattr(rules.reasons, key)):
+            known = {"places", "passed", "missing"} if key == "shortfall" else line_names | money_names
+            for name in placeholders_in(getattr(rules.reasons, key) or ""):
                 if name not in known:
                     loader.add(rel, ("reasons", key), f"unknown placeholder {{{name}}}"
                                f"{did_you_mean(name, sorted(known))}; known: {', '.join(sorted(known))}")
