@@ -178,3 +178,27 @@ def test_output_columns_are_checked_when_the_profile_loads(change, where, messag
 def test_a_table_named_like_an_input_is_refused():
     text = MULTI.replace("POLICY", "FIRST").replace("id: grade", "id: total")
     assert (("tables", 0, "id"), "'total' is already the name of an input or a derived value") in problems_of(text)
+
+
+def test_a_table_that_cannot_decide_refuses_its_record_and_the_bulk_run_goes_on(profile_dir, db_url, good_suggestion):
+    """Rows that overlap in a UNIQUE table stop one record's decision, in words; the other records
+    of the same batch are screened."""
+    from engine.core.bulk import bulk_action
+    from engine.core.runtime import Runtime
+    from tests.test_screening import SCREENER, score, suggestion
+
+    path = profile_dir / "rules" / "screening.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("hit_policy: FIRST", "hit_policy: UNIQUE", 1),
+                    encoding="utf-8")
+    rt = Runtime.open(profile_dir, db_url)
+    try:
+        high, middle = suggestion(rt, good_suggestion), suggestion(rt, good_suggestion)
+        for member in ("甲", "乙", "丙"):
+            score(rt, high.id, member, 5, 4, 4, 4, actor=SCREENER)    # reserve and pending_total both match
+            score(rt, middle.id, member, 3, 3, 3, 3, actor=SCREENER)  # only pending_total
+        report = bulk_action(rt, SCREENER, "suggestion", "screen", township="t02")
+        assert report.moved == {"pending": 1}
+        reason = "table 'screening' is UNIQUE but rows reserve, pending_total all match"
+        assert dict(report.refused) == {reason: 1} and report.examples[reason] == [high.id]
+    finally:
+        rt.db.dispose()

@@ -13,9 +13,16 @@ from engine.output import documents
 from engine.kernel.errors import InputError, MinshengError, PermissionDenied, Problem
 from engine.core import regroup, sheets
 from engine.core.workflow import TransitionRefused, available_actions, last_decision, transition
+from engine.lang.inputs import WrongInputType
+from engine.lang.tables import DecisionError
 
 
-def refused(exc: TransitionRefused) -> str:
+# A refused action, and a decision its rules could not make (rows that overlap, an input of the
+# wrong type): both are said in words, never a traceback.
+RULES_FAILED = (TransitionRefused, DecisionError, WrongInputType)
+
+
+def refused(exc: TransitionRefused | DecisionError | WrongInputType) -> str:
     """A refusal in words: the rules' own reason when a decision said no."""
     return refusal_text(exc, lang()) or t("action_refused", reason=exc.code)
 
@@ -61,14 +68,14 @@ def _label(action) -> str:
 def _transition(rt, view, action: str, data):
     try:
         return transition(rt, actor(), view.id, action, data)
-    except TransitionRefused as exc:  # shown above the form, where its other problems are shown
+    except RULES_FAILED as exc:  # shown above the form, where its other problems are shown
         raise InputError({"": Problem("refused", {"reason": refused(exc)})}) from None
 
 
 def _take(rt, view, action: str, data, notice) -> None:
     try:
         transition(rt, actor(), view.id, action, data)
-    except TransitionRefused as exc:
+    except RULES_FAILED as exc:
         notice.error(refused(exc))
         return
     except PermissionDenied:

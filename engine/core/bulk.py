@@ -28,6 +28,8 @@ from engine.core.actors import SYSTEM, Actor, in_scope
 from engine.core.sheets import current_sheets, gathered_from, workflow_of
 from engine.core.workflow import MERGED_INTO, TransitionRefused, after_moves, first_allowed, transition_audit
 from engine.store.anyof import any_of
+from engine.lang.inputs import WrongInputType
+from engine.lang.tables import DecisionError
 from engine.store.tables import Record, RecordLink
 
 RECORDS = Record.__table__
@@ -102,7 +104,11 @@ def plan_moves(session, rt: Runtime, actor: Actor, rows: list[Any], action: str,
         values = vrt.form(row.form_id).values_of(row.data)
         if row.id in sheets:
             values.update(gathered_from(vrt, wf, sheets[row.id]))
-        chosen, explanation = first_allowed(vrt, wf, row.form_id, permitted, values)
+        try:
+            chosen, explanation = first_allowed(vrt, wf, row.form_id, permitted, values)
+        except (DecisionError, WrongInputType) as exc:  # this record's rules cannot decide; the rest go on
+            plan.refused.append((row.id, str(exc)))
+            continue
         if chosen is None:
             plan.refused.append((row.id, (explanation or {}).get("reason") or "condition_false"))
             continue
