@@ -222,7 +222,8 @@ def test_first_hit_policy_and_explanation():
     assert (decision.outcome, decision.reason, decision.matched) == ("reserve", "合计 15 分", ("high",))
     assert decision.explanation() == {
         "rules": "test", "table": "t", "outcome": "reserve", "reason": "合计 15 分", "value": 15, "matched": ["high"],
-        "seen": {"category": "roads", "total": 15}, "rule_file": "rules/test.yaml", "version": "abc123"}
+        "seen": {"category": "roads", "feasibility": 4, "necessity": 4, "total": 15, "universality": 3, "urgency": 4},
+        "rule_file": "rules/test.yaml", "version": "abc123"}  # the derived total and what it was worked out from
 
 
 def test_unique_reports_both_rows_on_overlap():

@@ -225,3 +225,13 @@ def test_both_paths_agree_on_missing_values_text_dates_and_wrong_types(policy, c
         except Exception as exc:  # the same refusal, with the same words, from both
             results.append((type(exc).__name__, str(exc)))
     assert results[0] == results[1]
+
+
+def test_a_stored_decision_keeps_every_derived_value_and_what_it_came_from():
+    rules, problems = one_table("{marks: list of number, weight: number, other: number}", "score >= 80",
+                                derived="{middle: trimmed_mean(marks), score: middle * weight, share: 1 / 3}")
+    assert problems == []
+    for table in both_paths(rules.tables["t"]):
+        seen = table.decide({"marks": [90, 70, 100, 40], "weight": Decimal("1.0"), "other": 5}).explanation()["seen"]
+        assert seen == {"marks": [90, 70, 100, 40], "middle": "80", "score": "80", "share": "0.3333333333333333333333333333333333",
+                        "weight": "1"}  # 'other' is read by nothing

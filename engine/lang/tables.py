@@ -113,8 +113,16 @@ class CompiledTable:
 
     @cached_property
     def seen_names(self) -> tuple[str, ...]:
-        """The names the conditions read: what an explanation shows."""
-        return tuple(sorted({n for r in self.rows for c in r.conditions for n in c.names}))
+        """What an explanation shows: the names the conditions read, every derived value of the
+        file (a trimmed mean, a weighted score, a share), and the inputs those are worked out
+        from, so a stored decision can be checked without recomputing anything."""
+        names = {n for r in self.rows for c in r.conditions for n in c.names}
+        derived = dict(self.file.derived)
+        names |= set(derived)
+        for name in reversed(list(derived)):  # later values read earlier ones: walk back once
+            if name in names:
+                names |= derived[name].names
+        return tuple(sorted(names))
 
     def decide(self, values: Mapping[str, Any], version: str = "") -> Decision:
         if not self.requires:
