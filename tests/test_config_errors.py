@@ -101,11 +101,29 @@ def test_duplicate_id(profile_dir, monkeypatch):
 def test_yaml_syntax_error(profile_dir, monkeypatch):
     form = profile_dir / "imports/hotline_12345.yaml"
     edit(form, "roles: [liaison_staff, congress_staff, administrator]", "roles: [liaison_staff, congress_staff")
-    line = line_of(form, "columns:")
+    line = line_of(form, "roles: [liaison_staff, congress_staff")  # where the bracket opens, not where YAML gave up
     assert problems(profile_dir, monkeypatch) == [
-        f"profile/imports/hotline_12345.yaml:{line}: YAML syntax error: while parsing a flow sequence, "
-        "expected ',' or ']', but got ':'"
+        f"profile/imports/hotline_12345.yaml:{line}: YAML syntax error: the list opened with '[' on this line is not "
+        f"closed with ']' (line {line_of(form, 'columns:')} has ':' first)"
     ]
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("a: 1\nb: 'hello\nc: 2\nd: 3\n", 2, "a quote opened on this line is never closed: add the closing quote"),
+    ("a:\n\tb: 1\n", 2, "a tab character: YAML indents with spaces only"),
+    ("a:\n  b: 1\n c: 2\n", 3, "a key that does not line up with the lines above: check its indentation"),
+    ("a: 1\n- b\n", 2, "a list item ('-') that does not line up with the lines above: check its indentation"),
+    ("reason: 合计: 15 分\n", 1, "a ':' where YAML does not expect one: if the text holds ': ', put it in quotes; "
+                                "otherwise check this line's indentation against the lines above"),
+    ("a: 1\njust words\nb: 2\n", 2, "a line that is neither 'key: value' nor '- item' (a ':' is missing, or the "
+                                     "text needs quotes)"),
+    ("a: {x: 1\nb: 2\n", 1, "the braces opened with '{' on this line are not closed with '}' (line 2 has ':' first)"),
+])
+def test_yaml_mistakes_are_said_in_words_at_their_line(text, line, words):
+    from engine.profile.yamlfile import YamlSyntaxError, parse_yaml
+    with pytest.raises(YamlSyntaxError) as info:
+        parse_yaml(text)
+    assert (info.value.line, info.value.message) == (line, f"YAML syntax error: {words}")
 
 
 def test_duplicate_key_in_yaml(profile_dir, monkeypatch):
@@ -436,3 +454,11 @@ def test_a_sign_in_rule_out_of_its_range(profile_dir, monkeypatch):
         f"profile/county.yaml:{line}: At County(id='sangzhi') -> sign_in -> password_min_length: input should "
         "be greater than or equal to 8; got 4"
     ]
+
+
+def test_a_wrong_id_inside_a_file_is_one_mistake_not_one_per_reference(profile_dir, monkeypatch):
+    form = profile_dir / "forms/project_rating.yaml"
+    edit(form, "id: project_rating\n", "id: project_ratings\n")
+    assert problems(profile_dir, monkeypatch) == [
+        f"profile/forms/project_rating.yaml:{line_of(form, 'id: project_ratings')}: At Form(id='project_ratings') -> id: "
+        "id 'project_ratings' must match the file name 'project_rating'"]

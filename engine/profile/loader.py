@@ -113,7 +113,9 @@ def load_profile(root: str | Path) -> Profile:
             else:
                 if obj.id != path.stem:
                     loader.add(rel, ("id",), f"id {obj.id!r} must match the file name {path.stem!r}")
-                grouped[parts[0]][obj.id] = (rel, obj)
+                # Filed under its file name, which the rest of the profile uses: a wrong id inside is
+                # one mistake, not one more for every reference ("did you mean" the misspelt id).
+                grouped[parts[0]][path.stem] = (rel, obj)
         else:
             expected = ", ".join(list(single_files) + [f"{f}/*.yaml" for f in FOLDERS])
             loader.problems.append(ConfigProblem(

@@ -148,7 +148,8 @@ def _message(err: dict, model: type[BaseModel], loc: tuple[Any, ...]) -> str:
 
 
 def _did_you_mean(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    # never the word itself: when it is among the choices, the mistake is elsewhere
+    close = difflib.get_close_matches(word, [c for c in choices if c != word], n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

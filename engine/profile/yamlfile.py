@@ -68,17 +68,44 @@ def parse_yaml(text: str) -> YamlDocument:
             return YamlDocument(None, {(): 1})
         data = _build(loader, node, (), lines, [MAX_VALUES])
         return YamlDocument(data, lines)
+    except TooLarge as exc:
+        raise YamlSyntaxError(exc.problem_mark.line + 1, exc.problem) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or "invalid YAML"
-        if exc.context:
-            problem = f"{exc.context}, {problem}"
-        words = problem if isinstance(exc, TooLarge) else f"YAML syntax error: {problem}"
-        raise YamlSyntaxError(mark.line + 1 if mark else None, words) from None
+        line, words = in_words(exc)
+        raise YamlSyntaxError(line, f"YAML syntax error: {words}") from None
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors for text input
         raise YamlSyntaxError(None, f"YAML syntax error: {exc}") from None
     finally:
         loader.dispose()
+
+
+def in_words(exc: yaml.MarkedYAMLError) -> tuple[int | None, str]:
+    """The line a YAML mistake is on and what it is, in words rather than the parser's: an
+    unclosed bracket is reported where it opens, not where the parser gave up two lines later."""
+    problem, context = exc.problem or "", exc.context or ""
+    at = exc.problem_mark.line + 1 if exc.problem_mark else None
+    opened = exc.context_mark.line + 1 if exc.context_mark else at
+    found = problem.rsplit("but got ", 1)[-1] if "but got " in problem else None
+    if context.startswith("while parsing a flow sequence"):
+        return opened, f"the list opened with '[' on this line is not closed with ']' (line {at} has {found} first)"
+    if context.startswith("while parsing a flow mapping"):
+        return opened, f"the braces opened with '{{' on this line are not closed with '}}' (line {at} has {found} first)"
+    if context.startswith("while scanning a quoted scalar"):
+        return opened, "a quote opened on this line is never closed: add the closing quote"
+    if "cannot start any token" in problem and "\\t" in problem:  # PyYAML writes the tab as '\t'
+        return at, "a tab character: YAML indents with spaces only"
+    if problem == "mapping values are not allowed here":
+        return at, ("a ':' where YAML does not expect one: if the text holds ': ', put it in quotes; "
+                    "otherwise check this line's indentation against the lines above")
+    if context.startswith("while scanning a simple key"):
+        return opened, "a line that is neither 'key: value' nor '- item' (a ':' is missing, or the text needs quotes)"
+    if problem.startswith("expected <block end>"):
+        what = "a list item ('-')" if "'-'" in problem else "a key"
+        return at, f"{what} that does not line up with the lines above: check its indentation"
+    if problem.startswith("found undefined alias"):
+        return at, f"{problem}: an alias (*name) must name an anchor (&name) written before it"
+    words = f"{context}, {problem}" if context else problem or "invalid YAML"
+    return at or opened, words
 
 
 def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict[Path_, int], left: list[int]) -> Any:
