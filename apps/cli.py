@@ -15,6 +15,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from apps.cli_base import ConfigOption, console, err, friendly, runtime_for
+from apps.cli_profile import profile_app
 from apps.cli_users import user_app
 from apps.i18n import input_error_lines, problem_text
 from engine.kernel.errors import InputError, MinshengError, NotFound
@@ -24,6 +25,7 @@ app = typer.Typer(help="Minsheng: livelihood projects decided by deputies' vote.
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(profile_app, name="profile")
 @app.command()
 @friendly
 def check(config: str = ConfigOption,

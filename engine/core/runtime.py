@@ -123,7 +123,7 @@ class Runtime:
         # Checked inside the caller's transaction every time: a cached "saved" flag would lie
         # after that transaction rolled back.
         if session.get(ProfileVersion, self.version) is None:
-            files = {rel: (self.profile.root / rel).read_text(encoding="utf-8") for rel in self.profile.files}
+            files = self.profile.file_texts()
             # two processes may start on a new version at once: the second insert is a no-op
             insert_ignoring(session, ProfileVersion.__table__, [
                 {"version": self.version, "county": self.profile.county.id, "files": files,

@@ -39,7 +39,7 @@ def load_version(db, version: str):
             staging.rename(folder)  # atomic: another process may have written the same version
         except OSError:
             pass
-    return load_profile(folder)
+    return load_profile(folder, version)
 
 
 def _mkdir(path: Path) -> Path:

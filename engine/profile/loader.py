@@ -27,6 +27,7 @@ from engine.lang.expr import Compiled
 from engine.lang.tables import CompiledRules
 from engine.lang.rules_compile import compile_rules
 from engine.kernel.errors import ConfigError, ConfigProblem
+from engine.profile.inherit import PROFILE_FILE, ChainError, chain_of, chain_version, effective_text, files_of
 from engine.profile.reader import FileReader
 from engine.profile.checks.references import check_references
 from engine.profile.checks.workflows import check_workflows
@@ -54,8 +55,15 @@ class Profile:
     # (workflow id, form id, transition index) -> the transition's compiled `when`
     conditions: Mapping[tuple[str, str, int], Compiled] = field(default_factory=dict)
     files: tuple[str, ...] = field(default=())
+    # a profile that extends another: each file's copies along the chain, base first (else empty)
+    sources: Mapping[str, tuple[tuple[Path, str], ...]] = field(default_factory=dict)
     # single files other packages read (demo.yaml: the demo year), by file name; see engine.profile.files
     extras: Mapping[str, BaseModel] = field(default_factory=dict)
+
+    def file_texts(self) -> dict[str, str]:
+        """Each file's text as this version reads it: a merged file as the YAML it merges to."""
+        return {rel: effective_text(self.sources[rel]) if rel in self.sources
+                else (self.root / rel).read_text(encoding="utf-8") for rel in self.files}
 
     def roles_for(self, action: str) -> tuple[str, ...]:
         return getattr(self.county.permissions, action)
@@ -82,23 +90,34 @@ def profile_version(root: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def load_profile(root: str | Path) -> Profile:
-    """Read, validate and freeze a profile folder, or raise ConfigError listing every problem."""
+def load_profile(root: str | Path, version: str | None = None) -> Profile:
+    """Read, validate and freeze a profile folder, or raise ConfigError listing every problem.
+    `version`: the stored version a folder was written back from (engine.core.versions)."""
     shown_root = str(root)
     root = Path(root)
-    loader = FileReader(root, shown_root)
     if not root.is_dir():
         raise ConfigError([ConfigProblem(shown_root, None, (), "profile folder not found")])
+    try:
+        levels = chain_of(root, shown_root)
+    except ChainError as exc:
+        raise ConfigError([ConfigProblem(exc.file, exc.line, (), exc.message)]) from None
+    sources = files_of(levels) if len(levels) > 1 else {}
+    loader = FileReader(root, shown_root, sources)
+    if sources:
+        rels = sorted(sources)
+    else:
+        rels = [p.relative_to(root).as_posix() for p in sorted(root.rglob("*.y*ml"))]
+        rels = [rel for rel in rels if rel != PROFILE_FILE]
 
-    if not (root / COUNTY_FILE).is_file():
+    if COUNTY_FILE not in rels:
         loader.problems.append(ConfigProblem(loader.shown(COUNTY_FILE), None, (), "required file is missing"))
     extras = extra_files()
     single_files = {COUNTY_FILE: County, **{name: f.model for name, f in extras.items()}}
 
     singles: dict[str, BaseModel] = {}
     grouped: dict[str, dict[str, tuple[str, BaseModel]]] = {folder: {} for folder in FOLDERS}
-    for path in sorted(root.rglob("*.y*ml")):
-        rel = path.relative_to(root).as_posix()
+    for rel in rels:
+        path = Path(rel)
         parts = rel.split("/")
         if path.suffix == ".yml":
             loader.problems.append(ConfigProblem(loader.shown(rel), None, (), "use the ending .yaml"))
@@ -147,7 +166,7 @@ def load_profile(root: str | Path) -> Profile:
         raise ConfigError(loader.problems)
     return Profile(
         root=root,
-        version=profile_version(root),
+        version=version or (chain_version(levels) if sources else profile_version(root)),
         county=county,
         forms=MappingProxyType({k: v for k, (_, v) in grouped["forms"].items()}),
         workflows=MappingProxyType({k: v for k, (_, v) in grouped["workflows"].items()}),
@@ -161,4 +180,5 @@ def load_profile(root: str | Path) -> Profile:
         rules=MappingProxyType(compiled_rules),
         conditions=MappingProxyType(conditions),
         files=tuple(sorted(loader.docs)),
+        sources=MappingProxyType({rel: tuple(copies) for rel, copies in sources.items()}),
     )

@@ -30,7 +30,7 @@ def problems_from_validation(
             loc = loc + (cause.key,)
         crumbs = breadcrumbs(model, doc.data, loc)
         problems.append(
-            ConfigProblem(file, doc.line_of(loc), tuple(crumbs), _message(err, model, loc))
+            ConfigProblem(doc.file_of(loc, file), doc.line_of(loc), tuple(crumbs), _message(err, model, loc))
         )
     return problems
 

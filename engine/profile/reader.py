@@ -2,21 +2,25 @@
 with its file, line and key path (the loader raises them together)."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from engine.profile.problems import breadcrumbs, problems_from_validation
+from engine.profile.inherit import merged_file
 from engine.profile.yamlfile import YamlDocument, YamlSyntaxError, load_yaml
 from engine.kernel.errors import ConfigProblem
 
 
 
 class FileReader:
-    def __init__(self, root: Path, shown_root: str):
+    def __init__(self, root: Path, shown_root: str, sources: dict[str, list[tuple[Path, str]]] | None = None):
         self.root = root
         self.shown_root = shown_root
+        # a profile that extends another: each file's copies along the chain, base first
+        self.sources = sources or {}
         self.problems: list[ConfigProblem] = []
         self.docs: dict[str, YamlDocument] = {}
         self.models: dict[str, type[BaseModel]] = {}
@@ -31,13 +35,26 @@ class FileReader:
         doc = self.docs.get(rel)
         model = self.models.get(rel)
         crumbs = tuple(breadcrumbs(model, doc.data, path)) if doc and model else ()
-        self.problems.append(ConfigProblem(self.shown(rel), doc.line_of(path) if doc else None, crumbs, message))
+        file = doc.file_of(path, self.shown(rel)) if doc else self.shown(rel)
+        self.problems.append(ConfigProblem(file, doc.line_of(path) if doc else None, crumbs,
+                                           message + self.merged_from(rel, file)))
+
+    def merged_from(self, rel: str, file: str) -> str:
+        """For a file merged through a chain: the other files it is made of, so the message
+        leads to the value's file and to what it overrides or inherits."""
+        copies = [shown for _, shown in self.sources.get(rel, ())]
+        others = [shown for shown in copies if shown != file]
+        if others:
+            return f" (merged with {', '.join(others)})"
+        if copies and copies[-1] != self.shown(rel):  # the file is the base's alone
+            return f" (inherited by {self.shown_root})"
+        return ""
 
     def read(self, rel: str, model: type[BaseModel]) -> BaseModel | None:
         try:
-            doc = load_yaml(self.root / rel)
+            doc = merged_file(self.sources[rel]).document() if rel in self.sources else load_yaml(self.root / rel)
         except YamlSyntaxError as exc:
-            self.problems.append(ConfigProblem(self.shown(rel), exc.line, (), exc.message))
+            self.problems.append(ConfigProblem(exc.file or self.shown(rel), exc.line, (), exc.message))
             return None
         except UnicodeDecodeError:
             self.problems.append(ConfigProblem(self.shown(rel), None, (), "not UTF-8 text"))
@@ -53,7 +70,9 @@ class FileReader:
         try:
             obj = model.model_validate(doc.data)
         except ValidationError as exc:
-            self.problems.extend(problems_from_validation(exc, model, doc, self.shown(rel)))
+            for problem in problems_from_validation(exc, model, doc, self.shown(rel)):
+                self.problems.append(dataclasses.replace(
+                    problem, message=problem.message + self.merged_from(rel, problem.file)))
             return None
         self.objects[rel] = obj
         return obj

@@ -27,13 +27,24 @@ MAX_VALUES = 200_000
 class YamlDocument:
     data: Any
     lines: dict[Path_, int]  # path of a value -> 1-based line where its key (or item) starts
+    # path of a value -> the file it came from, for a file merged through a chain of profiles
+    files: dict[Path_, str] | None = None
 
     def line_of(self, path: Path_) -> int | None:
         """Line of the deepest known prefix of ``path`` (a missing key points at its parent)."""
+        known = self._known(path)
+        return None if known is None else self.lines[known]
+
+    def file_of(self, path: Path_, default: str) -> str:
+        """The file of that line: `default` unless the document was merged from several."""
+        known = self._known(path)
+        return default if self.files is None or known is None else self.files.get(known, default)
+
+    def _known(self, path: Path_) -> Path_ | None:
         path = tuple(path)
         while True:
             if path in self.lines:
-                return self.lines[path]
+                return path
             if not path:
                 return None
             path = path[:-1]
@@ -44,9 +55,10 @@ class TooLarge(yaml.MarkedYAMLError):
 
 
 class YamlSyntaxError(Exception):
-    def __init__(self, line: int | None, message: str):
+    def __init__(self, line: int | None, message: str, file: str | None = None):
         self.line = line
         self.message = message
+        self.file = file  # set when the file is one of a chain of profiles
         super().__init__(message)
 
 
