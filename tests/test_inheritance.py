@@ -159,3 +159,21 @@ def test_diff_says_in_words_what_differs(chain):
         "5 difference(s).",
     ]
     assert differences(Path("province"), Path("province")) == []
+
+
+def test_the_new_county_walkthrough_works_as_written(tmp_path, monkeypatch):
+    """docs/new-county.md: its files, written where it says, load; `profile diff` prints what it shows."""
+    import re
+    page = (Path(__file__).parent.parent / "docs" / "new-county.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n# file: (\S+)\n(.*?)```", page, re.S)
+    assert [rel for rel, _ in blocks][:1] == ["our-county/profile.yaml"] and len(blocks) == 4
+    shutil.copytree(CONFIG, tmp_path / "config")
+    for rel, text in blocks:
+        write(tmp_path, rel, text)
+    monkeypatch.chdir(tmp_path)
+    profile = load_profile("our-county")
+    assert profile.county.name == "示例县" and profile.votes["township_congress"].majority.of == "present"
+    shown = re.search(r"prints one line per policy difference, in the files' own words:\n\n```\n(.*?)```", page, re.S)
+    result = runner.invoke(app, ["profile", "diff", "config", "our-county"])
+    assert result.exit_code == 0
+    assert result.output == shown.group(1)

@@ -59,3 +59,18 @@ def test_the_second_county_runs_its_year_by_its_own_rules(qrt, tmp_path):
     from engine.output import reports
     title, _, tables = reports.build(qrt, SYSTEM, "annual_report", 2025, report_words())
     assert title.startswith("青山县2025年") and tables[3].rows[-1][4] == 16
+    # preview on the unchanged profile changes no stored decision (issue 16), here as in Sangzhi
+    from engine.features.preview import preview
+    same = preview(qrt, qrt.profile)
+    assert same.checked > 80 and same.changes == [] and same.notes == []
+
+
+def test_the_second_county_is_an_overlay_of_the_first():
+    """examples/qingshan holds only what differs from config/ (profile.yaml: extends), a third of
+    the 1,968 lines the fork had, and every one of its files still says something of its own."""
+    from engine.profile.overview import differences
+    lines = sum(len(p.read_text(encoding="utf-8").splitlines()) for p in QINGSHAN.rglob("*.yaml"))
+    assert lines <= 1968 // 3
+    assert (QINGSHAN / "profile.yaml").read_text(encoding="utf-8").startswith("extends: ../../config")
+    changed = {line.split(":")[0] for line in differences(ROOT / "config", QINGSHAN)}
+    assert changed == {p.relative_to(QINGSHAN).as_posix() for p in QINGSHAN.rglob("*.yaml")} - {"profile.yaml"}

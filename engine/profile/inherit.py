@@ -3,10 +3,12 @@
 A folder's `profile.yaml` may say ``extends: <folder>`` (relative to it), and ``remove:`` files of
 the base it does not use. Each file is then the base's file with this folder's file laid over it:
 
-- a mapping's keys are merged one by one, a plain value or a list of plain values replaced;
+- a mapping's keys are merged one by one, a plain value or a list of plain values replaced, and
+  ``key: {$delete: true}`` drops the base's key;
 - a list of objects with ids is merged by id: an item with the id of a base item is merged into
   it (it keeps its place), a new id is added at the end, and ``{id: x, $delete: true}`` drops x;
-- ``$replace: true`` at the top of a file (or in a list item) replaces instead of merging.
+- ``$replace: true`` in a mapping (the whole file, a list item, any value) replaces it instead of
+  merging, and a list with the item ``{$replace: true}`` replaces the base's list.
 
 Chains may have several levels (a province's template, a county, a township's exceptions). Every
 value remembers the file and line it came from, so an error points at the right file of the chain.
@@ -150,10 +152,23 @@ def _merge(base: Any, over: Any, path: Path_, old: Merged, new: Merged) -> tuple
     """The merged value at `path`, with the lines and files of everything under it."""
     lines: dict[Path_, int] = {}
     files: dict[Path_, str] = {}
+    if isinstance(over, dict) and over.get(REPLACE) is True:  # this mapping, whole
+        _copy_origin(new, path, path, lines, files)
+        return _without_markers(over), lines, files
+    if isinstance(over, list) and any(_is_replace_marker(i) for i in over):  # this list, whole
+        kept = [i for i in over if not _is_replace_marker(i)]
+        n = len(path)
+        for p, line in new.lines.items():
+            if p[:n] == path:
+                lines[p] = line
+                files[p] = new.files[p]
+        return kept, _renumber(lines, path, over), _renumber(files, path, over)
     if isinstance(base, dict) and isinstance(over, dict):
         data = {}
         _copy_origin(new if path in new.lines else old, path, path, lines, files, deep=False)
         for key in list(base) + [k for k in over if k not in base]:
+            if key in over and over[key] == {DELETE: True}:  # `key: {$delete: true}` drops the base's key
+                continue
             if key in over:
                 value, sub_lines, sub_files = _merge(base.get(key, _MISSING), over[key], path + (key,), old, new)
                 if value is _MISSING:
@@ -177,6 +192,28 @@ def _merge(base: Any, over: Any, path: Path_, old: Merged, new: Merged) -> tuple
 
 
 _MISSING = object()
+
+
+def _is_replace_marker(item: Any) -> bool:
+    return isinstance(item, dict) and item == {REPLACE: True}
+
+
+def _renumber(origins: dict, path: tuple, items: list) -> dict:
+    """Origins under a list whose marker items were dropped: later items move up."""
+    n, shift, moved = len(path), {}, 0
+    for i, item in enumerate(items):
+        if _is_replace_marker(item):
+            moved += 1
+        else:
+            shift[i] = i - moved
+    out = {}
+    for p, v in origins.items():
+        if p[:n] == path and len(p) > n and isinstance(p[n], int):
+            if p[n] in shift:
+                out[path + (shift[p[n]],) + p[n + 1:]] = v
+        else:
+            out[p] = v
+    return out
 
 
 def _by_id(items: list) -> bool:
@@ -249,6 +286,8 @@ class _Dumper(yaml.SafeDumper):
 
 
 _Dumper.add_representer(Decimal, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", str(value)))
+_Dumper.add_representer(list, lambda dumper, value: dumper.represent_sequence(
+    "tag:yaml.org,2002:seq", value, flow_style=all(not isinstance(v, (dict, list)) for v in value)))
 
 
 def effective_text(copies: list[tuple[Path, str]] | tuple) -> str:
