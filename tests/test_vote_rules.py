@@ -195,3 +195,69 @@ def test_budget_vote_mistakes_are_config_errors(profile_dir, monkeypatch):
         f"{at}:{line_of(vote, '  over_budget:')}: At VoteRules(id='township_congress') -> reasons -> over_budget: "
         "unknown placeholder {lft} (did you mean 'left'?); known: approvals, base, base_label, budget, candidates, "
         "cost, left, places, rank, threshold, tied"]
+
+
+def test_weighted_ballots_count_their_votes_everywhere():
+    """OpenSlides' delegate voting: a ballot carrying three votes counts three in the tally and
+    in the base; members and present are votes too."""
+    ballots = [approve(A)] * 1 + [approve(B)] * 2 + [approve(A, B, C)]  # the last: too many marks, void
+    result = count(SANGZHI, [A, B, C], places=2, members=10, present=9, ballots=ballots, weights=[5, 1, 1, 2])
+    lines = {line.candidate: line for line in result.lines}
+    assert (lines[A].tally.yes, lines[B].tally.yes) == (5, 2)
+    assert (result.ballots, result.valid, result.invalid) == (9, 7, {"too_many_marks": 2})
+    assert result.chosen == ()  # 5 of 10 votes is not more than half; 6 would be
+    assert count(SANGZHI, [A, B, C], 2, 10, 9, ballots, weights=[6, 1, 1, 1]).chosen == (A,)
+    with pytest.raises(CountError) as info:  # 11 votes cast by 9 present
+        count(SANGZHI, [A, B, C], 2, 10, 9, ballots, weights=[6, 2, 1, 2])
+    assert info.value.code == "ballots_over_present"
+
+
+def test_a_weighted_vote_from_roster_to_count(profile_dir, db_url, good_suggestion):
+    """roster.weight: each deputy's votes come from the roster form, travel sealed with the ballot,
+    and count at the count; paper ballots are refused, since a paper does not say whose it is."""
+    from sqlalchemy import func, select, update
+
+    from engine.core import records
+    from engine.core.actors import Actor
+    from engine.core.runtime import Runtime
+    from engine.features import voting
+    from engine.features.voting import VoteRefused
+    from engine.store.tables import Ballot, Record
+
+    form = profile_dir / "forms" / "deputy.yaml"
+    form.write_text(form.read_text(encoding="utf-8") + "  - {id: votes, label: 票数, type: integer, min: 1}\n",
+                    encoding="utf-8")
+    vote = profile_dir / "votes" / "township_congress.yaml"
+    text = vote.read_text(encoding="utf-8")
+    assert "  account: username\n  name: name\n" in text
+    vote.write_text(text.replace("  account: username\n  name: name\n", "  account: username\n  name: name\n  weight: votes\n"),
+                    encoding="utf-8")
+    rt = Runtime.open(profile_dir, db_url)
+    try:
+        staff = Actor("staff", "人大", frozenset({"congress_staff"}))
+        for n, votes in enumerate((5, 2, 1, 1)):
+            records.submit(rt, staff, "deputy", {"name": f"代表{n}", "township": "t02", "username": f"d{n}", "votes": str(votes)})
+        roster = voting.roster_from_records(rt, "township_congress", "t02")
+        assert [(d, w) for d, _, _, w in roster] == [("d0", 5), ("d1", 2), ("d2", 1), ("d3", 1)]
+        ids = [records.submit(rt, staff, "suggestion", dict(good_suggestion, title=f"候选项目第{i}个")).id for i in range(3)]
+        with rt.db.transaction() as session:
+            session.execute(update(Record).where(Record.id.in_(ids)).values(state="candidate"))
+        round_id = voting.create_round(rt, staff, "township_congress", "t02", "票决", 2, ids, roster)
+        key = voting.open_round(rt, staff, round_id)
+        with pytest.raises(VoteRefused) as info:
+            voting.hand_out_paper(rt, staff, round_id, "d3")
+        assert info.value.code == "weighted_electronic_only"
+        a, b, c = (str(i) for i in ids)
+        for n, marks in enumerate(({a: "yes"}, {b: "yes"}, {b: "yes"}, {c: "yes"})):
+            voting.cast(rt, Actor(f"d{n}", f"代表{n}", frozenset({"deputy"})), round_id, marks)
+        with rt.db.read() as session:  # while sealed, no weight in the open: it would tell who voted
+            assert session.scalar(select(func.count()).select_from(Ballot).where(Ballot.weight.is_not(None))) == 0
+            assert len({len(s) for s in session.scalars(select(Ballot.sealed))}) == 1
+        voting.close_round(rt, staff, round_id)
+        result = voting.count_round(rt, staff, round_id, count_key=key)
+        lines = {line.candidate: line for line in result.lines}
+        assert (result.members, result.present, result.ballots) == (9, 9, 9)
+        assert (lines[a].tally.yes, lines[b].tally.yes, lines[c].tally.yes) == (5, 3, 1)
+        assert result.chosen == (a,)  # 5 of 9 votes is more than half
+    finally:
+        rt.db.dispose()

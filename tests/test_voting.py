@@ -8,7 +8,7 @@ import itertools
 import threading
 
 import pytest
-from sqlalchemy import inspect, select, text, update
+from sqlalchemy import func, inspect, select, text, update
 
 from engine.core import records
 from engine.core.actors import ANONYMOUS, Actor
@@ -175,10 +175,11 @@ def test_no_stored_data_links_a_deputy_to_a_choice(rt, good_suggestion):
     close_round(rt, PRESIDIUM, round_id)
     with rt.db.read() as session:
         columns = {t: {c["name"] for c in inspect(session.connection()).get_columns(t)} for t in ("ballots", "vote_voters")}
-        assert columns == {"ballots": {"id", "round_id", "marks", "sealed", "channel"},
+        assert columns == {"ballots": {"id", "round_id", "marks", "sealed", "channel", "weight"},
                            "vote_voters": {"round_id", "deputy", "channel"}}
         sealed = session.execute(select(Ballot.marks, Ballot.sealed).where(Ballot.round_id == round_id)).all()
         assert len(sealed) == 20 and all(marks is None for marks, _ in sealed)  # nothing readable until opened
+        assert session.scalar(select(func.count()).select_from(Ballot).where(Ballot.weight.is_not(None))) == 0
         assert len({len(box) for _, box in sealed}) == 1  # one length: a ballot's size tells nothing
     with pytest.raises(VoteRefused) as info:
         recount(rt, round_id)  # no one counts sealed ballots
@@ -289,7 +290,8 @@ def test_roster_from_the_imported_list_and_statuses(rt, good_suggestion, tmp_pat
     assert (report.rows_added, report.rows_rejected) == (7, 0)
     assert import_file(rt, SYSTEM, "deputies", csv).rows_added == 0  # the same list again adds nobody
     listed = roster_from_records(rt, "township_congress", "t02")
-    assert [d for d, _, _ in listed][:4] == ["d000", "d001", "d002", "d003"] and len(listed) == 6
+    assert [d for d, *_ in listed][:4] == ["d000", "d001", "d002", "d003"] and len(listed) == 6
+    assert {weight for *_, weight in listed} == {1}  # no weight field: one vote each
     assert listed[4][0].startswith("#") and listed[4][1] == "代表4"  # paper only: listed by record number
     ids = candidates(rt, good_suggestion, 3)
     round_id = create_round(rt, PRESIDIUM, "township_congress", "t02", "票决", 2, ids, listed)

@@ -111,13 +111,14 @@ def _round_actions(rt, rules, row, presidium: bool, teller: bool) -> None:
         roster = voting.roster_of(rt, row.id)
         labels = {s: t("vote.status_" + s) for s in voting.STATUSES}
         edited = st.data_editor(
-            [{t("vote.deputy"): d, t("vote.name"): n, t("vote.status"): labels[s]} for d, n, s in roster],
+            [{t("vote.deputy"): d, t("vote.name"): n, t("vote.status"): labels[s],
+              **({t("vote.weight"): w} if rules.roster.weight else {})} for d, n, s, w in roster],
             column_config={t("vote.status"): st.column_config.SelectboxColumn(options=list(labels.values()))},
-            disabled=[t("vote.deputy"), t("vote.name")], hide_index=True, key=f"roster.{row.id}")
+            disabled=[t("vote.deputy"), t("vote.name"), t("vote.weight")], hide_index=True, key=f"roster.{row.id}")
         left, right = st.columns(2)
         if left.button(t("vote.save_roster"), key=f"save.{row.id}"):
             back = {v: k for k, v in labels.items()}
-            for (deputy, _, status), new in zip(roster, edited):
+            for (deputy, _, status, _), new in zip(roster, edited):
                 if back[new[t("vote.status")]] != status:
                     voting.set_status(rt, who, row.id, deputy, back[new[t("vote.status")]])
             st.rerun()

@@ -109,10 +109,16 @@ def sanity_problem(candidates: Sequence[str], places: int, members: int, present
 
 def count(rules: VoteRules, candidates: Sequence[str], places: int, members: int, present: int,
           ballots: Sequence[Mapping[str, str]], presidium_choice: Sequence[str] | None = None,
-          budget: Decimal | None = None, costs: Mapping[str, Decimal] | None = None) -> Result:
+          budget: Decimal | None = None, costs: Mapping[str, Decimal] | None = None,
+          weights: Sequence[int] | None = None) -> Result:
     """The count. With `places_by: budget`, `budget` is the money the places may take and `costs`
-    each candidate's cost."""
-    if problem := sanity_problem(candidates, places, members, present, len(ballots)):
+    each candidate's cost. With `weights` (a weighted vote), each ballot counts as that many
+    votes, and `members` and `present` are votes too."""
+    if weights is not None and (len(weights) != len(ballots) or any(w < 1 for w in weights)):
+        raise CountError("bad_weight")
+    weight_of = (lambda n: 1) if weights is None else (lambda n: weights[n])  # noqa: E731
+    cast = sum(weight_of(n) for n in range(len(ballots)))
+    if problem := sanity_problem(candidates, places, members, present, cast):
         raise CountError(problem.pop("code"), **problem)
     if not quorum_met(rules, members, present):
         raise CountError("no_quorum", members=members, present=present)
@@ -123,16 +129,17 @@ def count(rules: VoteRules, candidates: Sequence[str], places: int, members: int
     method = METHODS[rules.method]
     allowed = max_yes(rules, places)
     invalid: dict[str, int] = {}
-    valid_ballots = []
-    for marks in ballots:
+    valid_ballots, valid_weights = [], []
+    for n, marks in enumerate(ballots):
         why = method.invalid(marks, candidates, allowed, rules.min_marks, rules.marks_counted)
         if why:
-            invalid[why] = invalid.get(why, 0) + 1
+            invalid[why] = invalid.get(why, 0) + weight_of(n)
         else:
             valid_ballots.append(marks)
-    tallies = method.tally(valid_ballots, candidates)
-    fixed = {"all_members": members, "present": present, "valid_ballots": len(valid_ballots),
-             "cast_ballots": len(ballots)}
+            valid_weights.append(weight_of(n))
+    tallies = method.tally(valid_ballots, candidates, None if weights is None else valid_weights)
+    valid = sum(valid_weights)
+    fixed = {"all_members": members, "present": present, "valid_ballots": valid, "cast_ballots": cast}
     share = rules.majority.more_than if rules.majority.more_than is not None else rules.majority.at_least
 
     def base_of(c: str) -> int:  # yes_and_no: each candidate's own yes and no marks
@@ -185,7 +192,7 @@ def count(rules: VoteRules, candidates: Sequence[str], places: int, members: int
         elif ok:
             reason += _fill(rules.reasons.chosen if c in chosen else rules.reasons.not_chosen, here)
         lines.append(Line(c, t, ok, ranks.get(c), c in chosen, c in tied, reason))
-    return Result(places=places, members=members, present=present, ballots=len(ballots), valid=len(valid_ballots),
+    return Result(places=places, members=members, present=present, ballots=cast, valid=valid,
                   invalid=invalid, base=base, threshold=threshold, lines=tuple(lines), chosen=tuple(chosen),
                   runoff=runoff, runoff_places=runoff_places, further=further, further_places=further_places,
                   empty_places=empty, notes=tuple(notes), budget=budget,

@@ -29,8 +29,10 @@ class BallotMethod(Protocol):
         """Why the ballot is invalid (a code), or None if it counts. `counted` says which marks
         count against max_yes and min_marks: yes (approvals) or any (every mark given)."""
 
-    def tally(self, ballots: Sequence[Mapping[str, str]], candidates: Sequence[str]) -> dict[str, Tally]:
-        """Each candidate's yes, no and abstain over the valid ballots."""
+    def tally(self, ballots: Sequence[Mapping[str, str]], candidates: Sequence[str],
+              weights: Sequence[int] | None = None) -> dict[str, Tally]:
+        """Each candidate's yes, no and abstain over the valid ballots (each ballot counting its
+        weight, 1 unless the vote is weighted)."""
 
 
 def _common_problems(marks: Mapping[str, str], candidates: Sequence[str], allowed: tuple[str, ...],
@@ -47,12 +49,14 @@ def _common_problems(marks: Mapping[str, str], candidates: Sequence[str], allowe
     return None
 
 
-def _tally(ballots: Sequence[Mapping[str, str]], candidates: Sequence[str]) -> dict[str, Tally]:
+def _tally(ballots: Sequence[Mapping[str, str]], candidates: Sequence[str],
+           weights: Sequence[int] | None = None) -> dict[str, Tally]:
     counts = {c: [0, 0, 0] for c in candidates}
-    for marks in ballots:
+    for n, marks in enumerate(ballots):
+        weight = 1 if weights is None else weights[n]
         for c in candidates:
             mark = marks.get(c, ABSTAIN)
-            counts[c][0 if mark == YES else 1 if mark == NO else 2] += 1
+            counts[c][0 if mark == YES else 1 if mark == NO else 2] += weight
     return {c: Tally(*v) for c, v in counts.items()}
 
 
@@ -66,8 +70,8 @@ class ApproveAndRank:
     def invalid(self, marks, candidates, max_yes, min_marks=0, counted="yes"):
         return _common_problems(marks, candidates, self.marks, max_yes, min_marks, counted)
 
-    def tally(self, ballots, candidates):
-        return _tally(ballots, candidates)
+    def tally(self, ballots, candidates, weights=None):
+        return _tally(ballots, candidates, weights)
 
 
 @dataclass(frozen=True)
@@ -80,8 +84,8 @@ class YesNoAbstain:
     def invalid(self, marks, candidates, max_yes, min_marks=0, counted="yes"):
         return _common_problems(marks, candidates, self.marks, max_yes, min_marks, counted)
 
-    def tally(self, ballots, candidates):
-        return _tally(ballots, candidates)
+    def tally(self, ballots, candidates, weights=None):
+        return _tally(ballots, candidates, weights)
 
 
 METHODS: dict[str, BallotMethod] = {m.name: m for m in (ApproveAndRank(), YesNoAbstain())}

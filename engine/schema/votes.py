@@ -115,6 +115,11 @@ class RosterSource(ConfigModel):
     """Its field holding the deputy's account, for voting in the app (may be empty: paper only)."""
     name: Identifier
     """Its field holding the deputy's name."""
+    weight: Identifier | None = None
+    """Its field holding how many votes the deputy's ballot carries (a weighted vote, e.g. a
+    delegation voting with its size); without it every ballot carries one. With weights every
+    count of the vote (members, present, ballots, approvals) counts votes, and the vote is
+    electronic only."""
 
 
 class VoteRules(Labelled):

@@ -231,6 +231,7 @@ class VoteRoster(Base):
     deputy: Mapped[str] = mapped_column(String(64), primary_key=True)  # username, or a roster code
     name: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(16))  # present, leave, absent
+    weight: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # votes the deputy's ballot carries
     __table_args__ = {"sqlite_with_rowid": False}
 
 
@@ -254,6 +255,7 @@ class Ballot(Base):
     marks: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     sealed: Mapped[str | None] = mapped_column(Text)  # the marks sealed to the round's ballot key
     channel: Mapped[str] = mapped_column(String(16))
+    weight: Mapped[int | None] = mapped_column(Integer)  # a weighted vote's votes (sealed with the marks until opened)
     __table_args__ = {"sqlite_with_rowid": False}
 
 

@@ -24,7 +24,7 @@ def cast(rt: Runtime, actor: Actor, round_id: int, marks: Mapping[str, str]) -> 
     with rt.db.transaction() as session:
         row, rules = take_round(session, rt, actor, round_id, "voters", "share")
         check_open(row)
-        _check_present(session, round_id, actor.username)
+        weight = _check_present(session, round_id, actor.username)
         candidates = candidates_of(session, round_id)
         marks = {str(k): v for k, v in marks.items()}
         why = METHODS[rules.method].invalid(marks, candidates, max_yes(rules, row.places), rules.min_marks,
@@ -35,16 +35,20 @@ def cast(rt: Runtime, actor: Actor, round_id: int, marks: Mapping[str, str]) -> 
         _mark_voted(session, round_id, actor.username, "electronic")
         # sealed: the transaction that names the deputy writes nothing readable of the marks
         session.execute(insert(Ballot).values(id=secrets.token_hex(16), round_id=round_id, marks=None,
-                                              sealed=seal(row.ballot_key, marks, candidates), channel="electronic"))
+                                              sealed=seal(row.ballot_key, marks, candidates,
+                                                          weight if rules.roster.weight else None),
+                                              channel="electronic"))
         audit(session, actor=actor.username, action="vote.cast", entity="vote_round", entity_id=round_id,
               before=None, after={"channel": "electronic"}, version=row.profile_version)
 
 
-def _check_present(session, round_id: int, deputy: str) -> None:
-    status = session.connection().scalar(select(VoteRoster.status).where(VoteRoster.round_id == round_id,
-                                                                       VoteRoster.deputy == deputy))
-    if status != "present":
+def _check_present(session, round_id: int, deputy: str) -> int:
+    """The votes the deputy's ballot carries; refused unless on the roster and present."""
+    found = session.connection().execute(select(VoteRoster.status, VoteRoster.weight).where(
+        VoteRoster.round_id == round_id, VoteRoster.deputy == deputy)).first()
+    if found is None or found.status != "present":
         raise VoteRefused("not_on_roster")
+    return found.weight
 
 
 def _mark_voted(session, round_id: int, deputy: str, channel: str) -> None:
@@ -59,6 +63,8 @@ def hand_out_paper(rt: Runtime, actor: Actor, round_id: int, deputy: str) -> Non
     with rt.db.transaction() as session:
         row, rules = take_round(session, rt, actor, round_id, "tellers", "share")
         check_open(row)
+        if rules.roster.weight:  # a paper ballot does not say whose it is, so not how many votes it carries
+            raise VoteRefused("weighted_electronic_only")
         _check_present(session, round_id, deputy)
         _mark_voted(session, round_id, deputy, "paper")
         audit(session, actor=actor.username, action="vote.paper_handed_out", entity="vote_round", entity_id=round_id,

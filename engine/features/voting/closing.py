@@ -34,22 +34,24 @@ def _reseal(session, round_id: int, is_sqlite: bool) -> None:
     if is_sqlite:
         session.execute(text("PRAGMA secure_delete = ON"))  # deleted rows are overwritten, not left in pages
     voters = session.execute(select(VoteVoter.deputy, VoteVoter.channel).where(VoteVoter.round_id == round_id)).all()
-    ballots = session.execute(select(Ballot.marks, Ballot.sealed, Ballot.channel).where(Ballot.round_id == round_id)).all()
+    ballots = session.execute(select(Ballot.marks, Ballot.sealed, Ballot.channel, Ballot.weight)
+                              .where(Ballot.round_id == round_id)).all()
     session.execute(delete(VoteVoter).where(VoteVoter.round_id == round_id))
     session.execute(delete(Ballot).where(Ballot.round_id == round_id))
     if voters:  # each table in one statement, its rows in key order
         session.execute(insert(VoteVoter), [{"round_id": round_id, "deputy": deputy, "channel": channel}
                                             for deputy, channel in sorted(voters)])
-    write_ballots(session, round_id, [(marks, sealed, channel) for marks, sealed, channel in ballots])
+    write_ballots(session, round_id, [tuple(b) for b in ballots])
 
 
-def write_ballots(session, round_id: int, ballots: list[tuple[dict | None, str | None, str]]) -> None:
-    """(marks, sealed, channel) as rows of one INSERT, under new random ids, in the ids' order."""
-    fresh = sorted(((secrets.token_hex(16), marks, sealed, channel) for marks, sealed, channel in ballots),
+def write_ballots(session, round_id: int, ballots: list[tuple]) -> None:
+    """(marks, sealed, channel[, weight]) as rows of one INSERT, under new random ids, in the ids' order."""
+    fresh = sorted(((secrets.token_hex(16), *b) if len(b) == 4 else (secrets.token_hex(16), *b, None) for b in ballots),
                    key=lambda b: b[0])
     if fresh:
         session.execute(insert(Ballot), [{"id": ballot_id, "round_id": round_id, "marks": marks, "sealed": sealed,
-                                          "channel": channel} for ballot_id, marks, sealed, channel in fresh])
+                                          "channel": channel, "weight": weight}
+                                         for ballot_id, marks, sealed, channel, weight in fresh])
 
 
 def forget_old_rows(rt: Runtime) -> None:

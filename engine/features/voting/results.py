@@ -15,7 +15,7 @@ from engine.lang.vote_count import CountError, Result, count
 from engine.features.voting.closing import forget_old_rows, write_ballots
 from engine.features.voting.rounds import (VoteRefused, candidate_costs, candidates_of, create_round, round_budget,
                                            roster_of, round_row, take_round)
-from engine.features.voting.sealing import WrongCountKey, open_sealed
+from engine.features.voting.sealing import WrongCountKey, marks_and_weight, open_sealed
 
 
 def recount(rt: Runtime, round_id: int, presidium_choice: Sequence[str] | None = None) -> Result:
@@ -31,14 +31,17 @@ def recount(rt: Runtime, round_id: int, presidium_choice: Sequence[str] | None =
         if session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id,
                                                                          Ballot.sealed.is_not(None))):
             raise VoteRefused("still_sealed")
-        ballots = [b for b in session.scalars(select(Ballot.marks).where(Ballot.round_id == round_id).order_by(Ballot.id))]
+        stored = session.execute(select(Ballot.marks, Ballot.weight).where(Ballot.round_id == round_id)
+                                 .order_by(Ballot.id)).all()
+        ballots = [marks for marks, _ in stored]
+        weights = [weight or 1 for _, weight in stored] if rules.roster.weight else None
         candidates = candidates_of(session, round_id)
         members, present, places = row.members, row.present, row.places
         costs = candidate_costs(session, rt.for_version(row.profile_version), rules, candidates) \
             if rules.places_by == "budget" else None
     try:
         return count(rules, candidates, places, members, present, ballots, presidium_choice,
-                     budget=round_budget(row), costs=costs)
+                     budget=round_budget(row), costs=costs, weights=weights)
     except CountError as exc:
         raise VoteRefused(exc.code, **exc.params) from None
 
@@ -60,7 +63,11 @@ def open_box(rt: Runtime, actor: Actor, round_id: int, count_key: str) -> int:
         except WrongCountKey:
             raise VoteRefused("wrong_count_key") from None
         session.execute(delete(Ballot).where(Ballot.id.in_([ballot_id for ballot_id, _ in rows])))
-        write_ballots(session, round_id, [(marks, None, "electronic") for marks in opened])
+        plain = []
+        for ballot in opened:
+            marks, weight = marks_and_weight(ballot)
+            plain.append((marks, None, "electronic", weight if rules.roster.weight else None))
+        write_ballots(session, round_id, plain)
         audit(session, actor=actor.username, action="vote.box_opened", entity="vote_round", entity_id=round_id,
               before=None, after={"ballots": len(opened)}, version=row.profile_version)
     forget_old_rows(rt)

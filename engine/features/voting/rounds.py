@@ -13,7 +13,7 @@ from engine.kernel.errors import MinshengError, NotFound
 from engine.core.runtime import Runtime
 from engine.core.actors import Actor, require, require_township
 from engine.kernel.dates import as_utc
-from engine.features.voting.sealing import new_key_pair
+from engine.features.voting.sealing import MAX_WEIGHT, new_key_pair
 from engine.core.sheets import current_sheets
 from engine.core.workflow import MERGED_INTO
 from engine.store.tables import (Record, RecordLink, VoteCandidate, VoteRound, VoteRoster)
@@ -81,9 +81,11 @@ def create_round(rt: Runtime, actor: Actor, vote_id: str, township: str | None, 
     candidates = list(dict.fromkeys(candidates))
     if kind == "first" and (problem := candidates_problem(rules, places, len(candidates))):
         raise VoteRefused(problem.pop("code"), **problem)
-    roster = list(roster)
-    if any(status not in STATUSES for _, _, status in roster):
+    roster = [tuple(entry) if len(entry) == 4 else (*entry, 1) for entry in roster]  # (deputy, name, status, weight)
+    if any(status not in STATUSES for _, _, status, _ in roster):
         raise VoteRefused("bad_status", allowed=", ".join(STATUSES))
+    if any(not isinstance(weight, int) or isinstance(weight, bool) or not 1 <= weight <= MAX_WEIGHT for *_, weight in roster):
+        raise VoteRefused("bad_weight")
     with rt.db.transaction() as session:
         found = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(candidates)))}
         merged = set(session.scalars(select(RecordLink.record_id).where(
@@ -99,15 +101,15 @@ def create_round(rt: Runtime, actor: Actor, vote_id: str, township: str | None, 
         version = rt.ensure_version(session)
         row = VoteRound(vote_id=vote_id, township=township, title=title[:300], places=places, state="draft",
                         budget_fen=int(budget * 100) if rules.places_by == "budget" else None,
-                        kind=kind, parent_id=parent_id, members=len(roster),
-                        present=sum(1 for *_, s in roster if s == "present"), closes_at=closes_at,
+                        kind=kind, parent_id=parent_id, members=sum(w for *_, w in roster),  # votes, weighted or not
+                        present=sum(w for _, _, s, w in roster if s == "present"), closes_at=closes_at,
                         profile_version=version, created_at=now(), created_by=actor.username)
         session.add(row)
         session.flush()
         for position, record_id in enumerate(candidates, start=1):
             session.add(VoteCandidate(round_id=row.id, record_id=record_id, position=position))
-        for deputy, name, status in roster:
-            session.add(VoteRoster(round_id=row.id, deputy=deputy, name=name, status=status))
+        for deputy, name, status, weight in roster:
+            session.add(VoteRoster(round_id=row.id, deputy=deputy, name=name, status=status, weight=weight))
         audit(session, actor=actor.username, action="vote.round_created", entity="vote_round", entity_id=row.id,
               before=None, after={"vote": vote_id, "township": township, "places": places, "candidates": candidates,
                                   "budget": None if row.budget_fen is None else str(round_budget(row)),
@@ -115,9 +117,10 @@ def create_round(rt: Runtime, actor: Actor, vote_id: str, township: str | None, 
         return row.id
 
 
-def roster_from_records(rt: Runtime, vote_id: str, township: str) -> list[tuple[str, str, str]]:
+def roster_from_records(rt: Runtime, vote_id: str, township: str) -> list[tuple[str, str, str, int]]:
     """The township congress's deputies from the roster form, all present until the presidium
-    records who is on leave or absent. A deputy without an account is listed by record number."""
+    records who is on leave or absent, each with the votes their ballot carries (1 unless the
+    roster names a weight field). A deputy without an account is listed by record number."""
     rules = vote_rules(rt, vote_id)
     spec = rules.roster
     out, last_id = [], 0
@@ -129,7 +132,9 @@ def roster_from_records(rt: Runtime, vote_id: str, township: str) -> list[tuple[
         if not rows:
             return out
         for record_id, data in rows:
-            out.append((data.get(spec.account) or f"#{record_id}", str(data.get(spec.name) or record_id), "present"))
+            weight = data.get(spec.weight) if spec.weight else 1
+            out.append((data.get(spec.account) or f"#{record_id}", str(data.get(spec.name) or record_id), "present",
+                        int(weight) if weight else 1))
             last_id = record_id
 
 
@@ -146,7 +151,7 @@ def set_status(rt: Runtime, actor: Actor, round_id: int, deputy: str, status: st
             raise VoteRefused("not_on_roster")
         before, entry.status = entry.status, status
         session.flush()
-        row.present = session.scalar(select(func.count()).select_from(VoteRoster).where(
+        row.present = session.scalar(select(func.coalesce(func.sum(VoteRoster.weight), 0)).where(
             VoteRoster.round_id == round_id, VoteRoster.status == "present"))
         audit(session, actor=actor.username, action="vote.status", entity="vote_round", entity_id=round_id,
               before={"deputy": deputy, "status": before}, after={"deputy": deputy, "status": status},
@@ -173,9 +178,9 @@ def open_round(rt: Runtime, actor: Actor, round_id: int) -> str:
     return count_key
 
 
-def roster_of(rt: Runtime, round_id: int) -> list[tuple[str, str, str]]:
+def roster_of(rt: Runtime, round_id: int) -> list[tuple[str, str, str, int]]:
     with rt.db.read() as session:
-        return [(r.deputy, r.name, r.status) for r in session.scalars(
+        return [(r.deputy, r.name, r.status, r.weight) for r in session.scalars(
             select(VoteRoster).where(VoteRoster.round_id == round_id).order_by(VoteRoster.deputy))]
 
 

@@ -28,14 +28,29 @@ def new_key_pair() -> tuple[str, str]:
     return _text(bytes(private.public_key)), _text(bytes(private))
 
 
-def seal(public_key: str, marks: dict[str, str], candidates: list[str]) -> str:
-    """The marks, padded to the round's one length and sealed: the text to store."""
-    plain = orjson.dumps(marks)
-    length = len(orjson.dumps({c: MARK_LONGEST for c in candidates}))
+MAX_WEIGHT = 999_999  # the most votes one ballot may carry: its digits fix the sealed length
+
+
+def seal(public_key: str, marks: dict[str, str], candidates: list[str], weight: int | None = None) -> str:
+    """The marks (with a weighted vote's weight), padded to the round's one length and sealed:
+    the text to store. A weight is sealed with the marks: in the open it would tell who voted."""
+    if weight is None:
+        plain = orjson.dumps(marks)
+        length = len(orjson.dumps({c: MARK_LONGEST for c in candidates}))
+    else:
+        plain = orjson.dumps({"marks": marks, "weight": weight})
+        length = len(orjson.dumps({"marks": {c: MARK_LONGEST for c in candidates}, "weight": MAX_WEIGHT}))
     if len(plain) > length:  # only marks of the ballot's candidates get here (cast refuses others)
         raise ValueError("marks of candidates not on the ballot: a longer box would tell them apart")
     box = SealedBox(PublicKey(_bytes(public_key)))
     return _text(box.encrypt(plain.ljust(length, b" ")))
+
+
+def marks_and_weight(opened: dict) -> tuple[dict[str, str], int]:
+    """An opened ballot's marks and the votes it carries (1 unless the vote is weighted)."""
+    if set(opened) == {"marks", "weight"} and isinstance(opened["marks"], dict):
+        return opened["marks"], int(opened["weight"])
+    return opened, 1
 
 
 class WrongCountKey(ValueError):

@@ -40,8 +40,10 @@ def check_votes(loader: FileReader, grouped: dict) -> None:
                 loader.add(rel, ("roster", "form"), f"unknown form {rules.roster.form!r}"
                            f"{did_you_mean(rules.roster.form, list(forms))}")
         else:
-            for key in ("account", "name"):
+            for key in ("account", "name", "weight"):
                 fid = getattr(rules.roster, key)
+                if fid is None:
+                    continue
                 if not roster_form.has_field(fid):
                     loader.add(rel, ("roster", key), f"form '{roster_form.id}' has no field {fid!r}"
                                f"{did_you_mean(fid, [f.id for f in roster_form.fields])}")
