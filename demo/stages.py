@@ -210,9 +210,15 @@ def _vote(rt: Runtime, demo: Demo, rng: random.Random, this_year: set[int]) -> s
         if not places:
             continue
         roster = voting.roster_from_records(rt, spec.vote, township.id)
+        budget = None
+        if rules.places_by == "budget":  # the money this year's own candidates need: they all fit
+            with rt.db.read() as session:
+                costs = voting.candidate_costs(session, rt, rules, [str(c) for c in candidates if c in this_year])
+            budget = sum((cost or Decimal(0) for cost in costs.values()), Decimal(0)).quantize(Decimal("0.01"))
         round_id = voting.create_round(rt, SYSTEM, spec.vote, township.id,
-                                       f"{township.name} {rt.profile.county.year}", places, candidates, roster)
-        for deputy, _, _ in roster:
+                                       f"{township.name} {rt.profile.county.year}", places, candidates, roster,
+                                       budget=budget)
+        for deputy, *_ in roster:
             if rng.randrange(100) >= spec.present and deputy != spec.accounts.get(township.id):
                 voting.set_status(rt, SYSTEM, round_id, deputy, "leave")
         townships_voting += 1
