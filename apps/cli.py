@@ -14,8 +14,9 @@ from typing import Optional
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from apps.cli_base import ConfigOption, console, err, friendly, runtime_for
+from apps.cli_base import ConfigOption, acting_user, console, err, friendly, runtime_for
 from apps.cli_profile import profile_app
+from apps.cli_votes import ballot_app, sheet_app
 from apps.cli_users import user_app
 from apps.i18n import input_error_lines, problem_text
 from engine.kernel.errors import InputError, MinshengError, NotFound
@@ -26,6 +27,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(profile_app, name="profile")
+app.add_typer(ballot_app, name="ballot")
+app.add_typer(sheet_app, name="sheet")
 @app.command()
 @friendly
 def check(config: str = ConfigOption,
@@ -136,18 +139,6 @@ def _write_rejections(rt, run_id: int, labels: dict[str, str], out: Path) -> int
     return len(refused)
 
 
-def _acting_user(rt, username: Optional[str]):
-    """--as USER: act with that account's roles and township; by default as the system."""
-    from engine.core.accounts import list_users
-    from engine.core.actors import SYSTEM
-    if not username:
-        return SYSTEM
-    found = next((u for u in list_users(rt, SYSTEM) if u.username == username), None)
-    if found is None:
-        raise NotFound(f"user '{username}'")
-    return found
-
-
 @app.command()
 @friendly
 def act(
@@ -161,7 +152,7 @@ def act(
     """Take an action on every record where it applies: screen a whole township or county."""
     from engine.core.bulk import bulk_action
     rt = runtime_for(config)
-    actor = _acting_user(rt, as_user)
+    actor = acting_user(rt, as_user)
     with Progress(TextColumn(action), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
                   TextColumn("{task.completed:,.0f} records"), console=err) as bar:
         task = bar.add_task(action, total=None)

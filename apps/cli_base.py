@@ -6,7 +6,7 @@ import functools
 import logging
 import os
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional
 
 import typer
 from rich.console import Console
@@ -48,8 +48,8 @@ def friendly(command: Callable) -> Callable:
             err.print(f"error: not found: {exc}")
         except MinshengError as exc:
             err.print(f"error: {refusal_text(exc, 'en') or exc}", markup=False)
-        except (KeyboardInterrupt, typer.Exit, typer.Abort, SystemExit):
-            raise
+        except (KeyboardInterrupt, typer.Exit, typer.Abort, SystemExit, typer.BadParameter):
+            raise  # a wrong argument is said by typer, with the command's usage
         except Exception:  # a bug: keep the traceback out of the user's way, in the log
             log_bug()
             err.print(f"internal error; the details are in {LOG_FILE}")
@@ -63,3 +63,15 @@ def runtime_for(config: str):
     command does: `minsheng --help` should not load the engine)."""
     from engine.core.runtime import Runtime
     return Runtime.open(config)
+
+
+def acting_user(rt, username: Optional[str]):
+    """--as USER: act with that account's roles and township; by default as the system."""
+    from engine.core.accounts import list_users
+    from engine.core.actors import SYSTEM
+    if not username:
+        return SYSTEM
+    found = next((u for u in list_users(rt, SYSTEM) if u.username == username), None)
+    if found is None:
+        raise NotFound(f"user '{username}'")
+    return found

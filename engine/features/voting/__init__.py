@@ -14,10 +14,11 @@ and `results` (the count and what it decides); the public names are these.
 """
 from engine.features.voting.ballots import cast, confirm_paper, enter_paper, hand_out_paper
 from engine.features.voting.closing import close_due, close_round
+from engine.features.voting.devices import import_device_ballots
 from engine.features.voting.results import chosen_in, count_round, follow_up, open_box, recount
 from engine.features.voting.rounds import (STATUSES, VoteRefused, candidate_costs, create_round, open_round,
                                            roster_from_records, roster_of, set_status, vote_rules)
 
 __all__ = ["STATUSES", "VoteRefused", "candidate_costs", "cast", "chosen_in", "close_due", "close_round", "confirm_paper", "count_round",
-           "create_round", "enter_paper", "follow_up", "hand_out_paper", "open_box", "open_round", "recount", "roster_from_records",
+           "create_round", "enter_paper", "follow_up", "hand_out_paper", "import_device_ballots", "open_box", "open_round", "recount", "roster_from_records",
            "roster_of", "set_status", "vote_rules"]
