@@ -102,7 +102,7 @@ def seed_demo(rt: Runtime) -> list[str]:
                 actor = _staff_for(rt, demo, township.id)  # staff record what came by the hotline, chat groups and sessions
         try:
             with clock.at(own_date(raw)):
-                view = records.submit(rt, actor if actor.may(suggestion_form.form.access.submit) else ANONYMOUS,
+                view = records.submit(rt, _submitter(demo, suggestion_form.form.access.submit, actor, township.id),
                                       demo.suggestion_form, raw)
         except InputError as exc:
             raise MinshengError(f"demo.yaml makes an invalid {demo.suggestion_form}: {exc}") from None
@@ -122,6 +122,22 @@ def _pick_channel(rt, compiled, channel_field, session_field, rng, online_share:
     if at_session and has_sessions and rng.randrange(100) >= online_share:
         return rng.choice(at_session)
     return rng.choice(online)
+
+
+def _submitter(demo, allowed: tuple[str, ...], actor: Actor, township: str) -> Actor:
+    """Who submits a demo suggestion, as the profile's form allows: the staff member or citizen
+    the channel gives, else a demo account with a role the form accepts (where only deputies may
+    propose, a deputy), within the township; the system only if no demo account may."""
+    if actor.may(allowed):
+        return actor
+    if ANONYMOUS.may(allowed):
+        return ANONYMOUS
+    fitting = sorted((a for a in demo.accounts if set(allowed) & set(a.roles) and a.township in (township, None)),
+                     key=lambda a: a.township is None)
+    if fitting:
+        account = fitting[0]
+        return Actor(account.username, account.display_name, frozenset(account.roles), account.township)
+    return SYSTEM
 
 
 def _staff_for(rt: Runtime, demo, township: str) -> Actor:

@@ -167,3 +167,24 @@ def test_preview_of_the_demo_year_tells_the_truth(rt, profile_dir):
     totals = [int(re.search(r"合计 (\d+) 分", c.before_reason).group(1)) for c in stricter.changes]
     assert stricter.changes and all(c.before == "reserve" and c.after != "reserve" for c in stricter.changes)
     assert all(15 <= t < 18 for t in totals)  # those between the old and the new threshold, and only those
+
+
+def test_the_demo_follows_who_the_profile_lets_submit(tmp_path, db_url):
+    """Where only deputies may propose (a county's rule), the demo year submits its suggestions as
+    a deputy, or as the system where no demo deputy sits, instead of failing as the public."""
+    from engine.core.runtime import Runtime
+    from engine.store.tables import AuditEntry
+    from tests.conftest import CONFIG
+    (tmp_path / "forms").mkdir()
+    (tmp_path / "profile.yaml").write_text(f"extends: {CONFIG}\n", encoding="utf-8")
+    (tmp_path / "forms" / "suggestion.yaml").write_text("access:\n  submit: [deputy]\n", encoding="utf-8")
+    rt = Runtime.open(tmp_path, db_url)
+    try:
+        lines = seed_demo(rt)
+        assert any(line.startswith("suggestions: 80 from 23 townships") for line in lines)
+        with rt.db.read() as session:
+            submitters = set(session.scalars(select(AuditEntry.actor).join(Record, Record.id == AuditEntry.entity_id).where(
+                AuditEntry.action == "record.submit", Record.form_id == "suggestion")))
+        assert submitters == {"deputy", "system"}  # the demo deputy in township 01, the system elsewhere
+    finally:
+        rt.db.dispose()
