@@ -47,11 +47,12 @@ def import_(round_id: int = typer.Argument(..., help="The ballot round's number 
                                                   "a column per candidate (headed by its number or title)."),
             as_user: Optional[str] = AsOption, config: str = ConfigOption) -> None:
     """Import a voting device's ballots into a closed round; they are counted like app ballots."""
+    from apps.i18n_votes import DEVICE_IGNORED, DEVICE_WORDS
     from engine.features import voting
     if not file.is_file():
         raise typer.BadParameter(f"{file}: no such file")
     rt = runtime_for(config)
-    n = voting.import_device_ballots(rt, acting_user(rt, as_user), round_id, file)
+    n = voting.import_device_ballots(rt, acting_user(rt, as_user), round_id, file, DEVICE_WORDS, DEVICE_IGNORED)
     console.print(f"imported: {n} device ballot(s) into round {round_id}", markup=False)
 
 

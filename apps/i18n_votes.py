@@ -85,3 +85,9 @@ VOTE_TEXT: dict[str, tuple[str, str]] = {
     "vote.not_closed": ("投票尚未结束", "the ballot is not closed"),
     "vote.presidium_choice_bad": ("主席团的决定与同票情况不符", "the presidium's decision does not fit the tie"),
 }
+
+
+# What voting devices (表决器) and their exports write, in Chinese: marks, and the headings of
+# columns that are no candidate (engine.features.voting.devices knows the codes and symbols).
+DEVICE_WORDS: dict[str, str | None] = {"赞成": "yes", "同意": "yes", "反对": "no", "不同意": "no", "弃权": "abstain"}
+DEVICE_IGNORED = ("选票", "选票编号", "序号", "编号", "表决器", "表决器编号")

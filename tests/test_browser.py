@@ -110,7 +110,7 @@ def test_staff_sign_in_and_list(server, page, rt):
     for i in range(3):
         records.submit(rt, SYSTEM, "suggestion", {
             "title": f"第{i + 1}条：硬化村组道路", "content": "组上道路仍是泥土路，雨天无法通行。", "category": "roads",
-            "township": "t02", "channel": "hotline_12345", "proposer_name": "张建国", "phone": "13912345678",
+            "township": "t01", "station": "s01", "channel": "hotline_12345", "proposer_name": "张建国", "phone": "13912345678",
             "submitted_on": "2025-03-04"})
     SHOTS.mkdir(exist_ok=True)
     page.goto(server)
@@ -118,6 +118,7 @@ def test_staff_sign_in_and_list(server, page, rt):
     page.get_by_label("用户名", exact=True).fill("liaison")
     page.get_by_label("密码", exact=True).fill("Qiao-lu-2025-sangzhi")
     page.get_by_role("button", name="登录").click()
+    page.get_by_role("heading", name="我的待办").wait_for()  # signing in lands on the start page
     page.get_by_text("当前用户：第01联络站工作人员").wait_for()
     page.get_by_role("link", name="民生实事建议列表").click()
     page.get_by_text("共 3 条").wait_for()
@@ -154,6 +155,7 @@ def test_screening_a_suggestion_in_the_app(server, page, rt):
     page.get_by_label("用户名", exact=True).fill("screener")
     page.get_by_label("密码", exact=True).fill("Qiao-lu-2025-sangzhi")
     page.get_by_role("button", name="登录").click()
+    page.get_by_role("heading", name="我的待办").wait_for()  # signing in lands on the start page
     page.get_by_text("当前用户：第01乡镇筛选小组").wait_for()
     page.get_by_role("link", name="民生实事建议列表").click()
     page.get_by_label("按编号打开").fill(str(view.id))
@@ -214,6 +216,7 @@ def test_deputies_vote_in_the_app_and_the_result_is_read(server, page, rt, good_
         tab.get_by_label("用户名", exact=True).fill(username)
         tab.get_by_label("密码", exact=True).fill("Qiao-lu-2025-sangzhi")
         tab.get_by_role("button", name="登录").click()
+        tab.get_by_role("heading", name="我的待办").wait_for()  # signing in lands on the start page
         tab.get_by_text("当前用户").wait_for()
 
     ballots = {"d0": ["硬化一组通组公路", "新建集中供水工程"], "d1": ["硬化一组通组公路", "新建集中供水工程"],
@@ -289,6 +292,7 @@ def test_finance_pays_in_the_app_and_the_dashboard_shows_alerts(server, page, rt
         page.get_by_label("用户名", exact=True).fill(username)
         page.get_by_label("密码", exact=True).fill("Qiao-lu-2025-sangzhi")
         page.get_by_role("button", name="登录").click()
+        page.get_by_role("heading", name="我的待办").wait_for()  # signing in lands on the start page
 
     sign_in("finance")
     page.get_by_role("link", name="民生实事项目资金池").click()

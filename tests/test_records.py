@@ -12,6 +12,7 @@ from engine.core.actors import ANONYMOUS, Actor
 from engine.store.tables import AuditEntry, ProfileVersion, Record
 
 LIAISON = Actor("liaison", "联络员", frozenset({"liaison_staff"}), "t01")
+COUNTY_STAFF = Actor("county", "县人大工作人员", frozenset({"congress_staff"}))
 CITIZEN = Actor("resident", "群众", frozenset({"citizen"}))  # signed in, but no staff role
 
 
@@ -59,7 +60,8 @@ def test_roles_are_checked_on_the_server(rt, good_suggestion):
         records.submit(rt, ANONYMOUS, "offline_session", {})
     with pytest.raises(PermissionDenied):
         records.get(rt, CITIZEN, 1)
-    assert records.list_records(rt, LIAISON, "suggestion").total == 1
+    assert records.list_records(rt, COUNTY_STAFF, "suggestion").total == 1
+    assert records.list_records(rt, LIAISON, "suggestion").total == 0  # township 02's, not 01's
 
 
 def _session(rt):
@@ -106,16 +108,20 @@ def test_list_filters_and_paginates_in_sql(rt, good_suggestion):
         records.submit(rt, ANONYMOUS, "suggestion", dict(
             good_suggestion, title=f"第{i}条建议标题", township="t02" if i % 2 else "t03",
             category="water" if i < 3 else "roads"))
-    page = records.list_records(rt, LIAISON, "suggestion", {"township": "t02"}, page=1, page_size=2)
+    page = records.list_records(rt, COUNTY_STAFF, "suggestion", {"township": "t02"}, page=1, page_size=2)
     assert (page.total, page.pages, [r.title for r in page.items]) == (3, 2, ["第5条建议标题", "第3条建议标题"])
-    page2 = records.list_records(rt, LIAISON, "suggestion", {"township": "t02"}, page=2, page_size=2)
+    page2 = records.list_records(rt, COUNTY_STAFF, "suggestion", {"township": "t02"}, page=2, page_size=2)
     assert [r.title for r in page2.items] == ["第1条建议标题"]
-    by_facet = records.list_records(rt, LIAISON, "suggestion", {"category": "water"})
+    by_facet = records.list_records(rt, COUNTY_STAFF, "suggestion", {"category": "water"})
     assert sorted(r.title for r in by_facet.items) == ["第0条建议标题", "第1条建议标题", "第2条建议标题"]
-    both = records.list_records(rt, LIAISON, "suggestion", {"category": "water", "township": "t03"})
+    both = records.list_records(rt, COUNTY_STAFF, "suggestion", {"category": "water", "township": "t03"})
     assert sorted(r.title for r in both.items) == ["第0条建议标题", "第2条建议标题"]
+    # staff of a township list its records only, whatever they filter on
+    assert records.list_records(rt, Actor("l02", "联络员", frozenset({"liaison_staff"}), "t02"), "suggestion",
+                                {"township": "t03"}).total == 0
+    assert records.list_records(rt, Actor("l03", "联络员", frozenset({"liaison_staff"}), "t03"), "suggestion").total == 4
     with pytest.raises(InputError):
-        records.list_records(rt, LIAISON, "suggestion", {"phone": "1"})
+        records.list_records(rt, COUNTY_STAFF, "suggestion", {"phone": "1"})
 
 
 def test_attachment_is_stored_and_checked(rt, good_suggestion):

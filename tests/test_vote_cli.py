@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from apps.cli import app
+from apps.i18n_votes import DEVICE_IGNORED, DEVICE_WORDS
 from engine.core.actors import SYSTEM
 from engine.features import voting
 from engine.features.voting import VoteRefused
@@ -45,7 +46,7 @@ def test_device_ballots_are_decided_like_app_ballots(rt, good_suggestion, tmp_pa
     export = tmp_path / "device.csv"
     export.write_text("选票编号," + ",".join(f"#{i}" for i in ids) + "\n" + "".join(
         f"{n + 1}," + ",".join(row) + "\n" for n, row in enumerate(MARKS)), encoding="utf-8")
-    assert voting.import_device_ballots(rt, TELLER, device_round, export) == len(MARKS)
+    assert voting.import_device_ballots(rt, TELLER, device_round, export, DEVICE_WORDS, DEVICE_IGNORED) == len(MARKS)
     by_device = voting.count_round(rt, PRESIDIUM, device_round)
     assert [(l.tally.yes, l.passed, l.chosen, l.reason) for l in by_device.lines] == \
         [(l.tally.yes, l.passed, l.chosen, l.reason) for l in by_app.lines]

@@ -25,6 +25,7 @@ from apps.web.page_votes import render_ballot_page, render_desk_page, render_res
 from apps.web.page_funds import render_funds_page  # noqa: E402
 from apps.web.page_delivery import render_delivery_page  # noqa: E402
 from apps.web.page_report import render_report_page  # noqa: E402
+from apps.web.page_start import render_start_page  # noqa: E402
 from apps.web.state import actor, lang, runtime, t, version_notes  # noqa: E402
 from engine.schema.county import PUBLIC  # noqa: E402
 from engine.output.documents import public_notices  # noqa: E402
@@ -67,7 +68,7 @@ def main() -> None:
         form = compiled.form
         if PUBLIC in form.access.submit:
             public.append(_page(render_form_page, form_id, title=form.text(lang()), url_path=f"new-{form_id}",
-                                icon=":material/edit_note:", default=not public))
+                                icon=":material/edit_note:", default=not public and not who.signed_in))
         elif who.may(form.access.submit):
             staff.append(_page(render_form_page, form_id, title=t("new_record", form=form.text(lang())),
                                url_path=f"new-{form_id}", icon=":material/add:"))
@@ -108,13 +109,21 @@ def main() -> None:
                                icon=":material/summarize:"))
     if who.signed_in and allowed_imports(rt, who):
         staff.append(_page(render_import_page, title=t("import"), url_path="import", icon=":material/upload_file:"))
+    start = None
+    if who.signed_in:  # the landing page after signing in: what waits for this user
+        start = _page(render_start_page, title=t("start.title"), url_path="start", icon=":material/task_alt:",
+                      default=True)
+        staff.insert(0, start)
     record_page = _page(render_record_page, title=t("details"), url_path="record", visibility="hidden")
-    st.session_state["pages"] = {"record": record_page}
+    st.session_state["pages"] = {"record": record_page, **{p.url_path: p for p in staff + public}}
     pages = {t("public_pages"): public}
     if staff:
         pages[t("staff_pages")] = staff
     pages[""] = [record_page]
-    st.navigation(pages, expanded=True).run()  # every page a role has, not "View more"
+    navigation = st.navigation(pages, expanded=True)  # every page a role has, not "View more"
+    if st.session_state.pop("land_on_start", False) and start is not None:
+        st.switch_page(start)
+    navigation.run()
 
 
 try:

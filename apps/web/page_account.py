@@ -31,4 +31,5 @@ def sign_in_box() -> None:
                 st.error(refusal_text(refused, lang()) or refused.code)
             else:
                 sign_in_as(found)
+                st.session_state["land_on_start"] = True  # the start page, whatever page signed in
                 st.rerun()

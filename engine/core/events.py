@@ -83,3 +83,6 @@ deadlines_fired: PrefixHook = PrefixHook(
 tick_jobs: Hook = Hook("tick_jobs", "(runtime, at: datetime) -> JobResult")
 """Work `tick` does after the deadlines and automatic transitions (closing ballots, escalations)."""
 
+
+work_items: Hook = Hook("work_items", "(runtime, session, actor) -> [WorkItem]")
+"""What waits for a user besides the workflows' actions and sheets (voting: a ballot to cast)."""

@@ -267,6 +267,11 @@ def list_records(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, 
             on_records.append(getattr(Record, column) == value)
         else:
             facets.append((fid, str(value)))
+    # Staff of a township (and a station) list that township's records only, whatever they filter
+    if actor is not SYSTEM and actor.township and compiled.promoted.get("township"):
+        on_records.append(Record.township == actor.township)
+        if actor.station and compiled.promoted.get("station"):
+            on_records.append(Record.station == actor.station)
     with rt.db.read() as session:
         if not facets:
             where = [Record.form_id == form_id, *on_records]

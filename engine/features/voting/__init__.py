@@ -15,6 +15,7 @@ and `results` (the count and what it decides); the public names are these.
 from engine.features.voting.ballots import cast, confirm_paper, enter_paper, hand_out_paper
 from engine.features.voting.closing import close_due, close_round
 from engine.features.voting.devices import import_device_ballots
+from engine.features.voting import waiting  # noqa: F401  (registers the ballots waiting on the start page)
 from engine.features.voting.results import chosen_in, count_round, follow_up, open_box, recount
 from engine.features.voting.rounds import (STATUSES, VoteRefused, candidate_costs, create_round, open_round,
                                            roster_from_records, roster_of, set_status, vote_rules)

@@ -1,4 +1,4 @@
-"""Results of electronic voting devices (表决器): the device's export, one row per ballot, taken
+"""Results of electronic voting devices: the device's export, one row per ballot, taken
 into a closed round and counted like the ballots cast in the app.
 
 A device knows no deputy, only a keypad, so its ballots are as anonymous as paper ones: they are
@@ -10,6 +10,7 @@ problem's row, and nothing is written.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterable, Mapping
 
 from sqlalchemy import func, select
 
@@ -23,17 +24,21 @@ from engine.lang.vote_methods import ABSTAIN, NO, YES
 from engine.store.audit import audit
 from engine.store.tables import Ballot, Record, VoteCandidate
 
-# What devices and their exports write for each mark (a key's label, a symbol, a code).
-DEVICE_MARKS = {"yes": YES, "y": YES, "1": YES, "赞成": YES, "同意": YES, "√": YES, "✓": YES,
-                "no": NO, "n": NO, "2": NO, "反对": NO, "不同意": NO, "×": NO, "✗": NO,
-                "abstain": ABSTAIN, "a": ABSTAIN, "3": ABSTAIN, "弃权": ABSTAIN, "": None, "0": None}
+# What devices and their exports write for each mark: codes and symbols here; the words of the
+# interface's language (a keypad's labels) come from the caller (apps.i18n_votes.DEVICE_WORDS).
+DEVICE_MARKS = {"yes": YES, "y": YES, "1": YES, "√": YES, "✓": YES, "no": NO, "n": NO, "2": NO, "×": NO, "✗": NO,
+                "abstain": ABSTAIN, "a": ABSTAIN, "3": ABSTAIN, "": None, "0": None}
 MAX_PROBLEMS = 20  # said at most, so a wrong file gives a readable answer
 
 
-def import_device_ballots(rt: Runtime, actor: Actor, round_id: int, path: Path) -> int:
+def import_device_ballots(rt: Runtime, actor: Actor, round_id: int, path: Path,
+                          words: Mapping[str, str | None] | None = None, ignored: Iterable[str] = ()) -> int:
     """Take a device's ballots into a closed round; returns how many. Columns name the round's
     candidates by record number (92 or #92) or by title; other columns (a ballot number, a
-    keypad) are ignored when their heading is one of IGNORED."""
+    keypad) are ignored when their heading is in IGNORED or `ignored`. `words`: more marks, in
+    the language of the devices (a keypad label -> yes), added to DEVICE_MARKS."""
+    marks_known = {**DEVICE_MARKS, **{k.lower(): v for k, v in (words or {}).items()}}
+    skipped = IGNORED | {i.lower() for i in ignored}
     stream = open_rows(Path(path))
     try:
         with rt.db.transaction() as session:
@@ -48,7 +53,7 @@ def import_device_ballots(rt: Runtime, actor: Actor, round_id: int, path: Path) 
             candidates = candidates_of(session, round_id)
             titles = dict(session.execute(select(Record.title, Record.id).join(
                 VoteCandidate, VoteCandidate.record_id == Record.id).where(VoteCandidate.round_id == round_id)).all())
-            columns, problems = _columns(stream.headers, candidates, titles)
+            columns, problems = _columns(stream.headers, candidates, titles, skipped)
             ballots = []
             for number, cells in stream.rows:
                 if isinstance(cells, UnreadableRow):
@@ -57,7 +62,7 @@ def import_device_ballots(rt: Runtime, actor: Actor, round_id: int, path: Path) 
                 marks = {}
                 for index, candidate in columns.items():
                     value = str(cells[index] if index < len(cells) and cells[index] is not None else "").strip()
-                    mark = DEVICE_MARKS.get(value.lower(), "?")
+                    mark = marks_known.get(value.lower(), "?")
                     if mark == "?":
                         problems[f"row {number}"] = Problem("device_mark", {"value": value[:20],
                                                                            "column": stream.headers[index]})
@@ -81,10 +86,11 @@ def import_device_ballots(rt: Runtime, actor: Actor, round_id: int, path: Path) 
         stream.close()
 
 
-IGNORED = {"ballot", "no.", "number", "keypad", "device", "选票", "选票编号", "序号", "编号", "表决器", "表决器编号"}
+IGNORED = {"ballot", "no.", "number", "keypad", "device"}
 
 
-def _columns(headers: list[str], candidates: list[str], titles: dict[str, int]) -> tuple[dict[int, str], dict]:
+def _columns(headers: list[str], candidates: list[str], titles: dict[str, int],
+             ignored: set[str]) -> tuple[dict[int, str], dict]:
     """Which column holds which candidate's marks; a heading that names none is a problem."""
     columns: dict[int, str] = {}
     problems: dict[str, Problem] = {}
@@ -95,7 +101,7 @@ def _columns(headers: list[str], candidates: list[str], titles: dict[str, int]) 
             columns[index] = number
         elif text in titles and str(titles[text]) in candidates:
             columns[index] = str(titles[text])
-        elif text.lower() not in IGNORED and text:
+        elif text.lower() not in ignored and text:
             problems[f"column {heading}"] = Problem("device_column", {"column": heading})
     if not columns and not problems:
         problems["file"] = Problem("device_no_candidates")

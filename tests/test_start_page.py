@@ -1,0 +1,57 @@
+"""我的待办: what waits for each user, counted in the user's township, from the profile's workflows
+and the vote; and in Chromium, the landing page after signing in, one click from the work."""
+from __future__ import annotations
+
+from engine.core import records
+from engine.core.accounts import create_user
+from engine.core.actors import ANONYMOUS, SYSTEM, Actor
+from engine.core.worklist import work_for
+from tests.test_browser import SHOTS, page, server  # noqa: F401  (fixtures)
+from tests.test_screening import score
+from tests.test_voting import PRESIDIUM, candidates, open_round, roster
+
+SCREENER_T02 = Actor("s02", "第02乡镇筛选小组", frozenset({"screening_group"}), "t02")
+
+
+def items(rt, actor):
+    return {(i.kind, i.name): i.count for i in work_for(rt, actor)}
+
+
+def test_work_is_counted_in_the_users_township_and_for_the_user(rt, good_suggestion):
+    ours = [records.submit(rt, ANONYMOUS, "suggestion", good_suggestion).id for _ in range(3)]
+    records.submit(rt, ANONYMOUS, "suggestion", dict(good_suggestion, township="t05"))
+    score(rt, ours[0], "甲", 5, 4, 4, 4, actor=SCREENER_T02)  # this screener's sheet on the first
+    mine = items(rt, SCREENER_T02)
+    assert mine[("action", "screen")] == 3  # the three of t02, not t05's
+    assert mine[("sheet", "screening_score")] == 2  # the two it has not scored yet
+    assert items(rt, ANONYMOUS) == {}
+    assert ("action", "screen") not in items(rt, Actor("d1", "代表", frozenset({"deputy"}), "t02"))
+
+
+def test_a_deputy_sees_the_ballot_open_for_them_until_it_is_cast(rt, good_suggestion):
+    from engine.features import voting
+    ids = candidates(rt, good_suggestion, 3)
+    round_id = voting.create_round(rt, PRESIDIUM, "township_congress", "t02", "票决", 2, ids, roster(9))
+    deputy = Actor("d001", "代表1", frozenset({"deputy"}))
+    assert items(rt, deputy).get(("ballot", "ballot")) is None  # a draft is not open
+    open_round(rt, PRESIDIUM, round_id)
+    assert items(rt, deputy)[("ballot", "ballot")] == 1
+    voting.cast(rt, deputy, round_id, {str(ids[0]): "yes"})
+    assert items(rt, deputy).get(("ballot", "ballot")) is None
+
+
+def test_signing_in_lands_on_the_start_page_one_click_from_the_work(server, page, rt, good_suggestion):  # noqa: F811
+    create_user(rt, SYSTEM, "s02", "第02乡镇筛选小组", ["screening_group"], "Qiao-lu-2025-sangzhi", township="t02")
+    for n in range(2):
+        records.submit(rt, ANONYMOUS, "suggestion", dict(good_suggestion, title=f"第{n + 1}条：硬化村组道路"))
+    records.submit(rt, ANONYMOUS, "suggestion", dict(good_suggestion, township="t05"))
+    page.goto(f"{server}/lookup")  # signing in from another page still lands on the start page
+    page.get_by_label("用户名", exact=True).fill("s02")
+    page.get_by_label("密码", exact=True).fill("Qiao-lu-2025-sangzhi")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("heading", name="我的待办").wait_for()
+    page.get_by_text("筛选：2 条").wait_for()
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "start-page.png"), full_page=True)
+    page.get_by_role("button", name="去办理").first.click()
+    page.get_by_text("共 2 条").wait_for()  # the list, filtered to those waiting in the user's township
