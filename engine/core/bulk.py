@@ -28,6 +28,7 @@ from engine.core.actors import SYSTEM, Actor, in_scope
 from engine.core.sheets import current_sheets, gathered_from, workflow_of
 from engine.core.workflow import MERGED_INTO, TransitionRefused, after_moves, first_allowed, transition_audit
 from engine.store.anyof import any_of
+from engine.core.counts import tally
 from engine.lang.inputs import WrongInputType
 from engine.lang.tables import DecisionError
 from engine.store.tables import Record, RecordLink
@@ -82,6 +83,7 @@ def plan_moves(session, rt: Runtime, actor: Actor, rows: list[Any], action: str,
             by_version[key] = (vrt, wf, found)
     workflows = {row.id: by_version[(row.profile_version, row.form_id)][1] for row in rows}
     sheets = current_sheets(session, {i: wf for i, wf in workflows.items() if wf is not None and wf.gather})
+    counts = tally(rt, session, rows) if any(wf is not None and wf.counts for wf in workflows.values()) else None
     for row in rows:
         vrt, wf, candidates = by_version[(row.profile_version, row.form_id)]
         if not candidates:
@@ -104,6 +106,8 @@ def plan_moves(session, rt: Runtime, actor: Actor, rows: list[Any], action: str,
         values = vrt.form(row.form_id).values_of(row.data)
         if row.id in sheets:
             values.update(gathered_from(vrt, wf, sheets[row.id]))
+        if counts is not None and wf.counts:
+            values.update(counts.values(wf, row))
         try:
             chosen, explanation = first_allowed(vrt, wf, row.form_id, permitted, values)
         except (DecisionError, WrongInputType) as exc:  # this record's rules cannot decide; the rest go on
@@ -113,6 +117,8 @@ def plan_moves(session, rt: Runtime, actor: Actor, rows: list[Any], action: str,
             plan.refused.append((row.id, (explanation or {}).get("reason") or "condition_false"))
             continue
         plan.moves.append(Move(row.id, row.state, chosen.to, explanation, row.profile_version, row.form_id))
+        if counts is not None and wf.counts:  # the next record of this batch sees this move in its counts
+            counts.moved(wf, row, chosen.to)
     return plan
 
 

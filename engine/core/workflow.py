@@ -20,6 +20,7 @@ from engine.core import events, reactions, records
 from engine.core.actors import SYSTEM, Actor, require_township
 from engine.core.deadlines import add_deadline
 from engine.core.sheets import SUBJECT, gathered
+from engine.core.counts import tally
 from engine.store.tables import AuditEntry, Record, RecordLink
 
 MERGED_INTO = "merged_into"  # the link from a merged duplicate to the record it follows
@@ -196,9 +197,13 @@ def last_decision(rt: Runtime, record_id: int) -> dict[str, Any] | None:
 
 
 def decision_values(rt: Runtime, session, record: Record) -> dict[str, Any]:
-    """What conditions and decision tables see: the record's fields and the gathered sheet lists."""
+    """What conditions and decision tables see: the record's fields, the gathered sheet lists and
+    the workflow's counts of other records (quotas)."""
     values = record_values(rt, record.form_id, record.data)
     values.update(gathered(rt, session, record))
+    wf = _workflow(rt, record.form_id)
+    if wf.counts:
+        values.update(tally(rt, session, [record]).values(wf, record))
     return values
 
 

@@ -134,6 +134,18 @@ class Gather(ConfigModel):
     """Only sheets meeting this condition on their fields, e.g. opinion != 'disagree'."""
 
 
+class Count(ConfigModel):
+    """How many other records, of the same township (or station, or county), are in some states:
+    a name conditions and rules read, for quotas across records (at most 3 projects a township)."""
+
+    states: Annotated[tuple[Identifier, ...], Field(min_length=1)]
+    """The states counted, e.g. [candidate, chosen]."""
+    form: Identifier | None = None
+    """The form whose records are counted; by default the record's own form."""
+    per: Literal["township", "station", "county"] = "township"
+    """Counted among the records of the record's own township, its station, or the whole county."""
+
+
 class Regroup(ConfigModel):
     roles: Annotated[tuple[Identifier, ...], Field(min_length=1)]
     """Roles allowed to do it."""
@@ -161,6 +173,11 @@ class Workflow(Labelled):
     gather: dict[Identifier, Gather] = Field(default_factory=dict)
     """Lists the rules read from the sheets filed on a record: name -> which form and field.
     E.g. necessity: {form: screening_score, field: necessity} gives every member's necessity score."""
+    counts: dict[Identifier, Count] = Field(default_factory=dict)
+    """Numbers of other records the conditions and rules read: name -> which states, among which
+    records. E.g. township_candidates: {states: [candidate], per: township}, then a transition's
+    `when: township_candidates < 5` refuses a sixth candidate of a township. The record itself is
+    never counted."""
     merge: Regroup | None = None
     """Merging duplicates into one record: the duplicates go to `to` and from then on follow the
     record they were merged into, so every proposer hears the outcome."""

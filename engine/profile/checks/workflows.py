@@ -185,6 +185,18 @@ def check_sheets(loader: FileReader, rel: str, wf: Workflow, forms: dict, check_
                 conditions[(wf.id, spec.form, f"gather:{name}")] = compile_expression(spec.where, names, BOOL)
             except ExprError as exc:
                 loader.add(rel, here + ("where",), f"for form '{spec.form}': {exc.pointed(spec.where)}")
+    for name, count in wf.counts.items():  # numbers of other records: read like the gathered lists
+        here = ("counts", name)
+        if name in gathered:
+            loader.add(rel, here, f"'{name}' is already a gathered list of this workflow")
+            continue
+        counted = forms.get(count.form) if count.form else None
+        if count.form and counted is None:
+            if ("forms", count.form) not in loader.broken:
+                loader.add(rel, here + ("form",), f"unknown form {count.form!r}{did_you_mean(count.form, list(forms))}")
+        elif counted is None or counted.workflow == wf.id:  # its states are this workflow's
+            check_states(here + ("states",), count.states)
+        gathered[name] = "number"
     return gathered
 
 

@@ -1,0 +1,91 @@
+"""Quotas across records: a workflow's `counts` read by conditions, e.g. at most five candidates a
+township; the sixth is refused with the rule's words, one at a time and in a bulk run alike."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+
+from engine.core import records
+from engine.core.actors import ANONYMOUS, SYSTEM
+from engine.core.runtime import Runtime
+from engine.core.workflow import TransitionRefused, transition
+from engine.kernel.errors import ConfigError
+from engine.profile.loader import load_profile
+from engine.store.tables import Record
+
+
+def quota_profile(folder, config):
+    (folder / "workflows").mkdir(parents=True)
+    (folder / "profile.yaml").write_text(f"extends: {config}\n", encoding="utf-8")
+    # Sangzhi's `reconsider` moves a pending suggestion back to screening; here at most five of a
+    # township may be back at once (a quota on an action without a decision table)
+    (folder / "workflows" / "suggestion.yaml").write_text("""\
+counts:
+  township_back: {states: [received], per: township}
+  township_reserve: {states: [reserve], per: township}
+""", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def qrt(tmp_path, db_url):
+    from tests.conftest import CONFIG
+    base = load_profile(CONFIG).workflows["suggestion"]
+    index = next(i for i, t in enumerate(base.transitions) if t.action == "reconsider")
+    folder = quota_profile(tmp_path / "quota", CONFIG)
+    text = (folder / "workflows" / "suggestion.yaml").read_text(encoding="utf-8")
+    # the transitions have no ids: the reconsider transition is written whole, with the quota added
+    transitions = [t.model_dump(by_alias=True, exclude_defaults=True) for t in base.transitions]
+    transitions[index]["when"] = "township_back < 5"
+    back = next(i for i, t in enumerate(base.transitions) if t.action == "back_to_reserve")
+    transitions[back]["when"] = "township_reserve < 5"  # an action without a form: taken in bulk too
+    import yaml
+    (folder / "workflows" / "suggestion.yaml").write_text(
+        text + yaml.safe_dump({"transitions": [{"$replace": True}] + transitions}, allow_unicode=True, sort_keys=False),
+        encoding="utf-8")
+    runtime = Runtime.open(folder, db_url)
+    yield runtime
+    runtime.db.dispose()
+
+
+def pending(rt, good, n, township="t02"):
+    ids = [records.submit(rt, ANONYMOUS, "suggestion", dict(good, township=township)).id for _ in range(n)]
+    with rt.db.transaction() as session:
+        session.execute(update(Record).where(Record.id.in_(ids)).values(state="pending"))
+    return ids
+
+
+CHANGED = {"changed_on": "2025-09-01", "what_changed": "省里下达了农村公路专项资金"}
+
+
+def test_a_quota_refuses_the_sixth_of_a_township(qrt, good_suggestion):
+    ids = pending(qrt, good_suggestion, 6)
+    other = pending(qrt, good_suggestion, 1, township="t05")
+    for record_id in ids[:5]:
+        assert transition(qrt, SYSTEM, record_id, "reconsider", CHANGED).state == "received"
+    with pytest.raises(TransitionRefused) as info:
+        transition(qrt, SYSTEM, ids[5], "reconsider", CHANGED)
+    assert info.value.code == "condition_false"
+    assert transition(qrt, SYSTEM, other[0], "reconsider", CHANGED).state == "received"  # another township's own count
+
+
+def test_a_quota_holds_within_one_bulk_batch(qrt, good_suggestion):
+    """Seven candidates of one township sent back to the reserve pool in one bulk run: the counts
+    follow each planned move, so five go and two are refused, not seven."""
+    from engine.core.bulk import bulk_action
+    ids = pending(qrt, good_suggestion, 7)
+    with qrt.db.transaction() as session:
+        session.execute(update(Record).where(Record.id.in_(ids)).values(state="candidate"))
+    report = bulk_action(qrt, SYSTEM, "suggestion", "back_to_reserve", township="t02")
+    assert dict(report.moved) == {"reserve": 5}
+    assert sum(report.refused.values()) == 2
+
+
+def test_a_count_of_an_unknown_state_is_a_config_error(tmp_path):
+    from tests.conftest import CONFIG
+    folder = quota_profile(tmp_path / "bad", CONFIG)
+    (folder / "workflows" / "suggestion.yaml").write_text("counts:\n  township_back: {states: [recieved]}\n",
+                                                          encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_profile(folder)
+    assert "counts -> township_back -> states: unknown state 'recieved' (did you mean 'received'?)" in str(info.value)
