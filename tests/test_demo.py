@@ -172,6 +172,7 @@ def test_preview_of_the_demo_year_tells_the_truth(rt, profile_dir):
 def test_the_demo_follows_who_the_profile_lets_submit(tmp_path, db_url):
     """Where only deputies may propose (a county's rule), the demo year submits its suggestions as
     a deputy, or as the system where no demo deputy sits, instead of failing as the public."""
+    from sqlalchemy import String, cast
     from engine.core.runtime import Runtime
     from engine.store.tables import AuditEntry
     from tests.conftest import CONFIG
@@ -183,7 +184,8 @@ def test_the_demo_follows_who_the_profile_lets_submit(tmp_path, db_url):
         lines = seed_demo(rt)
         assert any(line.startswith("suggestions: 80 from 23 townships") for line in lines)
         with rt.db.read() as session:
-            submitters = set(session.scalars(select(AuditEntry.actor).join(Record, Record.id == AuditEntry.entity_id).where(
+            submitters = set(session.scalars(select(AuditEntry.actor).join(
+                Record, cast(Record.id, String) == AuditEntry.entity_id).where(
                 AuditEntry.action == "record.submit", Record.form_id == "suggestion")))
         assert submitters == {"deputy", "system"}  # the demo deputy in township 01, the system elsewhere
     finally:
