@@ -116,3 +116,11 @@ def test_the_widest_receipt_code_stays_on_one_line_of_the_notice(rt):
     content = pdf.render(letterhead=["x"], title="t", font_size=NOTICE_TABLE_PT,
                          table=([c.label for c in doc.columns], [c.width for c in doc.columns], [row]))
     assert code in pdf_text(content)
+
+
+def test_placeholder_contact_details_are_a_blank_to_fill_in_not_a_made_up_number():
+    import re
+    from engine.profile.loader import load_profile
+    from tests.conftest import CONFIG
+    letterhead = " ".join(load_profile(CONFIG).county.letterhead)
+    assert "联系电话：＿" in letterhead and not re.search(r"\d{3,}", letterhead)
