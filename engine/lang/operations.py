@@ -83,24 +83,24 @@ def not3(a):
     return None if a is None else not a
 
 
-def and3(*parts):
+def _kleene(parts, decisive: bool):
+    """`and` (decisive False) or `or` (decisive True) over true, false and unknown (None): one
+    decisive part settles it, else any unknown part leaves it unknown."""
     unknown = False
     for part in parts:
-        if part is False:
-            return False
+        if part is decisive:
+            return decisive
         if part is None:
             unknown = True
-    return None if unknown else True
+    return None if unknown else not decisive
+
+
+def and3(*parts):
+    return _kleene(parts, False)
 
 
 def or3(*parts):
-    unknown = False
-    for part in parts:
-        if part is True:
-            return True
-        if part is None:
-            unknown = True
-    return None if unknown else False
+    return _kleene(parts, True)
 
 
 def within(value, lower, upper, low_included=True, high_included=True):
