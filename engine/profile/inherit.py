@@ -171,8 +171,6 @@ def _merge(base: Any, over: Any, path: Path_, old: Merged, new: Merged) -> tuple
                 continue
             if key in over:
                 value, sub_lines, sub_files = _merge(base.get(key, _MISSING), over[key], path + (key,), old, new)
-                if value is _MISSING:
-                    continue
             else:
                 value = base[key]
                 _copy_origin(old, path + (key,), path + (key,), lines, files)
