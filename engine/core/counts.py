@@ -17,7 +17,7 @@ from engine.store.tables import Record
 _COLUMN = {"township": Record.township, "station": Record.station, "county": None}
 
 
-class Tally:
+class RecordCounts:
     """The counts of one batch of records: `values(row)` for a row, `moved(row, to)` as planned."""
 
     def __init__(self):
@@ -47,9 +47,9 @@ class Tally:
             totals[key] += (to in spec.states) - (row.state in spec.states)
 
 
-def tally(rt: Runtime, session, rows: Iterable[Any]) -> Tally:
+def tally(rt: Runtime, session, rows: Iterable[Any]) -> RecordCounts:
     """The counts every row's workflow declares, read for the rows' townships (stations) at once."""
-    result = Tally()
+    result = RecordCounts()
     wanted: dict[tuple[str, str], set] = {}
     for row in rows:
         vrt = rt.for_version(row.profile_version)
@@ -57,7 +57,7 @@ def tally(rt: Runtime, session, rows: Iterable[Any]) -> Tally:
         wf = vrt.profile.workflows.get(form.workflow) if form and form.workflow else None
         for name, spec in (wf.counts.items() if wf else ()):
             result.specs[(wf.id, name)] = (spec, spec.form or row.form_id)
-            wanted.setdefault((wf.id, name), set()).add(Tally._key(spec, row))
+            wanted.setdefault((wf.id, name), set()).add(RecordCounts._key(spec, row))
     for key, (spec, form_id) in result.specs.items():
         column = _COLUMN[spec.per]
         where = [Record.form_id == form_id, Record.state.in_(list(spec.states))]
