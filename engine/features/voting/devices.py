@@ -54,7 +54,9 @@ def import_device_ballots(rt: Runtime, actor: Actor, round_id: int, path: Path,
             titles = dict(session.execute(select(Record.title, Record.id).join(
                 VoteCandidate, VoteCandidate.record_id == Record.id).where(VoteCandidate.round_id == round_id)).all())
             columns, problems = _columns(stream.headers, candidates, titles, skipped)
-            ballots = []
+            cast = session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id)) or 0
+            room = max(row.present - cast, 0)
+            ballots, rows_read = [], 0  # a file with more rows than deputies is counted, not held
             for number, cells in stream.rows:
                 if isinstance(cells, UnreadableRow):
                     problems[f"row {number}"] = Problem(cells.code)
@@ -68,14 +70,15 @@ def import_device_ballots(rt: Runtime, actor: Actor, round_id: int, path: Path,
                                                                            "column": stream.headers[index]})
                     elif mark is not None:
                         marks[candidate] = mark
-                ballots.append(marks)
+                rows_read += 1
+                if rows_read <= room:
+                    ballots.append(marks)
                 if len(problems) >= MAX_PROBLEMS:
                     break
             if problems:
                 raise InputError(problems)
-            cast = session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id)) or 0
-            if cast + len(ballots) > row.present:
-                raise VoteRefused("more_device_ballots_than_present", ballots=len(ballots), cast=cast,
+            if rows_read > room:
+                raise VoteRefused("more_device_ballots_than_present", ballots=rows_read, cast=cast,
                                   present=row.present)
             write_ballots(session, round_id, [(marks, None, "device") for marks in ballots])
             audit(session, actor=actor.username, action="vote.device_imported", entity="vote_round",
