@@ -88,4 +88,6 @@ def test_a_count_of_an_unknown_state_is_a_config_error(tmp_path):
                                                           encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         load_profile(folder)
-    assert "counts -> township_back -> states: unknown state 'recieved' (did you mean 'received'?)" in str(info.value)
+    assert [str(p) for p in info.value.problems] == [
+        f"{folder}/workflows/suggestion.yaml:2: At Workflow(id='suggestion') -> counts -> township_back -> states: "
+        f"unknown state 'recieved' (did you mean 'received'?) (merged with {CONFIG}/workflows/suggestion.yaml)"]
