@@ -77,6 +77,19 @@ def db_upgrade(config: str = ConfigOption,
         console.print(f"granted the app's rights to {app_role}", markup=False)
 
 
+@db_app.command("reindex")
+@friendly
+def db_reindex(config: str = ConfigOption) -> None:
+    """Build the keyword search index again from every stored record.
+
+    Run it once after upgrading from a version without search; searches meanwhile find what is
+    indexed so far. The app and the importer keep the index up to date by themselves."""
+    from engine.core.search import rebuild
+    rt = runtime_for(config)
+    done = rebuild(rt, progress=lambda n: console.print(f"  {n:,} records", markup=False))
+    console.print(f"search index rebuilt: {done:,} records", markup=False)
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
     return make_url(url).render_as_string(hide_password=True)

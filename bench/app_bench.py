@@ -76,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
                                     .where(report.c.form_id == "rectification_report").limit(1)).first()
         voted = session.scalar(select(VoteRound.township).where(VoteRound.state == "counted").limit(1))
     print(f"suggestions stored: {total:,}")
+    # a word of a title found in many suggestions, and one of the content of the middle suggestion
+    common_word, rare_word = some.title[2:4], some.data.get("content", "")[4:8]
+    print(f"searching for {common_word!r} and {rare_word!r}")
     staff = Actor("bench", "bench", frozenset({"liaison_staff"}))
     last_page = (total + 24) // 25
     def listed(at):
@@ -93,6 +96,14 @@ def main(argv: list[str] | None = None) -> int:
          {"filter.suggestion.township": some.township}, listed),
         ("list, filtered by category", page_script("apps.web.page_records.render_list_page", "suggestion"), staff,
          {"filter.suggestion.category": "water"}, listed),
+        ("list, searched for a word", page_script("apps.web.page_records.render_list_page", "suggestion"), staff,
+         {"search.suggestion": common_word}, listed),
+        ("list, searched for two words", page_script("apps.web.page_records.render_list_page", "suggestion"), staff,
+         {"search.suggestion": f"{common_word} {rare_word}"}, listed),
+        ("list, searched and filtered", page_script("apps.web.page_records.render_list_page", "suggestion"), staff,
+         {"search.suggestion": common_word, "filter.suggestion.township": some.township}, listed),
+        ("list, sorted by title", page_script("apps.web.page_records.render_list_page", "suggestion"), staff,
+         {"sort.suggestion": "title"}, listed),
         ("record detail", page_script("apps.web.page_records.render_record_page"), staff, {"record.id": some.id},
          lambda at: at.title[0].value == some.title),
     ]

@@ -140,6 +140,41 @@ def test_staff_sign_in_and_list(server, page, rt):
     page.screenshot(path=str(SHOTS / "staff-new-session.png"), full_page=True)
 
 
+def test_search_finds_a_suggestion_by_a_word_of_its_content_and_exports_the_list(server, page, rt, tmp_path):
+    from openpyxl import load_workbook
+    from engine.core import accounts, records
+    from engine.core.actors import SYSTEM
+    accounts.create_user(rt, SYSTEM, "county", "县人大工作人员", ["congress_staff"], "Qiao-lu-2025-sangzhi")
+    texts = [("硬化村组道路", "组上道路仍是泥土路，雨天无法通行。"), ("安装村道路灯", "主干道夜间没有照明。"),
+             ("更换供水管网", "管道老化，经常爆管停水。")]
+    for title, content in texts:
+        records.submit(rt, SYSTEM, "suggestion", {
+            "title": title, "content": content, "category": "roads", "township": "t01", "station": "s01",
+            "channel": "hotline_12345", "proposer_name": "张建国", "phone": "13912345678", "submitted_on": "2025-03-04"})
+    page.goto(server)
+    page.get_by_label("用户名", exact=True).fill("county")
+    page.get_by_label("密码", exact=True).fill("Qiao-lu-2025-sangzhi")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("heading", name="我的待办").wait_for()
+    page.get_by_role("link", name="民生实事建议列表").click()
+    page.get_by_text("共 3 条").wait_for()
+    page.get_by_label("查找", exact=True).fill("爆管")  # in the content only, not the title
+    page.keyboard.press("Enter")
+    page.get_by_text("共 1 条").wait_for()
+    page.get_by_role("button", name="导出 Excel").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="下载（1 行）").click()
+    path = tmp_path / "list.xlsx"
+    download.value.save_as(path)
+    rows = list(load_workbook(path).active.iter_rows(values_only=True))
+    assert [row[1] for row in rows] == ["标题", "更换供水管网"]
+    page.get_by_label("查找", exact=True).fill("，。")
+    page.keyboard.press("Enter")
+    page.get_by_text("请输入要查找的字或词").wait_for()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(SHOTS / "staff-search.png"), full_page=True)
+
+
 def test_screening_a_suggestion_in_the_app(server, page, rt):
     """A screening group member files three members' score sheets and screens; the decision and
     its reason show on the record; a liaison then finds nothing waiting for a letter."""

@@ -1,17 +1,23 @@
 """Generated list and detail pages: filters and pagination run in SQL, roles checked by the engine."""
 from __future__ import annotations
 
+import io
+
 import streamlit as st
 
+from apps.i18n import problem_text
 from apps.web.state import actor, lang, runtime, t
 from apps.web import record_work as work
 from apps.web.record_delivery import delivery_section, subject_link
 from apps.web.trace_view import chain
 from apps.web.views import history_table, record_fields
-from engine.kernel.errors import NotFound, PermissionDenied
+from engine.kernel.errors import InputError, NotFound, PermissionDenied
+from engine.output.xlsx import write_sheet
 from engine.core import records, sheets
 
 PAGE_SIZE = 25
+EXPORT_LIMIT = 100_000  # rows of one spreadsheet: past this, narrow the list with filters or words
+EXPORT_PAGE = 200
 
 
 def render_list_page(form_id: str) -> None:
@@ -50,25 +56,74 @@ def render_list_page(form_id: str) -> None:
                               format_func=lambda v: labels.get(v, t("all")))
         if picked:
             filters["state"] = picked
+    words, order = st.columns([3, 1], vertical_alignment="bottom")
+    search = words.text_input(t("find_words"), key=f"search.{form_id}", placeholder=t("search_hint"), max_chars=100)
+    sort = order.selectbox(t("sort"), records.SORTS, key=f"sort.{form_id}", format_func=lambda s: t(f"sort.{s}"))
+    asked = (tuple(sorted(filters.items())), search, sort)
+    if st.session_state.get(f"asked.{form_id}", asked) != asked:  # a new question starts on its first page
+        st.session_state[f"page.{form_id}"] = 1
+    st.session_state[f"asked.{form_id}"] = asked
     page_no = int(st.session_state.get(f"page.{form_id}", 1))
     try:
-        page = records.list_records(rt, actor(), form_id, filters, page=page_no, page_size=PAGE_SIZE)
+        page = records.list_records(rt, actor(), form_id, filters, page=page_no, page_size=PAGE_SIZE,
+                                    search=search, sort=sort)
     except PermissionDenied:
         st.error(t("not_allowed") if actor().signed_in else t("sign_in_first"))
         return
-    st.caption(t("total", n=f"{page.total:,}") + " · " + t("page_of", page=page.page, pages=page.pages))
-    if not page.items:
-        st.info(t("no_records"))
+    except InputError as refused:
+        st.warning(" ".join(problem_text(p, lang()) for p in refused.problems.values()))
         return
-    rows = []
-    for r in page.items:
-        row = {t("record_no"): r.id, t("title"): r.title}
-        if r.state:
-            row[t("status")] = rt.state_label(form_id, r.state, lang())
-        for fid in form.list_columns:
-            row[form.field(fid).text(lang())] = rt.display_value(form, fid, r.data.get(fid), lang())
-        rows.append(row)
-    table_to_open(page, rows, f"page.{form_id}")
+    total, export = st.columns([4, 1], vertical_alignment="center")
+    total.caption(t("total", n=f"{page.total:,}") + " · " + t("page_of", page=page.page, pages=page.pages))
+    if not page.items:
+        st.info(t("no_records_found") if search.strip() else t("no_records"))
+        return
+    ready = st.session_state.get(f"export.{form_id}")
+    if ready and ready[0] == asked:
+        export.download_button(t("download_xlsx", n=f"{ready[2]:,}"), data=ready[1], icon=":material/download:",
+                               file_name=f"{form.text(lang())}.xlsx", key=f"export.{form_id}.file",
+                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    elif export.button(t("export_xlsx"), key=f"export.{form_id}.make", icon=":material/table_view:",
+                       help=t("export_hint", limit=f"{EXPORT_LIMIT:,}")):
+        with st.spinner(t("exporting")):
+            st.session_state[f"export.{form_id}"] = (asked, *list_workbook(rt, form_id, filters, search, sort))
+        st.rerun()
+    headings = list_headings(rt, form)
+    table_to_open(page, [dict(zip(headings, list_row(rt, form, r))) for r in page.items], f"page.{form_id}")
+
+
+def list_headings(rt, form) -> list[str]:
+    wf = sheets.workflow_of(rt, form.id)
+    return ([t("record_no"), t("title")] + ([t("status")] if wf is not None else [])
+            + [form.field(fid).text(lang()) for fid in form.list_columns] + [t("created_at")])
+
+
+def list_row(rt, form, record: records.RecordView) -> list:
+    """A record as a row of its form's list (and of the list's spreadsheet), under list_headings."""
+    row = [record.id, record.title]
+    if sheets.workflow_of(rt, form.id) is not None:
+        row.append(rt.state_label(form.id, record.state, lang()) if record.state else "")
+    row.extend(rt.display_value(form, fid, record.data.get(fid), lang()) for fid in form.list_columns)
+    row.append(f"{record.created_at:%Y-%m-%d %H:%M}")
+    return row
+
+
+def list_workbook(rt, form_id: str, filters: dict, search: str, sort: str) -> tuple[bytes, int]:
+    """The filtered, searched, sorted list as a spreadsheet, page by page (at most EXPORT_LIMIT
+    rows), with the same columns and the same rights as the list on screen."""
+    form = rt.form(form_id).form
+
+    def rows():
+        for number in range(1, EXPORT_LIMIT // EXPORT_PAGE + 1):
+            page = records.list_records(rt, actor(), form_id, filters, page=number, page_size=EXPORT_PAGE,
+                                        search=search, sort=sort)
+            if page.page < number:  # past the last page, list_records gives the last one again
+                return
+            for record in page.items:
+                yield list_row(rt, form, record)
+    out = io.BytesIO()
+    written = write_sheet(out, list_headings(rt, form), rows(), title=form.text(lang()))
+    return out.getvalue(), written
 
 
 def table_to_open(page: records.Page, rows: list[dict], key: str, column_config: dict | None = None) -> None:

@@ -28,7 +28,9 @@ from engine.kernel.receipt import new_code
 from engine.core.runtime import Runtime
 from engine.core.actors import Actor, require
 from engine.core.records import facet_rows, make_title, promoted_columns, scope_problems, source_key
+from engine.core.search import record_terms
 from engine.core.tabular import MAX_CELL_CHARS, MAX_LINE_CHARS, RowStream, UnreadableRow, open_rows
+from engine.store import search_index
 from engine.store.anyof import any_of
 from engine.store.db import to_json_text
 from engine.store.tables import ImportRejection, ImportRun, Record, RecordFacet
@@ -54,7 +56,7 @@ class Batch:
     """Rows ready to write: record columns (without the run id) and their facets, plus rejections."""
 
     index: int
-    good: list[tuple[int, tuple, list[tuple[str, str, str]]]]  # row number, record columns, facets
+    good: list[tuple[int, tuple, list[tuple[str, str, str]], list[str]]]  # row number, record columns, facets, search terms
     bad: list[tuple[int, dict[str, Problem]]]
     duplicates_in_file: int
     progress: float
@@ -160,14 +162,16 @@ def _batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor: Acto
             bad.append((number, problems))
             continue
         seen.add(key)
+        title = make_title(rt, compiled, document)
         # A tuple in RECORD_COLUMNS order (the writer adds the last three): cheaper to send
         # between processes than a dict. JSON text is made here too, to spare the writer.
         good.append((number, (
             compiled.form.id,
             new_code(county.receipt_prefix, county.year) if compiled.form.receipt else None,
-            state, make_title(rt, compiled, document), promoted["township"], promoted["station"],
+            state, title, promoted["township"], promoted["station"],
             promoted["channel"], to_json_text(document), actor.username, key,
-        ), [(f["form_id"], f["field_id"], f["value"]) for f in facet_rows(rt, compiled, document)]))
+        ), [(f["form_id"], f["field_id"], f["value"]) for f in facet_rows(rt, compiled, document)],
+            record_terms(compiled, title, document)))
     if (current >= 0 and current % of in mine) or (current < 0 and 0 in mine):
         yield Batch(max(current, 0), good, bad, duplicates, 1.0)
 
@@ -247,25 +251,26 @@ def _write(rt: Runtime, actor: Actor, run_id: int, version: str, batch: Batch, r
     records = Record.__table__
     with rt.db.transaction() as session:
         connection = session.connection()
-        keys = [row[KEY] for _, row, _ in batch.good]
+        keys = [row[KEY] for _, row, _, _ in batch.good]
         existing = set(connection.execute(select(records.c.source_key).where(any_of(records.c.source_key, keys))).scalars()) if keys else set()
-        fresh = [(n, row, facets) for n, row, facets in batch.good if row[KEY] not in existing]
+        fresh = [good for good in batch.good if good[1][KEY] not in existing]
         ids: list[int] = []
         if fresh:
             stamp = _processor(connection, records.c.created_at)(now())
             before = connection.execute(select(func.max(records.c.id))).scalar() or 0
-            _bulk_insert(connection, records, RECORD_COLUMNS, [row + (version, stamp, run_id) for _, row, _ in fresh])
+            _bulk_insert(connection, records, RECORD_COLUMNS, [row + (version, stamp, run_id) for _, row, _, _ in fresh])
             after = connection.execute(select(func.max(records.c.id))).scalar() if connection.dialect.name == "sqlite" else None
             if after == before + len(fresh):
                 # We hold SQLite's write lock (BEGIN IMMEDIATE), so the new rows took the next ids
                 # in order (checked just above): no need to read them back.
                 ids = list(range(before + 1, after + 1))
-                id_of = {row[KEY]: i for (_, row, _), i in zip(fresh, ids)}
+                id_of = {row[KEY]: i for (_, row, _, _), i in zip(fresh, ids)}
             else:  # a sequence may interleave with other writers: ask
                 id_of = dict(connection.execute(select(records.c.source_key, records.c.id).where(
-                    any_of(records.c.source_key, [row[KEY] for _, row, _ in fresh]))).all())
+                    any_of(records.c.source_key, [row[KEY] for _, row, _, _ in fresh]))).all())
                 ids = sorted(id_of.values())
-            facet_values = [(id_of[row[KEY]], *facet) for _, row, facets in fresh for facet in facets]
+            facet_values = [(id_of[row[KEY]], *facet) for _, row, facets, _ in fresh for facet in facets]
+            search_index.add(connection, [(id_of[row[KEY]], terms) for _, row, _, terms in fresh])
             if facet_values:
                 _bulk_insert(connection, RecordFacet.__table__, ("record_id", "form_id", "field_id", "value"),
                              facet_values)
@@ -282,7 +287,7 @@ def _write(rt: Runtime, actor: Actor, run_id: int, version: str, batch: Batch, r
         run.rows_added += len(fresh)
         run.rows_duplicate += duplicates
         run.rows_rejected += len(batch.bad)
-        numbers = [n for n, _, _ in batch.good] + [n for n, _ in batch.bad]
+        numbers = [n for n, _, _, _ in batch.good] + [n for n, _ in batch.bad]
         audit(session, actor=actor.username, action="import.batch", entity="import_run", entity_id=run_id,
               before=None, after={"rows": [min(numbers), max(numbers)] if numbers else [],
                                   "added": len(fresh), "record_ids": [ids[0], ids[-1]] if ids else [],

@@ -21,7 +21,7 @@ from engine.forms.compiled import PROMOTED, CompiledForm, is_empty
 from engine.schema.forms import Form
 from engine.kernel.receipt import PATTERN as RECEIPT_PATTERN, new_code, normalise
 from engine.core.runtime import Runtime
-from engine.core import reactions
+from engine.core import reactions, search as record_search
 from engine.core.actors import SYSTEM, Actor, require
 from engine.store.tables import Attachment, AuditEntry, Record, RecordFacet, RecordLink
 
@@ -170,6 +170,7 @@ def submit(rt: Runtime, actor: Actor, form_id: str, raw: Mapping[str, Any],
                 session.add(RecordLink(record_id=record.id, field_id=f.id, target_id=document[f.id]))
         for row in facet_rows(rt, compiled, document):
             session.add(RecordFacet(record_id=record.id, **row))
+        record_search.index(session, [(record.id, record_search.record_terms(compiled, record.title, document))])
         audit(session, actor=actor.username, action="record.submit", entity="record", entity_id=record.id,
               before=None, after={"form": form_id, "receipt_code": record.receipt_code,
                                   "state": record.state, "data": document}, version=version)
@@ -242,17 +243,32 @@ def _history(session: Session, record_id: int) -> list[HistoryEntry]:
                          step=(r.after or {}).get("action") or (r.after or {}).get("sheet")) for r in rows]
 
 
+SORTS = ("newest", "oldest", "title", "state", "township")
+
+
+def _order(sort: str, record_id) -> tuple:
+    if sort not in SORTS:
+        raise InputError({"sort": Problem("not_sortable")})
+    if sort in ("newest", "oldest"):
+        return (record_id.desc() if sort == "newest" else record_id.asc(),)
+    return (getattr(Record, sort), record_id.desc())
+
+
 def list_records(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, str] | None = None,
-                 page: int = 1, page_size: int = 25) -> Page:
-    """One page of a form's records, newest first, filtered and counted in SQL.
+                 page: int = 1, page_size: int = 25, search: str | None = None, sort: str = "newest") -> Page:
+    """One page of a form's records, filtered, searched, sorted and counted in SQL (newest first
+    unless `sort` says otherwise: one of SORTS).
 
     A filter on a promoted column (township, station, channel, state) uses the records indexes; a
-    filter on another field is driven from its facet index, which is ordered by record id too.
+    filter on another field is driven from its facet index, which is ordered by record id too. A
+    search (words of the title or the texts) goes through the search index.
     """
     compiled = rt.form(form_id)
     require(actor, compiled.form.access.list, f"list:{form_id}")
     page_size = max(1, min(page_size, 200))
     on_records = []
+    if search and search.strip():
+        on_records.append(record_search.condition(rt, search.strip()))
     facets: list[tuple[str, str]] = []
     for fid, value in (filters or {}).items():
         if is_empty(value):
@@ -276,7 +292,7 @@ def list_records(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, 
         if not facets:
             where = [Record.form_id == form_id, *on_records]
             count = select(func.count()).select_from(Record).where(*where)
-            ids = select(Record.id).where(*where).order_by(Record.id.desc())
+            ids = select(Record.id).where(*where).order_by(*_order(sort, Record.id))
         else:
             first, *others = [aliased(RecordFacet) for _ in facets]
             ids = select(first.record_id.label("id")).where(
@@ -284,10 +300,10 @@ def list_records(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, 
             for alias, (fid, value) in zip(others, facets[1:]):
                 ids = ids.join(alias, (alias.record_id == first.record_id) & (alias.form_id == form_id)
                                & (alias.field_id == fid) & (alias.value == value))
-            if on_records:
+            if on_records or sort not in ("newest", "oldest"):
                 ids = ids.join(Record, Record.id == first.record_id).where(*on_records)
             count = select(func.count()).select_from(ids.subquery())
-            ids = ids.order_by(first.record_id.desc())
+            ids = ids.order_by(*_order(sort, first.record_id))
         total = session.scalar(count) or 0
         pages = max(1, math.ceil(total / page_size))
         page = max(1, min(page, pages))

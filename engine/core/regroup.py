@@ -17,7 +17,7 @@ from engine.schema.workflow import Regroup
 from engine.kernel.errors import InputError, NotFound, Problem
 from engine.kernel.receipt import new_code
 from engine.core.runtime import Runtime
-from engine.core import records
+from engine.core import records, search
 from engine.core.actors import Actor, require, require_township
 from engine.core.sheets import workflow_of
 from engine.core.workflow import MERGED_INTO, SPLIT_FROM
@@ -112,6 +112,7 @@ def split(rt: Runtime, actor: Actor, record_id: int, parts: Sequence[Mapping[str
             session.add(RecordLink(record_id=row.id, field_id=SPLIT_FROM, target_id=original.id))
             for facet in records.facet_rows(vrt, compiled, document):
                 session.add(RecordFacet(record_id=row.id, **facet))
+            search.index(session, [(row.id, search.record_terms(compiled, row.title, document))])
             audit(session, actor=actor.username, action="record.split_part", entity="record", entity_id=row.id,
                   before=None, after={"form": row.form_id, "receipt_code": row.receipt_code, "state": row.state,
                                       "split_from": original.id, "data": document}, version=version)

@@ -21,7 +21,7 @@ from engine.schema.workflow import Sheet, Workflow
 from engine.kernel.dates import as_utc
 from engine.kernel.errors import InputError, MinshengError, NotFound, Problem
 from engine.core.runtime import Runtime
-from engine.core import events, reactions, records
+from engine.core import events, reactions, records, search
 from engine.core.actors import SYSTEM, Actor, require, require_township
 from engine.store.anyof import any_of
 from engine.store.inserts import insert_returning_ids
@@ -180,6 +180,8 @@ def _write(session: Session, rt: Runtime, actor: Actor, subjects: Mapping[int, A
          "township": subjects[p.record_id].township, "station": subjects[p.record_id].station, "channel": None,
          "data": p.document, "profile_version": p.version, "created_at": at, "created_by": actor.username,
          "source_key": None, "import_run_id": None} for p in prepared])
+    search.index(session, [(sheet_id, search.record_terms(rt.form(p.form_id), p.title, p.document))
+                           for sheet_id, p in zip(ids, prepared)])
     session.execute(RecordLink.__table__.insert(), [{"record_id": sheet_id, "field_id": SUBJECT,
                                                      "target_id": p.record_id} for sheet_id, p in zip(ids, prepared)])
     filed = [FiledRow(subjects[p.record_id], sheet_id, p.form_id, p.document) for sheet_id, p in zip(ids, prepared)]

@@ -16,7 +16,7 @@ from engine.store.audit import audit, now
 from engine.schema.workflow import Transition, Workflow
 from engine.kernel.errors import MinshengError, NotFound
 from engine.core.runtime import Runtime
-from engine.core import events, reactions, records
+from engine.core import events, reactions, records, search
 from engine.core.actors import SYSTEM, Actor, require_township
 from engine.core.deadlines import add_deadline
 from engine.core.sheets import SUBJECT, gathered
@@ -157,6 +157,7 @@ def move(session, rt: Runtime, actor: Actor, record_id: int, action: str,
         session.add(data_record)
         session.flush()
         session.add(RecordLink(record_id=data_record.id, field_id=SUBJECT, target_id=record.id))
+        search.index_records(session, vrt, [data_record])
         data_id = data_record.id
     audit(session, actor=actor.username, action="record.transition", entity="record", entity_id=record.id,
           before={"state": before}, after=transition_audit(chosen.to, action, explanation, data_id), version=version)

@@ -41,6 +41,9 @@ class Submission(NamedTuple):
     document: dict[str, Any]
 
 
+SEARCHED_TYPES = ("text", "textarea")
+
+
 class CompiledForm:
     def __init__(self, form: Form, choices: Mapping[str, Mapping[str, str]],
                  stations_by_township: Mapping[str, list[str]]):
@@ -79,6 +82,8 @@ class CompiledForm:
             if column and self.promoted[column] is None:
                 self.promoted[column] = f.id
         self.facet_fields = tuple(fid for fid in form.filters if fid not in self.promoted.values())
+        # What a keyword search looks in besides the title: the written texts, never personal data
+        self.search_fields = tuple(f.id for f in form.fields if f.type in SEARCHED_TYPES and not f.private)
 
     # -- derived artefacts ------------------------------------------------------------------
     def _build_schema(self) -> dict:
