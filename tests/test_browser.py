@@ -332,10 +332,14 @@ def test_finance_pays_in_the_app_and_the_dashboard_shows_alerts(server, page, rt
     sign_in("finance")
     page.get_by_role("link", name="民生实事项目资金池").click()
     page.get_by_role("tab", name="拨付").click()
-    form = page.locator('[data-testid="stForm"]').nth(2)
-    form.get_by_label("项目").click()
+    panel = page.get_by_role("tabpanel", name="拨付")
+    form = panel.locator('[data-testid="stForm"]')
+    expect(panel.get_by_text("先选择项目")).to_be_visible()  # no project is chosen for the user
+    panel.get_by_label("项目").click()
     page.keyboard.type("修建河道便民桥")  # the list filters as one types
     page.get_by_role("option", name=re.compile("修建河道便民桥一座")).click()
+    expect(panel.get_by_text("待拨付")).to_be_visible()  # the project's money beside the form
+    expect(panel.get_by_text("100,000.00").first).to_be_visible()
     for label, value in (("金额（元）", "100000.01"), ("收款单位", "某建设公司"), ("用途", "首期工程款"),
                          ("审批人", "县财政局局长"), ("凭证号", "桑财资〔2025〕88号")):
         form.get_by_label(label).fill(value)
@@ -346,8 +350,10 @@ def test_finance_pays_in_the_app_and_the_dashboard_shows_alerts(server, page, rt
                          ("凭证号", "桑财资〔2025〕88号")):
         form.get_by_label(label).fill(value)
     form.get_by_role("button", name="提交").click()
-    expect(page.get_by_text(re.compile(r"已登记，台账序号 \d+。"))).to_be_visible()
+    expect(page.get_by_text(re.compile(rf"已登记拨付：#{project} 修建河道便民桥一座（第02乡镇），40,000.00 元（台账序号 \d+）。"))).to_be_visible()
     assert funds.balance(rt, SYSTEM, pool, project).paid == 40000
+    page.wait_for_timeout(2000)
+    page.screenshot(path=str(SHOTS / "fund-payment.png"), full_page=True)
 
     sign_in("standing")
     page.get_by_role("link", name="民生实事项目实施与监督").click()

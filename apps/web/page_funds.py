@@ -43,6 +43,7 @@ def render_funds_page(fund_id: str) -> None:
     for col, key, value in zip(cols, ("fund.total", "fund.allocated", "fund.unallocated", "fund.paid"),
                                (money.total, money.allocated, money.unallocated, money.paid)):
         col.metric(t(key), f"{value:,.2f}")
+    _entry_forms(rt, fund_id, pool_id, year)  # near the top: finance's work, not below the whole ledger
     towns = funds.by_township(rt, actor(), pool_id)  # summed in SQL over every project, for the chart
     names = {tw: rt.reference_label("townships", tw, lang()) if tw else "—" for tw, _, _ in towns}
     st.subheader(t("fund.by_township"))
@@ -69,7 +70,6 @@ def render_funds_page(fund_id: str) -> None:
                    t("fund.payee"): e.payee or "", t("fund.document"): e.document_ref or "",
                    t("fund.reverses"): e.reverses_id or "", t("fund.by"): e.created_by}
                   for e, title in funds.recent_entries(rt, actor(), pool_id)], hide_index=True)
-    _entry_forms(rt, fund_id, pool_id, year)
 
 
 def _entry_forms(rt, fund_id: str, pool_id: int | None, year: int) -> None:
@@ -88,22 +88,36 @@ def _entry_forms(rt, fund_id: str, pool_id: int | None, year: int) -> None:
     projects = funds.eligible_projects(rt, who, fund_id) if {"allocate", "pay"} & set(kinds) else []
     label = {p[0]: f"#{p[0]} {p[1]}（{rt.reference_label('townships', p[2], lang()) if p[2] else ''}）" for p in projects}
     for tab, kind in zip(tabs, kinds):
-        with tab, st.form(f"fund.{kind}", clear_on_submit=True):
-            values = {"on_date": st.date_input(t("fund.date"), value=dt.date.today(), key=f"fund.{kind}.date")}
+        with tab:
+            values: dict = {}
+            concerns = ""
             if kind == "contribute":
-                values["source"] = st.selectbox(t("fund.source"), [s.id for s in rules.sources],
-                                                format_func=lambda i: next(s.text(lang()) for s in rules.sources if s.id == i))
-            else:
-                values["record_id"] = st.selectbox(t("fund.choose_project"), list(label), format_func=label.get)
-            values["amount"] = st.text_input(t("fund.amount"), placeholder="100000.00")
-            if kind == "pay":
-                values["payee"] = st.text_input(t("fund.payee"))
-                values["purpose"] = st.text_input(t("fund.purpose"))
-            if kind in ("allocate", "pay"):
-                values["approver"] = st.text_input(t("fund.approver"))
-            values["document_ref"] = st.text_input(t("fund.document"))
-            if st.form_submit_button(t("submit"), type="primary"):
-                _record(rt, fund_id, pool_id, year, kind, values, notice)
+                form_place = st.container()
+            else:  # the project first, nothing chosen for the user; its money beside the form
+                values["record_id"] = st.selectbox(t("fund.choose_project"), list(label), index=None,
+                                                   format_func=label.get, key=f"fund.{kind}.project",
+                                                   placeholder=t("fund.pick_project"))
+                form_place, beside = st.columns([3, 2])
+                with beside:
+                    _project_card(rt, pool_id, values["record_id"], label)
+                concerns = label.get(values["record_id"], "")
+            with form_place, st.form(f"fund.{kind}", clear_on_submit=True):
+                values["on_date"] = st.date_input(t("fund.date"), value=dt.date.today(), key=f"fund.{kind}.date",
+                                                  format="YYYY-MM-DD")
+                if kind == "contribute":
+                    names = {s.id: s.text(lang()) for s in rules.sources}
+                    values["source"] = st.selectbox(t("fund.source"), list(names), format_func=names.get)
+                values["amount"] = st.text_input(t("fund.amount"), placeholder="100000.00")
+                if kind == "pay":
+                    values["payee"] = st.text_input(t("fund.payee"))
+                    values["purpose"] = st.text_input(t("fund.purpose"))
+                if kind in ("allocate", "pay"):
+                    values["approver"] = st.text_input(t("fund.approver"))
+                values["document_ref"] = st.text_input(t("fund.document"))
+                if st.form_submit_button(t("submit"), type="primary"):
+                    if kind == "contribute":
+                        concerns = names.get(values["source"], "")
+                    _record(rt, fund_id, pool_id, year, kind, values, notice, concerns)
     if pool_id:
         with tabs[-1], st.form("fund.reverse", clear_on_submit=True):
             entry = st.number_input(t("fund.entry_no"), min_value=1, step=1)
@@ -111,10 +125,25 @@ def _entry_forms(rt, fund_id: str, pool_id: int | None, year: int) -> None:
             on_date = st.date_input(t("fund.date"), value=dt.date.today(), key="fund.reverse.date")
             if st.form_submit_button(t("submit"), type="primary"):
                 _record(rt, fund_id, pool_id, year, "reverse",
-                        {"entry_id": int(entry), "reason": reason, "on_date": on_date}, notice)
+                        {"entry_id": int(entry), "reason": reason, "on_date": on_date}, notice, "")
 
 
-def _record(rt, fund_id: str, pool_id: int | None, year: int, kind: str, values: dict, notice) -> None:
+def _project_card(rt, pool_id: int | None, record_id: int | None, label: dict) -> None:
+    """What the chosen project has: allocated, paid, still to pay; so money goes where it is meant to."""
+    if record_id is None:
+        st.info(t("fund.pick_project_first"))
+        return
+    with st.container(border=True):
+        st.markdown(f"**{label[record_id]}**")
+        if pool_id is None:
+            return
+        money = funds.balance(rt, actor(), pool_id, record_id)
+        # a table, not metrics: the column is narrow and amounts must never be cut short
+        st.table({t("fund.amount"): {t("fund.allocated"): f"{money.allocated:,.2f}", t("fund.paid"): f"{money.paid:,.2f}",
+                                     t("fund.left_to_pay"): f"{money.allocated - money.paid:,.2f}"}})
+
+
+def _record(rt, fund_id: str, pool_id: int | None, year: int, kind: str, values: dict, notice, concerns: str) -> None:
     who = actor()
     if "record_id" in values and values["record_id"] is None:
         notice.error(f"{t('fund.choose_project')}：{problem_text(Problem('required'), lang())}")
@@ -136,5 +165,10 @@ def _record(rt, fund_id: str, pool_id: int | None, year: int, kind: str, values:
     except PermissionDenied:
         notice.error(t("not_allowed"))
         return
-    st.session_state["fund.flash"] = t("fund.saved", entry=entry)
+    if kind == "reverse":
+        st.session_state["fund.flash"] = t("fund.reversed", entry=entry, reversed=values["entry_id"])
+    else:
+        st.session_state["fund.flash"] = t("fund.saved", entry=entry, kind=t(f"fund.{kind}"), concerns=concerns,
+                                           amount=f"{funds.yuan(funds.fen(values['amount'])):,.2f}")
+        st.session_state.pop(f"fund.{kind}.project", None)  # the next entry chooses its project afresh
     st.rerun()

@@ -81,6 +81,7 @@ class Record(Base):
         Index("ix_records_form_state", "form_id", "state", "id"),
         # what the scorecard groups: projects found by state, counted by township without reading their rows
         Index("ix_records_form_state_township", "form_id", "state", "township", "id"),
+        Index("ix_records_form_title", "form_id", "title", "id"),  # lists sorted by title
     )
 
 
