@@ -106,6 +106,17 @@ def test_demo_year(rt, tmp_path):
     assert len(ordered - rectifying) == demo.evaluation.rectified
     assert all("低于 80%" in last_decision(rt, r)["reason"] for r in rectifying)
     assert all("达到 80%" in last_decision(rt, r)["reason"] for r in ordered - rectifying)
+    # The dashboard's alerts agree with its statuses: the unit of each overdue rectification's
+    # township is alerted to it (it can report the rectification done); finance, with nothing to do, is not.
+    from engine.core.actors import Actor
+    for overdue in rectifying:
+        township = next(c.township for c in chosen if c.id == overdue)
+        unit = Actor("unit", "乡镇人民政府", frozenset({"government_unit"}), township)
+        alerts = delivery.alerts_for(rt, unit, "livelihood_delivery")
+        assert [a.state for a in alerts if a.record_id == overdue] == ["rectification_overdue"]
+        assert all(a.township == township for a in alerts)
+    finance = Actor("finance", "县财政局", frozenset({"finance"}))
+    assert not [a for a in delivery.alerts_for(rt, finance, "livelihood_delivery") if a.state]
     # The annual report counts what the stages stored: every figure agrees with the database.
     from engine.output import reports
     from apps.i18n import report_words

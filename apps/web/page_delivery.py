@@ -43,11 +43,12 @@ def render_delivery_page(delivery_id: str) -> None:
         col.metric(t(key), value)
 
     st.subheader(t("dl.my_alerts"))
-    mine = delivery.open_flags(rt, who, delivery_id, for_roles=True, limit=50)
+    mine = delivery.alerts_for(rt, who, delivery_id, limit=50)
     if mine:  # a plain table: few rows, and its words readable by screen readers
-        st.table([{t("record_no"): f.record_id, t("title"): title,
-                   t("township"): rt.reference_label("townships", tw, lang()) if tw else "",
-                   t("dl.alerts"): f.reason, t("dl.raised"): f"{f.raised_at:%Y-%m-%d}"} for f, title, tw in mine],
+        st.table([{t("record_no"): a.record_id, t("title"): a.title,
+                   t("township"): rt.reference_label("townships", a.township, lang()) if a.township else "",
+                   t("dl.alerts"): a.reason or _state_words(rt, spec.form, a.state),
+                   t("dl.raised"): f"{a.raised_at:%Y-%m-%d}"} for a in mine],
                  hide_index=True, border="horizontal")
     else:
         st.caption(t("dl.no_alerts"))
@@ -90,6 +91,14 @@ def render_delivery_page(delivery_id: str) -> None:
         for s in scores],
         hide_index=True)
     _exports(rt, delivery_id, year)
+
+
+def _state_words(rt, form_id: str, state: str) -> str:
+    """A late state as an alert: its name and what it means, in the profile's words."""
+    wf = rt.profile.workflows[rt.profile.forms[form_id].workflow]
+    found = wf.state(state)
+    label = rt.state_label(form_id, state, lang())
+    return f"{label}：{found.description}" if found and found.description and lang() != "en" else label
 
 
 def _exports(rt, delivery_id: str, year: int) -> None:

@@ -189,3 +189,13 @@ class Workflow(Labelled):
 
     def sheet(self, form_id: str) -> Sheet | None:
         return next((s for s in self.sheets if s.form == form_id), None)
+
+    def late_states(self) -> tuple[str, ...]:
+        """States a record is put in because a deadline passed (an automatic transition with a
+        `deadline`): a rectification overdue, say. Whoever can act on such a record is alerted."""
+        return tuple(dict.fromkeys(t.to for t in self.transitions if t.automatic and t.deadline))
+
+    def roles_acting_in(self, state: str) -> set[str]:
+        """Roles that may take a transition from the state or file a sheet in it."""
+        return ({r for t in self.transitions if state in t.from_ and not t.automatic for r in t.roles}
+                | {r for s in self.sheets if state in s.states for r in s.roles})

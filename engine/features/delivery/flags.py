@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.store.audit import audit, audit_many, audit_row, now
@@ -13,7 +13,8 @@ from engine.core.runtime import Runtime
 from engine.core.actors import SYSTEM, Actor
 from engine.store.anyof import any_of
 from engine.store.inserts import insert_returning_ids
-from engine.store.tables import Flag, Record
+from engine.core.record_queries import not_merged
+from engine.store.tables import AuditEntry, Flag, Record
 
 from engine.features.delivery.specs import allowed
 
@@ -95,3 +96,46 @@ def flags_of(rt: Runtime, record_id: int) -> list[Flag]:
     """Every flag of one project, open and cleared, oldest first (the record page shows them)."""
     with rt.db.read() as session:
         return list(session.scalars(select(Flag).where(Flag.record_id == record_id).order_by(Flag.id)))
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Something on the dashboard that needs this user: an open flag (`reason` in the rule's words)
+    or a project a deadline put in a late state (`state`; the page says what the state means)."""
+
+    record_id: int
+    title: str
+    township: str | None
+    raised_at: dt.datetime
+    reason: str = ""
+    state: str | None = None
+
+
+def alerts_for(rt: Runtime, actor: Actor, delivery_id: str, limit: int = 50) -> list[Alert]:
+    """What needs this user, newest first, within the user's township: the open flags the user's
+    roles were told about, and the projects in a state their deadline put them in (a
+    rectification overdue) that the user's roles can act on (a transition or a sheet), so the
+    alerts agree with the statuses the dashboard lists."""
+    d, own = allowed(rt, actor, delivery_id)
+    alerts = [Alert(f.record_id, title, tw, f.raised_at, reason=f.reason)
+              for f, title, tw in open_flags(rt, actor, delivery_id, for_roles=True, limit=limit)]
+    form = rt.profile.forms[d.form]
+    wf = rt.profile.workflows.get(form.workflow) if form.workflow else None
+    late = [s for s in (wf.late_states() if wf else ())
+            if actor is SYSTEM or set(actor.roles) & wf.roles_acting_in(s)]
+    if late:
+        query = (select(Record.id, Record.title, Record.township, Record.state)
+                 .where(Record.form_id == d.form, Record.state.in_(late), not_merged())
+                 .order_by(Record.id.desc()).limit(limit))
+        if own:
+            query = query.where(Record.township == own)
+        with rt.db.read() as session:
+            projects = session.execute(query).all()
+            # when each came to its state: its latest transition (one grouped query for the page)
+            since = dict(session.execute(
+                select(AuditEntry.entity_id, func.max(AuditEntry.at))
+                .where(AuditEntry.entity == "record", any_of(AuditEntry.entity_id, [str(p.id) for p in projects]),
+                       AuditEntry.action == "record.transition")
+                .group_by(AuditEntry.entity_id)).all()) if projects else {}
+        alerts += [Alert(p.id, p.title, p.township, since.get(str(p.id)) or now(), state=p.state) for p in projects]
+    return sorted(alerts, key=lambda a: a.raised_at, reverse=True)[:limit]
