@@ -246,6 +246,12 @@ def test_deputies_vote_in_the_app_and_the_result_is_read(server, page, rt, good_
     count_key = open_round(rt, SYSTEM, round_id)  # the presidium's, kept until the count
     SHOTS.mkdir(exist_ok=True)
 
+    def voted(round_id):
+        from sqlalchemy import func, select
+        from engine.store.tables import VoteVoter
+        with rt.db.read() as session:
+            return session.scalar(select(func.count()).select_from(VoteVoter).where(VoteVoter.round_id == round_id))
+
     def sign_in(tab, username):
         tab.goto(server)
         tab.get_by_label("用户名", exact=True).fill(username)
@@ -264,23 +270,41 @@ def test_deputies_vote_in_the_app_and_the_result_is_read(server, page, rt, good_
         tab.get_by_role("link", name="票决投票").click()
         tab.set_viewport_size({"width": 400, "height": 860})  # then vote on a phone's screen
         tab.get_by_text("第02乡镇2025年票决").wait_for()
+        expect(tab.locator("body")).to_contain_text("第02乡镇 · 交通出行")  # each candidate's facts
         for title in ticks:
             tab.get_by_text(title, exact=True).click()
             tab.wait_for_timeout(300)
         if username == "d0":
             tab.screenshot(path=str(SHOTS / "ballot-phone.png"), full_page=True)
         tab.get_by_role("button", name="提交选票").click()
+        dialog = tab.get_by_role("dialog")  # nothing is cast before the deputy confirms the ballot in words
+        expect(dialog).to_contain_text("赞成：" + "、".join(ticks))
+        expect(dialog).to_contain_text("选票投出后不能更改或撤回。")
+        if username == "d0":
+            tab.wait_for_timeout(500)
+            tab.screenshot(path=str(SHOTS / "ballot-phone-confirm.png"))
+            dialog.get_by_role("button", name="返回修改").click()
+            expect(tab.get_by_role("dialog")).to_have_count(0)
+            assert voted(round_id) == 0
+            tab.get_by_role("button", name="提交选票").click()
+        tab.get_by_role("dialog").get_by_role("button", name="确认投出").click()
         expect(tab.get_by_text("您已投票，谢谢。")).to_be_visible()
         tab.close()
     sign_in(page, "chair")
     page.get_by_role("link", name="乡镇人民代表大会民生实事项目票决").click()
     expect(page.locator("body")).to_contain_text("3 / 4")
+    expect(page.locator("body")).to_contain_text(f"候选项目：#{ids[0]} 硬化一组通组公路")  # the card lists them
     page.get_by_role("button", name="宣布投票结束").click()
+    page.get_by_role("dialog").get_by_role("button", name="确认结束投票").click()  # 3 of 4: no reason needed
     page.get_by_role("button", name="计票", exact=True).click()  # without the count key the ballots stay sealed
-    expect(page.locator("body")).to_contain_text("电子选票尚未开启：请输入计票密钥后计票")
+    expect(page.get_by_role("dialog")).to_contain_text("收回选票")
+    page.get_by_role("dialog").get_by_role("button", name="确认计票").click()
+    expect(page.get_by_role("dialog")).to_contain_text("电子选票尚未开启：请输入计票密钥后计票")
+    page.keyboard.press("Escape")
     page.get_by_label("计票密钥", exact=True).fill(count_key)
     page.get_by_label("计票密钥", exact=True).press("Enter")
     page.get_by_role("button", name="计票", exact=True).click()
+    page.get_by_role("dialog").get_by_role("button", name="确认计票").click()
     expect(page.locator("body")).to_contain_text("获得赞成票 3 票，超过全体代表 4 人的半数，排第 1 位，当选")
     page.get_by_role("link", name="票决结果").click()
     expect(page.locator("body")).to_contain_text("获得赞成票 2 票，未超过全体代表 4 人的半数，未当选")
@@ -292,6 +316,46 @@ def test_deputies_vote_in_the_app_and_the_result_is_read(server, page, rt, good_
     expect(page.locator("body")).to_contain_text("另行投票 · 筹备中")
     page.wait_for_timeout(1500)
     page.screenshot(path=str(SHOTS / "vote-desk.png"), full_page=True)
+
+
+def test_closing_a_ballot_below_quorum_asks_for_a_reason(server, page, rt, good_suggestion):
+    from sqlalchemy import select, update
+    from engine.core import accounts, records
+    from engine.core.actors import SYSTEM, Actor
+    from engine.features.voting import cast, create_round, open_round
+    from engine.store.tables import AuditEntry, Record, VoteRound
+    ids = [records.submit(rt, SYSTEM, "suggestion", dict(good_suggestion, title=title)).id
+           for title in ("硬化一组通组公路", "新建集中供水工程", "修建村级文化广场")]
+    with rt.db.transaction() as session:
+        session.execute(update(Record).where(Record.id.in_(ids)).values(state="candidate"))
+    accounts.create_user(rt, SYSTEM, "chair", "主席团工作人员", ["congress_staff"], "Qiao-lu-2025-sangzhi", "t02")
+    round_id = create_round(rt, SYSTEM, "township_congress", "t02", "第02乡镇2025年票决", 2, ids,
+                            [(f"d{n}", f"代表{n}", "present") for n in range(35)])
+    open_round(rt, SYSTEM, round_id)
+    cast(rt, Actor("d0", "代表0", frozenset({"deputy"})), round_id, {str(ids[0]): "yes"})
+    page.goto(server)
+    page.get_by_label("用户名", exact=True).fill("chair")
+    page.get_by_label("密码", exact=True).fill("Qiao-lu-2025-sangzhi")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("heading", name="我的待办").wait_for()
+    page.get_by_role("link", name="乡镇人民代表大会民生实事项目票决").click()
+    expect(page.locator("body")).to_contain_text("1 / 35")
+    page.get_by_role("button", name="宣布投票结束").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("已投票 1 人，出席 35 人、全体代表 35 人：未达到法定人数或未过出席代表半数")
+    dialog.get_by_role("button", name="确认结束投票").click()  # no reason: refused, still open
+    expect(dialog).to_contain_text("提前结束投票须说明理由")
+    page.wait_for_timeout(500)
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "vote-close-early.png"))
+    with rt.db.read() as session:
+        assert session.scalar(select(VoteRound.state).where(VoteRound.id == round_id)) == "open"
+    dialog.get_by_label("提前结束投票的理由").fill("会议延期，本轮作废后重新组织")
+    dialog.get_by_role("button", name="确认结束投票").click()
+    expect(page.locator("body")).to_contain_text("已截止，待计票")
+    with rt.db.read() as session:
+        closed = session.scalars(select(AuditEntry).where(AuditEntry.action == "vote.closed")).one()
+    assert (closed.actor, closed.after["reason"], closed.after["voted"]) == ("chair", "会议延期，本轮作废后重新组织", 1)
 
 
 def test_finance_pays_in_the_app_and_the_dashboard_shows_alerts(server, page, rt, good_suggestion):

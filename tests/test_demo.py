@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from sqlalchemy import func, select
 
 from engine.core import sheets
@@ -115,6 +117,16 @@ def test_demo_year(rt, tmp_path):
         alerts = delivery.alerts_for(rt, unit, "livelihood_delivery")
         assert [a.state for a in alerts if a.record_id == overdue] == ["rectification_overdue"]
         assert all(a.township == township for a in alerts)
+    # A ballot tells each candidate's cost (the Party committee's estimate) and why it is on the list
+    from engine.features import voting
+    from engine.kernel.errors import PermissionDenied
+    with rt.db.read() as session:
+        first_round = session.scalar(select(VoteRound.id).where(VoteRound.kind == "first").order_by(VoteRound.id))
+    shown = voting.ballot_candidates(rt, SYSTEM, first_round)
+    assert shown and all(c.cost and c.cost > 0 for c in shown)
+    assert all("乡镇党委会议同意列为候选项目" in c.reason and f"{c.cost:.0f}" in c.reason for c in shown)
+    with pytest.raises(PermissionDenied):  # a deputy of no roster of this round
+        voting.ballot_candidates(rt, Actor("stranger", "代表", frozenset({"deputy"})), first_round)
     finance = Actor("finance", "县财政局", frozenset({"finance"}))
     assert not [a for a in delivery.alerts_for(rt, finance, "livelihood_delivery") if a.state]
     # The annual report counts what the stages stored: every figure agrees with the database.

@@ -38,11 +38,11 @@ def test_device_ballots_are_decided_like_app_ballots(rt, good_suggestion, tmp_pa
         if len(marks) > 2:
             continue  # the app refuses an invalid ballot; the device takes it as marked
         voting.cast(rt, deputy(n), app_round, marks)
-    voting.close_round(rt, PRESIDIUM, app_round)
+    voting.close_round(rt, PRESIDIUM, app_round, reason="（测试）提前结束")
     by_app = count_round(rt, PRESIDIUM, app_round)
 
     device_round, ids = closed_round(rt, good_suggestion)
-    voting.close_round(rt, PRESIDIUM, device_round)
+    voting.close_round(rt, PRESIDIUM, device_round, reason="（测试）提前结束")
     export = tmp_path / "device.csv"
     export.write_text("选票编号," + ",".join(f"#{i}" for i in ids) + "\n" + "".join(
         f"{n + 1}," + ",".join(row) + "\n" for n, row in enumerate(MARKS)), encoding="utf-8")
@@ -58,7 +58,7 @@ def test_device_ballots_are_decided_like_app_ballots(rt, good_suggestion, tmp_pa
 
 def test_a_device_file_with_mistakes_changes_nothing(rt, good_suggestion, tmp_path):
     round_id, ids = closed_round(rt, good_suggestion, members=4)
-    voting.close_round(rt, PRESIDIUM, round_id)
+    voting.close_round(rt, PRESIDIUM, round_id, reason="（测试）提前结束")
     bad = tmp_path / "bad.csv"
     bad.write_text(f"#{ids[0]},#{ids[1]},#999\nyes,maybe,\nyes,,\n", encoding="utf-8")
     with pytest.raises(InputError) as info:

@@ -253,7 +253,7 @@ def test_a_weighted_vote_from_roster_to_count(profile_dir, db_url, good_suggesti
         with rt.db.read() as session:  # while sealed, no weight in the open: it would tell who voted
             assert session.scalar(select(func.count()).select_from(Ballot).where(Ballot.weight.is_not(None))) == 0
             assert len({len(s) for s in session.scalars(select(Ballot.sealed))}) == 1
-        voting.close_round(rt, staff, round_id)
+        voting.close_round(rt, staff, round_id, reason="（测试）提前结束")
         result = voting.count_round(rt, staff, round_id, count_key=key)
         lines = {line.candidate: line for line in result.lines}
         assert (result.members, result.present, result.ballots) == (9, 9, 9)

@@ -83,6 +83,30 @@ def test_no_quorum_no_vote(rt, good_suggestion):
         cast(rt, deputy(0), round_id, {ids[0]: "yes"})
 
 
+def test_closing_before_most_have_voted_asks_for_a_reason_that_is_audited(rt, good_suggestion):
+    from apps.i18n import refusal_text
+    from engine.store.tables import AuditEntry
+    round_id, (a, b, c) = open_ballot(rt, good_suggestion, members=9, present=8)
+    for n in range(4):  # 4 of 8 present: not most of them, and below the quorum of 2/3 of 9 members
+        cast(rt, deputy(n), round_id, {a: "yes"})
+    for blank in (None, "", "   "):
+        with pytest.raises(VoteRefused) as info:
+            close_round(rt, PRESIDIUM, round_id, reason=blank)
+        assert (info.value.code, info.value.params) == ("close_needs_reason", {"voted": 4, "present": 8, "members": 9})
+    assert refusal_text(info.value).startswith("已投票 4 人（出席 8 人，全体代表 9 人）")
+    close_round(rt, PRESIDIUM, round_id, reason="表决器故障，其余代表改用纸质选票")
+    with rt.db.read() as session:
+        closed = session.scalars(select(AuditEntry).where(AuditEntry.action == "vote.closed",
+                                                          AuditEntry.entity_id == str(round_id))).one()
+    assert (closed.actor, closed.after["reason"], closed.after["voted"], closed.after["early"]) == (
+        "presidium", "表决器故障，其余代表改用纸质选票", 4, True)
+
+    second, (a, b, c) = open_ballot(rt, good_suggestion, members=9, present=8)
+    for n in range(6):  # 6 of 8 present and 2/3 of the 9 members: no reason needed
+        cast(rt, deputy(n), second, {a: "yes"})
+    close_round(rt, PRESIDIUM, second)
+
+
 def test_one_ballot_per_deputy_while_open(rt, good_suggestion):
     round_id, (a, b, c) = open_ballot(rt, good_suggestion, members=9, present=7)
     cast(rt, deputy(0), round_id, {a: "yes", b: "yes"})
@@ -97,7 +121,7 @@ def test_one_ballot_per_deputy_while_open(rt, good_suggestion):
     assert (info.value.code, info.value.params) == ("too_many_marks", {"places": 2})
     with pytest.raises(Exception):
         cast(rt, PRESIDIUM, round_id, {a: "yes"})  # not a voting role
-    close_round(rt, PRESIDIUM, round_id)
+    close_round(rt, PRESIDIUM, round_id, reason="（测试）提前结束")
     with pytest.raises(VoteRefused) as info:
         cast(rt, deputy(2), round_id, {a: "yes"})
     assert info.value.code == "not_open"
@@ -153,7 +177,7 @@ def test_a_close_during_casting_counts_every_accepted_ballot_once(rt, good_sugge
 
     def work(i):
         if i == 30:
-            close_round(rt, PRESIDIUM, round_id)
+            close_round(rt, PRESIDIUM, round_id, reason="（测试）提前结束")
         else:
             cast(rt, deputy(i), round_id, {ids[0]: "yes"})
     outcomes = _together(60, work)
@@ -212,7 +236,7 @@ def test_paper_ballots_are_checked_by_a_second_teller(rt, good_suggestion):
     with pytest.raises(VoteRefused) as info:
         enter_paper(rt, TELLER1, round_id, {a: "yes"})
     assert info.value.code == "paper_after_close"
-    close_round(rt, PRESIDIUM, round_id)
+    close_round(rt, PRESIDIUM, round_id, reason="（测试）提前结束")
     first = enter_paper(rt, TELLER1, round_id, {a: "yes", b: "yes"})
     second = enter_paper(rt, TELLER1, round_id, {a: "yes", b: "yes", c: "yes"})  # too many marks: kept, invalid
     third = enter_paper(rt, TELLER2, round_id, {b: "yes"})
@@ -321,7 +345,7 @@ def test_rules_freeze_when_the_round_opens(rt, profile_dir, db_url, good_suggest
     try:
         for i in range(4):  # 4 of 9 members (not more than half); 4 of 7 present would be
             cast(edited, deputy(i), round_id, {a: "yes"})
-        close_round(edited, PRESIDIUM, round_id)
+        close_round(edited, PRESIDIUM, round_id, reason="（测试）提前结束")
         result = count_round(edited, PRESIDIUM, round_id)
         assert result.base == 9 and result.chosen == ()
     finally:
@@ -362,7 +386,7 @@ def test_staff_of_another_township_cannot_run_its_ballot(rt, good_suggestion):
     round_id, (a, *_) = open_ballot(rt, good_suggestion)
     elsewhere = dataclasses.replace(PRESIDIUM, township="t05")
     with pytest.raises(PermissionDenied):
-        close_round(rt, elsewhere, round_id)
+        close_round(rt, elsewhere, round_id, reason="（测试）提前结束")
     with pytest.raises(PermissionDenied):
         hand_out_paper(rt, dataclasses.replace(TELLER1, township="t05"), round_id, "d000")
-    close_round(rt, dataclasses.replace(PRESIDIUM, township="t02"), round_id)
+    close_round(rt, dataclasses.replace(PRESIDIUM, township="t02"), round_id, reason="（测试）提前结束")

@@ -21,7 +21,8 @@ from apps.web.page_import import allowed_imports, render_import_page  # noqa: E4
 from apps.web.page_lookup import render_lookup_page  # noqa: E402
 from apps.web.page_notices import render_notices_page  # noqa: E402
 from apps.web.page_records import render_awaiting_page, render_list_page, render_record_page  # noqa: E402
-from apps.web.page_votes import render_ballot_page, render_desk_page, render_results_page  # noqa: E402
+from apps.web.page_ballot import render_ballot_page  # noqa: E402
+from apps.web.page_votes import render_desk_page, render_results_page  # noqa: E402
 from apps.web.page_funds import render_funds_page  # noqa: E402
 from apps.web.page_delivery import render_delivery_page  # noqa: E402
 from apps.web.page_report import render_report_page  # noqa: E402

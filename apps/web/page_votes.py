@@ -1,5 +1,8 @@
-"""The vote in the app: a deputy's ballot (phone-friendly), the presidium's and tellers' desk,
-and the public results. Every button calls engine.features.voting, which checks roles again."""
+"""The vote's desk for the presidium and the tellers, and the public results. Each step that
+cannot be undone (fixing the candidate list, opening, closing, counting) is confirmed in a dialog
+that shows the candidates and the turnout; closing early asks for the reason, which is audited.
+Every button calls engine.features.voting, which checks roles and numbers again. (A deputy's
+ballot is page_ballot.)"""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,75 +11,14 @@ from decimal import Decimal
 import streamlit as st
 from sqlalchemy import func, select
 
-from apps.i18n import refusal_text
 from apps.web.state import actor, lang, runtime, t
+from apps.web.vote_widgets import candidate_titles, marks_input, refused
 from engine.output import documents
 from engine.kernel.errors import NotFound, PermissionDenied
 from engine.features import voting
 from engine.features.voting import VoteRefused
-from engine.lang.vote_count import max_yes
+from engine.lang.vote_count import closing_early
 from engine.store.tables import PaperEntry, Record, VoteCandidate, VoteRound, VoteRoster, VoteVoter
-from engine.lang.vote_methods import YES
-
-
-def refused(exc: VoteRefused) -> str:
-    return refusal_text(exc, lang()) or exc.code
-
-
-def _titles(rt, round_id: int) -> list[tuple[str, str]]:
-    with rt.db.read() as session:
-        rows = session.execute(select(Record.id, Record.title).join(VoteCandidate, VoteCandidate.record_id == Record.id)
-                               .where(VoteCandidate.round_id == round_id).order_by(VoteCandidate.position)).all()
-    return [(str(i), title) for i, title in rows]
-
-
-def _marks_input(rt, rules, round_id: int, places: int, key: str) -> dict[str, str]:
-    """Checkboxes (approve) or yes/no/abstain per candidate."""
-    marks = {}
-    options = {"yes": t("vote.yes"), "no": t("vote.no"), "abstain": t("vote.abstain")}
-    for cid, title in _titles(rt, round_id):
-        if rules.method == "approve_and_rank":
-            if st.checkbox(title, key=f"{key}.{cid}"):
-                marks[cid] = YES
-        else:
-            choice = st.radio(title, list(options), format_func=options.get, horizontal=True, index=2,
-                              key=f"{key}.{cid}")
-            marks[cid] = choice
-    return marks
-
-
-def render_ballot_page() -> None:
-    """A deputy's ballots: the open rounds where the deputy is on the roster and present."""
-    rt = runtime()
-    who = actor()
-    st.title(t("vote.ballot_page"))
-    with rt.db.read() as session:
-        rounds = session.execute(select(VoteRound).join(VoteRoster, VoteRoster.round_id == VoteRound.id).where(
-            VoteRound.state == "open", VoteRoster.deputy == who.username, VoteRoster.status == "present")
-            .order_by(VoteRound.id)).scalars().all()
-        voted = set(session.scalars(select(VoteVoter.round_id).where(VoteVoter.deputy == who.username)))
-    if not rounds:
-        st.info(t("vote.nothing_open"))
-        return
-    for row in rounds:
-        rules = rt.for_version(row.profile_version).profile.votes[row.vote_id]
-        st.subheader(row.title)
-        if row.id in voted:
-            st.success(t("vote.cast_done"))
-            continue
-        limit = max_yes(rules, row.places)
-        st.caption(t("vote.how_" + rules.method, places=row.places, limit=limit))
-        marks = _marks_input(rt, rules, row.id, row.places, f"ballot.{row.id}")
-        if st.button(t("vote.cast"), type="primary", key=f"cast.{row.id}", use_container_width=True):
-            try:
-                voting.cast(rt, who, row.id, marks)
-            except VoteRefused as exc:
-                st.error(refused(exc))
-                return
-            except PermissionDenied:
-                st.error(t("not_allowed"))
-                return
-            st.rerun()
 
 
 def render_desk_page(vote_id: str) -> None:
@@ -97,6 +39,8 @@ def render_desk_page(vote_id: str) -> None:
         with st.container(border=True):
             st.markdown(f"**{row.title}** · {t('vote.kind_' + row.kind)} · {t('vote.state_' + row.state)}")
             st.caption(t("vote.numbers", places=row.places, members=row.members, present=row.present))
+            st.caption(t("vote.candidates_are", titles="；".join(f"#{cid} {title}" for cid, title in
+                                                                 candidate_titles(rt, row.id))))
             try:
                 _round_actions(rt, rules, row, presidium, teller)
             except VoteRefused as exc:
@@ -123,8 +67,7 @@ def _round_actions(rt, rules, row, presidium: bool, teller: bool) -> None:
                     voting.set_status(rt, who, row.id, deputy, back[new[t("vote.status")]])
             st.rerun()
         if right.button(t("vote.open"), type="primary", key=f"open.{row.id}"):
-            st.session_state[f"count_key.{row.id}"] = voting.open_round(rt, who, row.id)
-            st.rerun()
+            st.dialog(t("vote.confirm_open_title"))(_confirm_open)(rt, row)
     elif row.state == "open":
         with rt.db.read() as session:
             voted = session.scalar(select(func.count()).select_from(VoteVoter).where(VoteVoter.round_id == row.id))
@@ -142,25 +85,79 @@ def _round_actions(rt, rules, row, presidium: bool, teller: bool) -> None:
                 voting.hand_out_paper(rt, who, row.id, deputy)
                 st.rerun()
         if presidium and st.button(t("vote.close"), type="primary", key=f"close.{row.id}"):
-            voting.close_round(rt, who, row.id)
-            st.rerun()
+            st.dialog(t("vote.confirm_close_title"))(_confirm_close)(rt, rules, row)
     elif row.state == "closed":
         if teller:
             _paper_desk(rt, rules, row)
         if presidium:
             choice = None
             if rules.tie_break == "presidium":
-                titles = dict(_titles(rt, row.id))
+                titles = dict(candidate_titles(rt, row.id))
                 choice = st.multiselect(t("vote.presidium_choice"), list(titles), format_func=titles.get,
                                         key=f"choice.{row.id}") or None
             count_key = st.text_input(t("vote.count_key"), value=st.session_state.get(f"count_key.{row.id}", ""),
                                       type="password", key=f"count_key_in.{row.id}", help=t("vote.count_key_help"))
             if st.button(t("vote.count"), type="primary", key=f"count.{row.id}"):
-                voting.count_round(rt, who, row.id, choice, count_key=count_key or None)
-                st.session_state.pop(f"count_key.{row.id}", None)
-                st.rerun()
+                st.dialog(t("vote.confirm_count_title"))(_confirm_count)(rt, row, choice, count_key or None)
     elif row.state == "counted":
         _result_table(rt, row.id)
+
+
+def _turnout(rt, row) -> int:
+    with rt.db.read() as session:
+        return session.scalar(select(func.count()).select_from(VoteVoter).where(VoteVoter.round_id == row.id)) or 0
+
+
+def _candidate_list(rt, round_id: int) -> None:
+    st.markdown("\n".join(f"{n}. {title}（#{cid}）" for n, (cid, title) in enumerate(candidate_titles(rt, round_id), 1)))
+
+
+def _confirm_open(rt, row) -> None:
+    """Opening fixes the candidates, the roster and the rules; the count key is shown once after."""
+    st.markdown(t("vote.numbers", places=row.places, members=row.members, present=row.present))
+    _candidate_list(rt, row.id)
+    st.warning(t("vote.open_final"))
+    if st.button(t("vote.confirm_open"), type="primary", key=f"open.ok.{row.id}", use_container_width=True):
+        try:
+            st.session_state[f"count_key.{row.id}"] = voting.open_round(rt, actor(), row.id)
+        except VoteRefused as exc:
+            st.error(refused(exc))
+            return
+        st.rerun()
+
+
+def _confirm_close(rt, rules, row) -> None:
+    """The turnout before closing; closing early (below the quorum, or before most of those
+    present have voted) needs a reason, kept in the audit log."""
+    voted = _turnout(rt, row)  # ballots may have come in since the page was drawn
+    st.metric(t("vote.voted_so_far"), f"{voted} / {row.present}")
+    st.caption(t("vote.numbers", places=row.places, members=row.members, present=row.present))
+    reason = None
+    if closing_early(rules, row.members, row.present, voted):
+        st.warning(t("vote.close_early_warning", voted=voted, present=row.present, members=row.members))
+        reason = st.text_area(t("vote.close_reason"), key=f"close.reason.{row.id}", max_chars=500)
+    if st.button(t("vote.confirm_close"), type="primary", key=f"close.ok.{row.id}", use_container_width=True):
+        try:
+            voting.close_round(rt, actor(), row.id, reason=reason)
+        except VoteRefused as exc:
+            st.error(refused(exc))
+            return
+        st.rerun()
+
+
+def _confirm_count(rt, row, choice, count_key: str | None) -> None:
+    """What is counted: the ballots received against those present, and the candidates."""
+    st.metric(t("vote.ballots_in"), f"{_turnout(rt, row)} / {row.present}")
+    _candidate_list(rt, row.id)
+    st.warning(t("vote.count_final"))
+    if st.button(t("vote.confirm_count"), type="primary", key=f"count.ok.{row.id}", use_container_width=True):
+        try:
+            voting.count_round(rt, actor(), row.id, choice, count_key=count_key)
+        except VoteRefused as exc:
+            st.error(refused(exc))
+            return
+        st.session_state.pop(f"count_key.{row.id}", None)
+        st.rerun()
 
 
 def _paper_desk(rt, rules, row) -> None:
@@ -169,7 +166,7 @@ def _paper_desk(rt, rules, row) -> None:
         pending = session.execute(select(PaperEntry.id, PaperEntry.entered_by).where(
             PaperEntry.round_id == row.id).order_by(PaperEntry.id)).all()
     with st.expander(t("vote.paper_enter"), icon=":material/edit_note:"):
-        marks = _marks_input(rt, rules, row.id, row.places, f"paper.{row.id}")
+        marks = marks_input(rules, candidate_titles(rt, row.id), f"paper.{row.id}")
         if st.button(t("vote.paper_save"), key=f"paper.save.{row.id}"):
             voting.enter_paper(rt, who, row.id, marks)
             st.rerun()
@@ -178,7 +175,7 @@ def _paper_desk(rt, rules, row) -> None:
             st.caption(t("vote.paper_waiting", who=entered_by))
             continue
         with st.expander(t("vote.paper_check", who=entered_by)):
-            marks = _marks_input(rt, rules, row.id, row.places, f"check.{entry_id}")
+            marks = marks_input(rules, candidate_titles(rt, row.id), f"check.{entry_id}")
             if st.button(t("vote.paper_confirm"), key=f"confirm.{entry_id}"):
                 voting.confirm_paper(rt, who, entry_id, marks)
                 st.rerun()
@@ -211,9 +208,26 @@ def _new_round(rt, rules, vote_id: str, township: str) -> None:
         moment = right.time_input(t("vote.close_time"), key=f"closetime.{township}")
         closes_at = dt.datetime.combine(day, moment).astimezone()  # the server's local time
     if st.button(t("vote.create"), key=f"create.{township}"):
+        titles = dict(rows)
+        st.dialog(t("vote.confirm_create_title"))(_confirm_create)(
+            rt, vote_id, township, title, int(places), [(rid, titles[rid]) for rid in picked], closes_at, budget)
+
+
+def _confirm_create(rt, vote_id: str, township: str, title: str, places: int, picked: list[tuple[int, str]],
+                    closes_at, budget) -> None:
+    """The candidate list, the places and the roster, before they are fixed as a draft ballot."""
+    roster = voting.roster_from_records(rt, vote_id, township)
+    st.markdown(f"**{title}**")
+    st.markdown(t("vote.create_numbers", candidates=len(picked), places=places, members=len(roster)))
+    st.markdown("\n".join(f"{n}. {name}（#{rid}）" for n, (rid, name) in enumerate(picked, 1)))
+    if budget is not None:
+        st.markdown(t("vote.budget_is", amount=f"{budget:,.2f}"))
+    if closes_at is not None:
+        st.markdown(t("vote.closes_at", at=f"{closes_at:%Y-%m-%d %H:%M}"))
+    if st.button(t("vote.confirm_create"), type="primary", key=f"create.ok.{township}", use_container_width=True):
         try:
-            voting.create_round(rt, actor(), vote_id, township, title, int(places), picked,
-                                voting.roster_from_records(rt, vote_id, township), closes_at=closes_at, budget=budget)
+            voting.create_round(rt, actor(), vote_id, township, title, places, [rid for rid, _ in picked], roster,
+                                closes_at=closes_at, budget=budget)
         except VoteRefused as exc:
             st.error(refused(exc))
             return

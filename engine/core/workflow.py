@@ -183,13 +183,15 @@ def _reaction_transition(session, rt: Runtime, pinned: Runtime, record: Record, 
 reactions.register_action("transition", _reaction_transition)
 
 
-def last_decision(rt: Runtime, record_id: int) -> dict[str, Any] | None:
-    """The latest decision taken about a record (from its audit rows): outcome, reason, rules,
-    version, and when (`at`). A citizen's lookup and the answer letter show its reason."""
+def last_decision(rt: Runtime, record_id: int, before: dt.datetime | None = None) -> dict[str, Any] | None:
+    """The latest decision taken about a record (from its audit rows), or the latest up to
+    `before`: outcome, reason, rules, version, and when (`at`). A citizen's lookup and the answer
+    letter show its reason; a ballot, the reason of the decision that put the project on it."""
     with rt.db.read() as session:
         rows = session.execute(select(AuditEntry.at, AuditEntry.after).where(
             AuditEntry.entity == "record", AuditEntry.entity_id == str(record_id),
-            AuditEntry.action == "record.transition").order_by(AuditEntry.id.desc())).all()
+            AuditEntry.action == "record.transition", *([AuditEntry.at <= before] if before else []))
+            .order_by(AuditEntry.id.desc())).all()
     for at, after in rows:
         decision = (after or {}).get("decision")
         if decision:

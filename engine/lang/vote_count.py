@@ -65,6 +65,12 @@ def quorum_met(rules: VoteRules, members: int, present: int) -> bool:
     return _meets(rules.quorum, present, members)
 
 
+def closing_early(rules: VoteRules, members: int, present: int, voted: int) -> bool:
+    """Whether closing now would end the vote with fewer voters than the quorum asks of those
+    present, or before most deputies present have voted: the chair must then say why."""
+    return not quorum_met(rules, members, voted) or voted * 2 <= present
+
+
 def _meets(share: Share, count: int, base: int) -> bool:
     if share.more_than is not None:
         return count > share.more_than * base  # Fractions: exact, e.g. 2/3 of 30 is 20

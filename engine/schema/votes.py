@@ -145,8 +145,9 @@ class VoteRules(Labelled):
     round's budget lasts (a project that costs more than is left is passed over for cheaper ones
     below it), and never more than the places."""
     cost_field: Identifier | None = None
-    """With places_by: budget, the field holding a candidate's estimated cost: of the candidate's
-    own form, or of `cost_sheet`."""
+    """The field holding a candidate's estimated cost, of the candidate's own form or of
+    `cost_sheet`: shown on each deputy's ballot, and with places_by: budget what the places are
+    limited by."""
     cost_sheet: Identifier | None = None
     """The sheet form filed on a candidate that holds `cost_field` (e.g. the Party committee's
     decision with the estimated cost); its latest sheet that counts is read."""

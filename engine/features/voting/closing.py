@@ -5,27 +5,40 @@ import datetime as dt
 import secrets
 from collections import Counter
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, func, insert, select, text
 
 from engine.store.audit import audit, now
 from engine.core import events
 from engine.core.events import JobResult
 from engine.core.runtime import Runtime
 from engine.core.actors import SYSTEM, Actor
+from engine.lang.vote_count import closing_early
 from engine.store.tables import (Ballot, VoteRound, VoteVoter)
 from engine.features.voting.rounds import VoteRefused, take_round
 
 
-def close_round(rt: Runtime, actor: Actor, round_id: int) -> None:
-    """Close the round (the chair's action, or `tick` at the declared time) and reseal its box."""
+def close_round(rt: Runtime, actor: Actor, round_id: int, reason: str | None = None) -> None:
+    """Close the round (the chair's action, or `tick` at the declared time) and reseal its box.
+
+    Closing early (fewer voters than the quorum, or not most of those present) needs the chair's
+    `reason`, kept in the audit row with the turnout; a round closed by `tick` closes at the time
+    the chair declared when opening it, which is its reason."""
+    reason = (reason or "").strip() or None
     with rt.db.transaction() as session:
         row, rules = take_round(session, rt, actor, round_id, "presidium", "update")
         if row.state != "open":
             raise VoteRefused("not_open", state=row.state)
+        voted = session.scalar(select(func.count()).select_from(VoteVoter).where(VoteVoter.round_id == round_id)) or 0
+        early = closing_early(rules, row.members, row.present, voted)
+        if early and reason is None and actor is not SYSTEM:
+            raise VoteRefused("close_needs_reason", voted=voted, present=row.present, members=row.members)
         row.state, row.closed_at = "closed", now()
         _reseal(session, round_id, rt.db.is_sqlite)
         audit(session, actor=actor.username, action="vote.closed", entity="vote_round", entity_id=round_id,
-              before={"state": "open"}, after={"state": "closed"}, version=row.profile_version)
+              before={"state": "open"},
+              after={"state": "closed", "voted": voted, "present": row.present, "members": row.members,
+                     "early": early, "reason": reason, "at_declared_time": actor is SYSTEM},
+              version=row.profile_version)
     forget_old_rows(rt)
 
 
