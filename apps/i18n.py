@@ -210,6 +210,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "awaiting_none": ("都已完成。", "Nothing left to do."),
     "notices": ("公示", "Public notices"),
     "go_to_record": ("按编号打开", "Open number"),
+    "grid.nav": ("成批填写：{form}", "In batches: {form}"),
+    "grid.title": ("成批填写{form}", "{form} in batches"),
+    "grid.persons": ("填写人", "Who fills them in"),
+    "grid.how": ("下表列出最早的 {shown} 条（共 {total} 条）待填记录，每条记录、每位填写人一行；可从 Excel 复制粘贴。留空的行不保存；有错的行单独列出，其余照常保存。",
+                 "The oldest {shown} of {total} records waiting, one row per record and person; paste from Excel if you like. Empty rows are not saved; rows with mistakes are listed, the others are saved."),
+    "grid.all_filed": ("这些记录都已由上面的填写人填写。", "Every record here has been filled in by these persons."),
+    "grid.save": ("保存已填写的 {n} 行", "Save the {n} filled rows"),
+    "grid.saved": ("已保存 {n} 份；{refused} 行未保存，请按提示修改后再保存。", "Saved {n}; {refused} rows not saved: correct them and save again."),
+    "grid.saved_all": ("已保存 {n} 份。", "Saved {n}."),
+    "grid.row_refused": ("第 {row} 行（#{record} {title}）未保存：{why}", "Row {row} (#{record} {title}) not saved: {why}"),
     "find_words": ("查找", "Search"),
     "search_hint": ("标题或内容中的字词，如：路灯", "words of the title or the content"),
     "sort": ("排序", "Sort"),
@@ -322,9 +332,11 @@ def problem_text(problem: Problem, lang: str = "zh") -> str:
 
 
 def input_error_lines(error: InputError, labels: dict[str, str], lang: str = "zh") -> list[str]:
-    """'label: reason' lines for an InputError, labels from the form (or the field id)."""
+    """'label: reason' lines for an InputError, labels from the form (or the field id); in
+    Chinese with the full-width colon, and the field's label in place of an unknown field id."""
     whole = text("whole_row", lang)
-    return [f"{labels.get(fid, fid) if fid else whole}: {problem_text(p, lang)}" for fid, p in error.problems.items()]
+    colon = ": " if lang == "en" else "："
+    return [f"{labels.get(fid, fid) if fid else whole}{colon}{problem_text(p, lang)}" for fid, p in error.problems.items()]
 
 
 def report_words(lang: str = "zh") -> dict[str, str]:

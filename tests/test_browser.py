@@ -175,6 +175,55 @@ def test_search_finds_a_suggestion_by_a_word_of_its_content_and_exports_the_list
     page.screenshot(path=str(SHOTS / "staff-search.png"), full_page=True)
 
 
+def test_a_screening_grid_of_ten_suggestions_by_three_members_saves_the_good_rows(server, page, rt):
+    """The group's three members once, then 30 rows of scores pasted from a spreadsheet, one of
+    them missing a score: 29 sheets filed, the bad row named with its reason and kept."""
+    from sqlalchemy import func, select
+    from engine.core import accounts, records
+    from engine.core.actors import SYSTEM
+    from engine.store.tables import Record
+    accounts.create_user(rt, SYSTEM, "screener", "第01乡镇筛选小组", ["screening_group"], "Qiao-lu-2025-sangzhi", "t01")
+    ids = [records.submit(rt, SYSTEM, "suggestion", {
+        "title": f"第{i + 1}条：硬化村组道路", "content": "组上道路仍是泥土路，雨天无法通行。", "category": "roads",
+        "township": "t01", "station": "s01", "channel": "hotline_12345", "proposer_name": "张建国",
+        "phone": "13912345678", "submitted_on": "2025-03-04"}).id for i in range(10)]
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(server)
+    page.get_by_label("用户名", exact=True).fill("screener")
+    page.get_by_label("密码", exact=True).fill("Qiao-lu-2025-sangzhi")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("heading", name="我的待办").wait_for()
+    page.get_by_role("link", name="成批填写：筛选评分表").click()
+    page.get_by_text("下表列出最早的 10 条").wait_for()
+    page.wait_for_timeout(1500)
+
+    def paste(grid, text, right=0):
+        """Select the grid's first cell, move `right` columns, paste the text there."""
+        box = page.locator('[data-testid="stDataFrame"]').nth(grid).bounding_box()
+        page.evaluate("text => navigator.clipboard.writeText(text)", text)
+        page.mouse.click(box["x"] + 40, box["y"] + 36 + 18)
+        for _ in range(right):
+            page.keyboard.press("ArrowRight")
+        page.keyboard.press("Control+V")
+        page.wait_for_timeout(2000)
+
+    paste(0, "张三\t人大代表\n李四\t群众代表\n王五\t联络站（牵头）")
+    page.locator('[data-testid="stDataFrame"]').nth(1).get_by_text("王五").first.wait_for(state="attached")
+    scores = ["5\t4\t4\t5"] * 30
+    scores[4] = "\t4\t4\t5"  # row 5 (the second suggestion, 李四) lacks its necessity score
+    paste(1, "\n".join(scores), right=4)  # past the record number, title, member and kind
+    page.get_by_role("button", name="保存已填写的 30 行").click()
+    page.get_by_text("已保存 29 份；1 行未保存").wait_for()
+    expect(page.locator("body")).to_contain_text(f"第 5 行（#{ids[1]} 第2条：硬化村组道路）未保存：必要性")
+    page.wait_for_timeout(1500)
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "screening-grid.png"), full_page=True)
+    with rt.db.read() as session:
+        filed = session.scalar(select(func.count()).select_from(Record).where(Record.form_id == "screening_score"))
+    assert filed == 29
+    expect(page.get_by_role("button", name="保存已填写的 1 行")).to_be_visible()  # the bad row kept what was typed
+
+
 def test_screening_a_suggestion_in_the_app(server, page, rt):
     """A screening group member files three members' score sheets and screens; the decision and
     its reason show on the record; a liaison then finds nothing waiting for a letter."""

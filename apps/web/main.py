@@ -22,6 +22,7 @@ from apps.web.page_lookup import render_lookup_page  # noqa: E402
 from apps.web.page_notices import render_notices_page  # noqa: E402
 from apps.web.page_records import render_awaiting_page, render_list_page, render_record_page  # noqa: E402
 from apps.web.page_ballot import render_ballot_page  # noqa: E402
+from apps.web.page_sheet_grid import render_sheet_grid_page  # noqa: E402
 from apps.web.page_votes import render_desk_page, render_results_page  # noqa: E402
 from apps.web.page_funds import render_funds_page  # noqa: E402
 from apps.web.page_delivery import render_delivery_page  # noqa: E402
@@ -96,6 +97,14 @@ def main() -> None:
                 staff.insert(0, _page(render_awaiting_page, form_id, sheet.form, url_path=f"todo-{sheet.form}",
                                       title=t("awaiting", form=rt.forms[sheet.form].form.text(lang())),
                                       icon=":material/pending_actions:"))
+    for form_id, compiled in rt.forms.items():  # sheets in batches: a grid of many records at once
+        wf = rt.profile.workflows.get(compiled.form.workflow) if compiled.form.workflow else None
+        for sheet in (wf.sheets if wf else ()):
+            sheet_form = rt.forms[sheet.form].form
+            if (who.signed_in and who.may(sheet.roles) and who.may(compiled.form.access.list)
+                    and not any(f.type == "file" and f.required for f in sheet_form.fields)):
+                staff.append(_page(render_sheet_grid_page, form_id, sheet.form, url_path=f"batch-{sheet.form}",
+                                   title=t("grid.nav", form=sheet_form.text(lang())), icon=":material/grid_on:"))
     for fund_id, pool in rt.profile.funds.items():
         if who.signed_in and who.may(pool.roles.view):
             staff.append(_page(render_funds_page, fund_id, title=pool.text(lang()), url_path=f"fund-{fund_id}",

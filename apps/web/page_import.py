@@ -49,5 +49,5 @@ def render_import_page() -> None:
         form = rt.forms[rt.profile.imports[mapping_id].form].form
         labels = {f.id: f.text(lang()) for f in form.fields}
         st.subheader(t("import_rejected_rows"))
-        st.dataframe([{t("row"): number, t("reason"): "; ".join(input_error_lines(InputError(problems), labels, lang()))}
+        st.dataframe([{t("row"): number, t("reason"): ("; " if lang() == "en" else "；").join(input_error_lines(InputError(problems), labels, lang()))}
                       for number, problems in report.rejections], hide_index=True)

@@ -1,0 +1,69 @@
+"""Sheets in batches: the records a grid of sheets is filled for (a township's suggestions for its
+screening group, a department's projects), with which persons have already filed on each.
+
+The grid itself is saved through `sheets.file_sheets`: every row checked as a single sheet is,
+the good rows stored (each with its audit row), the refused ones reported by their index.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from engine.core import records
+from engine.core.actors import SYSTEM, Actor, require
+from engine.core.runtime import Runtime
+from engine.core.sheets import SUBJECT, workflow_of
+from engine.kernel.errors import NotFound
+from engine.schema.workflow import Sheet
+from engine.store.anyof import any_of
+from engine.store.tables import Record, RecordLink
+
+MAX_GRID_RECORDS = 50  # rows enough for a sitting, few enough for a screen
+
+
+@dataclass(frozen=True)
+class GridRecord:
+    record: records.RecordView
+    filed_by: frozenset[str]  # the `one_per` values (members, departments) that have filed on it
+
+
+@dataclass(frozen=True)
+class Grid:
+    sheet: Sheet
+    records: list[GridRecord]
+    total: int  # records in the sheet's states in scope; the grid holds the oldest of them
+
+
+def grid_for(rt: Runtime, actor: Actor, form_id: str, sheet_form: str, township: str | None = None,
+             limit: int = MAX_GRID_RECORDS) -> Grid:
+    """The oldest records (of the user's township) in the sheet's states, with who has filed."""
+    compiled = rt.form(form_id)
+    require(actor, compiled.form.access.list, f"list:{form_id}")
+    wf = workflow_of(rt, form_id)
+    sheet = wf.sheet(sheet_form) if wf else None
+    if sheet is None:
+        raise NotFound("sheet")
+    require(actor, sheet.roles, f"sheet:{sheet_form}")
+    if actor is not SYSTEM and actor.township:
+        township = actor.township
+    where = [Record.form_id == form_id, Record.state.in_(sheet.states)]
+    if township:
+        where.append(Record.township == township)
+    if actor is not SYSTEM and actor.station:
+        where.append(Record.station == actor.station)
+    limit = max(1, min(limit, MAX_GRID_RECORDS))
+    with rt.db.read() as session:
+        total = session.scalar(select(func.count()).select_from(Record).where(*where)) or 0
+        rows = session.scalars(select(Record).where(*where).order_by(Record.id).limit(limit)).all()
+        filed: dict[int, set[str]] = {r.id: set() for r in rows}
+        if rows:
+            sheet_rows = Record.__table__.alias("sheet")
+            for target, data in session.execute(
+                    select(RecordLink.target_id, sheet_rows.c.data)
+                    .join(sheet_rows, sheet_rows.c.id == RecordLink.record_id)
+                    .where(any_of(RecordLink.target_id, list(filed)), RecordLink.field_id == SUBJECT,
+                           sheet_rows.c.form_id == sheet_form)):
+                filed[target].add(str((data or {}).get(sheet.one_per, "")) if sheet.one_per else "")
+        views = [records.view_for(rt, actor, r) for r in rows]
+    return Grid(sheet, [GridRecord(v, frozenset(filed[v.id])) for v in views], total)
