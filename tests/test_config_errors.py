@@ -270,6 +270,17 @@ def test_yaml_reads_on_as_true(profile_dir, monkeypatch):
     ]
 
 
+def test_person_fields_of_a_sheet_are_its_own_fields_with_one_per(profile_dir, monkeypatch):
+    wf = profile_dir / "workflows/suggestion.yaml"
+    edit(wf, "    person_fields: [member, member_kind]", "    person_fields: [membr_kind]")
+    at = "profile/workflows/suggestion.yaml"
+    assert problems(profile_dir, monkeypatch) == [
+        f"{at}:{line_of(wf, 'person_fields:')}: At Workflow(id='suggestion') -> sheets -> Sheet[0] -> person_fields"
+        "[0]: form 'screening_score' has no field 'membr_kind' (did you mean 'member_kind'?)",
+        f"{at}:{line_of(wf, 'person_fields:')}: At Workflow(id='suggestion') -> sheets -> Sheet[0] -> person_fields: "
+        "list `one_per` (member) among the person fields: it is what tells one person's sheets from another's"]
+
+
 def test_sheet_gather_and_split_mistakes(profile_dir, monkeypatch):
     wf = profile_dir / "workflows/suggestion.yaml"
     edit(wf, "    one_per: member", "    one_per: membr")

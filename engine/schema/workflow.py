@@ -124,7 +124,7 @@ class Sheet(ConfigModel):
     """True if every record in these states should get one: records without it are listed as
     waiting (e.g. suggestions not yet answered)."""
     person_fields: tuple[Identifier, ...] = ()
-    """In the batch grid (成批填写), the fields entered once for each person and repeated on
+    """In the batch grid of sheets, the fields entered once for each person and repeated on
     every record's row: a screening member's name and kind. By default `one_per` alone."""
 
     def fields_per_person(self) -> tuple[str, ...]:

@@ -160,7 +160,8 @@ def check_sheets(loader: FileReader, rel: str, wf: Workflow, forms: dict, check_
                 if not form.has_field(field_id):
                     loader.add(rel, here + ("person_fields", j), f"form '{sheet.form}' has no field {field_id!r}"
                                f"{did_you_mean(field_id, [f.id for f in form.fields])}")
-            if sheet.person_fields and sheet.one_per and sheet.one_per not in sheet.person_fields:
+            if (sheet.person_fields and sheet.one_per and form.has_field(sheet.one_per)  # else reported above
+                    and sheet.one_per not in sheet.person_fields):
                 loader.add(rel, here + ("person_fields",), f"list `one_per` ({sheet.one_per}) among the person "
                            "fields: it is what tells one person's sheets from another's")
     for key in ("merge", "split"):
