@@ -73,7 +73,7 @@ def test_station_choices_follow_the_township(app):
     app.run()
     by_label(app.selectbox, "所在乡镇").set_value("t01")
     app.run()
-    assert by_label(app.selectbox, "代表联络站").options == ["第01人大代表联络站", "第24人大代表联络站"]
+    assert by_label(app.selectbox, "代表联络站").options == ["澧源镇人大代表联络站", "澧源镇城区人大代表联络站"]
 
 
 def test_english_switch(app):
@@ -143,7 +143,7 @@ def test_list_page_needs_the_right_role(app, rt, good_suggestion):
     at.run()
     table = at.dataframe[0].value
     assert list(table["标题"]) == ["第2条：修建便民桥", "第1条：修建便民桥", "第0条：修建便民桥"]
-    assert set(table["所在乡镇"]) == {"第02乡镇"}
+    assert set(table["所在乡镇"]) == {"瑞塔铺镇"}
 
 
 def test_lookup_page_shows_status_without_private_fields(app, rt, good_suggestion):
@@ -155,7 +155,7 @@ def test_lookup_page_shows_status_without_private_fields(app, rt, good_suggestio
     assert at.metric[0].value == "待筛选"
     shown = at.table[0].value.to_string()
     assert good_suggestion["phone"] not in shown and good_suggestion["proposer_name"] not in shown
-    assert "第02乡镇" in shown
+    assert "瑞塔铺镇" in shown
     at.text_input[0].set_value("SZ25-0000-0000-0000")
     at.button[0].click().run()
     assert at.warning[0].value.startswith("没有找到")

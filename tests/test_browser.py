@@ -77,7 +77,7 @@ def test_submit_then_follow_by_receipt_code(server, page):
     page.get_by_label("建议标题 *", exact=True).fill("修建河道便民桥一座")
     page.get_by_label("具体内容 *", exact=True).fill("村民过河只能走漫水桥，汛期常被冲断，建议修建便民桥。")
     choose(page, "类别 *", "交通出行")
-    choose(page, "所在乡镇 *", "第02乡镇")
+    choose(page, "所在乡镇 *", "瑞塔铺镇")
     page.get_by_label("建议人姓名 *", exact=True).fill("张建国")
     page.get_by_label("联系电话 *", exact=True).fill("13912345678")
     # a date field of segments (year, month, day): focus the first and type the digits
@@ -95,10 +95,10 @@ def test_submit_then_follow_by_receipt_code(server, page):
     page.get_by_label("回执码", exact=True).fill(code.lower())
     page.get_by_role("button", name="查询").click()
     page.get_by_text("待筛选").first.wait_for()
-    page.get_by_text("第02乡镇").first.wait_for()
+    page.get_by_text("瑞塔铺镇").first.wait_for()
     page.get_by_text("提出建议").first.wait_for()  # the first step of its chain
     body = page.inner_text("body")
-    assert "修建河道便民桥一座" in body and "第02乡镇" in body
+    assert "修建河道便民桥一座" in body and "瑞塔铺镇" in body
     assert "13912345678" not in body and "张建国" not in body  # private fields stay private
     page.screenshot(path=str(SHOTS / "lookup.png"), full_page=True)
 
@@ -106,7 +106,7 @@ def test_submit_then_follow_by_receipt_code(server, page):
 def test_staff_sign_in_and_list(server, page, rt):
     from engine.core import accounts, records
     from engine.core.actors import SYSTEM
-    accounts.create_user(rt, SYSTEM, "liaison", "第01联络站工作人员", ["liaison_staff"], "Qiao-lu-2025-sangzhi", "t01")
+    accounts.create_user(rt, SYSTEM, "liaison", "澧源镇联络站工作人员", ["liaison_staff"], "Qiao-lu-2025-sangzhi", "t01")
     for i in range(3):
         records.submit(rt, SYSTEM, "suggestion", {
             "title": f"第{i + 1}条：硬化村组道路", "content": "组上道路仍是泥土路，雨天无法通行。", "category": "roads",
@@ -119,7 +119,7 @@ def test_staff_sign_in_and_list(server, page, rt):
     page.get_by_label("密码", exact=True).fill("Qiao-lu-2025-sangzhi")
     page.get_by_role("button", name="登录").click()
     page.get_by_role("heading", name="我的待办").wait_for()  # signing in lands on the start page
-    page.get_by_text("当前用户：第01联络站工作人员").wait_for()
+    page.get_by_text("当前用户：澧源镇联络站工作人员").wait_for()
     page.get_by_role("link", name="民生实事建议列表").click()
     page.get_by_text("共 3 条").wait_for()
     page.wait_for_timeout(4000)  # the table is a canvas: give it time to paint before the screenshot
@@ -136,7 +136,7 @@ def test_staff_sign_in_and_list(server, page, rt):
     # the signed-in liaison's township is preselected, and with it its stations
     page.wait_for_timeout(3000)
     page.screenshot(path=str(SHOTS / "staff-new-session.png"), full_page=True)
-    expect(page.get_by_label("乡镇 *", exact=True)).to_have_value("第01乡镇")
+    expect(page.get_by_label("乡镇 *", exact=True)).to_have_value("澧源镇")
     page.screenshot(path=str(SHOTS / "staff-new-session.png"), full_page=True)
 
 
@@ -182,7 +182,7 @@ def test_a_screening_grid_of_ten_suggestions_by_three_members_saves_the_good_row
     from engine.core import accounts, records
     from engine.core.actors import SYSTEM
     from engine.store.tables import Record
-    accounts.create_user(rt, SYSTEM, "screener", "第01乡镇筛选小组", ["screening_group"], "Qiao-lu-2025-sangzhi", "t01")
+    accounts.create_user(rt, SYSTEM, "screener", "澧源镇筛选小组", ["screening_group"], "Qiao-lu-2025-sangzhi", "t01")
     ids = [records.submit(rt, SYSTEM, "suggestion", {
         "title": f"第{i + 1}条：硬化村组道路", "content": "组上道路仍是泥土路，雨天无法通行。", "category": "roads",
         "township": "t01", "station": "s01", "channel": "hotline_12345", "proposer_name": "张建国",
@@ -229,7 +229,7 @@ def test_screening_a_suggestion_in_the_app(server, page, rt):
     its reason show on the record; a liaison then finds nothing waiting for a letter."""
     from engine.core import accounts, records
     from engine.core.actors import SYSTEM
-    accounts.create_user(rt, SYSTEM, "screener", "第01乡镇筛选小组", ["screening_group"], "Qiao-lu-2025-sangzhi", "t01")
+    accounts.create_user(rt, SYSTEM, "screener", "澧源镇筛选小组", ["screening_group"], "Qiao-lu-2025-sangzhi", "t01")
     view = records.submit(rt, SYSTEM, "suggestion", {
         "title": "新建集中供水工程", "content": "部分农户仍饮用山泉水，旱季断水，建议新建蓄水池和管网。",
         "category": "water", "township": "t01", "station": "s01", "channel": "hotline_12345", "proposer_name": "李秀英",
@@ -240,7 +240,7 @@ def test_screening_a_suggestion_in_the_app(server, page, rt):
     page.get_by_label("密码", exact=True).fill("Qiao-lu-2025-sangzhi")
     page.get_by_role("button", name="登录").click()
     page.get_by_role("heading", name="我的待办").wait_for()  # signing in lands on the start page
-    page.get_by_text("当前用户：第01乡镇筛选小组").wait_for()
+    page.get_by_text("当前用户：澧源镇筛选小组").wait_for()
     page.get_by_role("link", name="民生实事建议列表").click()
     page.get_by_label("按编号打开").fill(str(view.id))
     page.keyboard.press("Enter")
@@ -290,7 +290,7 @@ def test_deputies_vote_in_the_app_and_the_result_is_read(server, page, rt, good_
     for n in range(4):
         accounts.create_user(rt, SYSTEM, f"d{n}", f"代表{n}", ["deputy"], "Qiao-lu-2025-sangzhi", "t02")
     accounts.create_user(rt, SYSTEM, "chair", "主席团工作人员", ["congress_staff"], "Qiao-lu-2025-sangzhi", "t02")
-    round_id = create_round(rt, SYSTEM, "township_congress", "t02", "第02乡镇2025年票决", 2, ids,
+    round_id = create_round(rt, SYSTEM, "township_congress", "t02", "瑞塔铺镇2025年票决", 2, ids,
                             [(f"d{n}", f"代表{n}", "present") for n in range(4)])
     count_key = open_round(rt, SYSTEM, round_id)  # the presidium's, kept until the count
     SHOTS.mkdir(exist_ok=True)
@@ -318,8 +318,8 @@ def test_deputies_vote_in_the_app_and_the_result_is_read(server, page, rt, good_
         sign_in(tab, username)
         tab.get_by_role("link", name="票决投票").click()
         tab.set_viewport_size({"width": 400, "height": 860})  # then vote on a phone's screen
-        tab.get_by_text("第02乡镇2025年票决").wait_for()
-        expect(tab.locator("body")).to_contain_text("第02乡镇 · 交通出行")  # each candidate's facts
+        tab.get_by_text("瑞塔铺镇2025年票决").wait_for()
+        expect(tab.locator("body")).to_contain_text("瑞塔铺镇 · 交通出行")  # each candidate's facts
         for title in ticks:
             tab.get_by_text(title, exact=True).click()
             tab.wait_for_timeout(300)
@@ -378,7 +378,7 @@ def test_closing_a_ballot_below_quorum_asks_for_a_reason(server, page, rt, good_
     with rt.db.transaction() as session:
         session.execute(update(Record).where(Record.id.in_(ids)).values(state="candidate"))
     accounts.create_user(rt, SYSTEM, "chair", "主席团工作人员", ["congress_staff"], "Qiao-lu-2025-sangzhi", "t02")
-    round_id = create_round(rt, SYSTEM, "township_congress", "t02", "第02乡镇2025年票决", 2, ids,
+    round_id = create_round(rt, SYSTEM, "township_congress", "t02", "瑞塔铺镇2025年票决", 2, ids,
                             [(f"d{n}", f"代表{n}", "present") for n in range(35)])
     open_round(rt, SYSTEM, round_id)
     cast(rt, Actor("d0", "代表0", frozenset({"deputy"})), round_id, {str(ids[0]): "yes"})
@@ -428,7 +428,7 @@ def test_finance_pays_in_the_app_and_the_dashboard_shows_alerts(server, page, rt
     funds.contribute(rt, SYSTEM, pool, "county", "6730000", dt.date(2025, 4, 30))
     funds.allocate(rt, SYSTEM, pool, project, "100000", dt.date(2025, 4, 30))
     file_sheet(rt, SYSTEM, project, "responsibility_list", {
-        "supervising_unit": "县人大常委会", "implementing_unit": "第02乡镇人民政府", "leading_official": "李乡长",
+        "supervising_unit": "县人大常委会", "implementing_unit": "瑞塔铺镇人民政府", "leading_official": "李乡长",
         "team": "乡村建站", "deadline": "2025-12-31", "acceptance_standard": "建成便民桥一座，验收合格"})
     for name, due in (("前期工作完成", "2025-05-31"), ("主体工程完工", "2025-08-31")):
         file_sheet(rt, SYSTEM, project, "milestone", {"name": name, "due": due})
@@ -463,7 +463,7 @@ def test_finance_pays_in_the_app_and_the_dashboard_shows_alerts(server, page, rt
                          ("凭证号", "桑财资〔2025〕88号")):
         form.get_by_label(label).fill(value)
     form.get_by_role("button", name="提交").click()
-    expect(page.get_by_text(re.compile(rf"已登记拨付：#{project} 修建河道便民桥一座（第02乡镇），40,000.00 元（台账序号 \d+）。"))).to_be_visible()
+    expect(page.get_by_text(re.compile(rf"已登记拨付：#{project} 修建河道便民桥一座（瑞塔铺镇），40,000.00 元（台账序号 \d+）。"))).to_be_visible()
     assert funds.balance(rt, SYSTEM, pool, project).paid == 40000
     page.wait_for_timeout(2000)
     page.screenshot(path=str(SHOTS / "fund-payment.png"), full_page=True)

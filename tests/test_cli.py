@@ -23,7 +23,7 @@ def test_check_ok_and_broken(profile_dir, monkeypatch):
     monkeypatch.chdir(profile_dir.parent)
     bad = runner.invoke(app, ["check", "--config", "profile"])
     assert bad.exit_code == 1
-    assert "profile/county.yaml:9: At County(id='sangzhi') -> year: input should be a valid integer" in bad.output
+    assert "profile/county.yaml:13: At County(id='sangzhi') -> year: input should be a valid integer" in bad.output
     assert "Traceback" not in bad.output
 
 
@@ -55,8 +55,8 @@ def test_user_import_and_errors(tmp_path, monkeypatch, db_url):
 
     csv_path = tmp_path / "h.csv"
     csv_path.write_text("工单编号,工单标题,诉求内容,诉求类别,所属乡镇,来电人,来电号码,受理时间\n"
-                        "GD1,修建河道便民桥一座,村民过河只能走漫水桥。,交通出行,第02乡镇,张建国,13912345678,2025-03-01\n"
-                        "GD2,短,太短,交通出行,第02乡镇,张建国,13912345678,2025-03-01\n", encoding="utf-8")
+                        "GD1,修建河道便民桥一座,村民过河只能走漫水桥。,交通出行,瑞塔铺镇,张建国,13912345678,2025-03-01\n"
+                        "GD2,短,太短,交通出行,瑞塔铺镇,张建国,13912345678,2025-03-01\n", encoding="utf-8")
     rejections = tmp_path / "rejected.csv"
     result = runner.invoke(app, ["import", "hotline_12345", str(csv_path), "--rejections", str(rejections), *config])
     assert result.exit_code == 0, result.output

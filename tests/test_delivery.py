@@ -24,7 +24,7 @@ from engine.jobs import tick
 from engine.core.workflow import TransitionRefused, transition
 from engine.store.tables import AuditEntry, Flag, Record
 
-UNIT = Actor("unit", "第01乡镇人民政府", frozenset({"government_unit"}), "t01")
+UNIT = Actor("unit", "澧源镇人民政府", frozenset({"government_unit"}), "t01")
 COUNTY_UNIT = Actor("traffic", "县交通运输局", frozenset({"government_unit"}))
 CONGRESS = Actor("congress", "县人大工作人员", frozenset({"congress_staff"}))
 SUPERVISOR = Actor("supervisor", "监督人员", frozenset({"supervisor"}))
@@ -46,7 +46,7 @@ def chosen(rt, good, township="t01", title="硬化村组道路约2公里") -> in
     return record_id
 
 
-LISTING = {"supervising_unit": "县人大常委会农业农村工作委员会", "implementing_unit": "第01乡镇人民政府",
+LISTING = {"supervising_unit": "县人大常委会农业农村工作委员会", "implementing_unit": "澧源镇人民政府",
            "leading_official": "王乡长", "team": "乡交通站、村委会", "deadline": "2025-12-31",
            "acceptance_standard": "硬化道路2公里，宽4.5米，验收合格"}
 
@@ -158,7 +158,7 @@ def test_sangzhi_escalations(rt, good_suggestion):
     assert page.items[0].flags[-1].reason == "项目有2个里程碑节点逾期未完成，列入人大重点督办。"
 
     # A follow-up action overdue by 15 days tells the standing committee; at 14 days it does not.
-    follow = file_sheet(rt, SUPERVISOR, one, "follow_up", {"action": "补齐施工安全标识", "responsible_unit": "第01乡镇人民政府",
+    follow = file_sheet(rt, SUPERVISOR, one, "follow_up", {"action": "补齐施工安全标识", "responsible_unit": "澧源镇人民政府",
                                                            "due": "2025-08-10", "origin": "2025年8月专项督查"})
     assert follow.state == "open"
     tick(rt, at("2025-08-24"))
@@ -204,7 +204,7 @@ def test_another_profile_escalates_sooner(profile_dir, db_url, good_suggestion):
 
 def test_follow_ups_are_tracked_to_closure(rt, good_suggestion):
     project = under_way(rt, good_suggestion, [("完工", "2025-12-01")])
-    follow = file_sheet(rt, STANDING, project, "follow_up", {"action": "整改排水沟", "responsible_unit": "第01乡镇人民政府",
+    follow = file_sheet(rt, STANDING, project, "follow_up", {"action": "整改排水沟", "responsible_unit": "澧源镇人民政府",
                                                              "due": "2025-09-30"})
     assert delivery.figures_of(rt, D, project, dt.date(2025, 10, 5))["follow_up_days_overdue"] == 5
     with pytest.raises(TransitionRefused):
@@ -271,7 +271,7 @@ def test_dashboard_figures_money_and_scorecard(rt, good_suggestion):
         Decimal("180000.50"), Decimal("180000"), Decimal("90000"))
     assert by_id[done].record.state == "completed" and by_id[done].figures["percent"] == 100
     assert by_id[late].figures["milestones_behind"] == 2 and by_id[late].watched
-    assert by_id[done].unit == "第01乡镇人民政府" and by_id[done].deadline == dt.date(2025, 12, 31)
+    assert by_id[done].unit == "澧源镇人民政府" and by_id[done].deadline == dt.date(2025, 12, 31)
     scores = {s.township: s for s in delivery.scorecard(rt, CONGRESS, D, dt.date(2025, 10, 15))}
     assert (scores["t01"].projects, scores["t01"].completed, scores["t01"].milestones_due, scores["t01"].on_time,
             scores["t01"].on_time_rate) == (1, 1, 2, 2, Decimal("100.0"))
@@ -283,7 +283,7 @@ def test_dashboard_figures_money_and_scorecard(rt, good_suggestion):
     out = io.BytesIO()
     assert delivery_files.scorecard_xlsx(rt, CONGRESS, D, [f"h{i}" for i in range(14)], out, dt.date(2025, 10, 15)) == 2
     rows = list(load_workbook(io.BytesIO(out.getvalue())).active.iter_rows(values_only=True))
-    assert rows[1][:6] == ("第01乡镇", 1, 1, 2, 2, 100)
+    assert rows[1][:6] == ("澧源镇", 1, 1, 2, 2, 100)
 
 
 def scorecard_from_sheets(rt, today, year=None):
@@ -327,7 +327,7 @@ def test_scorecard_counted_in_sql_agrees_with_the_sheets(rt, good_suggestion):
     chosen(rt, good_suggestion, title="改造农贸市场")  # no sheets at all yet
     report(rt, on_time, "2025-05-30", 40, "前期工作完成")
     report(rt, late, "2025-07-10", 20, "前期工作完成", unit=COUNTY_UNIT)  # reached, but late
-    follow = file_sheet(rt, STANDING, on_time, "follow_up", {"action": "整改排水沟", "responsible_unit": "第01乡镇人民政府",
+    follow = file_sheet(rt, STANDING, on_time, "follow_up", {"action": "整改排水沟", "responsible_unit": "澧源镇人民政府",
                                                              "due": "2025-09-30"})
     tick(rt, at("2025-10-15"))
 
@@ -381,7 +381,7 @@ def test_responsibility_list_exports_open_and_read_back(rt, good_suggestion, tmp
     rows = list(load_workbook(io.BytesIO(out.getvalue())).active.iter_rows(values_only=True))
     assert rows[0] == tuple(headings)
     first = dict(zip(headings, rows[1]))
-    assert first["项目名称"] == "硬化村组道路约2公里" and first["乡镇"] == "第01乡镇"
+    assert first["项目名称"] == "硬化村组道路约2公里" and first["乡镇"] == "澧源镇"
     assert first["牵头领导"] == "王乡长" and first["完成时限"] == "2025-12-31"
     assert first["里程碑节点"] == "前期工作完成 2025-05-31; 竣工验收 2025-11-30"
     # a township's unit exports its own township only
@@ -391,6 +391,6 @@ def test_responsibility_list_exports_open_and_read_back(rt, good_suggestion, tmp
     path = tmp_path / "list.pdf"
     path.write_bytes(content)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    for words in ("2025年民生实事项目责任清单", "督办单位", "牵头领导", "王乡长", "修建便民桥", "第02乡镇"):
+    for words in ("2025年民生实事项目责任清单", "督办单位", "牵头领导", "王乡长", "修建便民桥", "瑞塔铺镇"):
         assert words in text
     assert project

@@ -75,7 +75,7 @@ def test_notice_lists_the_townships_admitted_suggestions_with_the_objection_peri
              actor=dataclasses.replace(SCREENER, township="t05"))
     made = documents.notice(rt, ANONYMOUS, "admitted_notice", "t02", today=TODAY)  # public: anyone
     text = re.sub(r"\s+", "", pdf_text(made.content))
-    assert "第02乡镇2025年民生实事储备项目公示" in text
+    assert "瑞塔铺镇2025年民生实事储备项目公示" in text
     assert "以下2个建议纳入" in text
     assert "公示期自2025年5月6日起至2025年5月13日止" in text
     assert "硬化一组通组公路" in text and "新建集中供水工程" in text and "饮水安全" in text
@@ -86,7 +86,7 @@ def test_notice_lists_the_townships_admitted_suggestions_with_the_objection_peri
     assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)  # A4
     # Tesseract reads running text well and table cells poorly; the cells were checked above.
     seen = ocr(made.content, tmp_path)
-    for words in ("第02乡镇2025年民生实事储备项目公示", "以下2个建议纳入", "公示期自2025年5月6日起至2025年5月13日止",
+    for words in ("瑞塔铺镇2025年民生实事储备项目公示", "以下2个建议纳入", "公示期自2025年5月6日起至2025年5月13日止",
                   "项目名称", "人民代表大会主席团"):
         assert words in seen, f"{words!r} not legible on the page: {seen[:300]}"
 
@@ -101,7 +101,7 @@ def test_answer_text_message_to_copy(rt, good_suggestion):
     text = documents.message(rt, LIAISON, "answer_sms", view.id)
     assert text == (f"【桑植县人大】张建国您好，您提出的“硬化村组道路约2公里”建议（回执码{view.receipt_code}）办理结果："
                     "经乡镇筛选小组评议，必要性 2、可行性 2、普惠性 2、紧迫性 2，合计 8 分，低于 11 分，暂不纳入民生实事项目。"
-                    "凭回执码可随时查询进度。第02乡镇代表联络站")
+                    "凭回执码可随时查询进度。瑞塔铺镇代表联络站")
     with pytest.raises(PermissionDenied):
         documents.message(rt, ANONYMOUS, "answer_sms", view.id)
 
@@ -112,7 +112,7 @@ def test_the_widest_receipt_code_stays_on_one_line_of_the_notice(rt):
     from engine.output.documents import NOTICE_TABLE_PT
     doc = rt.profile.documents["admitted_notice"]
     code = "SZ25-WMWM-MWMW-WWMM"
-    row = [code if "receipt_code" in c.value else "第02人大代表联络站" for c in doc.columns]
+    row = [code if "receipt_code" in c.value else "瑞塔铺镇人大代表联络站" for c in doc.columns]
     content = pdf.render(letterhead=["x"], title="t", font_size=NOTICE_TABLE_PT,
                          table=([c.label for c in doc.columns], [c.width for c in doc.columns], [row]))
     assert code in pdf_text(content)

@@ -24,9 +24,9 @@ from tests.test_rules import load_rules
 DEPUTY = Actor("deputy", "代表", frozenset({"deputy"}), "t02")
 CONGRESS = Actor("congress", "县人大工作人员", frozenset({"congress_staff"}))
 STANDING = Actor("standing", "县人大常委会", frozenset({"standing_committee"}))
-UNIT = Actor("unit", "第02乡镇人民政府", frozenset({"government_unit"}), "t02")
+UNIT = Actor("unit", "瑞塔铺镇人民政府", frozenset({"government_unit"}), "t02")
 NAMES = ["张建国", "李秀英", "王德明", "刘桂兰", "陈志强", "杨淑珍", "赵国华", "黄玉梅", "周卫东", "吴春花"]
-ORDER = {"responsible_unit": "第02乡镇人民政府", "problems": "排水沟堵塞，路面积水。",
+ORDER = {"responsible_unit": "瑞塔铺镇人民政府", "problems": "排水沟堵塞，路面积水。",
          "explanation": "排水设计不足，30日内完成排水沟改造，整改后请代表重新测评。"}
 
 
@@ -83,7 +83,7 @@ def test_rectification_is_ordered_published_overdue_and_rated_again(rt, good_sug
     with rt.db.read() as session:
         record = session.get(Record, project)
     row = documents.row_values(rt, doc, record, 1)
-    assert row[3:] == ["第02乡镇人民政府", ORDER["explanation"]] and "66.67%" not in row[2] and "50%" in row[2]
+    assert row[3:] == ["瑞塔铺镇人民政府", ORDER["explanation"]] and "66.67%" not in row[2] and "50%" in row[2]
     made = documents.notice(rt, ANONYMOUS, "rectification_notice", "t02")
     assert made.content.startswith(b"%PDF")
 

@@ -93,7 +93,7 @@ def test_schema_enforces_rules_for_direct_callers(suggestion, good_suggestion):
 
 
 def test_labels_are_accepted_for_choices_and_references(suggestion, good_suggestion):
-    doc = suggestion.validate(dict(good_suggestion, category="交通出行", township="第02乡镇",
+    doc = suggestion.validate(dict(good_suggestion, category="交通出行", township="瑞塔铺镇",
                                    channel="12345政务服务热线")).document
     assert (doc["category"], doc["township"], doc["channel"]) == ("roads", "t02", "hotline_12345")
 

@@ -15,12 +15,12 @@ from engine.store.tables import AuditEntry, ImportRejection, Record
 
 HEADERS = ["工单编号", "工单标题", "诉求内容", "诉求类别", "所属乡镇", "来电人", "来电号码", "受理时间"]
 ROWS = [
-    ["GD1", "修建河道便民桥一座", "村民过河只能走漫水桥，汛期常被冲断。", "交通出行", "第02乡镇", "张建国", "13912345678", "2025-03-01 09:10:00"],
-    ["GD2", "更换老化供水管网", "供水管道年久老化，经常爆管停水。", "饮水安全", "第03乡镇", "李秀英", "13812345678", "2025/03/02"],
-    ["GD3", "短", "太短", "交通出行", "第04乡镇", "王德明", "123", "2025-03-03"],  # three problems
+    ["GD1", "修建河道便民桥一座", "村民过河只能走漫水桥，汛期常被冲断。", "交通出行", "瑞塔铺镇", "张建国", "13912345678", "2025-03-01 09:10:00"],
+    ["GD2", "更换老化供水管网", "供水管道年久老化，经常爆管停水。", "饮水安全", "利福塔镇", "李秀英", "13812345678", "2025/03/02"],
+    ["GD3", "短", "太短", "交通出行", "廖家村镇", "王德明", "123", "2025-03-03"],  # three problems
     ["GD4", "安装村道路灯一批", "主干道夜间没有照明，出行不安全。", "不存在的类别", "第99乡镇", "刘桂兰", "13712345678", "someday"],
     ["", "", "", "", "", "", "", ""],  # blank line: skipped
-    ["GD1", "修建河道便民桥一座", "重复的工单（同一编号）。", "交通出行", "第02乡镇", "张建国", "13912345678", "2025-03-01"],
+    ["GD1", "修建河道便民桥一座", "重复的工单（同一编号）。", "交通出行", "瑞塔铺镇", "张建国", "13912345678", "2025-03-01"],
 ]
 LIAISON = Actor("liaison", "联络员", frozenset({"liaison_staff"}))
 
@@ -71,7 +71,7 @@ def test_xlsx_and_gb18030_csv(rt, tmp_path):
     book = Workbook()
     sheet = book.active
     sheet.append(HEADERS)
-    sheet.append(["GD9", "修缮村小学旱厕", "学校厕所为旱厕，卫生条件差。", "教育", "第05乡镇", "赵国华", 13912345000,
+    sheet.append(["GD9", "修缮村小学旱厕", "学校厕所为旱厕，卫生条件差。", "教育", "龙潭坪镇", "赵国华", 13912345000,
                   __import__("datetime").datetime(2025, 4, 1)])
     book.save(tmp_path / "h.xlsx")
     report = import_file(rt, SYSTEM, "hotline_12345", tmp_path / "h.xlsx")
@@ -101,10 +101,10 @@ def test_rows_too_large_or_unreadable_are_rejected_by_number_and_the_rest_import
     path = write_csv(tmp_path / "big.csv", [ROWS[0]])
     with path.open("a", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["GD7", "修建村级文化广场", "长" * (MAX_CELL_CHARS + 1), "交通出行", "第02乡镇", "张", "13912345678",
+        writer.writerow(["GD7", "修建村级文化广场", "长" * (MAX_CELL_CHARS + 1), "交通出行", "瑞塔铺镇", "张", "13912345678",
                          "2025-03-01"])  # row 3: a cell over Excel's limit
         fh.write("GD8," + "x" * (MAX_LINE_CHARS * 2) + "\n")  # row 4: a line no export has
-        fh.write("GD9,修建\x00村道,村里的道路坑洼不平，雨天无法通行。,交通出行,第02乡镇,张,13912345678,2025-03-01\n")  # row 5
+        fh.write("GD9,修建\x00村道,村里的道路坑洼不平，雨天无法通行。,交通出行,瑞塔铺镇,张,13912345678,2025-03-01\n")  # row 5
         writer.writerow(ROWS[1])  # row 6: fine
     report = import_file(rt, LIAISON, "hotline_12345", path)
     rejected = {number: {k: p.code for k, p in problems.items()} for number, problems in report.rejections}
@@ -114,10 +114,10 @@ def test_rows_too_large_or_unreadable_are_rejected_by_number_and_the_rest_import
 
 def test_staff_of_one_township_import_its_rows_only(rt, tmp_path):
     """Rows of other townships are refused with their numbers and the reason; the township's own go in."""
-    own = Actor("liaison01", "第01乡镇联络员", frozenset({"liaison_staff"}), township="t02")
+    own = Actor("liaison01", "澧源镇联络员", frozenset({"liaison_staff"}), township="t02")
     report = import_file(rt, own, "hotline_12345", write_csv(tmp_path / "h.csv", [ROWS[0], ROWS[1]]))
     rejected = {number: {k: (p.code, p.params) for k, p in problems.items()} for number, problems in report.rejections}
-    assert rejected == {3: {"township": ("other_township", {"township": "第02乡镇"})}}  # row 3 is 第03乡镇's
+    assert rejected == {3: {"township": ("other_township", {"township": "瑞塔铺镇"})}}  # row 3 is 利福塔镇's
     assert report.rows_added == 1
     with rt.db.read() as session:
         assert set(session.scalars(select(Record.township))) == {"t02"}
@@ -132,7 +132,7 @@ def test_a_workbook_with_a_huge_cell_is_refused_before_it_is_read(rt, tmp_path):
     book = Workbook()
     sheet = book.active
     sheet.append(HEADERS)
-    sheet.append(["GD1", "修建河道便民桥一座", "长" * 100, "交通出行", "第02乡镇", "张建国", "13912345678", "2025-03-01"])
+    sheet.append(["GD1", "修建河道便民桥一座", "长" * 100, "交通出行", "瑞塔铺镇", "张建国", "13912345678", "2025-03-01"])
     made = tmp_path / "made.xlsx"
     book.save(made)
     path = tmp_path / "huge.xlsx"  # as a hostile tool would write it: openpyxl itself cuts a cell at 32,767

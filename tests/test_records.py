@@ -72,7 +72,7 @@ def _session(rt):
 
 def test_offline_session_links_its_suggestions(rt, good_suggestion):
     session = _session(rt)
-    assert session.title == "2025-03-01 第01人大代表联络站 屋场夜话"
+    assert session.title == "2025-03-01 澧源镇人大代表联络站 屋场夜话"
     raised = records.submit(rt, LIAISON, "suggestion", dict(
         good_suggestion, township="t01", station="s01", channel="courtyard_talk", session=str(session.id)))
     assert [r.id for r in records.linked_records(rt, LIAISON, session.id)] == [raised.id]
@@ -87,14 +87,14 @@ def test_offline_session_links_its_suggestions(rt, good_suggestion):
 
 
 def test_staff_of_one_township_enter_its_records_only(rt, good_suggestion):
-    """Checked on the server whatever the page offered: the liaison of 第01乡镇 cannot enter a
-    session or a suggestion for 第02乡镇, and nothing is written."""
+    """Checked on the server whatever the page offered: the liaison of 澧源镇 cannot enter a
+    session or a suggestion for 瑞塔铺镇, and nothing is written."""
     with pytest.raises(InputError) as info:
         records.submit(rt, LIAISON, "offline_session", {
             "kind": "courtyard_talk", "held_on": "2025-03-01", "township": "t02", "station": "s02",
             "deputies_present": "张建国", "attendance": "35"})
     assert (info.value.problems["township"].code, info.value.problems["township"].params) == \
-        ("other_township", {"township": "第01乡镇"})
+        ("other_township", {"township": "澧源镇"})
     with pytest.raises(InputError):
         records.submit(rt, LIAISON, "suggestion", dict(good_suggestion, township="t02", channel="staff_entry"))
     with rt.db.read() as session:
@@ -169,7 +169,7 @@ def test_staff_of_one_station_enter_and_act_on_its_records_only(rt, good_suggest
     from engine.core import accounts, workflow
     from engine.core.actors import SYSTEM
     other = next(s.id for s in rt.profile.county.stations if s.township == "t01" and s.id != "s01")
-    staff = accounts.create_user(rt, SYSTEM, "station01", "第01联络站工作人员", ["liaison_staff"],
+    staff = accounts.create_user(rt, SYSTEM, "station01", "澧源镇联络站工作人员", ["liaison_staff"],
                                  "Qiao-lu-2025-sangzhi", station="s01")
     assert (staff.township, staff.station) == ("t01", "s01")  # the station's township comes with it
     session = {"kind": "courtyard_talk", "held_on": "2025-03-01", "township": "t01", "deputies_present": "张建国",
@@ -184,4 +184,4 @@ def test_staff_of_one_station_enter_and_act_on_its_records_only(rt, good_suggest
     assert str(denied.value) == f"station:{other}"
     with pytest.raises(InputError) as info:
         accounts.create_user(rt, SYSTEM, "x2", "x", ["liaison_staff"], "Qiao-lu-2025-sangzhi", "t02", station="s01")
-    assert info.value.problems["station"].code == "enum"  # s01 is not a station of 第02乡镇
+    assert info.value.problems["station"].code == "enum"  # s01 is not a station of 瑞塔铺镇

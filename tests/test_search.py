@@ -97,7 +97,7 @@ def test_imported_rows_are_found_and_rebuild_finds_them_again(rt, tmp_path):
     with path.open("w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.writer(fh)
         writer.writerow(["工单编号", "工单标题", "诉求内容", "诉求类别", "所属乡镇", "来电人", "来电号码", "受理时间"])
-        writer.writerow(["GD1", "修建河道便民桥一座", "村民过河只能走漫水桥，汛期常被冲断。", "交通出行", "第02乡镇",
+        writer.writerow(["GD1", "修建河道便民桥一座", "村民过河只能走漫水桥，汛期常被冲断。", "交通出行", "瑞塔铺镇",
                          "张建国", "13912345678", "2025-03-01"])
     import_file(rt, SYSTEM, "hotline_12345", path)
     (bridge,) = found(rt, "漫水桥")

@@ -10,7 +10,7 @@ from tests.test_browser import SHOTS, page, server  # noqa: F401  (fixtures)
 from tests.test_screening import score
 from tests.test_voting import PRESIDIUM, candidates, open_round, roster
 
-SCREENER_T02 = Actor("s02", "第02乡镇筛选小组", frozenset({"screening_group"}), "t02")
+SCREENER_T02 = Actor("s02", "瑞塔铺镇筛选小组", frozenset({"screening_group"}), "t02")
 
 
 def items(rt, actor):
@@ -41,7 +41,7 @@ def test_a_deputy_sees_the_ballot_open_for_them_until_it_is_cast(rt, good_sugges
 
 
 def test_signing_in_lands_on_the_start_page_one_click_from_the_work(server, page, rt, good_suggestion):  # noqa: F811
-    create_user(rt, SYSTEM, "s02", "第02乡镇筛选小组", ["screening_group"], "Qiao-lu-2025-sangzhi", township="t02")
+    create_user(rt, SYSTEM, "s02", "瑞塔铺镇筛选小组", ["screening_group"], "Qiao-lu-2025-sangzhi", township="t02")
     for n in range(2):
         records.submit(rt, ANONYMOUS, "suggestion", dict(good_suggestion, title=f"第{n + 1}条：硬化村组道路"))
     records.submit(rt, ANONYMOUS, "suggestion", dict(good_suggestion, township="t05"))

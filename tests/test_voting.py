@@ -53,7 +53,7 @@ def roster(members: int, present: int | None = None):
 
 def open_ballot(rt, good, places=2, n_candidates=3, members=9, present=None, **kw) -> tuple[int, list[str]]:
     ids = candidates(rt, good, n_candidates)
-    round_id = create_round(rt, PRESIDIUM, "township_congress", "t02", "第02乡镇人代会票决", places, ids,
+    round_id = create_round(rt, PRESIDIUM, "township_congress", "t02", "瑞塔铺镇人代会票决", places, ids,
                             roster(members, present), **kw)
     open_round(rt, PRESIDIUM, round_id)
     return round_id, [str(i) for i in ids]
@@ -308,8 +308,8 @@ def test_roster_from_the_imported_list_and_statuses(rt, good_suggestion, tmp_pat
     from engine.features.voting import roster_from_records, set_status
     csv = tmp_path / "deputies.csv"
     csv.write_text("姓名,乡镇,联络站,登录账号\n" + "".join(
-        f"代表{i},第02乡镇,第02人大代表联络站,{'d%03d' % i if i < 4 else ''}\n" for i in range(6))
-        + "外乡代表,第05乡镇,,\n", encoding="utf-8")
+        f"代表{i},瑞塔铺镇,瑞塔铺镇人大代表联络站,{'d%03d' % i if i < 4 else ''}\n" for i in range(6))
+        + "外乡代表,龙潭坪镇,,\n", encoding="utf-8")
     report = import_file(rt, SYSTEM, "deputies", csv)
     assert (report.rows_added, report.rows_rejected) == (7, 0)
     assert import_file(rt, SYSTEM, "deputies", csv).rows_added == 0  # the same list again adds nobody
@@ -362,7 +362,7 @@ def test_result_notice_pdf(rt, good_suggestion, tmp_path):
     count_round(rt, PRESIDIUM, round_id)
     made = documents.result(rt, ANONYMOUS, "vote_result", round_id)  # public
     text = "".join(pdf_text(made.content).split())
-    assert "第02乡镇2025年民生实事项目票决结果公告" in text
+    assert "瑞塔铺镇2025年民生实事项目票决结果公告" in text
     assert "从3个候选项目中" in text and "实到5名" in text and "共2个项目当选" in text
     assert "获得赞成票3票，超过全体代表5" in text and "获得赞成票2票，未超过全体代表5" in text  # cells wrap
     seen = ocr(made.content, tmp_path)
