@@ -210,6 +210,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "awaiting_none": ("都已完成。", "Nothing left to do."),
     "notices": ("公示", "Public notices"),
     "go_to_record": ("按编号打开", "Open number"),
+    "grid.section": ("成批填写", "In batches"),
     "grid.nav": ("成批填写：{form}", "In batches: {form}"),
     "grid.title": ("成批填写{form}", "{form} in batches"),
     "grid.persons": ("填写人", "Who fills them in"),

@@ -43,6 +43,7 @@ def deliver(rt: Runtime, demo: Demo, rng: random.Random) -> str:
     rng.shuffle(order)
     n_on = round(len(order) * spec.outcomes.on_time / 100)
     n_late = round(len(order) * spec.outcomes.late / 100)
+    _one_behind_for_the_accounts(rt, demo, d, order, n_on + n_late)
     fate = {p: "on_time" if i < n_on else "late" if i < n_on + n_late else "behind" for i, p in enumerate(order)}
 
     events: list[tuple[dt.date, int, int, int]] = []  # (day, project, milestone index, kind 0 = report)
@@ -81,6 +82,23 @@ def deliver(rt: Runtime, demo: Demo, rng: random.Random) -> str:
                         funds.pay(rt, SYSTEM, pool, p, rest, accepted, demo.funds.payment.payee, spec.final_payment,
                                   demo.funds.payment.approver, demo.funds.payment.document_ref.format(n=p))
     return _finish(rt, spec, d, projects, fate, completed)
+
+
+def _one_behind_for_the_accounts(rt: Runtime, demo: Demo, d, order: list[int], first_behind: int) -> None:
+    """Put a project of the township of a demo account that reports progress (the unit) among
+    those still under way (order[first_behind:]), so that account has a report to file."""
+    wf = rt.profile.workflows[rt.profile.forms[d.form].workflow]
+    sheet = wf.sheet(d.progress.form)
+    towns = {a.township for a in demo.accounts if a.township and sheet and set(a.roles) & set(sheet.roles)}
+    if not towns or first_behind >= len(order):
+        return
+    with rt.db.read() as session:
+        township = dict(session.execute(select(Record.id, Record.township).where(Record.id.in_(order))).all())
+    if any(township[p] in towns for p in order[first_behind:]):
+        return
+    mine = next((i for i, p in enumerate(order) if township[p] in towns), None)
+    if mine is not None:  # swap it with the first project under way
+        order[mine], order[first_behind] = order[first_behind], order[mine]
 
 
 def _plan(rt: Runtime, spec, d, p: int, allocated: Decimal, due: list[dt.date], start: dt.date | None) -> None:
@@ -150,6 +168,9 @@ def evaluate(rt: Runtime, demo: Demo, rng: random.Random) -> str:
     with rt.db.read() as session:
         done = list(session.scalars(select(Record.id).where(
             Record.form_id == demo.suggestion_form, Record.state.in_(starts), not_merged()).order_by(Record.id)))
+        raters = {a.township for a in demo.accounts if a.township and set(a.roles) & set(wf.sheet(spec.sheet).roles)}
+        left = [r for r in reversed(done) if session.get(Record, r).township in raters][:spec.left_to_rate]
+    done = [r for r in done if r not in left]  # left for the demo's own deputy to rate
     poor = set(rng.sample(done, min(spec.poorly_rated, len(done))))
     people = list(demo.people)
 
@@ -179,7 +200,8 @@ def evaluate(rt: Runtime, demo: Demo, rng: random.Random) -> str:
             rate(record_id, spec.good)
     tick(rt)  # as of today: an order not reported in time is overdue
     return (f"evaluation: {len(done)} projects rated by {spec.raters} deputies each; {len(failed)} below the "
-            f"threshold and ordered to rectify, {len(rectified)} rectified and rated again")
+            f"threshold and ordered to rectify, {len(rectified)} rectified and rated again"
+            + (f"; {len(left)} left for the demo accounts to rate" if left else ""))
 
 
 def _state(rt: Runtime, record_id: int) -> str | None:

@@ -202,6 +202,9 @@ class DemoEvaluation(ConfigModel):
     """How many of the poorly rated projects report the rectification done and are rated again."""
     report: DemoStep
     """The action reporting the rectification done, with its form's values."""
+    left_to_rate: Annotated[int, Field(ge=0)] = 0
+    """Completed projects, of the township of a demo account that may rate, left unrated: the
+    demo's own deputy finds them on the start page."""
 
 
 class DemoCalendar(ConfigModel):
@@ -261,6 +264,10 @@ class Demo(ConfigModel):
     """Deliver and supervise the chosen projects."""
     evaluation: DemoEvaluation | None = None
     """The deputies rate the completed projects; some are rectified."""
+    next_suggestions: Annotated[int, Field(ge=0)] = 0
+    """Suggestions of the next year's intake, entered after the demo year in the township of the
+    demo's screening account and left unscreened: that account (and its liaison staff) find them
+    on the start page."""
 
 
 DEMO_FILE_NAME = "demo.yaml"

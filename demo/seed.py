@@ -7,6 +7,7 @@ fields that need realistic words.
 """
 from __future__ import annotations
 
+import datetime as dt
 import random
 from typing import Any
 
@@ -110,7 +111,30 @@ def seed_demo(rt: Runtime) -> list[str]:
     by_channel = ", ".join(f"{rt.reference_label('channels', c)} {n}" for c, n in sorted(counted.items()))
     lines.append(f"suggestions: {len(made)} from {len(townships)} townships ({by_channel})")
     lines += seed_stages(rt, demo, rng, made, demo.phone_template)
+    if demo.next_suggestions:
+        lines.append(_next_intake(rt, demo, rng, suggestion_form, people))
     return lines
+
+
+def _next_intake(rt: Runtime, demo, rng: random.Random, compiled, people: list[str]) -> str:
+    """The next year's first suggestions, in the township of the demo account that screens (so
+    it and its liaison staff have work waiting), a week after the demo year's last stage."""
+    wf = rt.profile.workflows.get(compiled.form.workflow or "")
+    sheet = wf.sheet(demo.screening.sheet) if wf and demo.screening else None
+    township = next((a.township for a in demo.accounts if a.township and sheet and set(a.roles) & set(sheet.roles)),
+                    rt.profile.county.townships[0].id)
+    station = next((s.id for s in rt.profile.county.stations if s.township == township), None)
+    last = demo.calendar.evaluation if demo.calendar else None
+    day = (last + dt.timedelta(days=7)) if last else clock.now().date()
+    for _ in range(demo.next_suggestions):
+        raw = raw_values_for(compiled.form, rng, rt, people, demo.phone_template, demo.suggestion_samples,
+                             township=township, station=station)
+        raw.update({f.id: day.isoformat() for f in compiled.form.fields if f.type == "date" and f.id in raw})
+        with clock.at(day):
+            records.submit(rt, _submitter(demo, compiled.form.access.submit, ANONYMOUS, township),
+                           demo.suggestion_form, raw)
+    return (f"next year's intake: {demo.next_suggestions} suggestions in "
+            f"{rt.reference_label('townships', township)} waiting to be screened")
 
 
 def _pick_channel(rt, compiled, channel_field, session_field, rng, online_share: int, has_sessions: bool) -> str:

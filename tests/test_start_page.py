@@ -55,3 +55,32 @@ def test_signing_in_lands_on_the_start_page_one_click_from_the_work(server, page
     page.screenshot(path=str(SHOTS / "start-page.png"), full_page=True)
     page.get_by_role("button", name="去办理").first.click()
     page.get_by_text("共 2 条").wait_for()  # the list, filtered to those waiting in the user's township
+
+
+def test_every_demo_account_finds_its_work_on_the_start_page(server, page, rt):  # noqa: F811
+    """The demo year leaves work for each of its accounts (a suggestion to screen, an opinion to
+    give, a project to rate, a progress report to file ...), and each sees it after signing in."""
+    import re
+    from demo.schema import demo_of
+    from demo.seed import seed_demo
+    from playwright.sync_api import expect
+    seed_demo(rt)
+    demo = demo_of(rt.profile)
+    managers = set(rt.profile.roles_for("manage_users"))
+    SHOTS.mkdir(exist_ok=True)
+    for account in demo.accounts:
+        who = Actor(account.username, account.display_name, frozenset(account.roles), account.township)
+        waiting = work_for(rt, who)
+        if set(account.roles) <= managers:
+            continue  # an administrator's work is the accounts and the profile, not records
+        assert waiting, f"the demo leaves nothing for {account.username}"
+        page.goto(server)
+        page.get_by_label("用户名", exact=True).fill(account.username)
+        page.get_by_label("密码", exact=True).fill(account.password)
+        page.get_by_role("button", name="登录").click()
+        page.get_by_role("heading", name="我的待办").wait_for()
+        expect(page.locator("body")).to_contain_text(re.compile(r"：\d+ 条"))
+        expect(page.locator("body")).not_to_contain_text("目前没有等待您办理的事项")
+        page.screenshot(path=str(SHOTS / f"start-{account.username}.png"), full_page=True)
+        page.get_by_role("button", name="退出登录").click()
+        page.get_by_role("button", name="登录").wait_for()

@@ -97,14 +97,15 @@ def main() -> None:
                 staff.insert(0, _page(render_awaiting_page, form_id, sheet.form, url_path=f"todo-{sheet.form}",
                                       title=t("awaiting", form=rt.forms[sheet.form].form.text(lang())),
                                       icon=":material/pending_actions:"))
+    batches = []
     for form_id, compiled in rt.forms.items():  # sheets in batches: a grid of many records at once
         wf = rt.profile.workflows.get(compiled.form.workflow) if compiled.form.workflow else None
         for sheet in (wf.sheets if wf else ()):
             sheet_form = rt.forms[sheet.form].form
             if (who.signed_in and who.may(sheet.roles) and who.may(compiled.form.access.list)
                     and not any(f.type == "file" and f.required for f in sheet_form.fields)):
-                staff.append(_page(render_sheet_grid_page, form_id, sheet.form, url_path=f"batch-{sheet.form}",
-                                   title=t("grid.nav", form=sheet_form.text(lang())), icon=":material/grid_on:"))
+                batches.append(_page(render_sheet_grid_page, form_id, sheet.form, url_path=f"batch-{sheet.form}",
+                                     title=t("grid.nav", form=sheet_form.text(lang())), icon=":material/grid_on:"))
     for fund_id, pool in rt.profile.funds.items():
         if who.signed_in and who.may(pool.roles.view):
             staff.append(_page(render_funds_page, fund_id, title=pool.text(lang()), url_path=f"fund-{fund_id}",
@@ -125,10 +126,12 @@ def main() -> None:
                       default=True)
         staff.insert(0, start)
     record_page = _page(render_record_page, title=t("details"), url_path="record", visibility="hidden")
-    st.session_state["pages"] = {"record": record_page, **{p.url_path: p for p in staff + public}}
+    st.session_state["pages"] = {"record": record_page, **{p.url_path: p for p in staff + batches + public}}
     pages = {t("public_pages"): public}
     if staff:
         pages[t("staff_pages")] = staff
+    if batches:
+        pages[t("grid.section")] = batches
     pages[""] = [record_page]
     navigation = st.navigation(pages, expanded=True)  # every page a role has, not "View more"
     if st.session_state.pop("land_on_start", False) and start is not None:

@@ -25,6 +25,8 @@ def _go(rt, item: WorkItem) -> None:
         target = pages.get(item.page)
     elif item.kind == "sheet" and f"todo-{item.name}" in pages:
         target = pages[f"todo-{item.name}"]
+    elif item.kind == "sheet" and f"batch-{item.name}" in pages:  # many records' sheets in one grid
+        target = pages[f"batch-{item.name}"]
     else:
         target = pages.get(f"list-{item.form_id}")
         if target is not None and len(item.states) == 1:
