@@ -137,6 +137,19 @@ def test_demo_year(rt, tmp_path):
     assert all("乡镇党委会议同意列为候选项目" in c.reason and f"{c.cost:.0f}" in c.reason for c in shown)
     with pytest.raises(PermissionDenied):  # a deputy of no roster of this round
         voting.ballot_candidates(rt, Actor("stranger", "代表", frozenset({"deputy"})), first_round)
+    # The public projects page: every chosen project with its unit, money and progress; the rated
+    # ones with the rules' words; nothing but those projects' chains
+    from engine.kernel.errors import NotFound
+    listed = delivery.public_projects(rt, "livelihood_delivery", page_size=100)
+    assert listed.total == 42 and {p.record_id for p in listed.items} == {c.id for c in chosen}
+    assert all(p.unit and p.allocated > 0 and 0 <= p.percent <= 100 for p in listed.items)
+    rated = [p for p in listed.items if p.record_id in ordered or states[p.record_id] == "evaluated"]
+    assert rated and all("名代表参加测评" in p.rating for p in rated)
+    assert all(p.rating is None for p in listed.items if states[p.record_id] in ("delivering", "completed"))
+    shown = delivery.public_project(rt, "livelihood_delivery", listed.items[0].record_id)
+    assert "phone" not in shown.data and "proposer_name" not in shown.data
+    with pytest.raises(NotFound):  # an answered suggestion is no public project
+        delivery.public_project(rt, "livelihood_delivery", next(s.id for s in distinct if s.state == "rejected"))
     finance = Actor("finance", "县财政局", frozenset({"finance"}))
     assert not [a for a in delivery.alerts_for(rt, finance, "livelihood_delivery") if a.state]
     # The annual report counts what the stages stored: every figure agrees with the database.

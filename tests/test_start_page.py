@@ -84,3 +84,20 @@ def test_every_demo_account_finds_its_work_on_the_start_page(server, page, rt): 
         page.screenshot(path=str(SHOTS / f"start-{account.username}.png"), full_page=True)
         page.get_by_role("button", name="退出登录").click()
         page.get_by_role("button", name="登录").wait_for()
+
+    # anyone, on a phone: the labelled menu, the year's projects, one project's whole chain
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server)
+    page.get_by_role("button", name="菜单").click()
+    page.get_by_test_id("stPopoverBody").get_by_text("民生实事项目公开").click()
+    page.get_by_text("共 42 条").wait_for()
+    expect(page.get_by_role("button", name="菜单")).to_be_visible()
+    expect(page.get_by_text("工作人员登录：点左上角的")).to_have_count(0)  # the menu closed after the choice
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(SHOTS / "projects-phone.png"))
+    grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
+    page.mouse.click(grid["x"] + 15, grid["y"] + 36 + 18)
+    expect(page.get_by_role("dialog")).to_contain_text("办理全过程")
+    expect(page.get_by_role("dialog")).to_contain_text("获得赞成票")
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(SHOTS / "projects-phone-chain.png"))

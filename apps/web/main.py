@@ -23,11 +23,13 @@ from apps.web.page_notices import render_notices_page  # noqa: E402
 from apps.web.page_records import render_awaiting_page, render_list_page, render_record_page  # noqa: E402
 from apps.web.page_ballot import render_ballot_page  # noqa: E402
 from apps.web.page_sheet_grid import render_sheet_grid_page  # noqa: E402
+from apps.web.page_projects import render_projects_page  # noqa: E402
 from apps.web.page_votes import render_desk_page, render_results_page  # noqa: E402
 from apps.web.page_funds import render_funds_page  # noqa: E402
 from apps.web.page_delivery import render_delivery_page  # noqa: E402
 from apps.web.page_report import render_report_page  # noqa: E402
 from apps.web.page_start import render_start_page  # noqa: E402
+from apps.web.phone_menu import phone_menu  # noqa: E402
 from apps.web.state import actor, lang, runtime, t, version_notes  # noqa: E402
 from engine.schema.county import PUBLIC  # noqa: E402
 from engine.output.documents import public_notices  # noqa: E402
@@ -80,6 +82,10 @@ def main() -> None:
         public.append(_page(render_notices_page, title=t("notices"), url_path="notices", icon=":material/campaign:"))
     if rt.profile.votes and any(d.kind == "result" for d in rt.profile.documents.values()):
         public.append(_page(render_results_page, title=t("vote.results"), url_path="results", icon=":material/how_to_vote:"))
+    for delivery_id, spec in rt.profile.delivery.items():
+        if spec.public:
+            public.append(_page(render_projects_page, delivery_id, title=t("projects.nav"),
+                                url_path=f"projects-{delivery_id}", icon=":material/domain:"))
     if who.signed_in and any(who.may(v.roles.voters) for v in rt.profile.votes.values()):
         staff.insert(0, _page(render_ballot_page, title=t("vote.ballot_page"), url_path="ballot", icon=":material/ballot:"))
     for vote_id, rules in rt.profile.votes.items():
@@ -134,6 +140,7 @@ def main() -> None:
         pages[t("grid.section")] = batches
     pages[""] = [record_page]
     navigation = st.navigation(pages, expanded=True)  # every page a role has, not "View more"
+    phone_menu(pages, navigation.url_path)
     if st.session_state.pop("land_on_start", False) and start is not None:
         st.switch_page(start)
     navigation.run()

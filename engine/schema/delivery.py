@@ -156,3 +156,6 @@ class Delivery(Labelled):
     roles are told, once, until it no longer meets it."""
     roles: DeliveryRoles
     """Who sees what."""
+    public: bool = False
+    """True: anyone, without signing in, sees the public projects page: every project of the
+    year by township with its unit, money, progress and rating, each opening its whole chain."""

@@ -15,6 +15,7 @@ into filing, moving and deadlines) and `escalations` (the rules `tick` applies).
 from engine.features.delivery.escalations import EscalationReport, check_escalations
 from engine.features.delivery.figures import TownshipScore
 from engine.features.delivery.flags import Alert, NewFlag, alerts_for, flags_of, open_flags, raise_flags
+from engine.features.delivery.public import PublicProject, public_project, public_projects, public_townships
 from engine.features.delivery.milestones import default_values, defaults_for, milestones_due
 from engine.features.delivery.specs import DEADLINE_PREFIX, OVERDUE, spec, spec_for_form, started_on
 from engine.features.delivery.status import (Milestone, ProjectStatus, day_figures, figures_of, keep_figures,
@@ -22,7 +23,8 @@ from engine.features.delivery.status import (Milestone, ProjectStatus, day_figur
                                              responsibility_headings, responsibility_rows, scorecard, status_forms,
                                              statuses)
 
-__all__ = ["DEADLINE_PREFIX", "OVERDUE", "Alert", "EscalationReport", "Milestone", "NewFlag", "ProjectStatus", "TownshipScore",
+__all__ = ["DEADLINE_PREFIX", "OVERDUE", "Alert", "EscalationReport", "PublicProject", "public_project",
+           "public_projects", "public_townships", "Milestone", "NewFlag", "ProjectStatus", "TownshipScore",
            "alerts_for", "check_escalations", "day_figures", "default_values", "defaults_for", "figures_of", "flags_of",
            "keep_figures", "kept_day_figures", "milestones_due", "open_flags", "project_statuses", "raise_flags",
            "refresh_figures", "responsibility_headings", "responsibility_rows", "scorecard", "spec", "spec_for_form",
