@@ -28,6 +28,7 @@ from engine.core.actors import Actor
 from engine.core.workflow import last_decision
 from engine.features import funds
 from engine.features import voting
+from engine.output import documents
 from engine.store.tables import Record
 from engine.store.tables import VoteCandidate, VoteRoster, VoteRound
 from sqlalchemy import select
@@ -114,8 +115,17 @@ def _answer(rt: Runtime, demo: Demo, rng: random.Random, cal) -> str:
                 values = dict(screening.answers.values[answered % len(screening.answers.values)])
                 values.update(_dates(rt, screening.answers.sheet, rng))
                 sheets.file_sheet(rt, SYSTEM, view.id, screening.answers.sheet, values)
+                for letter in _letters_for(rt, demo, view.id):  # sent the day of the answer
+                    documents.issue_letter(rt, SYSTEM, letter, view.id)
                 answered += 1
     return f"answers: {answered} proposers answered with the reasons"
+
+
+def _letters_for(rt: Runtime, demo: Demo, record_id: int) -> list[str]:
+    """The letters that apply to the record in its state now (the written answer)."""
+    state = records.get(rt, SYSTEM, record_id)[0].state
+    return [d.id for d in rt.profile.documents.values()
+            if d.kind == "letter" and d.form == demo.suggestion_form and state in d.states]
 
 
 def _fund(rt: Runtime, demo: Demo, rng: random.Random) -> str:

@@ -124,3 +124,46 @@ def test_placeholder_contact_details_are_a_blank_to_fill_in_not_a_made_up_number
     from tests.conftest import CONFIG
     letterhead = " ".join(load_profile(CONFIG).county.letterhead)
     assert "联系电话：＿" in letterhead and not re.search(r"\d{3,}", letterhead)
+
+
+def test_letters_are_numbered_in_their_series_and_keep_number_and_date(rt, good_suggestion):
+    from sqlalchemy import select
+    from engine.store.tables import AuditEntry
+    first = screened(rt, good_suggestion, [(2, 2, 2, 2)] * 3)
+    second = screened(rt, dict(good_suggestion, title="更换老化供水管网"), [(2, 2, 2, 2)] * 3)
+    one = re.sub(r"\s+", "", pdf_text(documents.letter(rt, LIAISON, "answer_letter", first.id, today=TODAY).content))
+    two = re.sub(r"\s+", "", pdf_text(documents.letter(rt, LIAISON, "answer_letter", second.id, today=TODAY).content))
+    assert "桑人大民函〔2025〕1号" in one and "桑人大民函〔2025〕2号" in two
+    # printed again a month later: the same number and the day it was first issued
+    again = re.sub(r"\s+", "", pdf_text(documents.letter(
+        rt, LIAISON, "answer_letter", first.id, today=TODAY + dt.timedelta(days=30)).content))
+    assert "桑人大民函〔2025〕1号" in again and "2025年5月6日" in again and "2025年6月5日" not in again
+    with rt.db.read() as session:
+        issued = session.scalars(select(AuditEntry).where(AuditEntry.action == "document.issued")).all()
+    assert [(e.entity_id, e.after["number"]) for e in issued] == [
+        (f"answer_letter:record:{first.id}", "桑人大民函〔2025〕1号"), (f"answer_letter:record:{second.id}", "桑人大民函〔2025〕2号")]
+
+
+def test_a_printed_letter_leaves_room_for_the_seal(rt, good_suggestion, tmp_path):
+    view = screened(rt, good_suggestion, [(2, 2, 2, 2)] * 3)
+    made = documents.letter(rt, LIAISON, "answer_letter", view.id, today=TODAY)
+    assert "（盖章）" in pdf_text(made.content)
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-", str(tmp_path / "seal")], input=made.content, check=True)
+    from PIL import Image
+    page = Image.open(next(tmp_path.glob("seal*.png"))).convert("RGB")
+    width, height = page.size
+    red = [(x, y) for x in range(width // 2, width) for y in range(height // 3, height * 2 // 3)
+           if (lambda p: p[0] > 150 and p[1] < 100 and p[2] < 100)(page.getpixel((x, y)))]
+    assert len(red) > 40  # the dashed red circle over the closing lines, in the right half
+
+
+def test_document_number_mistakes_are_config_errors(profile_dir, monkeypatch):
+    from tests.test_config_errors import edit, line_of, problems
+    letter = profile_dir / "documents/answer_letter.yaml"
+    edit(letter, "number: 桑人大民函〔{year}〕{n}号", "number: 桑人大民函〔{yaer}〕号")
+    at = "profile/documents/answer_letter.yaml"
+    assert problems(profile_dir, monkeypatch) == [
+        f"{at}:{line_of(letter, 'number:')}: At Document(id='answer_letter') -> number: the number needs {{n}}, "
+        "the place of the document in its series",
+        f"{at}:{line_of(letter, 'number:')}: At Document(id='answer_letter') -> number: unknown placeholder {{yaer}} "
+        "(did you mean 'year'?); known: n, year"]

@@ -22,7 +22,9 @@ from engine.core.runtime import Runtime
 from engine.core.actors import Actor, require, require_township
 from engine.core.workflow import last_decision
 from engine.store.tables import Record
+from engine.kernel import clock
 from engine.output import pdf
+from engine.output.issuing import issue
 from engine.core.sheets import SUBJECT
 from engine.store.tables import RecordLink
 from engine.store.tables import VoteRound
@@ -129,12 +131,26 @@ def message(rt: Runtime, actor: Actor, doc_id: str, record_id: int, today: dt.da
 
 
 def letter(rt: Runtime, actor: Actor, doc_id: str, record_id: int, today: dt.date | None = None) -> Made:
-    """The letter about one record, e.g. the written answer to a proposer."""
-    doc, record, values = _about_record(rt, actor, doc_id, "letter", record_id, today or dt.date.today())
-    return Made(f"{doc.id}-{record.receipt_code or record.id}.pdf", lambda: pdf.render(
-        letterhead=rt.profile.county.letterhead, title=fill(doc.title, values),
-        salutation=fill(doc.salutation, values), paragraphs=[fill(p, values) for p in doc.paragraphs],
-        closing=[fill(c, values) for c in doc.closing]))
+    """The letter about one record, e.g. the written answer to a proposer. It is issued when it is
+    first drawn (its number and date taken then, and kept for every later print)."""
+    today = today or clock.now().date()
+    doc, record, values = _about_record(rt, actor, doc_id, "letter", record_id, today)
+
+    def render() -> bytes:
+        issued = issue(rt, actor, doc, f"record:{record.id}", today)
+        here = {**values, "today": rt.profile.county.date_text(issued.issued_on), "document_number": issued.number}
+        return pdf.render(letterhead=rt.profile.county.letterhead, number=issued.number, seal=doc.seal,
+                          title=fill(doc.title, here), salutation=fill(doc.salutation, here),
+                          paragraphs=[fill(p, here) for p in doc.paragraphs], closing=[fill(c, here) for c in doc.closing])
+    return Made(f"{doc.id}-{record.receipt_code or record.id}.pdf", render)
+
+
+def issue_letter(rt: Runtime, actor: Actor, doc_id: str, record_id: int, today: dt.date | None = None) -> str:
+    """Issue the letter now without drawing it (its number and date are then the ones it prints
+    with whenever it is printed, as when the answers are sent the day they are decided)."""
+    today = today or clock.now().date()
+    doc, record, _ = _about_record(rt, actor, doc_id, "letter", record_id, today)
+    return issue(rt, actor, doc, f"record:{record.id}", today).number
 
 
 def notice_rows(rt: Runtime, doc: Document, township: str) -> Iterator[Record]:
@@ -160,7 +176,7 @@ def notice(rt: Runtime, actor: Actor, doc_id: str, township: str, today: dt.date
         raise NotFound("document")
     if township not in {t.id for t in rt.profile.county.townships}:
         raise InputError({"township": Problem("not_option", {"value": township})})
-    today = today or dt.date.today()
+    today = today or clock.now().date()
     rows = []
     for n, record in enumerate(notice_rows(rt, doc, township), start=1):
         rows.append(row_values(rt, doc, record, n))
@@ -171,7 +187,7 @@ def notice(rt: Runtime, actor: Actor, doc_id: str, township: str, today: dt.date
         letterhead=rt.profile.county.letterhead, title=fill(doc.title, values),
         salutation=fill(doc.salutation, values), paragraphs=[fill(p, values) for p in doc.paragraphs],
         table=([c.text("zh") for c in doc.columns], [c.width for c in doc.columns], rows),
-        closing=[fill(c, values) for c in doc.closing], font_size=NOTICE_TABLE_PT))
+        closing=[fill(c, values) for c in doc.closing], font_size=NOTICE_TABLE_PT, seal=doc.seal))
 
 
 def public_notices(rt: Runtime) -> list[Document]:
@@ -191,12 +207,21 @@ def result(rt: Runtime, actor: Actor, doc_id: str, round_id: int, today: dt.date
     require(actor, doc.roles, f"document:{doc_id}")
     if doc.kind != "result":
         raise NotFound("document")
-    values, rows = result_rows(rt, doc, round_id, today or dt.date.today())
-    return Made(f"{doc.id}-{round_id}.pdf", lambda: pdf.render(
-        letterhead=rt.profile.county.letterhead, title=fill(doc.title, values),
-        salutation=fill(doc.salutation, values), paragraphs=[fill(p, values) for p in doc.paragraphs],
-        table=([c.text("zh") for c in doc.columns], [c.width for c in doc.columns], rows),
-        closing=[fill(c, values) for c in doc.closing]))
+    with rt.db.read() as session:
+        closed = session.scalar(select(VoteRound.closed_at).where(VoteRound.id == round_id))
+    # dated the day the ballot closed, whenever it is printed: the result belongs to that sitting
+    today = today or (closed.date() if closed else clock.now().date())
+    values, rows = result_rows(rt, doc, round_id, today)
+
+    def render() -> bytes:
+        issued = issue(rt, actor, doc, f"round:{round_id}", today)
+        here = {**values, "today": rt.profile.county.date_text(issued.issued_on), "document_number": issued.number}
+        return pdf.render(letterhead=rt.profile.county.letterhead, number=issued.number, seal=doc.seal,
+                          title=fill(doc.title, here), salutation=fill(doc.salutation, here),
+                          paragraphs=[fill(p, here) for p in doc.paragraphs],
+                          table=([c.text("zh") for c in doc.columns], [c.width for c in doc.columns], rows),
+                          closing=[fill(c, here) for c in doc.closing])
+    return Made(f"{doc.id}-{round_id}.pdf", render)
 
 
 def result_rows(rt: Runtime, doc: Document, round_id: int, today: dt.date) -> tuple[dict[str, str], list[list[str]]]:

@@ -18,6 +18,7 @@ from fontTools.ttLib import TTCollection
 from fpdf.fonts import FontFace
 
 from engine.kernel.errors import MinshengError
+from engine.output.linebreak import break_lines
 
 RED = (200, 16, 16)  # the letterhead's colour, as on official correspondence
 
@@ -64,8 +65,10 @@ class _Page(FPDF):
         self.cell(0, 8, f"{self.page_no()} / {{nb}}", align="C")
 
 
-def _start(title: str, letterhead: Sequence[str], landscape: bool = False, margin: int = 22) -> FPDF:
-    """A new A4 document with the CJK font, page numbers, the letterhead and the title."""
+def _start(title: str, letterhead: Sequence[str], landscape: bool = False, margin: int = 22,
+           number: str = "") -> FPDF:
+    """A new A4 document with the CJK font, page numbers, the letterhead (and under it, above
+    the red rule, the document's number) and the title."""
     path, face = find_font()
     doc = _Page(orientation="L" if landscape else "P", format="A4", unit="mm")
     doc.set_margins(margin + 3, margin, margin + 3)
@@ -81,6 +84,11 @@ def _start(title: str, letterhead: Sequence[str], landscape: bool = False, margi
         doc.set_font("body", size=10)
         for line in letterhead[1:]:
             doc.cell(0, 6, line, align="C", new_x="LMARGIN", new_y="NEXT")
+        if number:
+            doc.set_text_color(0)
+            doc.set_font("body", size=12)
+            doc.ln(2)
+            doc.cell(0, 7, number, align="C", new_x="LMARGIN", new_y="NEXT")
         doc.set_draw_color(*RED)
         doc.set_line_width(0.8)
         y = doc.get_y() + 2
@@ -98,8 +106,9 @@ def _paragraphs(doc: FPDF, paragraphs: Sequence[str], size: float = 12.5, line: 
     indent = "\u3000\u3000"  # two ideographic spaces open a paragraph in Chinese typesetting
     for paragraph in paragraphs:
         if paragraph:
-            # CHAR: Chinese lines break between any two characters, not only at spaces.
-            doc.multi_cell(0, line, indent + paragraph, new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
+            # Chinese lines break between any two characters, by the punctuation rules (linebreak)
+            for text in break_lines(indent + paragraph, doc.get_string_width, doc.epw):
+                doc.cell(0, line, text, new_x="LMARGIN", new_y="NEXT")
 
 
 def _table(doc: FPDF, headings: Sequence[str], widths: Sequence[int], rows: Sequence[Sequence[str]],
@@ -116,9 +125,11 @@ def _table(doc: FPDF, headings: Sequence[str], widths: Sequence[int], rows: Sequ
 
 def render(*, letterhead: Sequence[str], title: str, salutation: str = "", paragraphs: Sequence[str] = (),
            table: tuple[Sequence[str], Sequence[int], Sequence[Sequence[str]]] | None = None,
-           closing: Sequence[str] = (), landscape: bool = False, font_size: float = 10.5) -> bytes:
-    """One A4 document as PDF bytes (landscape for wide tables)."""
-    doc = _start(title, letterhead, landscape)
+           closing: Sequence[str] = (), landscape: bool = False, font_size: float = 10.5, number: str = "",
+           seal: str | None = None) -> bytes:
+    """One A4 document as PDF bytes (landscape for wide tables); `number` under the letterhead,
+    `seal` the words marking the space for the seal over the closing lines."""
+    doc = _start(title, letterhead, landscape, number=number)
     doc.set_font("body", size=12.5)
     if salutation:
         doc.multi_cell(0, 8, salutation, new_x="LMARGIN", new_y="NEXT")
@@ -129,9 +140,35 @@ def render(*, letterhead: Sequence[str], title: str, salutation: str = "", parag
         doc.set_font("body", size=12.5)
     if closing:
         doc.ln(10)
+        if seal and doc.get_y() + SEAL_MM + 8 > doc.h - doc.b_margin:
+            doc.add_page()  # the seal and the lines it covers stay together
+        top = doc.get_y()
         for line in closing:
             doc.cell(0, 8, line, align="R", new_x="LMARGIN", new_y="NEXT")
+        if seal:
+            _seal_space(doc, seal, top, doc.get_y())
     return bytes(doc.output())
+
+
+SEAL_MM = 40  # an official seal is about 40 mm across
+
+
+def _seal_space(doc: FPDF, words: str, top: float, bottom: float) -> None:
+    """A dashed circle over the closing lines, where the issuing body's seal goes."""
+    radius = SEAL_MM / 2
+    x = doc.w - doc.r_margin - radius - 4
+    y = (top + bottom) / 2
+    doc.set_draw_color(*RED)
+    doc.set_line_width(0.3)
+    with doc.local_context():
+        doc.set_dash_pattern(dash=1.5, gap=1.2)
+        doc.ellipse(x - radius, y - radius, SEAL_MM, SEAL_MM)
+    doc.set_dash_pattern()
+    doc.set_text_color(*RED)
+    doc.set_font("body", size=8)
+    doc.set_xy(x - radius, y + radius - 8)
+    doc.cell(SEAL_MM, 4, words, align="C")
+    doc.set_text_color(0)
 
 
 def report(*, letterhead: Sequence[str], title: str, paragraphs: Sequence[str],

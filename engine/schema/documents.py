@@ -48,11 +48,18 @@ class Document(Labelled):
     """notice: the days allowed for objections, from the date of the notice: {objection_until}."""
     closing: tuple[str, ...] = ()
     """Lines at the foot, right-aligned: the issuing body and {today}."""
+    number: str | None = None
+    """letter, result: the document number each one issued gets, printed under the letterhead:
+    {year} (the profile's year) and {n} (the next number of this document's series that year),
+    e.g. "Office letter ({year}) No. {n}". A document printed again keeps its number and its date."""
+    seal: str | None = None
+    """letter, notice, result: the words marking the space left for the issuing body's seal over
+    the closing lines (a dashed circle); without it, no seal space."""
 
 
 # Placeholders every document may use, besides the fields of its form.
 COMMON = {"county": "the county's name", "congress": "the congress's name", "today": "the date of the document",
-          "year": "the profile's year"}
+          "year": "the profile's year", "document_number": "the document's number, for a document with `number`"}
 # About one record: in letters, and in each row of a notice.
 RECORD = {"receipt_code": "the record's receipt code", "reason": "the reason of its latest decision",
           "decided_on": "the date of its latest decision", "state": "its state", "received_on": "the day it came in",

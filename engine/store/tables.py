@@ -393,3 +393,22 @@ class ReactionState(Base):
     record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), primary_key=True)
     ruleset: Mapped[str] = mapped_column(String(100), primary_key=True)
     pending: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class IssuedDocument(Base):
+    """A document issued with its number (an official document number): one per document and
+    subject (a record, a ballot), numbered in its document's series per year; printed again, it
+    keeps its number and its date."""
+
+    __tablename__ = "issued_documents"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(64))  # "record:12", "round:3"
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+    issued_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_issued_documents_subject", "document_id", "subject", unique=True),
+                      Index("ix_issued_documents_number", "document_id", "year", "number", unique=True))

@@ -55,6 +55,22 @@ def check_documents(loader: FileReader, county: County, grouped: dict) -> None:
                 elif name not in known:
                     loader.add(rel, path, f"unknown placeholder {{{name}}}{did_you_mean(name, sorted(known))}; "
                                f"known: {', '.join(sorted(known))}")
+        if doc.number is not None:
+            if doc.kind not in ("letter", "result"):
+                loader.add(rel, ("number",), f"a {doc.kind} is not numbered: `number` belongs to letters and results")
+            else:
+                try:
+                    unknown = [n for n in placeholders_in(doc.number) if n not in ("year", "n")]
+                except ValueError as exc:
+                    unknown = []
+                    loader.add(rel, ("number",), f"cannot read the placeholders: {exc}")
+                for name in unknown:
+                    loader.add(rel, ("number",), f"unknown placeholder {{{name}}}{did_you_mean(name, ['n', 'year'])}; "
+                               "known: n, year")
+                if "{n}" not in doc.number:
+                    loader.add(rel, ("number",), "the number needs {n}, the place of the document in its series")
+        if doc.seal is not None and doc.kind == "message":
+            loader.add(rel, ("seal",), "a message is not printed: `seal` belongs to letters, notices and results")
         if doc.kind not in ("notice", "result") and doc.columns:
             loader.add(rel, ("columns",), f"a {doc.kind} has no table: `columns` belongs to notices")
         if doc.kind in ("notice", "result") and not doc.columns:
