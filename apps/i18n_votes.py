@@ -64,6 +64,7 @@ VOTE_TEXT: dict[str, tuple[str, str]] = {
     "vote.budget_is": ("可用资金 {amount} 元", "Money available: {amount} yuan"),
     "vote.closes_at": ("到时自动结束：{at}", "Closes automatically at {at}"),
     "vote.confirm_create": ("确认名单", "Fix the list"),
+    "vote.default_title": ("{township}{year}年民生实事项目票决", "{township} {year} livelihood projects"),
     "vote.new_round": ("新建票决", "New ballot"), "vote.places": ("应选项目数", "Places"),
     "vote.title": ("名称", "Title"), "vote.create": ("确定候选项目名单", "Fix the candidate list"),
     "vote.results": ("票决结果", "Vote results"),

@@ -30,6 +30,7 @@ from apps.web.page_delivery import render_delivery_page  # noqa: E402
 from apps.web.page_report import render_report_page  # noqa: E402
 from apps.web.page_start import render_start_page  # noqa: E402
 from apps.web.phone_menu import phone_menu  # noqa: E402
+from apps.web.chinese_ui import chinese_widget_words  # noqa: E402
 from apps.web.state import actor, lang, runtime, t, version_notes  # noqa: E402
 from engine.schema.county import PUBLIC  # noqa: E402
 from engine.output.documents import public_notices  # noqa: E402
@@ -140,6 +141,8 @@ def main() -> None:
         pages[t("grid.section")] = batches
     pages[""] = [record_page]
     navigation = st.navigation(pages, expanded=True)  # every page a role has, not "View more"
+    if lang() == "zh":
+        chinese_widget_words()
     phone_menu(pages, navigation.url_path)
     if st.session_state.pop("land_on_start", False) and start is not None:
         st.switch_page(start)

@@ -30,7 +30,7 @@ def render_ballot_page() -> None:
         return
     for row in rounds:
         rules = rt.for_version(row.profile_version).profile.votes[row.vote_id]
-        st.subheader(row.title)
+        st.subheader(f"{row.title} · {t('vote.kind_' + row.kind)}")  # a run-off has its first round's title
         if row.id in voted:
             st.success(t("vote.cast_done"))
             continue

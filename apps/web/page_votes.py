@@ -94,6 +94,7 @@ def _round_actions(rt, rules, row, presidium: bool, teller: bool) -> None:
             if rules.tie_break == "presidium":
                 titles = dict(candidate_titles(rt, row.id))
                 choice = st.multiselect(t("vote.presidium_choice"), list(titles), format_func=titles.get,
+                                        placeholder=t("ui.choose"),
                                         key=f"choice.{row.id}") or None
             count_key = st.text_input(t("vote.count_key"), value=st.session_state.get(f"count_key.{row.id}", ""),
                                       type="password", key=f"count_key_in.{row.id}", help=t("vote.count_key_help"))
@@ -195,7 +196,8 @@ def _new_round(rt, rules, vote_id: str, township: str) -> None:
     picked = [rid for rid, title in rows if st.checkbox(f"#{rid} {title}", value=True, key=f"cand.{township}.{rid}")]
     places = st.number_input(t("vote.places"), min_value=1, max_value=max(1, len(rows)), value=max(1, len(rows) - 1),
                              key=f"places.{township}")
-    title = st.text_input(t("vote.title"), value=f"{rt.reference_label('townships', township)} {rt.profile.county.year}",
+    title = st.text_input(t("vote.title"), value=t("vote.default_title", township=rt.reference_label("townships", township),
+                                                  year=rt.profile.county.year),
                           key=f"title.{township}")
     budget = None
     if rules.places_by == "budget":  # the places are limited by money: the township's allocation

@@ -11,7 +11,7 @@ from apps.web.record_delivery import defaults_caption
 from apps.web.state import actor, lang, t
 from engine.output import documents
 from engine.kernel.errors import InputError, MinshengError, PermissionDenied, Problem
-from engine.core import regroup, sheets
+from engine.core import accounts, regroup, sheets
 from engine.core.workflow import TransitionRefused, available_actions, last_decision, transition
 from engine.lang.inputs import WrongInputType
 from engine.lang.tables import DecisionError
@@ -103,11 +103,12 @@ def sheet_section(rt, view) -> None:
     if filed:
         st.subheader(t("sheets"))
         rows = []
+        names = accounts.display_names(rt, [item.view.created_by for item in filed])
         for item in filed:
             sheet_form = rt.forms[item.view.form_id].form
             rows.append({t("when"): f"{item.view.created_at:%Y-%m-%d %H:%M}", t("form"): sheet_form.text(lang()),
                          t("details"): _summary(rt, sheet_form, item.view.data),
-                         t("username"): item.view.created_by,
+                         t("who"): names.get(item.view.created_by) or item.view.created_by,
                          t("counts"): t("replaced") if item.replaced else "✓"})
         st.table(rows, hide_index=True, border="horizontal")
 

@@ -6,6 +6,7 @@ import streamlit as st
 from apps.i18n import TEXT
 from apps.web.state import lang, t
 from engine.schema.forms import Form
+from engine.core import accounts
 from engine.core.runtime import Runtime
 
 
@@ -25,6 +26,7 @@ def record_fields(rt: Runtime, form: Form, data: dict, include_private: bool) ->
 
 def history_table(rt: Runtime, form_id: str, history, show_actor: bool) -> None:
     rows = []
+    names = accounts.display_names(rt, [h.actor for h in history]) if show_actor else {}
     for h in history:
         key = f"action.{h.action}"
         row = {
@@ -32,8 +34,8 @@ def history_table(rt: Runtime, form_id: str, history, show_actor: bool) -> None:
             t("status"): rt.state_label(form_id, h.state, lang()),
             t("details"): _step_label(rt, form_id, h.step) or (t(key) if key in TEXT else h.action),
         }
-        if show_actor:
-            row[t("username")] = h.actor
+        if show_actor:  # the person's name; the system's and the public's steps in words
+            row[t("who")] = names.get(h.actor) or (t(f"who.{h.actor}") if f"who.{h.actor}" in TEXT else h.actor)
         rows.append(row)
     st.table(rows, hide_index=True, border="horizontal")
 

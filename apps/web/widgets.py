@@ -10,6 +10,7 @@ from typing import Any, Callable, Mapping
 
 import streamlit as st
 
+from apps.i18n import text
 from engine.schema.forms import Field
 from engine.core.runtime import Runtime
 from engine.core import records
@@ -82,7 +83,7 @@ def choice_input(f: Field, key: str, ctx: Context) -> Any:
 @renderer("multichoice")
 def multichoice_input(f: Field, key: str, ctx: Context) -> Any:
     labels = {o.id: o.text(ctx.lang) for o in f.options}
-    return st.multiselect(_label(f, ctx), list(labels), key=key, format_func=labels.get,
+    return st.multiselect(_label(f, ctx), list(labels), key=key, format_func=labels.get, placeholder=text("ui.choose", ctx.lang),
                           help=f.help_text(ctx.lang), max_selections=int(f.max) if f.max is not None else None)
 
 
@@ -134,5 +135,9 @@ def _select(f: Field, key: str, ctx: Context, options: list, labels: Mapping, de
 
 @renderer("file")
 def file_input(f: Field, key: str, ctx: Context) -> Any:
-    upload = st.file_uploader(_label(f, ctx), key=key, type=list(f.accept) or None, help=f.help_text(ctx.lang))
+    upload = st.file_uploader(_label(f, ctx), key=key, type=list(f.accept) or None, help=f.help_text(ctx.lang),
+                              max_upload_size=max(1, -(-f.max_size_kb // 1024)) if f.max_size_kb else None)
+    if f.accept or f.max_size_kb:  # what the uploader says in English, said in the page's language
+        st.caption(text("ui.file_rules", ctx.lang, types="、".join(a.upper() for a in f.accept) or "—",
+                        size=f"{f.max_size_kb} KB" if f.max_size_kb else "—"))
     return upload  # the page turns it into (name, bytes) for the engine

@@ -96,3 +96,13 @@ def list_users(rt: Runtime, actor: Actor) -> list[Actor]:
     require(actor, rt.profile.roles_for("manage_users"), "manage_users")
     with rt.db.read() as session:
         return [actor_of(u) for u in session.scalars(select(User).order_by(User.username))]
+
+
+def display_names(rt: Runtime, usernames) -> dict[str, str]:
+    """The people's names for these accounts (a history shows who, not a login name); names
+    not found (the system, the public, a removed account) are left out."""
+    wanted = sorted({u for u in usernames if u})
+    if not wanted:
+        return {}
+    with rt.db.read() as session:
+        return dict(session.execute(select(User.username, User.display_name).where(User.username.in_(wanted))).all())
