@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     common_word, rare_word = some.title[2:4], some.data.get("content", "")[4:8]
     print(f"searching for {common_word!r} and {rare_word!r}")
     staff = Actor("bench", "bench", frozenset({"liaison_staff"}))
+    screener = Actor("bench", "bench", frozenset({"screening_group"}), some.township)
     last_page = (total + 24) // 25
     def listed(at):
         return bool(at.dataframe) and "/" in at.caption[0].value
@@ -104,6 +105,13 @@ def main(argv: list[str] | None = None) -> int:
          {"search.suggestion": common_word, "filter.suggestion.township": some.township}, listed),
         ("list, sorted by title", page_script("apps.web.page_records.render_list_page", "suggestion"), staff,
          {"sort.suggestion": "title"}, listed),
+        ("start page of a township's screener", page_script("apps.web.page_start.render_start_page"), screener, {},
+         lambda at: bool(at.metric) and at.metric[0].value != "0"),
+        ("screening grid of a township", page_script("apps.web.page_sheet_grid.render_sheet_grid_page", "suggestion",
+                                                     "screening_score"), screener, {},
+         lambda at: len(at.dataframe) >= 1 or any("待填记录" in c.value for c in at.caption)),
+        ("public projects page", page_script("apps.web.page_projects.render_projects_page", "livelihood_delivery"),
+         None, {}, lambda at: bool(at.title)),
         ("record detail", page_script("apps.web.page_records.render_record_page"), staff, {"record.id": some.id},
          lambda at: at.title[0].value == some.title),
     ]

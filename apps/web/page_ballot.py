@@ -46,7 +46,7 @@ def render_ballot_page() -> None:
                     marks[cid] = mark
                 st.caption(candidate_facts(rt, rules, candidate))
                 candidate_details(candidate)
-        if st.button(t("vote.cast"), type="primary", key=f"cast.{row.id}", use_container_width=True):
+        if st.button(t("vote.cast"), type="primary", key=f"cast.{row.id}", width="stretch"):
             titles = [(str(c.record_id), c.title) for c in candidates]
             st.dialog(t("vote.confirm_cast_title"))(_confirm_cast)(rt, rules, row.id, titles, marks)
 
@@ -57,9 +57,9 @@ def _confirm_cast(rt, rules, round_id: int, titles: list[tuple[str, str]], marks
         st.markdown(line)
     st.warning(t("vote.cast_final"))
     back, cast = st.columns(2)
-    if back.button(t("vote.change_marks"), key=f"back.{round_id}", use_container_width=True):
+    if back.button(t("vote.change_marks"), key=f"back.{round_id}", width="stretch"):
         st.rerun()
-    if cast.button(t("vote.confirm_cast"), type="primary", key=f"confirm.{round_id}", use_container_width=True):
+    if cast.button(t("vote.confirm_cast"), type="primary", key=f"confirm.{round_id}", width="stretch"):
         try:
             voting.cast(rt, actor(), round_id, marks)
         except VoteRefused as exc:

@@ -26,8 +26,8 @@ def _column(rt, field):
     reads it as a submitted form's text."""
     label = field.text(lang())
     required = field.required and not field.rule
-    if field.type == "choice":  # "" first: an empty cell shows blank, not a placeholder word
-        return st.column_config.SelectboxColumn(label, options=[""] + [o.text(lang()) for o in field.options],
+    if field.type == "choice":  # an empty cell says 请选择 (a grid shows an empty choice as "None")
+        return st.column_config.SelectboxColumn(label, options=[t("ui.choose")] + [o.text(lang()) for o in field.options],
                                                 required=required)
     if field.type == "score":  # typed or pasted as a digit; the cell turns red on anything else
         return st.column_config.TextColumn(label, max_chars=len(str(field.scale)), required=required,
@@ -39,7 +39,8 @@ def _column(rt, field):
 
 def _raw(field, value):
     """A grid cell as the form's validation takes it (an option's id; other text as typed)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or not str(value).strip():
+    if (value is None or (isinstance(value, float) and math.isnan(value)) or not str(value).strip()
+            or (field.type == "choice" and value == t("ui.choose"))):
         return None
     if field.type == "choice":
         return next((o.id for o in field.options if o.text(lang()) == value), value)
@@ -49,7 +50,7 @@ def _raw(field, value):
 def _shown(field, value) -> str:
     """A kept or repeated value back in its cell: an option's label, other values as text."""
     if value is None:
-        return ""
+        return t("ui.choose") if field.type == "choice" else ""
     if field.type == "choice":
         return next((o.text(lang()) for o in field.options if o.id == value), str(value))
     return str(value)
@@ -98,7 +99,7 @@ def render_sheet_grid_page(form_id: str, sheet_form: str) -> None:
         return
     generation = st.session_state.get(f"grid.gen.{sheet_form}", 0)
     edited = st.data_editor(
-        rows, hide_index=True, use_container_width=True, key=f"grid.{sheet_form}.{generation}.{len(rows)}",
+        rows, hide_index=True, width="stretch", key=f"grid.{sheet_form}.{generation}.{len(rows)}",
         disabled=[t("record_no"), t("title")] + [f.text(lang()) for f in fields if f.id in person_ids],
         column_config={t("record_no"): st.column_config.NumberColumn(t("record_no"), format="%d"),
                        **{f.text(lang()): _column(rt, f) for f in fields}})
@@ -115,7 +116,7 @@ def _persons(rt, form, fields, person_ids: list[str], sheet_form: str) -> list[d
         return []
     st.subheader(t("grid.persons"))
     person_fields = [f for f in fields if f.id in person_ids]
-    edited = st.data_editor([{f.text(lang()): "" for f in person_fields}], num_rows="dynamic", hide_index=True,
+    edited = st.data_editor([{f.text(lang()): _shown(f, None) for f in person_fields}], num_rows="dynamic", hide_index=True,
                             key=f"grid.persons.{sheet_form}", column_config={f.text(lang()): _column(rt, f)
                                                                               for f in person_fields})
     persons = [{f.id: _raw(f, row.get(f.text(lang()))) for f in person_fields} for row in edited]

@@ -55,5 +55,5 @@ def render_start_page() -> None:
         states = "、".join(rt.state_label(item.form_id, s, lang()) for s in item.states) if item.form_id else ""
         left.markdown(f"**{_label(rt, item)}**：{t('start.count', n=f'{item.count:,}')}"
                       + (f" · {where}" if where else "") + (f"（{states}）" if states else ""))
-        if right.button(t("start.go"), key=f"start.go.{n}", use_container_width=True):
+        if right.button(t("start.go"), key=f"start.go.{n}", width="stretch"):
             _go(rt, item)

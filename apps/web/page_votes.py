@@ -118,7 +118,7 @@ def _confirm_open(rt, row) -> None:
     st.markdown(t("vote.numbers", places=row.places, members=row.members, present=row.present))
     _candidate_list(rt, row.id)
     st.warning(t("vote.open_final"))
-    if st.button(t("vote.confirm_open"), type="primary", key=f"open.ok.{row.id}", use_container_width=True):
+    if st.button(t("vote.confirm_open"), type="primary", key=f"open.ok.{row.id}", width="stretch"):
         try:
             st.session_state[f"count_key.{row.id}"] = voting.open_round(rt, actor(), row.id)
         except VoteRefused as exc:
@@ -137,7 +137,7 @@ def _confirm_close(rt, rules, row) -> None:
     if closing_early(rules, row.members, row.present, voted):
         st.warning(t("vote.close_early_warning", voted=voted, present=row.present, members=row.members))
         reason = st.text_area(t("vote.close_reason"), key=f"close.reason.{row.id}", max_chars=500)
-    if st.button(t("vote.confirm_close"), type="primary", key=f"close.ok.{row.id}", use_container_width=True):
+    if st.button(t("vote.confirm_close"), type="primary", key=f"close.ok.{row.id}", width="stretch"):
         try:
             voting.close_round(rt, actor(), row.id, reason=reason)
         except VoteRefused as exc:
@@ -151,7 +151,7 @@ def _confirm_count(rt, row, choice, count_key: str | None) -> None:
     st.metric(t("vote.ballots_in"), f"{_turnout(rt, row)} / {row.present}")
     _candidate_list(rt, row.id)
     st.warning(t("vote.count_final"))
-    if st.button(t("vote.confirm_count"), type="primary", key=f"count.ok.{row.id}", use_container_width=True):
+    if st.button(t("vote.confirm_count"), type="primary", key=f"count.ok.{row.id}", width="stretch"):
         try:
             voting.count_round(rt, actor(), row.id, choice, count_key=count_key)
         except VoteRefused as exc:
@@ -226,7 +226,7 @@ def _confirm_create(rt, vote_id: str, township: str, title: str, places: int, pi
         st.markdown(t("vote.budget_is", amount=f"{budget:,.2f}"))
     if closes_at is not None:
         st.markdown(t("vote.closes_at", at=f"{closes_at:%Y-%m-%d %H:%M}"))
-    if st.button(t("vote.confirm_create"), type="primary", key=f"create.ok.{township}", use_container_width=True):
+    if st.button(t("vote.confirm_create"), type="primary", key=f"create.ok.{township}", width="stretch"):
         try:
             voting.create_round(rt, actor(), vote_id, township, title, places, [rid for rid, _ in picked], roster,
                                 closes_at=closes_at, budget=budget)

@@ -16,7 +16,7 @@ def phone_menu(groups: dict[str, list], current: str) -> None:
     page shown (`current`), so the menu is closed again on the page a choice opened."""
     st.markdown(CSS, unsafe_allow_html=True)
     with st.container(key="phone_menu"):
-        with st.popover(t("menu"), icon=":material/menu:", use_container_width=True, key=f"phone_menu.{current}"):
+        with st.popover(t("menu"), icon=":material/menu:", width="stretch", key=f"phone_menu.{current}"):
             for section, pages in groups.items():
                 if not section:
                     continue  # hidden pages (a record opened from a list)
