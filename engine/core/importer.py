@@ -56,7 +56,7 @@ class Batch:
     """Rows ready to write: record columns (without the run id) and their facets, plus rejections."""
 
     index: int
-    good: list[tuple[int, tuple, list[tuple[str, str, str]], list[str]]]  # row number, record columns, facets, search terms
+    good: list[tuple[int, tuple, list[tuple[str, str, str]], str | None]]  # row number, record columns, facets, search terms (encoded)
     bad: list[tuple[int, dict[str, Problem]]]
     duplicates_in_file: int
     progress: float
@@ -88,17 +88,18 @@ def _blank(cells: list[Any]) -> bool:
 
 
 def prepare_batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor: Actor,
-                    batch_size: int = BATCH, share: tuple[frozenset[int], int] = (frozenset({0}), 1)
-                    ) -> Iterator[Batch]:
-    """The batches of `_batches`; the file is released however the reading ends."""
+                    batch_size: int = BATCH, share: tuple[frozenset[int], int] = (frozenset({0}), 1),
+                    dialect: str | None = None) -> Iterator[Batch]:
+    """The batches of `_batches`; the file is released however the reading ends. `dialect`: the
+    database the batches are for (a preparing process has none of its own), by default rt's."""
     try:
-        yield from _batches(rt, mapping, stream, actor, batch_size, share)
+        yield from _batches(rt, mapping, stream, actor, batch_size, share, dialect or rt.db.engine.dialect.name)
     finally:
         stream.close()
 
 
 def _batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor: Actor,
-             batch_size: int, share: tuple[frozenset[int], int]) -> Iterator[Batch]:
+             batch_size: int, share: tuple[frozenset[int], int], dialect: str) -> Iterator[Batch]:
     """Read, validate and shape rows into insertable batches. Touches no database.
 
     Batch k holds the file's rows k*batch_size .. (k+1)*batch_size-1. With ``share=(mine, n)``
@@ -171,7 +172,7 @@ def _batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor: Acto
             state, title, promoted["township"], promoted["station"],
             promoted["channel"], to_json_text(document), actor.username, key,
         ), [(f["form_id"], f["field_id"], f["value"]) for f in facet_rows(rt, compiled, document)],
-            record_terms(compiled, title, document)))
+            search_index.encode(dialect, record_terms(compiled, title, document))))
     if (current >= 0 and current % of in mine) or (current < 0 and 0 in mine):
         yield Batch(max(current, 0), good, bad, duplicates, 1.0)
 
@@ -270,7 +271,7 @@ def _write(rt: Runtime, actor: Actor, run_id: int, version: str, batch: Batch, r
                     any_of(records.c.source_key, [row[KEY] for _, row, _, _ in fresh]))).all())
                 ids = sorted(id_of.values())
             facet_values = [(id_of[row[KEY]], *facet) for _, row, facets, _ in fresh for facet in facets]
-            search_index.add(connection, [(id_of[row[KEY]], terms) for _, row, _, terms in fresh])
+            search_index.add_encoded(connection, [(id_of[row[KEY]], terms) for _, row, _, terms in fresh])
             if facet_values:
                 _bulk_insert(connection, RecordFacet.__table__, ("record_id", "form_id", "field_id", "value"),
                              facet_values)
@@ -312,11 +313,11 @@ _DONE = "done"
 
 
 def _worker(config_root: str, mapping_id: str, path: str, actor: Actor, batch_size: int,
-            share: tuple[frozenset[int], int], queue) -> None:
+            share: tuple[frozenset[int], int], dialect: str, queue) -> None:
     try:
         rt = Runtime.offline(config_root)
         mapping = rt.profile.imports[mapping_id]
-        for batch in prepare_batches(rt, mapping, open_rows(Path(path)), actor, batch_size, share):
+        for batch in prepare_batches(rt, mapping, open_rows(Path(path)), actor, batch_size, share, dialect):
             queue.put(batch)
         queue.put(_DONE)
     except BaseException as exc:  # handed to the writing process, which raises it
@@ -329,7 +330,8 @@ def _batches_from_worker(rt: Runtime, mapping_id: str, path: Path, actor: Actor,
     queue = context.Queue(maxsize=3)  # bounded: memory stays flat whatever the file's size
     remote_share = frozenset(range(SHARES)) - LOCAL_SHARE
     process = context.Process(target=_worker, daemon=True, args=(
-        str(rt.profile.root), mapping_id, str(path), actor, batch_size, (remote_share, SHARES), queue))
+        str(rt.profile.root), mapping_id, str(path), actor, batch_size, (remote_share, SHARES),
+        rt.db.engine.dialect.name, queue))
     process.start()
     local_stream = open_rows(path)
     local = prepare_batches(rt, rt.profile.imports[mapping_id], local_stream, actor, batch_size,

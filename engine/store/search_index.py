@@ -49,17 +49,29 @@ def _tsvector(terms: Sequence[str]) -> str:
     return " ".join(f"'{term}':{min(i, MAX_POSITION)}" for i, term in enumerate(terms, start=1))
 
 
+def encode(dialect: str, terms: Sequence[str]) -> str | None:
+    """The terms as the index takes them: FTS5's space-separated text, or PostgreSQL's tsvector
+    literal; None for no terms. Bulk imports encode in their preparing processes."""
+    if not terms:
+        return None
+    return " ".join(terms) if dialect == "sqlite" else _tsvector(terms)
+
+
 def add(connection: Connection, rows: Iterable[tuple[int, Sequence[str]]]) -> None:
     """Index records: (record id, its terms). Records without terms are left out."""
-    rows = [(record_id, terms) for record_id, terms in rows if terms]
+    dialect = connection.dialect.name
+    add_encoded(connection, [(record_id, encode(dialect, terms)) for record_id, terms in rows])
+
+
+def add_encoded(connection: Connection, rows: Iterable[tuple[int, str | None]]) -> None:
+    """Index records whose terms are already encoded for this database (`encode`)."""
+    rows = [(record_id, text) for record_id, text in rows if text]
     if not rows:
         return
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql(f"INSERT INTO {TABLE} (rowid, terms) VALUES (?, ?)",
-                                   [(record_id, " ".join(terms)) for record_id, terms in rows])
+        connection.exec_driver_sql(f"INSERT INTO {TABLE} (rowid, terms) VALUES (?, ?)", rows)
     else:
-        connection.exec_driver_sql(f"INSERT INTO {TABLE} (record_id, terms) VALUES (%s, %s::tsvector)",
-                                   [(record_id, _tsvector(terms)) for record_id, terms in rows])
+        connection.exec_driver_sql(f"INSERT INTO {TABLE} (record_id, terms) VALUES (%s, %s::tsvector)", rows)
 
 
 def clear(connection: Connection) -> None:
