@@ -146,17 +146,18 @@ def render(*, letterhead: Sequence[str], title: str, salutation: str = "", parag
         for line in closing:
             doc.cell(0, 8, line, align="R", new_x="LMARGIN", new_y="NEXT")
         if seal:
-            _seal_space(doc, seal, top, doc.get_y())
+            _seal_space(doc, seal, top, doc.get_y(), max(doc.get_string_width(line) for line in closing))
     return bytes(doc.output())
 
 
 SEAL_MM = 40  # an official seal is about 40 mm across
 
 
-def _seal_space(doc: FPDF, words: str, top: float, bottom: float) -> None:
-    """A dashed circle over the closing lines, where the issuing body's seal goes."""
+def _seal_space(doc: FPDF, words: str, top: float, bottom: float, text_width: float) -> None:
+    """A dashed circle beside the closing lines (just left of them, so the issuing body and the
+    date stay legible until the seal is pressed), where the issuing body's seal goes."""
     radius = SEAL_MM / 2
-    x = doc.w - doc.r_margin - radius - 4
+    x = max(doc.l_margin + radius, doc.w - doc.r_margin - text_width - radius - 2)
     y = (top + bottom) / 2
     doc.set_draw_color(*RED)
     doc.set_line_width(0.3)

@@ -53,7 +53,7 @@ class Document(Labelled):
     {year} (the profile's year) and {n} (the next number of this document's series that year),
     e.g. "Office letter ({year}) No. {n}". A document printed again keeps its number and its date."""
     seal: str | None = None
-    """letter, notice, result: the words marking the space left for the issuing body's seal over
+    """letter, notice, result: the words marking the space left for the issuing body's seal beside
     the closing lines (a dashed circle); without it, no seal space."""
 
 
