@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from engine.kernel.errors import InputError, NotFound, PermissionDenied
 from engine.core import records, regroup, sheets
-from engine.core.actors import ANONYMOUS, Actor
+from engine.core.actors import ANONYMOUS, SYSTEM, Actor
 from engine.core.workflow import TransitionRefused, last_decision, transition
 from engine.store.tables import AuditEntry
 
@@ -297,3 +297,22 @@ def test_a_single_sheet_is_replaced_by_the_next(rt, good_suggestion):
     sheets.file_sheet(rt, staff, view.id, "responsibility_list", dict(base, deadline="2025-11-30"))
     assert [s.replaced for s in sheets.filed_sheets(rt, CONGRESS, view.id)] == [True, False]
     assert sheets.awaiting(rt, CONGRESS, "suggestion", "responsibility_list").total == 0
+
+
+def test_records_ticked_in_a_list_take_an_action_each_by_its_rules(rt, good_suggestion):
+    """The list's 批量办理: the ticked suggestions are screened one by one by the rules; one with
+    too few sheets and one of another township stay as they are, each with its reason."""
+    from engine.core.bulk import act_on_selected
+    scored = [suggestion(rt, good_suggestion) for _ in range(2)]
+    for rec in scored:
+        for i in range(3):
+            score(rt, rec.id, f"成员{i}", 5, 5, 5, 5)
+    unscored = suggestion(rt, good_suggestion)
+    elsewhere = suggestion(rt, good_suggestion, township="t09")
+    moves, refused = act_on_selected(rt, SCREENER, "screen", [r.id for r in (*scored, unscored, elsewhere)])
+    assert sorted(m.record_id for m in moves) == sorted(r.id for r in scored)
+    assert {m.to for m in moves} == {"reserve"}
+    reasons = dict(refused)
+    assert reasons[elsewhere.id] == "other_township"
+    assert "评分表" in reasons[unscored.id]  # the rules' own words: too few sheets
+    assert records.get(rt, SYSTEM, unscored.id)[0].state == "received"

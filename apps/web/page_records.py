@@ -5,7 +5,7 @@ import io
 
 import streamlit as st
 
-from apps.i18n import problem_text
+from apps.i18n import TEXT, problem_text
 from apps.web.state import actor, lang, runtime, t
 from apps.web import record_work as work
 from apps.web.record_delivery import delivery_section, subject_link
@@ -13,7 +13,7 @@ from apps.web.trace_view import chain
 from apps.web.views import history_table, record_fields
 from engine.kernel.errors import InputError, NotFound, PermissionDenied
 from engine.output.xlsx import write_sheet
-from engine.core import records, sheets
+from engine.core import bulk, records, sheets
 
 PAGE_SIZE = 25
 EXPORT_LIMIT = 100_000  # rows of one spreadsheet: past this, narrow the list with filters or words
@@ -89,7 +89,52 @@ def render_list_page(form_id: str) -> None:
             st.session_state[f"export.{form_id}"] = (asked, *list_workbook(rt, form_id, filters, search, sort))
         st.rerun()
     headings = list_headings(rt, form)
-    table_to_open(page, [dict(zip(headings, list_row(rt, form, r))) for r in page.items], f"page.{form_id}")
+    rows = [dict(zip(headings, list_row(rt, form, r))) for r in page.items]
+    actions = bulk_actions(rt, form_id)
+    if actions and st.toggle(t("bulk.toggle"), key=f"bulk.{form_id}", help=t("bulk.help")):
+        bulk_table(rt, form_id, page, rows, actions)
+    else:
+        table_to_open(page, rows, f"page.{form_id}")
+
+
+def bulk_actions(rt, form_id: str) -> dict[str, str]:
+    """The actions this user may take on many records at once: no form to fill, not automatic."""
+    wf = sheets.workflow_of(rt, form_id)
+    found: dict[str, str] = {}
+    for tr in (wf.transitions if wf else ()):
+        if not tr.automatic and not tr.form and actor().may(tr.roles) and tr.action not in found:
+            found[tr.action] = (tr.label_en if lang() == "en" and tr.label_en else tr.label) or tr.action
+    return found
+
+
+def bulk_table(rt, form_id: str, page: records.Page, rows: list[dict], actions: dict[str, str]) -> None:
+    """The page's records with boxes to tick, and an action for the ticked ones (confirmed first)."""
+    event = st.dataframe(rows, hide_index=True, on_select="rerun", selection_mode="multi-row",
+                         key=f"bulk.table.{form_id}.{page.page}", height=36 * (len(rows) + 1) + 3)
+    picked = [page.items[i].id for i in (event.selection.rows if event and hasattr(event, "selection") else [])]
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    action = left.selectbox(t("bulk.action"), list(actions), format_func=actions.get, key=f"bulk.action.{form_id}")
+    if right.button(t("bulk.go", n=len(picked)), type="primary", disabled=not picked, key=f"bulk.go.{form_id}",
+                    width="stretch"):
+        st.dialog(t("bulk.confirm_title"))(_confirm_bulk)(rt, form_id, action, actions[action], picked)
+    report = st.session_state.pop(f"bulk.report.{form_id}", None)
+    if report:
+        done, refused = report
+        st.success(done)
+        for line in refused:
+            st.warning(line)
+
+
+def _confirm_bulk(rt, form_id: str, action: str, label: str, ids: list[int]) -> None:
+    """The action and the records it is about to move; each is still checked and decided alone."""
+    st.markdown(t("bulk.confirm", action=label, n=len(ids), ids="、".join(f"#{i}" for i in ids)))
+    if st.button(t("bulk.confirm_go"), type="primary", key="bulk.confirm.go", width="stretch"):
+        moves, refused = bulk.act_on_selected(rt, actor(), action, ids)
+        st.session_state[f"bulk.report.{form_id}"] = (
+            t("bulk.done", action=label, n=len(moves)),
+            [t("bulk.refused", id=i, why=t(f"bulk.why.{why}") if f"bulk.why.{why}" in TEXT else why)
+             for i, why in refused])
+        st.rerun()
 
 
 def list_headings(rt, form) -> list[str]:

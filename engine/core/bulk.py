@@ -198,6 +198,19 @@ def act_on(rt: Runtime, actor: Actor, actions: Mapping[str, list[int]]) -> list[
     return moves
 
 
+def act_on_selected(rt: Runtime, actor: Actor, action: str, ids: list[int]) -> tuple[list[Move], list[tuple[int, str]]]:
+    """Records a user selected in a list take the action, each checked and decided as one move
+    would be (roles, township, state, the rules): the refused are returned with the reason and
+    stay as they are, the others move in one transaction, each with its audit row."""
+    with rt.db.transaction() as session:
+        rows = lock_rows(rt, session, ids)
+        plan = plan_moves(session, rt, actor, rows, action)
+        waiting = apply_moves(session, rt, actor, plan, action)
+    reactions.drain(rt, waiting, raise_refusals=False)
+    found = {row.id for row in rows}
+    return plan.moves, [(i, "not_found") for i in ids if i not in found] + plan.refused
+
+
 def bulk_action(rt: Runtime, actor: Actor, form_id: str, action: str, township: str | None = None,
                 dry_run: bool = False, progress: Callable[[int, int], None] | None = None,
                 batch: int = 1000) -> BulkReport:
