@@ -213,7 +213,7 @@ def test_a_screening_grid_of_ten_suggestions_by_three_members_saves_the_good_row
     scores[4] = "\t4\t4\t5"  # row 5 (the second suggestion, 李四) lacks its necessity score
     paste(1, "\n".join(scores), right=4)  # past the record number, title, member and kind
     page.get_by_role("button", name="保存已填写的 30 行").click()
-    page.get_by_text("已保存 29 份；1 行未保存").wait_for()
+    page.get_by_text("已保存 29 份；1 行未保存").wait_for(timeout=60_000)  # 30 sheets filed: slower on a loaded machine
     expect(page.locator("body")).to_contain_text(f"第 5 行（#{ids[1]} 第2条：硬化村组道路）未保存：必要性")
     page.wait_for_timeout(1500)
     SHOTS.mkdir(exist_ok=True)
