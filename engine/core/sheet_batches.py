@@ -13,8 +13,7 @@ from sqlalchemy import func, select
 from engine.core import records
 from engine.core.actors import SYSTEM, Actor, require
 from engine.core.runtime import Runtime
-from engine.core.sheets import SUBJECT, workflow_of
-from engine.kernel.errors import NotFound
+from engine.core.sheets import SUBJECT, listed_sheet
 from engine.schema.workflow import Sheet
 from engine.store.anyof import any_of
 from engine.store.tables import Record, RecordLink
@@ -38,12 +37,7 @@ class Grid:
 def grid_for(rt: Runtime, actor: Actor, form_id: str, sheet_form: str, township: str | None = None,
              limit: int = MAX_GRID_RECORDS) -> Grid:
     """The oldest records (of the user's township) in the sheet's states, with who has filed."""
-    compiled = rt.form(form_id)
-    require(actor, compiled.form.access.list, f"list:{form_id}")
-    wf = workflow_of(rt, form_id)
-    sheet = wf.sheet(sheet_form) if wf else None
-    if sheet is None:
-        raise NotFound("sheet")
+    sheet = listed_sheet(rt, actor, form_id, sheet_form)
     require(actor, sheet.roles, f"sheet:{sheet_form}")
     if actor is not SYSTEM and actor.township:
         township = actor.township

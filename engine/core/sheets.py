@@ -335,16 +335,21 @@ def gathered_from(rt: Runtime, wf: Workflow, current: list[Any]) -> dict[str, li
     return out
 
 
-def awaiting(rt: Runtime, actor: Actor, form_id: str, sheet_form: str, township: str | None = None,
-             page: int = 1, page_size: int = 25) -> records.Page:
-    """Records in a sheet's states that have no such sheet yet (e.g. suggestions not answered),
-    oldest first, counted and paginated in SQL."""
-    compiled = rt.form(form_id)
-    require(actor, compiled.form.access.list, f"list:{form_id}")
+def listed_sheet(rt: Runtime, actor: Actor, form_id: str, sheet_form: str) -> Sheet:
+    """The workflow's sheet `sheet_form` of the form's records, for an actor who may list them."""
+    require(actor, rt.form(form_id).form.access.list, f"list:{form_id}")
     wf = workflow_of(rt, form_id)
     sheet = wf.sheet(sheet_form) if wf else None
     if sheet is None:
         raise NotFound("sheet")
+    return sheet
+
+
+def awaiting(rt: Runtime, actor: Actor, form_id: str, sheet_form: str, township: str | None = None,
+             page: int = 1, page_size: int = 25) -> records.Page:
+    """Records in a sheet's states that have no such sheet yet (e.g. suggestions not answered),
+    oldest first, counted and paginated in SQL."""
+    sheet = listed_sheet(rt, actor, form_id, sheet_form)
     township = actor.township if actor is not SYSTEM and actor.township else township
     linked = Record.__table__.alias("sheet")
     has_sheet = exists().where(and_(RecordLink.target_id == Record.id, RecordLink.field_id == SUBJECT,
