@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from engine.core import records
-from engine.core.actors import SYSTEM
+from engine.core.actors import ANONYMOUS, SYSTEM
 from engine.core.record_queries import not_merged, township_key
 from engine.core.runtime import Runtime
 from engine.features.delivery.specs import spec
@@ -62,9 +62,7 @@ def public_project(rt: Runtime, delivery_id: str, record_id: int) -> records.Rec
             not_merged())).first()
         if record is None:
             raise NotFound("record")
-        form = rt.forms[record.form_id].form
-        return records.view_of(record, {k: v for k, v in record.data.items()
-                                        if form.has_field(k) and not form.field(k).private})
+        return records.view_for(rt, ANONYMOUS, record)  # as the public may see it
 
 
 def public_townships(rt: Runtime, delivery_id: str) -> list[tuple[str, int]]:
@@ -91,6 +89,3 @@ def _ratings(rt: Runtime, d, ids: list[int]) -> dict[int, str]:
         if (before or {}).get("state") in d.done_states and decision.get("reason"):
             found[int(entity_id)] = decision["reason"]
     return found
-
-
-
