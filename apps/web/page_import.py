@@ -26,7 +26,7 @@ def render_import_page() -> None:
     mapping_id = st.selectbox(t("import_kind"), choices,
                               format_func=lambda i: rt.profile.imports[i].text(lang()))
     upload = st.file_uploader(t("import_file"), type=["csv", "xlsx"])
-    st.caption(t("ui.file_rules", types="CSV、XLSX", size="200 MB"))
+    st.caption(t("ui.file_rules", types="CSV、XLSX", size=f"{st.get_option('server.maxUploadSize')} MB"))  # the server's limit
     if upload is None or not st.button(t("import_start"), type="primary"):
         return
     bar = st.progress(0.0)

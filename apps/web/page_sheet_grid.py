@@ -20,7 +20,7 @@ from engine.kernel.errors import InputError, PermissionDenied
 GRID_TYPES = ("text", "textarea", "phone", "choice", "score", "integer", "money", "date")
 
 
-def _column(rt, field):
+def _column(field):
     """The grid column for a field, with the form's own limits. Every cell holds text ("" when
     empty, so an empty cell shows blank rather than a placeholder word); the form's validation
     reads it as a submitted form's text."""
@@ -102,7 +102,7 @@ def render_sheet_grid_page(form_id: str, sheet_form: str) -> None:
         rows, hide_index=True, width="stretch", key=f"grid.{sheet_form}.{generation}.{len(rows)}",
         disabled=[t("record_no"), t("title")] + [f.text(lang()) for f in fields if f.id in person_ids],
         column_config={t("record_no"): st.column_config.NumberColumn(t("record_no"), format="%d"),
-                       **{f.text(lang()): _column(rt, f) for f in fields}})
+                       **{f.text(lang()): _column(f) for f in fields}})
     filled = [(n, row) for n, row in enumerate(edited, start=1)
               if any(_raw(f, row.get(f.text(lang()))) is not None for f in fields if f.id not in person_ids)]
     if st.button(t("grid.save", n=len(filled)), type="primary", key=f"grid.save.{sheet_form}", disabled=not filled):
@@ -117,7 +117,7 @@ def _persons(rt, form, fields, person_ids: list[str], sheet_form: str) -> list[d
     st.subheader(t("grid.persons"))
     person_fields = [f for f in fields if f.id in person_ids]
     edited = st.data_editor([{f.text(lang()): _shown(f, None) for f in person_fields}], num_rows="dynamic", hide_index=True,
-                            key=f"grid.persons.{sheet_form}", column_config={f.text(lang()): _column(rt, f)
+                            key=f"grid.persons.{sheet_form}", column_config={f.text(lang()): _column(f)
                                                                               for f in person_fields})
     persons = [{f.id: _raw(f, row.get(f.text(lang()))) for f in person_fields} for row in edited]
     return [p for p in persons if any(v is not None for v in p.values())]
