@@ -65,6 +65,15 @@ def page():
         browser.close()
 
 
+def sign_in(page, server: str, username: str, password: str = "Qiao-lu-2025-sangzhi") -> None:
+    """Open the app, sign in, and wait for the start page every sign-in lands on."""
+    page.goto(server)
+    page.get_by_label("用户名", exact=True).fill(username)
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("heading", name="我的待办").wait_for()
+
+
 def choose(page, label: str, option: str) -> None:
     page.get_by_label(label, exact=True).first.click()
     page.get_by_role("option", name=option, exact=True).click()
@@ -151,11 +160,7 @@ def test_search_finds_a_suggestion_by_a_word_of_its_content_and_exports_the_list
         records.submit(rt, SYSTEM, "suggestion", {
             "title": title, "content": content, "category": "roads", "township": "t01", "station": "s01",
             "channel": "hotline_12345", "proposer_name": "张建国", "phone": "13912345678", "submitted_on": "2025-03-04"})
-    page.goto(server)
-    page.get_by_label("用户名", exact=True).fill("county")
-    page.get_by_label("密码", exact=True).fill("Qiao-lu-2025-sangzhi")
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("heading", name="我的待办").wait_for()
+    sign_in(page, server, "county")
     page.get_by_role("link", name="民生实事建议列表").click()
     page.get_by_text("共 3 条").wait_for()
     page.get_by_label("查找", exact=True).fill("爆管")  # in the content only, not the title
@@ -188,11 +193,7 @@ def test_a_screening_grid_of_ten_suggestions_by_three_members_saves_the_good_row
         "township": "t01", "station": "s01", "channel": "hotline_12345", "proposer_name": "张建国",
         "phone": "13912345678", "submitted_on": "2025-03-04"}).id for i in range(10)]
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    page.goto(server)
-    page.get_by_label("用户名", exact=True).fill("screener")
-    page.get_by_label("密码", exact=True).fill("Qiao-lu-2025-sangzhi")
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("heading", name="我的待办").wait_for()
+    sign_in(page, server, "screener")
     page.get_by_role("link", name="成批填写：筛选评分表").click()
     page.get_by_text("下表列出最早的 10 条").wait_for()
     page.wait_for_timeout(1500)
@@ -382,11 +383,7 @@ def test_closing_a_ballot_below_quorum_asks_for_a_reason(server, page, rt, good_
                             [(f"d{n}", f"代表{n}", "present") for n in range(35)])
     open_round(rt, SYSTEM, round_id)
     cast(rt, Actor("d0", "代表0", frozenset({"deputy"})), round_id, {str(ids[0]): "yes"})
-    page.goto(server)
-    page.get_by_label("用户名", exact=True).fill("chair")
-    page.get_by_label("密码", exact=True).fill("Qiao-lu-2025-sangzhi")
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("heading", name="我的待办").wait_for()
+    sign_in(page, server, "chair")
     page.get_by_role("link", name="乡镇人民代表大会民生实事项目票决").click()
     expect(page.locator("body")).to_contain_text("1 / 35")
     page.get_by_role("button", name="宣布投票结束").click()
