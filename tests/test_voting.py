@@ -390,3 +390,22 @@ def test_staff_of_another_township_cannot_run_its_ballot(rt, good_suggestion):
     with pytest.raises(PermissionDenied):
         hand_out_paper(rt, dataclasses.replace(TELLER1, township="t05"), round_id, "d000")
     close_round(rt, dataclasses.replace(PRESIDIUM, township="t02"), round_id, reason="（测试）提前结束")
+
+
+def test_the_desk_issues_the_result_so_a_public_print_only_reads_its_number(rt, good_suggestion):
+    from sqlalchemy import func
+    from engine.core.actors import ANONYMOUS
+    from engine.output import documents
+    from engine.store.tables import IssuedDocument
+    round_id, (a, b, c) = open_ballot(rt, good_suggestion, members=5)
+    for n in range(5):
+        cast(rt, deputy(n), round_id, {a: "yes", b: "yes"})
+    close_round(rt, PRESIDIUM, round_id)
+    count_round(rt, PRESIDIUM, round_id)
+    assert documents.issue_results(rt, PRESIDIUM, round_id) == ["桑人大票决〔2025〕1号"]
+    made = documents.result(rt, ANONYMOUS, "vote_result", round_id)
+    assert made.content.startswith(b"%PDF")
+    with rt.db.read() as session:
+        issued = session.execute(select(IssuedDocument.number, IssuedDocument.issued_by)).all()
+        assert session.scalar(select(func.count()).select_from(IssuedDocument)) == 1
+    assert issued == [(1, "presidium")]  # the public's print wrote nothing

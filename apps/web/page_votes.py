@@ -157,6 +157,7 @@ def _confirm_count(rt, row, choice, count_key: str | None) -> None:
         except VoteRefused as exc:
             st.error(refused(exc))
             return
+        documents.issue_results(rt, actor(), row.id)  # numbered by the desk, not by a first reader
         st.session_state.pop(f"count_key.{row.id}", None)
         st.rerun()
 

@@ -224,6 +224,16 @@ def result(rt: Runtime, actor: Actor, doc_id: str, round_id: int, today: dt.date
     return Made(f"{doc.id}-{round_id}.pdf", render)
 
 
+def issue_results(rt: Runtime, actor: Actor, round_id: int) -> list[str]:
+    """Issue the counted round's result documents now (as the desk does after the count), so a
+    later print, by anyone, only reads their number and date."""
+    with rt.db.read() as session:
+        closed = session.scalar(select(VoteRound.closed_at).where(VoteRound.id == round_id))
+    day = closed.date() if closed else clock.now().date()
+    return [issue(rt, actor, doc, f"round:{round_id}", day).number
+            for doc in rt.profile.documents.values() if doc.kind == "result"]
+
+
 def result_rows(rt: Runtime, doc: Document, round_id: int, today: dt.date) -> tuple[dict[str, str], list[list[str]]]:
     """The round's values and the table's rows, for the PDF and the public page alike."""
     with rt.db.read() as session:
