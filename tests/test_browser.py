@@ -28,13 +28,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(db_url, rt):
+def server(db_url, rt, tmp_path):
     port = _free_port()
     env = dict(os.environ, MINSHENG_CONFIG=str(CONFIG), DATABASE_URL=db_url)
+    # The server's output goes to a file: a pipe nobody reads fills up (64 KiB) and then blocks
+    # the server in the middle of a test.
+    log = (tmp_path / "streamlit.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "apps/web/main.py"), "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:
@@ -44,10 +47,13 @@ def server(db_url, rt):
             time.sleep(0.5)
     else:
         process.kill()
-        pytest.fail("streamlit did not start: " + process.stdout.read().decode(errors="replace")[-2000:])
+        log.close()
+        pytest.fail("streamlit did not start: " + (tmp_path / "streamlit.log").read_text(errors="replace")[-2000:])
     yield url
     process.terminate()
     process.wait(10)
+    log.close()
+    print(f"streamlit wrote {(tmp_path / 'streamlit.log').stat().st_size} bytes")
 
 
 @pytest.fixture
@@ -61,6 +67,7 @@ def page():
             "--disable-sync", "--no-first-run"])
         tab = browser.new_page(viewport={"width": 1280, "height": 1100}, locale="zh-CN")
         tab.set_default_timeout(20_000)
+        expect.set_options(timeout=15_000)  # a rerun on a loaded two-core machine can take seconds
         yield tab
         browser.close()
 
@@ -72,6 +79,18 @@ def sign_in(page, server: str, username: str, password: str = "Qiao-lu-2025-sang
     page.get_by_label("密码", exact=True).fill(password)
     page.get_by_role("button", name="登录").click()
     page.get_by_role("heading", name="我的待办").wait_for()
+
+
+def wait_for_text(page, text: str, timeout: int = 20_000) -> None:
+    """Wait for a text; when it does not come, fail with what the page showed instead (a CI log
+    then tells why, where a bare timeout would not)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    try:
+        page.get_by_text(text).first.wait_for(timeout=timeout)
+    except PlaywrightTimeout:
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SHOTS / "failed.png"), full_page=True)
+        pytest.fail(f"{text!r} did not appear; the page showed:\n" + page.locator("body").inner_text()[-3000:])
 
 
 def choose(page, label: str, option: str) -> None:
@@ -95,7 +114,9 @@ def test_submit_then_follow_by_receipt_code(server, page):
     page.keyboard.press("Tab")
     page.get_by_role("button", name="提交").click()
     page.get_by_text("提交成功").wait_for()
-    assert page.get_by_label("建议标题 *", exact=True).input_value() == ""  # a fresh form for the next one
+    title = page.get_by_label("建议标题 *", exact=True)
+    expect(title).to_have_count(1)  # the rerun's stale copy of the form has gone
+    expect(title).to_have_value("")  # a fresh form for the next one
     page.screenshot(path=str(SHOTS / "submitted.png"), full_page=True)
     code = page.locator("pre code, pre").first.inner_text().strip()
     assert re.match(r"^SZ25-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$", code), code
@@ -214,7 +235,7 @@ def test_a_screening_grid_of_ten_suggestions_by_three_members_saves_the_good_row
     scores[4] = "\t4\t4\t5"  # row 5 (the second suggestion, 李四) lacks its necessity score
     paste(1, "\n".join(scores), right=4)  # past the record number, title, member and kind
     page.get_by_role("button", name="保存已填写的 30 行").click()
-    page.get_by_text("已保存 29 份；1 行未保存").wait_for(timeout=60_000)  # 30 sheets filed: slower on a loaded machine
+    wait_for_text(page, "已保存 29 份；1 行未保存", timeout=60_000)  # 30 sheets filed: slower on a loaded machine
     expect(page.locator("body")).to_contain_text(f"第 5 行（#{ids[1]} 第2条：硬化村组道路）未保存：必要性")
     page.wait_for_timeout(1500)
     SHOTS.mkdir(exist_ok=True)

@@ -30,6 +30,7 @@ from apps.web.page_delivery import render_delivery_page  # noqa: E402
 from apps.web.page_report import render_report_page  # noqa: E402
 from apps.web.page_start import render_start_page  # noqa: E402
 from apps.web.phone_menu import phone_menu  # noqa: E402
+from apps.web.done_message import forget_on_page_change  # noqa: E402
 from apps.web.chinese_ui import chinese_widget_words  # noqa: E402
 from apps.web.state import actor, lang, runtime, t, version_notes  # noqa: E402
 from engine.schema.county import PUBLIC  # noqa: E402
@@ -144,6 +145,7 @@ def main() -> None:
     if lang() == "zh":
         chinese_widget_words()
     phone_menu(pages, navigation.url_path)
+    forget_on_page_change(navigation.url_path)
     if st.session_state.pop("land_on_start", False) and start is not None:
         st.switch_page(start)
     navigation.run()

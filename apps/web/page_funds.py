@@ -11,6 +11,7 @@ import streamlit as st
 from sqlalchemy import select
 
 from apps.i18n import problem_text, refusal_text
+from apps.web.done_message import say_done, show_done
 from apps.web.state import actor, lang, runtime, t
 from engine.kernel.errors import InputError, PermissionDenied, Problem
 from engine.features import funds
@@ -82,8 +83,7 @@ def _entry_forms(rt, fund_id: str, pool_id: int | None, year: int) -> None:
         return
     st.subheader(t("fund.record"))
     notice = st.container()  # messages here, above the forms, which stay where they are
-    if flash := st.session_state.pop("fund.flash", None):
-        notice.success(flash)
+    show_done(notice, "fund")
     tabs = st.tabs([t(f"fund.{k}") for k in kinds] + ([t("fund.reverse")] if pool_id else []))
     projects = funds.eligible_projects(rt, who, fund_id) if {"allocate", "pay"} & set(kinds) else []
     label = {p[0]: f"#{p[0]} {p[1]}（{rt.reference_label('townships', p[2], lang()) if p[2] else ''}）" for p in projects}
@@ -166,9 +166,9 @@ def _record(rt, fund_id: str, pool_id: int | None, year: int, kind: str, values:
         notice.error(t("not_allowed"))
         return
     if kind == "reverse":
-        st.session_state["fund.flash"] = t("fund.reversed", entry=entry, reversed=values["entry_id"])
+        say_done("fund", t("fund.reversed", entry=entry, reversed=values["entry_id"]))
     else:
-        st.session_state["fund.flash"] = t("fund.saved", entry=entry, kind=t(f"fund.{kind}"), concerns=concerns,
-                                           amount=f"{funds.yuan(funds.fen(values['amount'])):,.2f}")
+        say_done("fund", t("fund.saved", entry=entry, kind=t(f"fund.{kind}"), concerns=concerns,
+                           amount=f"{funds.yuan(funds.fen(values['amount'])):,.2f}"))
         st.session_state.pop(f"fund.{kind}.project", None)  # the next entry chooses its project afresh
     st.rerun()

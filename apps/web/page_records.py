@@ -6,6 +6,7 @@ import io
 import streamlit as st
 
 from apps.i18n import TEXT, problem_text
+from apps.web.done_message import show_done
 from apps.web.state import actor, lang, runtime, t
 from apps.web import record_work as work
 from apps.web.record_delivery import delivery_section, subject_link
@@ -209,9 +210,7 @@ def render_record_page() -> None:
     # Always a container here, message or not: a message that comes and goes must not shift the
     # widgets below it, or an open expander closes on the next rerun.
     top = st.container()
-    flash = st.session_state.pop("flash", None)
-    if flash:
-        top.success(flash)
+    show_done(top, "record", about=view.id)
     st.title(view.title)
     st.caption(f"{form.text(lang())} · {t('record_no')} {view.id}"
                + (f" · {t('receipt_code')} {view.receipt_code}" if view.receipt_code else ""))

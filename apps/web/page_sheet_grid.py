@@ -13,6 +13,7 @@ import math
 import streamlit as st
 
 from apps.i18n import input_error_lines, refusal_text
+from apps.web.done_message import say_done, show_done
 from apps.web.state import actor, lang, runtime, t
 from engine.core import sheet_batches, sheets
 from engine.kernel.errors import InputError, PermissionDenied
@@ -71,8 +72,7 @@ def render_sheet_grid_page(form_id: str, sheet_form: str) -> None:
         st.error(t("not_allowed") if who.signed_in else t("sign_in_first"))
         return
     notice = st.container()
-    if flash := st.session_state.pop(f"grid.flash.{sheet_form}", None):
-        notice.success(flash)
+    show_done(notice, f"grid.{sheet_form}")
     for line in st.session_state.get(f"grid.problems.{sheet_form}", []):
         notice.error(line)
     fields = [f for f in form.fields if f.type in GRID_TYPES]
@@ -140,5 +140,5 @@ def _save(rt, sheet_form: str, fields, filled: list[tuple[int, dict]], keys: lis
     st.session_state[f"grid.problems.{sheet_form}"] = problems
     st.session_state[f"grid.kept.{sheet_form}"] = kept
     st.session_state[f"grid.gen.{sheet_form}"] = st.session_state.get(f"grid.gen.{sheet_form}", 0) + 1
-    st.session_state[f"grid.flash.{sheet_form}"] = (t("grid.saved", n=len(report.filed), refused=len(problems))
-                                                    if problems else t("grid.saved_all", n=len(report.filed)))
+    say_done(f"grid.{sheet_form}", t("grid.saved", n=len(report.filed), refused=len(problems))
+             if problems else t("grid.saved_all", n=len(report.filed)))

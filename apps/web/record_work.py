@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from apps.i18n import input_error_lines, problem_text, refusal_text
+from apps.web.done_message import say_done
 from apps.web.form_widgets import form_inputs, submitted
 from apps.web.record_delivery import defaults_caption
 from apps.web.state import actor, lang, t
@@ -98,7 +99,7 @@ def sheet_section(rt, view) -> None:
             if submitted(scope, t("submit"), lambda raw, files, s=sheet: sheets.file_sheet(rt, actor(), view.id, s.form,
                                                                                           raw, files),
                          values, uploads) is not None:
-                st.session_state["flash"] = t("sheet_filed", form=form.text(lang()))
+                say_done("record", t("sheet_filed", form=form.text(lang())), about=view.id)
                 st.rerun()
     if filed:
         st.subheader(t("sheets"))
@@ -135,7 +136,7 @@ def regroup_section(rt, view) -> None:
                 ids = [int(x) for x in text.replace("，", ",").replace(" ", ",").split(",") if x.strip().isdigit()]
                 try:
                     regroup.merge(rt, who, view.id, ids, note)
-                    st.session_state["flash"] = t("merged_n", n=len(ids))
+                    say_done("record", t("merged_n", n=len(ids)), about=view.id)
                     st.rerun()
                 except InputError as exc:
                     st.error("；".join(problem_text(p, lang()) for p in exc.problems.values()))
@@ -154,7 +155,7 @@ def regroup_section(rt, view) -> None:
             if st.button(t("split_do"), key=f"split.do.{view.id}"):
                 try:
                     made = regroup.split(rt, who, view.id, parts)
-                    st.session_state["flash"] = t("split_done", ids=", ".join(f"#{m.id}" for m in made))
+                    say_done("record", t("split_done", ids=", ".join(f"#{m.id}" for m in made)), about=view.id)
                     st.rerun()
                 except InputError as exc:
                     labels = {f"{n}:{f.id}": f"{t('split_part', n=n)} {f.text(lang())}"
