@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from apps.i18n_accounts import ACCOUNT_TEXT
 from apps.i18n_votes import VOTE_TEXT
 from engine.kernel.errors import InputError, Problem
 
@@ -80,6 +81,7 @@ PROBLEMS: dict[str, tuple[str, str]] = {
 
 TEXT: dict[str, tuple[str, str]] = {
     **VOTE_TEXT,
+    **ACCOUNT_TEXT,
     "app_title": ("民生实事项目人大代表票决", "Livelihood projects decided by deputies' vote"),
     "language": ("语言", "Language"),
     "sign_in": ("登录", "Sign in"),

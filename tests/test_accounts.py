@@ -162,3 +162,31 @@ def test_demo_accounts_sign_in_only_where_the_demo_made_the_database(rt):
     accounts.set_password(rt, SYSTEM, "liaison", GOOD)
     with clock.at(START):
         assert authenticate(rt, "liaison", GOOD).username == "liaison"
+
+
+def test_an_administrator_sees_locked_and_demo_password_accounts_first_on_the_start_page(rt):
+    from engine.core.worklist import work_for
+    from engine.store.tables import User
+    admin = accounts.create_user(rt, SYSTEM, "admin", "系统管理员", ["administrator"], GOOD)
+    accounts.create_user(rt, SYSTEM, "wang", "王站长", ["liaison_staff"], GOOD, "t02")
+    accounts.create_user(rt, SYSTEM, "li", "李代表", ["deputy"], "demo", demo=True)
+    assert not {i.kind for i in work_for(rt, admin)} & {"accounts_locked"}
+    with rt.db.transaction() as session:
+        session.get(User, session.scalar(select(User.id).where(User.username == "wang"))).locked_at = START
+    found = {i.kind: (i.count, i.page) for i in work_for(rt, admin)}
+    assert found["accounts_locked"] == (1, "accounts") and found["accounts_demo_password"] == (1, "accounts")
+    views = accounts.account_views(rt, admin)
+    assert [v.username for v in views][0] == "wang" and views[0].locked and views[0].township == "t02"
+    assert next(v for v in views if v.username == "li").demo
+    with pytest.raises(PermissionDenied):
+        accounts.account_views(rt, Actor("wang", "王站长", frozenset({"liaison_staff"}), "t02"))
+    assert "accounts_locked" not in {i.kind for i in work_for(rt, Actor("wang", "王站长", frozenset({"liaison_staff"}), "t02"))}
+    accounts.set_password(rt, admin, "li", "Huai-shu-2025-liyuan")  # a password of its own: no longer counted
+    unlock(rt, admin, "wang")
+    assert not {i.kind for i in work_for(rt, admin)} & {"accounts_locked", "accounts_demo_password"}
+
+
+def test_an_account_needs_a_name(rt):
+    with pytest.raises(InputError) as info:
+        accounts.create_user(rt, SYSTEM, "wang", "  ", ["liaison_staff"], GOOD)
+    assert info.value.problems["display_name"].code == "required"

@@ -234,3 +234,59 @@ def test_saving_a_record_without_a_receipt_code_says_its_number(app, rt):
     public.session_state["done.suggestion"] = "SZ25-ABCD-EFGH-JKMN"
     public.run()
     assert public.success[0].value == "提交成功！请保存您的回执码：" and public.code[0].value == "SZ25-ABCD-EFGH-JKMN"
+
+
+def form_of(at, form_id: str):
+    return next(f for f in at.get("form") if f.proto.form.form_id == form_id)
+
+
+def test_the_accounts_page_unlocks_sets_passwords_and_creates_accounts(app, rt):
+    admin = accounts.create_user(rt, SYSTEM, "admin", "系统管理员", ["administrator"], "Qiao-lu-2025-sangzhi")
+    accounts.create_user(rt, SYSTEM, "wang", "王站长", ["liaison_staff"], "Qiao-lu-2025-sangzhi", "t02")
+    with rt.db.transaction() as session:
+        session.execute(update(User).where(User.username == "wang").values(locked_at=dt.datetime.now(dt.timezone.utc)))
+    at = page_app("apps.web.page_accounts.render_accounts_page")
+    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "resident", "群众", ["citizen"], "Qiao-lu-2025-sangzhi")
+    at.run()
+    assert at.error[0].value == "您没有权限做这件事。" and not at.dataframe  # only who may manage accounts
+    at.session_state["actor"] = admin
+    at.run()
+    assert [m.value for m in at.metric] == ["3", "1", "0"]
+    at.button(key="accounts.unlock.do").click().run()
+    assert at.success[0].value == "已解锁王站长（wang），可以重新登录。"
+    assert authenticate(rt, "wang", "Qiao-lu-2025-sangzhi").username == "wang"
+
+    reset = form_of(at, "accounts.reset")
+    reset.selectbox[0].set_value("wang")
+    reset.text_input[0].set_value("Song-shu-2026-liyuan")
+    reset.text_input[1].set_value("Song-shu-2026-liyuan!")
+    reset.button[0].click().run()
+    assert at.error[0].value == "再输入一次新密码：两次输入的密码不一致"
+    reset = form_of(at, "accounts.reset")
+    reset.text_input[0].set_value("123456")
+    reset.text_input[1].set_value("123456")
+    reset.button[0].click().run()
+    assert at.error[0].value.startswith("新密码：至少")
+    reset = form_of(at, "accounts.reset")
+    reset.text_input[0].set_value("Song-shu-2026-liyuan")
+    reset.text_input[1].set_value("Song-shu-2026-liyuan")
+    reset.button[0].click().run()
+    assert at.success[0].value == "已为王站长（wang）设置新密码。"
+    assert authenticate(rt, "wang", "Song-shu-2026-liyuan").username == "wang"
+
+    at.selectbox(key="accounts.new.township").set_value("t02").run()
+    new = form_of(at, "accounts.new")
+    new.text_input[0].set_value("张 三")
+    new.text_input[1].set_value("")
+    new.multiselect[0].set_value(["screening_group"])
+    new.text_input[2].set_value("Song-shu-2026-liyuan")
+    new.text_input[3].set_value("Song-shu-2026-liyuan")
+    new.button[0].click().run()
+    assert at.error[0].value == "用户名：用户名只能用英文字母、数字和下划线；姓名或单位：此项必填"
+    new = form_of(at, "accounts.new")
+    new.text_input[0].set_value("ruitapu_screening")
+    new.text_input[1].set_value("瑞塔铺镇筛选小组")
+    new.button[0].click().run()
+    assert at.success[0].value == "已建立账户：瑞塔铺镇筛选小组（ruitapu_screening）。"
+    made = authenticate(rt, "ruitapu_screening", "Song-shu-2026-liyuan")
+    assert made.township == "t02" and made.roles == {"screening_group"}

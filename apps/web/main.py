@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from apps.i18n import LANGS, text  # noqa: E402
 from apps.web.page_account import sign_in_box  # noqa: E402
+from apps.web.page_accounts import render_accounts_page  # noqa: E402
 from apps.web.page_form import render_form_page  # noqa: E402
 from apps.web.page_import import allowed_imports, render_import_page  # noqa: E402
 from apps.web.page_lookup import render_lookup_page  # noqa: E402
@@ -126,6 +127,9 @@ def main() -> None:
         if who.signed_in and who.may(spec.roles):
             staff.append(_page(render_report_page, report_id, title=spec.text(lang()), url_path=f"report-{report_id}",
                                icon=":material/summarize:"))
+    if who.signed_in and who.may(rt.profile.roles_for("manage_users")):
+        staff.append(_page(render_accounts_page, title=t("accounts.nav"), url_path="accounts",
+                           icon=":material/manage_accounts:"))
     if who.signed_in and allowed_imports(rt, who):
         staff.append(_page(render_import_page, title=t("import"), url_path="import", icon=":material/upload_file:"))
     start = None

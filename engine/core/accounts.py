@@ -2,8 +2,10 @@
 profile, audited changes. Signing in is engine.core.signin."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import func, select
 from zxcvbn import zxcvbn
 
 from engine.store.audit import audit
@@ -41,6 +43,8 @@ def _check(rt: Runtime, username: str, display_name: str, roles: list[str], town
     problems = {}
     if not username or not username.replace("_", "").isalnum() or not username.isascii():
         problems["username"] = Problem("bad_username")
+    if not display_name or not display_name.strip():
+        problems["display_name"] = Problem("required")
     unknown = [r for r in roles if r not in known]
     if not roles or unknown:
         problems["roles"] = Problem("unknown_roles", {"roles": ", ".join(unknown)})
@@ -90,6 +94,37 @@ def set_password(rt: Runtime, actor: Actor, username: str, password: str) -> Non
         user.demo = False  # a password of its own: no longer the demo's
         audit(session, actor=actor.username, action="user.password", entity="user", entity_id=username,
               before=None, after=None, version=None)
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """An account as an administrator manages it: who, what they may do, and whether it needs care."""
+
+    username: str
+    display_name: str
+    roles: tuple[str, ...]
+    township: str | None
+    station: str | None
+    active: bool
+    locked: bool  # too many wrong passwords: signing in is refused until an administrator unlocks it
+    demo: bool  # still on the demo's password
+
+
+def account_views(rt: Runtime, actor: Actor) -> list[AccountView]:
+    """Every account, locked ones first, then by township and name."""
+    require(actor, rt.profile.roles_for("manage_users"), "manage_users")
+    with rt.db.read() as session:
+        users = session.scalars(select(User).order_by(User.locked_at.is_(None), User.township, User.username)).all()
+        return [AccountView(u.username, u.display_name, tuple(u.roles), u.township, u.station, u.active,
+                            u.locked_at is not None, u.demo) for u in users]
+
+
+def accounts_needing_care(session) -> dict[str, int]:
+    """How many active accounts are locked, and how many still sign in with the demo's password."""
+    locked, demo = session.execute(select(
+        func.count().filter(User.locked_at.is_not(None)), func.count().filter(User.demo.is_(True))).where(
+        User.active.is_(True))).one()
+    return {"locked": locked or 0, "demo_password": demo or 0}
 
 
 def list_users(rt: Runtime, actor: Actor) -> list[Actor]:

@@ -4,7 +4,8 @@ For every form with a workflow the user may list: each action the user may take,
 records of the user's township (and station) are in a state it starts from; and each sheet the
 user may file, with how many such records lack one from this user (or, for a sheet every record
 awaits, such as an answer to the proposer, lack one at all). Features add their own items through
-`events.work_items` (a ballot open for this deputy). A few GROUP BY queries whatever the number of
+`events.work_items` (a ballot open for this deputy). An administrator's are the accounts to see
+to: locked ones, and ones still on the demo's password. A few GROUP BY queries whatever the number of
 records, so the page stays fast at a province's size.
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, exists, func, select
 
 from engine.core import events
+from engine.core.accounts import accounts_needing_care
 from engine.core.actors import SYSTEM, Actor
 from engine.core.runtime import Runtime
 from engine.core.sheets import SUBJECT
@@ -71,6 +73,9 @@ def work_for(rt: Runtime, actor: Actor) -> list[WorkItem]:
                 found.append(WorkItem("sheet", form_id, sheet.form, _lacking(session, actor, form_id, sheet),
                                       tuple(sheet.states)))
             items.extend(sorted((i for i in found if i.count), key=lambda i: -i.count))
+        if actor.may(rt.profile.roles_for("manage_users")):  # an administrator's: accounts to see to
+            items.extend(WorkItem(f"accounts_{what}", None, what, count, page="accounts")
+                         for what, count in accounts_needing_care(session).items() if count)
         for hook in events.work_items:
             items.extend(i for i in hook(rt, session, actor) if i.count)
     return items
