@@ -518,3 +518,24 @@ def test_a_citizen_follows_a_suggestion_through_the_whole_chain(server, page, rt
     expect(body).not_to_contain_text(rectified.data["phone"])  # private fields stay private
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "lookup-whole-chain.png"), full_page=True)
+
+
+def test_signing_in_on_a_phone_closes_the_sidebar_over_the_start_page(server, page, rt):
+    """On a phone the sidebar lies over the page: signing in there closes it, so the start page
+    shows; on a wide screen it stays beside the page."""
+    from engine.core import accounts
+    from engine.core.actors import SYSTEM
+    accounts.create_user(rt, SYSTEM, "liaison", "澧源镇联络站工作人员", ["liaison_staff"], "Qiao-lu-2025-sangzhi", "t01")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server)
+    page.get_by_test_id("stExpandSidebarButton").click()
+    page.get_by_label("用户名", exact=True).fill("liaison")
+    page.get_by_label("密码", exact=True).fill("Qiao-lu-2025-sangzhi")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("heading", name="我的待办").wait_for()
+    expect(page.get_by_test_id("stExpandSidebarButton")).to_be_visible()  # closed: only its » is left
+    expect(page.get_by_test_id("stSidebarCollapseButton")).to_have_count(0)
+    wide = page.context.browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    sign_in(wide, server, "liaison")
+    expect(wide.get_by_test_id("stSidebarNav")).to_be_visible()  # beside the page, left open
+    expect(wide.get_by_test_id("stSidebarCollapseButton")).to_have_count(1)

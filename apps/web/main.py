@@ -30,7 +30,7 @@ from apps.web.page_funds import render_funds_page  # noqa: E402
 from apps.web.page_delivery import render_delivery_page  # noqa: E402
 from apps.web.page_report import render_report_page  # noqa: E402
 from apps.web.page_start import render_start_page  # noqa: E402
-from apps.web.phone_menu import phone_menu  # noqa: E402
+from apps.web.phone_menu import close_sidebar_on_phone, phone_menu  # noqa: E402
 from apps.web.done_message import forget_on_page_change  # noqa: E402
 from apps.web.chinese_ui import chinese_widget_words  # noqa: E402
 from apps.web.state import actor, lang, runtime, t, version_notes  # noqa: E402
@@ -151,7 +151,10 @@ def main() -> None:
     phone_menu(pages, navigation.url_path)
     forget_on_page_change(navigation.url_path)
     if st.session_state.pop("land_on_start", False) and start is not None:
+        st.session_state["signed_in_on_this_run"] = True
         st.switch_page(start)
+    if st.session_state.pop("signed_in_on_this_run", False):
+        close_sidebar_on_phone()
     navigation.run()
 
 

@@ -25,3 +25,17 @@ def phone_menu(groups: dict[str, list], current: str) -> None:
                     st.page_link(page)
             if not actor().signed_in:
                 st.caption(t("menu.sign_in"))
+
+
+# On a phone the sidebar lies over the page; after signing in there it would hide the start page.
+CLOSE_SIDEBAR = f"""<script>
+if (window.innerWidth < {NARROW}) {{
+  const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+  if (button) button.click();
+}}
+</script>"""
+
+
+def close_sidebar_on_phone() -> None:
+    """Close the sidebar if the screen is a phone's (the browser decides: the server cannot know)."""
+    st.html(CLOSE_SIDEBAR, unsafe_allow_javascript=True)
