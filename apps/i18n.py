@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from apps.i18n_accounts import ACCOUNT_TEXT
+from apps.i18n_batches import BATCH_TEXT
 from apps.i18n_votes import VOTE_TEXT
 from engine.kernel.errors import InputError, Problem
 
@@ -82,6 +83,7 @@ PROBLEMS: dict[str, tuple[str, str]] = {
 TEXT: dict[str, tuple[str, str]] = {
     **VOTE_TEXT,
     **ACCOUNT_TEXT,
+    **BATCH_TEXT,
     "app_title": ("民生实事项目人大代表票决", "Livelihood projects decided by deputies' vote"),
     "language": ("语言", "Language"),
     "sign_in": ("登录", "Sign in"),
@@ -153,7 +155,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "private_note": ("仅工作人员可见", "staff only"),
     "action_refused": ("未能办理：{reason}", "Not done: {reason}"),
     "rules.wrong_input": ("规则的输入类型不对，未作决定：{fields}", "Inputs of the wrong type, nothing decided: {details}"),
-    "rules.overlap": ("规则表 {table} 中第 {rows} 行同时符合，规则有重叠，请管理员修正规则", "rows {rows} of table {table} all match: the rules overlap; an administrator must correct them"),
+    "rules.overlap": ("规则表 {table} 中 {rows} 这几行同时符合，规则有重叠，请管理员修正规则", "rows {rows} of table {table} all match: the rules overlap; an administrator must correct them"),
     "rules.disagree": ("规则表 {table} 中同时符合的行结论不一致：{rows}，请管理员修正规则", "rows of table {table} that match together disagree: {rows}; an administrator must correct them"),
     "refused.unknown_action": ("没有这项操作", "there is no such action"),
     "refused.wrong_state": ("当前状态下不能办理", "not possible in the current state"),
@@ -228,31 +230,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "projects.all": ("全部乡镇（{n} 个项目）", "All townships ({n} projects)"),
     "projects.select": ("点选一行查看项目从建议到测评的全过程。", "Select a row to see the project's whole chain."),
     "projects.rating": ("代表测评", "Deputies' rating"),
-    "grid.section": ("成批填写", "In batches"),
-    "grid.nav": ("成批填写：{form}", "In batches: {form}"),
-    "grid.title": ("成批填写{form}", "{form} in batches"),
-    "grid.persons": ("填写人", "Who fills them in"),
-    "grid.how": ("下表列出最早的 {shown} 条（共 {total} 条）待填记录，每条记录、每位填写人一行；可从 Excel 复制粘贴。留空的行不保存；有错的行单独列出，其余照常保存。",
-                 "The oldest {shown} of {total} records waiting, one row per record and person; paste from Excel if you like. Empty rows are not saved; rows with mistakes are listed, the others are saved."),
-    "grid.all_filed": ("这些记录都已由上面的填写人填写。", "Every record here has been filled in by these persons."),
-    "grid.save": ("保存已填写的 {n} 行", "Save the {n} filled rows"),
-    "grid.saved": ("已保存 {n} 份；{refused} 行未保存，请按提示修改后再保存。", "Saved {n}; {refused} rows not saved: correct them and save again."),
-    "grid.saved_all": ("已保存 {n} 份。", "Saved {n}."),
-    "grid.row_refused": ("第 {row} 行（#{record} {title}）未保存：{why}", "Row {row} (#{record} {title}) not saved: {why}"),
-    "bulk.toggle": ("批量办理", "Act on several"), "bulk.help": ("勾选本页的多条记录，一次办理同一事项；每条仍按规则逐一判断。",
-                                                              "Tick records of this page and take one action on them; each is still decided by the rules."),
-    "bulk.action": ("办理事项", "Action"), "bulk.go": ("办理选中的 {n} 条", "Act on the {n} ticked"),
-    "bulk.confirm_title": ("确认批量办理", "Act on several?"),
-    "bulk.confirm": ("对 {n} 条记录执行“{action}”：{ids}。每条按规则逐一判断，不符合的保持原状并列出原因。",
-                     "Take '{action}' on {n} records: {ids}. Each is decided by the rules; those refused stay as they are, with the reason."),
-    "bulk.confirm_go": ("确认办理", "Do it"),
-    "bulk.done": ("已对 {n} 条记录执行“{action}”。", "'{action}' taken on {n} records."),
-    "bulk.refused": ("#{id} 未办理：{why}", "#{id} not moved: {why}"),
-    "bulk.why.wrong_state": ("当前状态不能办理此事项", "not in a state this action starts from"),
-    "bulk.why.not_allowed": ("您的角色不能办理此事项", "your role may not take this action"),
-    "bulk.why.other_township": ("不是本乡镇的记录", "a record of another township"),
-    "bulk.why.not_found": ("找不到这条记录", "no such record"),
-    "bulk.why.condition_false": ("不符合办理条件", "its conditions are not met"),
     "find_words": ("查找", "Search"),
     "search_hint": ("标题或内容中的字词，如：路灯", "words of the title or the content"),
     "sort": ("排序", "Sort"),

@@ -539,3 +539,40 @@ def test_signing_in_on_a_phone_closes_the_sidebar_over_the_start_page(server, pa
     sign_in(wide, server, "liaison")
     expect(wide.get_by_test_id("stSidebarNav")).to_be_visible()  # beside the page, left open
     expect(wide.get_by_test_id("stSidebarCollapseButton")).to_have_count(1)
+
+
+def test_a_screener_screens_ticked_suggestions_at_once_and_sees_why_one_was_not_moved(server, page, rt, good_suggestion):
+    """批量办理 on the list: three suggestions ticked, 筛选 confirmed in a dialog; the two with
+    their three score sheets move (each decided by the rules), the one without stays, with the
+    rules' own reason."""
+    from engine.core import accounts, records
+    from engine.core.actors import SYSTEM
+    from tests.test_screening import SCREENER, score
+    accounts.create_user(rt, SYSTEM, "screener", "瑞塔铺镇筛选小组", ["screening_group"], "Qiao-lu-2025-sangzhi", "t02")
+    ids = [records.submit(rt, SYSTEM, "suggestion", dict(good_suggestion, title=f"第{i + 1}条：硬化村组道路")).id
+           for i in range(3)]
+    for record_id in ids[:2]:
+        for member in ("甲", "乙", "丙"):
+            score(rt, record_id, member, 5, 4, 4, 4, actor=SCREENER)
+    sign_in(page, server, "screener")
+    page.get_by_role("link", name="民生实事建议列表").click()
+    page.get_by_text("批量办理").first.click()
+    page.wait_for_timeout(1500)
+    grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
+    for row in range(3):  # the three rows' boxes (newest first)
+        page.mouse.click(grid["x"] + 15, grid["y"] + 36 + 36 * row + 18)
+        page.wait_for_timeout(800)
+    page.get_by_role("button", name="办理选中的 3 条").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("对 3 条记录执行“筛选”")
+    dialog.get_by_role("button", name="确认办理").click()
+    wait_for_text(page, "已对 2 条记录执行“筛选”")
+    expect(page.locator("body")).to_contain_text(f"#{ids[2]} 未办理：")
+    expect(page.locator("body")).to_contain_text("份评分表")  # the rules' reason, as written in the profile
+    expect(page.get_by_role("button", name="办理选中的 0 条")).to_be_disabled()  # the boxes are cleared
+    with rt.db.read() as session:
+        from engine.store.tables import Record
+        states = {r.id: r.state for r in session.query(Record).filter(Record.id.in_(ids))}
+    assert states[ids[2]] == "received" and {states[ids[0]], states[ids[1]]} <= {"reserve", "pending", "rejected"}
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "bulk-screening.png"), full_page=True)

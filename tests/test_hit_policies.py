@@ -200,5 +200,11 @@ def test_a_table_that_cannot_decide_refuses_its_record_and_the_bulk_run_goes_on(
         assert report.moved == {"pending": 1}
         reason = "table 'screening' is UNIQUE but rows reserve, pending_total all match"
         assert dict(report.refused) == {reason: 1} and report.examples[reason] == [high.id]
+
+        from apps.i18n import refusal_text  # the list's 批量办理 says it in words
+        from engine.core.bulk import act_on_selected
+        moves, refused = act_on_selected(rt, SCREENER, "screen", [high.id])
+        assert moves == [] and refused[0][0] == high.id
+        assert refusal_text(refused[0][1]) == "规则表 screening 中 reserve, pending_total 这几行同时符合，规则有重叠，请管理员修正规则"
     finally:
         rt.db.dispose()

@@ -12,9 +12,10 @@ import streamlit as st
 _KEY = "done_messages"
 
 
-def say_done(place: str, message: str, about: object = None) -> None:
-    """Remember the message for `place` (a page's part), about one thing (a record id) or none."""
-    st.session_state.setdefault(_KEY, {})[place] = (about, message)
+def say_done(place: str, message: str, about: object = None, not_done: list[str] | None = None) -> None:
+    """Remember the message for `place` (a page's part), about one thing (a record id) or none,
+    with a line for each part that was not done (a refused record and why)."""
+    st.session_state.setdefault(_KEY, {})[place] = (about, message, list(not_done or []))
 
 
 def show_done(container, place: str, about: object = None) -> None:
@@ -22,6 +23,8 @@ def show_done(container, place: str, about: object = None) -> None:
     kept = st.session_state.get(_KEY, {}).get(place)
     if kept and kept[0] == about:
         container.success(kept[1])
+        for line in kept[2]:
+            container.warning(line)
 
 
 def forget_on_page_change(page: str) -> None:

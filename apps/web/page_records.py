@@ -5,8 +5,8 @@ import io
 
 import streamlit as st
 
-from apps.i18n import TEXT, problem_text
-from apps.web.done_message import show_done
+from apps.i18n import TEXT, problem_text, refusal_text
+from apps.web.done_message import say_done, show_done
 from apps.web.state import actor, lang, runtime, t
 from apps.web import record_work as work
 from apps.web.record_delivery import delivery_section, subject_link
@@ -111,19 +111,15 @@ def bulk_actions(rt, form_id: str) -> dict[str, str]:
 def bulk_table(rt, form_id: str, page: records.Page, rows: list[dict], actions: dict[str, str]) -> None:
     """The page's records with boxes to tick, and an action for the ticked ones (confirmed first)."""
     event = st.dataframe(rows, hide_index=True, on_select="rerun", selection_mode="multi-row",
-                         key=f"bulk.table.{form_id}.{page.page}", height=36 * (len(rows) + 1) + 3)
+                         key=f"bulk.table.{form_id}.{page.page}.{st.session_state.get(f'bulk.gen.{form_id}', 0)}",
+                         height=36 * (len(rows) + 1) + 3)
     picked = [page.items[i].id for i in (event.selection.rows if event and hasattr(event, "selection") else [])]
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     action = left.selectbox(t("bulk.action"), list(actions), format_func=actions.get, key=f"bulk.action.{form_id}")
     if right.button(t("bulk.go", n=len(picked)), type="primary", disabled=not picked, key=f"bulk.go.{form_id}",
                     width="stretch"):
         st.dialog(t("bulk.confirm_title"))(_confirm_bulk)(rt, form_id, action, actions[action], picked)
-    report = st.session_state.pop(f"bulk.report.{form_id}", None)
-    if report:
-        done, refused = report
-        st.success(done)
-        for line in refused:
-            st.warning(line)
+    show_done(st.container(), f"bulk.{form_id}")
 
 
 def _confirm_bulk(rt, form_id: str, action: str, label: str, ids: list[int]) -> None:
@@ -131,11 +127,18 @@ def _confirm_bulk(rt, form_id: str, action: str, label: str, ids: list[int]) -> 
     st.markdown(t("bulk.confirm", action=label, n=len(ids), ids="、".join(f"#{i}" for i in ids)))
     if st.button(t("bulk.confirm_go"), type="primary", key="bulk.confirm.go", width="stretch"):
         moves, refused = bulk.act_on_selected(rt, actor(), action, ids)
-        st.session_state[f"bulk.report.{form_id}"] = (
-            t("bulk.done", action=label, n=len(moves)),
-            [t("bulk.refused", id=i, why=t(f"bulk.why.{why}") if f"bulk.why.{why}" in TEXT else why)
-             for i, why in refused])
+        say_done(f"bulk.{form_id}", t("bulk.done", action=label, n=len(moves)),
+                 not_done=[t("bulk.refused", id=i, why=_refusal_words(why)) for i, why in refused])
+        st.session_state[f"bulk.gen.{form_id}"] = st.session_state.get(f"bulk.gen.{form_id}", 0) + 1  # untick
         st.rerun()
+
+
+def _refusal_words(why: str | Exception) -> str:
+    """Why a record was not moved: a refusal's code in words, the rules' own reason as written,
+    or what kept the rules from deciding."""
+    if isinstance(why, Exception):
+        return refusal_text(why, lang()) or t("bulk.why.undecidable")
+    return t(f"bulk.why.{why}") if f"bulk.why.{why}" in TEXT else why
 
 
 def list_headings(rt, form) -> list[str]:

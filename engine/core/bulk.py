@@ -63,7 +63,7 @@ class Move:
 @dataclass
 class Plan:
     moves: list[Move] = field(default_factory=list)
-    refused: list[tuple[int, str]] = field(default_factory=list)  # record id, reason in words
+    refused: list[tuple[int, str | Exception]] = field(default_factory=list)  # record id, why (code, words or error)
 
 
 def plan_moves(session, rt: Runtime, actor: Actor, rows: list[Any], action: str, automatic: bool = False) -> Plan:
@@ -111,7 +111,7 @@ def plan_moves(session, rt: Runtime, actor: Actor, rows: list[Any], action: str,
         try:
             chosen, explanation = first_allowed(vrt, wf, row.form_id, permitted, values)
         except (DecisionError, WrongInputType) as exc:  # this record's rules cannot decide; the rest go on
-            plan.refused.append((row.id, str(exc)))
+            plan.refused.append((row.id, exc))  # kept whole: its code and values say why in words
             continue
         if chosen is None:
             plan.refused.append((row.id, (explanation or {}).get("reason") or "condition_false"))
@@ -180,7 +180,8 @@ def apply_moves(session, rt: Runtime, actor: Actor, plan: Plan, action: str) -> 
 def act_on(rt: Runtime, actor: Actor, actions: Mapping[str, list[int]]) -> list[Move]:
     """Named records take named actions (action -> record ids) in one transaction, all or none: a
     vote's chosen projects one action, the others another. A missing or refused record refuses
-    them all (NotFound or TransitionRefused, nothing written). Returns the moves made."""
+    them all (NotFound, TransitionRefused, or the error of rules that could not decide; nothing
+    written). Returns the moves made."""
     with rt.db.transaction() as session:
         rows = {row.id: row for row in lock_rows(rt, session, [i for ids in actions.values() for i in ids])}
         if any(i not in rows for ids in actions.values() for i in ids):
@@ -189,7 +190,10 @@ def act_on(rt: Runtime, actor: Actor, actions: Mapping[str, list[int]]) -> list[
                  for action, ids in actions.items()}
         refused = [(i, reason) for plan in plans.values() for i, reason in plan.refused]
         if refused:
-            raise TransitionRefused(refused[0][1], record=refused[0][0])
+            record_id, reason = refused[0]
+            if isinstance(reason, Exception):
+                raise reason
+            raise TransitionRefused(reason, record=record_id)
         waiting, moves = [], []
         for action, plan in plans.items():
             waiting += apply_moves(session, rt, actor, plan, action)
@@ -198,10 +202,12 @@ def act_on(rt: Runtime, actor: Actor, actions: Mapping[str, list[int]]) -> list[
     return moves
 
 
-def act_on_selected(rt: Runtime, actor: Actor, action: str, ids: list[int]) -> tuple[list[Move], list[tuple[int, str]]]:
+def act_on_selected(rt: Runtime, actor: Actor, action: str,
+                    ids: list[int]) -> tuple[list[Move], list[tuple[int, str | Exception]]]:
     """Records a user selected in a list take the action, each checked and decided as one move
-    would be (roles, township, state, the rules): the refused are returned with the reason and
-    stay as they are, the others move in one transaction, each with its audit row."""
+    would be (roles, township, state, the rules): the refused are returned with the reason (a
+    code, the rules' own words, or the error of rules that could not decide) and stay as they
+    are, the others move in one transaction, each with its audit row."""
     with rt.db.transaction() as session:
         rows = lock_rows(rt, session, ids)
         plan = plan_moves(session, rt, actor, rows, action)
@@ -251,7 +257,7 @@ def bulk_action(rt: Runtime, actor: Actor, form_id: str, action: str, township: 
         for m in plan.moves:
             report.moved[m.to] += 1
         for record_id, reason in plan.refused:
-            report.refuse(reason, record_id)
+            report.refuse(str(reason), record_id)
         report.considered += len(plan.moves) + len(plan.refused)
         reactions.drain(rt, waiting, raise_refusals=False)
         if progress:
