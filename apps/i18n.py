@@ -237,7 +237,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "sort.oldest": ("最早在前", "Oldest first"),
     "sort.title": ("按标题", "By title"),
     "sort.state": ("按状态", "By status"),
-    "sort.township": ("按乡镇", "By township"),
+    "sort.by": ("按{field}", "By {field}"),
     "no_records_found": ("没有找到含有这些字词的记录。", "No record holds these words."),
     "export_xlsx": ("导出 Excel", "Export to Excel"),
     "download_xlsx": ("下载（{n} 行）", "Download ({n} rows)"),

@@ -105,6 +105,15 @@ def main(argv: list[str] | None = None) -> int:
          {"search.suggestion": common_word, "filter.suggestion.township": some.township}, listed),
         ("list, sorted by title", page_script("apps.web.page_records.render_list_page", "suggestion"), staff,
          {"sort.suggestion": "title"}, listed),
+        ("list, sorted by station", page_script("apps.web.page_records.render_list_page", "suggestion"), staff,
+         {"sort.suggestion": "station"}, listed),
+        ("list, sorted by category", page_script("apps.web.page_records.render_list_page", "suggestion"), staff,
+         {"sort.suggestion": "category"}, listed),
+        ("list, filtered by township, sorted by category", page_script("apps.web.page_records.render_list_page",
+                                                                      "suggestion"), staff,
+         {"sort.suggestion": "category", "filter.suggestion.township": some.township}, listed),
+        ("list, searched, sorted by category", page_script("apps.web.page_records.render_list_page", "suggestion"),
+         staff, {"sort.suggestion": "category", "search.suggestion": common_word}, listed),
         ("start page of a township's screener", page_script("apps.web.page_start.render_start_page"), screener, {},
          lambda at: bool(at.metric) and at.metric[0].value != "0"),
         ("screening grid of a township", page_script("apps.web.page_sheet_grid.render_sheet_grid_page", "suggestion",
@@ -114,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
          None, {}, lambda at: bool(at.title)),
         ("record detail", page_script("apps.web.page_records.render_record_page"), staff, {"record.id": some.id},
          lambda at: at.title[0].value == some.title),
+        ("accounts page", page_script("apps.web.page_accounts.render_accounts_page"),
+         Actor("bench", "bench", frozenset({"administrator"})), {}, lambda at: len(at.metric) == 3),
     ]
     staff_office = Actor("bench", "bench", frozenset({"congress_staff"}))
     finance = Actor("bench", "bench", frozenset({"finance"}))

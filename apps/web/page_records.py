@@ -59,7 +59,9 @@ def render_list_page(form_id: str) -> None:
             filters["state"] = picked
     words, order = st.columns([3, 1], vertical_alignment="bottom")
     search = words.text_input(t("find_words"), key=f"search.{form_id}", placeholder=t("search_hint"), max_chars=100)
-    sort = order.selectbox(t("sort"), records.SORTS, key=f"sort.{form_id}", format_func=lambda s: t(f"sort.{s}"))
+    sort = order.selectbox(t("sort"), records.sorts_for(rt.form(form_id)), key=f"sort.{form_id}",
+                           format_func=lambda s: t(f"sort.{s}") if s in records.SORTS
+                           else t("sort.by", field=form.field(s).text(lang())))
     asked = (tuple(sorted(filters.items())), search, sort)
     if st.session_state.get(f"asked.{form_id}", asked) != asked:  # a new question starts on its first page
         st.session_state[f"page.{form_id}"] = 1

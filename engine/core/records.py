@@ -243,21 +243,41 @@ def _history(session: Session, record_id: int) -> list[HistoryEntry]:
                          step=(r.after or {}).get("action") or (r.after or {}).get("sheet")) for r in rows]
 
 
-SORTS = ("newest", "oldest", "title", "state", "township")
+SORTS = ("newest", "oldest", "title", "state")  # every list's; a form's own columns come after
 
 
-def _order(sort: str, record_id) -> tuple:
-    if sort not in SORTS:
-        raise InputError({"sort": Problem("not_sortable")})
+def sorts_for(compiled: CompiledForm) -> tuple[str, ...]:
+    """The orders a form's list offers, each served by an index whatever the number of records:
+    SORTS, then each list column kept in a promoted column (township, station, channel: an
+    index on form, column, id) or as a facet that every record has (a required choice, such as a
+    suggestion's category: the facets' index on form, field, value, record)."""
+    facets = {fid for fid in compiled.facet_fields
+              if compiled.fields_by_id[fid].required and compiled.fields_by_id[fid].type != "multichoice"}
+    promoted = set(compiled.promoted.values())
+    own = [fid for fid in compiled.form.list_columns if fid not in SORTS and (fid in promoted or fid in facets)]
+    return SORTS + tuple(own)
+
+
+def _order(compiled: CompiledForm, sort: str, record_id) -> tuple:
+    """ORDER BY of a list: by id (newest, oldest), or by a column then id. A facet's order is
+    its join's (`_sorted_by_facet`)."""
     if sort in ("newest", "oldest"):
         return (record_id.desc() if sort == "newest" else record_id.asc(),)
-    return (getattr(Record, sort), record_id)  # each served by an index on (form, column, id)
+    column = next((c for c, fid in compiled.promoted.items() if fid == sort), sort)
+    return (getattr(Record, column), record_id)
+
+
+def _sorted_by_facet(compiled: CompiledForm, ids, sort: str, record_id):
+    """The list's ids joined to the facet it is sorted by, in that facet's index order."""
+    by = aliased(RecordFacet)
+    return ids.join(by, (by.record_id == record_id) & (by.form_id == compiled.form.id) & (by.field_id == sort)
+                    ).order_by(by.value, by.record_id)
 
 
 def list_records(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, str] | None = None,
                  page: int = 1, page_size: int = 25, search: str | None = None, sort: str = "newest") -> Page:
     """One page of a form's records, filtered, searched, sorted and counted in SQL (newest first
-    unless `sort` says otherwise: one of SORTS).
+    unless `sort` says otherwise: one of sorts_for(the form)).
 
     A filter on a promoted column (township, station, channel, state) uses the records indexes; a
     filter on another field is driven from its facet index, which is ordered by record id too. A
@@ -265,6 +285,8 @@ def list_records(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, 
     """
     compiled = rt.form(form_id)
     require(actor, compiled.form.access.list, f"list:{form_id}")
+    if sort not in sorts_for(compiled):
+        raise InputError({"sort": Problem("not_sortable")})
     page_size = max(1, min(page_size, 200))
     on_records = []
     if search and search.strip():
@@ -292,7 +314,9 @@ def list_records(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, 
         if not facets:
             where = [Record.form_id == form_id, *on_records]
             count = select(func.count()).select_from(Record).where(*where)
-            ids = select(Record.id).where(*where).order_by(*_order(sort, Record.id))
+            ids = select(Record.id).where(*where)
+            ids = (_sorted_by_facet(compiled, ids, sort, Record.id) if sort in compiled.facet_fields
+                   else ids.order_by(*_order(compiled, sort, Record.id)))
         else:
             first, *others = [aliased(RecordFacet) for _ in facets]
             ids = select(first.record_id.label("id")).where(
@@ -300,10 +324,11 @@ def list_records(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, 
             for alias, (fid, value) in zip(others, facets[1:]):
                 ids = ids.join(alias, (alias.record_id == first.record_id) & (alias.form_id == form_id)
                                & (alias.field_id == fid) & (alias.value == value))
-            if on_records or sort not in ("newest", "oldest"):
+            if on_records or sort not in ("newest", "oldest", *compiled.facet_fields):
                 ids = ids.join(Record, Record.id == first.record_id).where(*on_records)
             count = select(func.count()).select_from(ids.subquery())
-            ids = ids.order_by(*_order(sort, first.record_id))
+            ids = (_sorted_by_facet(compiled, ids, sort, first.record_id) if sort in compiled.facet_fields
+                   else ids.order_by(*_order(compiled, sort, first.record_id)))
         total = session.scalar(count) or 0
         pages = max(1, math.ceil(total / page_size))
         page = max(1, min(page, pages))
