@@ -14,6 +14,9 @@ def now() -> dt.datetime:
     return clock_now()
 
 
+_INSERT = AuditEntry.__table__.insert()  # built once, run on the connection: no ORM work per row
+
+
 def audit(session: Session, *, actor: str, action: str, entity: str, entity_id: Any,
           before: dict | None, after: dict | None, version: str | None) -> None:
     """Add an audit row to the caller's transaction: it commits, or vanishes, with the change.
@@ -33,4 +36,4 @@ def audit_row(*, actor: str, action: str, entity: str, entity_id: Any, before: d
 def audit_many(session: Session, rows: list[dict[str, Any]]) -> None:
     """Many audit rows in the caller's transaction, in one statement (bulk work: one row a record)."""
     if rows:
-        session.execute(AuditEntry.__table__.insert(), rows)
+        session.connection().execute(_INSERT, rows)

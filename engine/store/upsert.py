@@ -1,9 +1,20 @@
 """INSERT ... ON CONFLICT DO NOTHING, for SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+
+@lru_cache(maxsize=64)
+def _statement(dialect: str, table: Table, conflict_columns: tuple[str, ...]):
+    """Built once: a ballot is one such insert, and building it costs more than running it."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
+    # counted from RETURNING: psycopg reports no rowcount (-1) for a statement run this way
+    return statement.returning(table.c[conflict_columns[0]])
 
 
 def insert_ignoring(session: Session, table: Table, rows: list[dict], conflict_columns: list[str]) -> int:
@@ -11,9 +22,5 @@ def insert_ignoring(session: Session, table: Table, rows: list[dict], conflict_c
     (for one row: 1, or 0 if it was there already)."""
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
-    # counted from RETURNING: psycopg reports no rowcount (-1) for a statement run this way
-    statement = statement.returning(table.c[conflict_columns[0]])
-    return len(session.execute(statement, rows).all())
+    statement = _statement(session.get_bind().dialect.name, table, tuple(conflict_columns))
+    return len(session.connection().execute(statement, rows).all())

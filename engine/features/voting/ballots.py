@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from typing import Mapping
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 
 from engine.store.audit import audit
 from engine.kernel.errors import NotFound
@@ -34,18 +34,21 @@ def cast(rt: Runtime, actor: Actor, round_id: int, marks: Mapping[str, str]) -> 
                                      {"places": max_yes(rules, row.places)}))
         _mark_voted(session, round_id, actor.username, "electronic")
         # sealed: the transaction that names the deputy writes nothing readable of the marks
-        session.execute(insert(Ballot).values(id=secrets.token_hex(16), round_id=round_id, marks=None,
-                                              sealed=seal(row.ballot_key, marks, candidates,
-                                                          weight if rules.roster.weight else None),
-                                              channel="electronic"))
+        session.connection().execute(_INSERT_BALLOT, {
+            "id": secrets.token_hex(16), "round_id": round_id, "marks": None, "channel": "electronic",
+            "sealed": seal(row.ballot_key, marks, candidates, weight if rules.roster.weight else None)})
         audit(session, actor=actor.username, action="vote.cast", entity="vote_round", entity_id=round_id,
               before=None, after={"channel": "electronic"}, version=row.profile_version)
 
 
+_ROSTER_LINE = select(VoteRoster.status, VoteRoster.weight).where(
+    VoteRoster.round_id == bindparam("round_id"), VoteRoster.deputy == bindparam("deputy"))
+_INSERT_BALLOT = insert(Ballot.__table__)
+
+
 def _check_present(session, round_id: int, deputy: str) -> int:
     """The votes the deputy's ballot carries; refused unless on the roster and present."""
-    found = session.connection().execute(select(VoteRoster.status, VoteRoster.weight).where(
-        VoteRoster.round_id == round_id, VoteRoster.deputy == deputy)).first()
+    found = session.connection().execute(_ROSTER_LINE, {"round_id": round_id, "deputy": deputy}).first()
     if found is None or found.status != "present":
         raise VoteRefused("not_on_roster")
     return found.weight

@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from engine.store.audit import audit, now
 from engine.schema.votes import VoteRules
@@ -41,11 +41,17 @@ def vote_rules(rt: Runtime, vote_id: str) -> VoteRules:
     return rules
 
 
+# Built once: a ballot reads the round, its candidates and the roster, and building a statement
+# costs more than running it.
+_ROUND = select(VoteRound).where(VoteRound.id == bindparam("round_id"))
+_ROUND_LOCKED = {"share": _ROUND.with_for_update(read=True), "update": _ROUND.with_for_update()}
+_CANDIDATES = (select(VoteCandidate.record_id).where(VoteCandidate.round_id == bindparam("round_id"))
+               .order_by(VoteCandidate.position))
+
+
 def round_row(session, round_id: int, lock: str | None = None, is_sqlite: bool = True) -> VoteRound:
-    query = select(VoteRound).where(VoteRound.id == round_id)
-    if lock and not is_sqlite:
-        query = query.with_for_update(read=(lock == "share"))
-    found = session.scalars(query).first()
+    query = _ROUND_LOCKED[lock] if lock and not is_sqlite else _ROUND
+    found = session.scalars(query, {"round_id": round_id}).first()
     if found is None:
         raise NotFound("round")
     return found
@@ -211,5 +217,4 @@ def candidate_costs(session, rt: Runtime, rules: VoteRules, candidates: Sequence
 
 
 def candidates_of(session, round_id: int) -> list[str]:
-    return [str(r) for r in session.connection().scalars(
-        select(VoteCandidate.record_id).where(VoteCandidate.round_id == round_id).order_by(VoteCandidate.position))]
+    return [str(r) for r in session.connection().scalars(_CANDIDATES, {"round_id": round_id})]
