@@ -87,8 +87,8 @@ def render_sheet_grid_page(form_id: str, sheet_form: str) -> None:
     for item in grid.records:
         for person in persons or [{}]:
             who_key = str(person.get(grid.sheet.one_per, "")) if grid.sheet.one_per else ""
-            if grid.sheet.one_per and who_key in item.filed_by or (not grid.sheet.one_per and item.filed_by):
-                continue  # already filed by this person (or, without persons, at all)
+            if grid.sheet.one_per and who_key in item.filed_by:
+                continue  # already filed by this person (a sheet a record takes once is not listed once filed)
             values = kept.get(f"{item.record.id}/{who_key}", {})
             rows.append({t("record_no"): item.record.id, t("title"): item.record.title,
                          **{f.text(lang()): _shown(f, person.get(f.id) if f.id in person_ids else values.get(f.id))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from engine.core import records
 from engine.core.actors import SYSTEM, Actor, require
@@ -31,12 +31,20 @@ class GridRecord:
 class Grid:
     sheet: Sheet
     records: list[GridRecord]
-    total: int  # records in the sheet's states in scope; the grid holds the oldest of them
+    total: int  # records in the sheet's states in scope (lacking it, if one a record); the grid holds the oldest
+
+
+def one_a_record(sheet: Sheet) -> bool:
+    """A sheet each record takes once (an answer, a responsibility list): a grid of it is for the
+    records still without one. A sheet `one_per` person is once a person; any other, as often as
+    there is something to report (progress reports)."""
+    return not sheet.one_per and (sheet.single or sheet.awaited)
 
 
 def grid_for(rt: Runtime, actor: Actor, form_id: str, sheet_form: str, township: str | None = None,
              limit: int = MAX_GRID_RECORDS) -> Grid:
-    """The oldest records (of the user's township) in the sheet's states, with who has filed."""
+    """The oldest records (of the user's township) in the sheet's states, with who has filed;
+    for a sheet a record takes once, the oldest still without it."""
     sheet = listed_sheet(rt, actor, form_id, sheet_form)
     require(actor, sheet.roles, f"sheet:{sheet_form}")
     if actor is not SYSTEM and actor.township:
@@ -46,6 +54,10 @@ def grid_for(rt: Runtime, actor: Actor, form_id: str, sheet_form: str, township:
         where.append(Record.township == township)
     if actor is not SYSTEM and actor.station:
         where.append(Record.station == actor.station)
+    if one_a_record(sheet):
+        linked = Record.__table__.alias("filed")
+        where.append(~exists().where(RecordLink.target_id == Record.id, RecordLink.field_id == SUBJECT,
+                                     RecordLink.record_id == linked.c.id, linked.c.form_id == sheet_form))
     limit = max(1, min(limit, MAX_GRID_RECORDS))
     with rt.db.read() as session:
         total = session.scalar(select(func.count()).select_from(Record).where(*where)) or 0
