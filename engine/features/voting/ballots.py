@@ -22,7 +22,7 @@ def cast(rt: Runtime, actor: Actor, round_id: int, marks: Mapping[str, str]) -> 
     """A deputy's electronic ballot: once, while the round is open, only if on the roster and present.
     An electronic ballot that would be invalid is refused, so the deputy can correct it."""
     with rt.db.transaction() as session:
-        row, rules = take_round(session, rt, actor, round_id, "voters", "share")
+        row, rules = take_round(session, rt, actor, round_id, "voters", "share", read_only=True)
         check_open(row)
         weight = _check_present(session, round_id, actor.username)
         candidates = candidates_of(session, round_id)

@@ -45,23 +45,34 @@ def vote_rules(rt: Runtime, vote_id: str) -> VoteRules:
 # costs more than running it.
 _ROUND = select(VoteRound).where(VoteRound.id == bindparam("round_id"))
 _ROUND_LOCKED = {"share": _ROUND.with_for_update(read=True), "update": _ROUND.with_for_update()}
+_ROUND_ROW = select(VoteRound.__table__).where(VoteRound.__table__.c.id == bindparam("round_id"))
+_ROUND_ROW_SHARED = _ROUND_ROW.with_for_update(read=True)
 _CANDIDATES = (select(VoteCandidate.record_id).where(VoteCandidate.round_id == bindparam("round_id"))
                .order_by(VoteCandidate.position))
 
 
-def round_row(session, round_id: int, lock: str | None = None, is_sqlite: bool = True) -> VoteRound:
-    query = _ROUND_LOCKED[lock] if lock and not is_sqlite else _ROUND
-    found = session.scalars(query, {"round_id": round_id}).first()
+def round_row(session, round_id: int, lock: str | None = None, is_sqlite: bool = True,
+              read_only: bool = False) -> VoteRound:
+    """The round, locked as asked (PostgreSQL; SQLite's write transaction holds it already).
+    `read_only`: a plain row, not an object to change (a ballot only reads the round, and
+    loading an ORM object costs more than the rest of the ballot)."""
+    if read_only:
+        found = session.connection().execute(_ROUND_ROW_SHARED if lock and not is_sqlite else _ROUND_ROW,
+                                             {"round_id": round_id}).first()
+    else:
+        found = session.scalars(_ROUND_LOCKED[lock] if lock and not is_sqlite else _ROUND,
+                                {"round_id": round_id}).first()
     if found is None:
         raise NotFound("round")
     return found
 
 
-def take_round(session, rt: Runtime, actor: Actor, round_id: int, who: str, lock: str) -> tuple[VoteRound, VoteRules]:
+def take_round(session, rt: Runtime, actor: Actor, round_id: int, who: str, lock: str,
+               read_only: bool = False) -> tuple[VoteRound, VoteRules]:
     """The round, locked, with the rules it runs under, after checking the actor's role (`who`:
     presidium, tellers or voters) and, for staff, township. A draft follows the profile as it is
     now; from its opening a round keeps the rules of the version it opened with."""
-    row = round_row(session, round_id, lock, rt.db.is_sqlite)
+    row = round_row(session, round_id, lock, rt.db.is_sqlite, read_only)
     rules = (rt if row.state == "draft" else rt.for_version(row.profile_version)).profile.votes.get(row.vote_id)
     if rules is None:
         raise NotFound(f"vote '{row.vote_id}'")
