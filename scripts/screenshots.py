@@ -1,6 +1,6 @@
 """Screenshots of every page, as every demo account, on a desktop and a phone, into docs/images/pages/.
 
-    .venv/bin/python scripts/screenshots.py [--config config] [--out docs/images/pages]
+    .venv/bin/python scripts/screenshots.py [--config config] [--out docs/images/pages] [--viewport phone]
 
 Makes a fresh demo database in a temporary folder, starts the app on a free port, and in Debian's
 Chromium opens each page of the navigation as the public and then as each demo account, once per
@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=str(ROOT / "config"))
     parser.add_argument("--out", type=Path, default=ROOT / "docs/images/pages")
+    parser.add_argument("--viewport", choices=sorted(VIEWPORTS), help="only this one (default: both)")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
     sys.path.insert(0, str(ROOT))
@@ -61,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium")
                 made = 0
                 for name, (width, height) in VIEWPORTS.items():
+                    if args.viewport and name != args.viewport:
+                        continue
                     tab = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
                     done: set[str] = set()
                     for account in [None, *demo.accounts]:
@@ -73,9 +76,7 @@ def main(argv: list[str] | None = None) -> int:
                             tab.get_by_label("密码", exact=True).fill(account.password)
                             tab.get_by_role("button", name="登录").click()
                             tab.get_by_role("heading", name="我的待办").wait_for()
-                            if name == "phone":  # the sidebar the sign-in was typed in stays over the page
-                                tab.locator('[data-testid="stSidebarCollapseButton"]').click()
-                                tab.wait_for_timeout(800)
+                            tab.wait_for_timeout(800)  # on a phone, the sidebar closes after signing in
                         who = account.username if account else "public"
                         made += shoot_pages(tab, args.out, who, name, done)
                     tab.close()
