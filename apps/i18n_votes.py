@@ -4,6 +4,8 @@ from __future__ import annotations
 
 VOTE_TEXT: dict[str, tuple[str, str]] = {
     "vote.ballot_page": ("票决投票", "My ballot"),
+    "vote.no_candidates": ("本乡镇目前没有可列入新票决的项目（需处于“{states}”状态，且不在未计票的票决中）。",
+                           "No project here can go on a new ballot (it must be {states}, on no uncounted ballot)."),
     "vote.nothing_open": ("目前没有需要您投票的票决。", "No ballot is open for you now."),
     "vote.cast_done": ("您已投票，谢谢。", "You have voted. Thank you."),
     "vote.how_approve_and_rank": ("请勾选您赞成的项目，最多 {limit} 个（应选 {places} 个）；多选则本票无效，系统不会接收。",

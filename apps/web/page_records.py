@@ -112,8 +112,9 @@ def bulk_actions(rt, form_id: str) -> dict[str, str]:
 
 def bulk_table(rt, form_id: str, page: records.Page, rows: list[dict], actions: dict[str, str]) -> None:
     """The page's records with boxes to tick, and an action for the ticked ones (confirmed first)."""
+    generation = st.session_state.get(f"bulk.gen.{form_id}", 0)  # a new table after acting: no box ticked
     event = st.dataframe(rows, hide_index=True, on_select="rerun", selection_mode="multi-row",
-                         key=f"bulk.table.{form_id}.{page.page}.{st.session_state.get(f'bulk.gen.{form_id}', 0)}",
+                         column_config=record_columns(), key=f"bulk.table.{form_id}.{page.page}.{generation}",
                          height=36 * (len(rows) + 1) + 3)
     picked = [page.items[i].id for i in (event.selection.rows if event and hasattr(event, "selection") else [])]
     left, right = st.columns([3, 2], vertical_alignment="bottom")
@@ -177,11 +178,18 @@ def list_workbook(rt, form_id: str, filters: dict, search: str, sort: str) -> tu
     return out.getvalue(), written
 
 
+def record_columns() -> dict:
+    """A list's number narrow and its title wide: the number is a few digits, the title says what it is."""
+    return {t("record_no"): st.column_config.NumberColumn(width="small", format="%d"),
+            t("title"): st.column_config.TextColumn(width="large")}
+
+
 def table_to_open(page: records.Page, rows: list[dict], key: str, column_config: dict | None = None) -> None:
     """A page of records (or of items with a `record`) as a table: selecting a row opens the
     record; a page number below. `key` holds the page number in the session."""
     st.caption(t("select_to_open"))
-    event = st.dataframe(rows, hide_index=True, on_select="rerun", selection_mode="single-row", column_config=column_config,
+    event = st.dataframe(rows, hide_index=True, on_select="rerun", selection_mode="single-row",
+                         column_config={**record_columns(), **(column_config or {})},
                          key=f"{key}.table.{page.page}", height=36 * (len(rows) + 1) + 3)
     selected = event.selection.rows if event and hasattr(event, "selection") else []
     if selected:

@@ -192,7 +192,8 @@ def _new_round(rt, rules, vote_id: str, township: str) -> None:
             Record.id.not_in(on_a_ballot)).order_by(Record.id)).all()
     st.subheader(t("vote.new_round"))
     if not rows:
-        st.info(t("no_records"))
+        states = "、".join(rt.state_label(rules.form, s, lang()) for s in rules.candidate_states)
+        st.info(t("vote.no_candidates", states=states))
         return
     picked = [rid for rid, title in rows if st.checkbox(f"#{rid} {title}", value=True, key=f"cand.{township}.{rid}")]
     places = st.number_input(t("vote.places"), min_value=1, max_value=max(1, len(rows)), value=max(1, len(rows) - 1),
