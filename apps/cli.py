@@ -80,14 +80,15 @@ def db_upgrade(config: str = ConfigOption,
 @db_app.command("reindex")
 @friendly
 def db_reindex(config: str = ConfigOption) -> None:
-    """Build the keyword search index again from every stored record.
+    """Build the keyword search index and the lists' filter and sort index again from every record.
 
-    Run it once after upgrading from a version without search; searches meanwhile find what is
-    indexed so far. The app and the importer keep the index up to date by themselves."""
-    from engine.core.search import rebuild
+    Run it once after upgrading from a version without search or date sorting, and after adding
+    a filter or a sortable column to a form; lists meanwhile find what is indexed so far. The app
+    and the importer keep both up to date by themselves."""
+    from engine.core.reindex import rebuild
     rt = runtime_for(config)
     done = rebuild(rt, progress=lambda n: console.print(f"  {n:,} records", markup=False))
-    console.print(f"search index rebuilt: {done:,} records", markup=False)
+    console.print(f"search, filter and sort indexes rebuilt: {done:,} records", markup=False)
 
 
 def _safe_url(url: str) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 
 from engine.kernel.errors import InputError
 from engine.kernel.words import Phrase, searched_phrases, stored_terms
-from engine.core import records, search
+from engine.core import records, reindex
 from engine.core.actors import ANONYMOUS, SYSTEM, Actor
 from engine.core.importer import import_file
 from engine.store.search_index import TABLE
@@ -104,7 +104,7 @@ def test_imported_rows_are_found_and_rebuild_finds_them_again(rt, tmp_path):
     with rt.db.transaction() as session:
         session.execute(text(f"DELETE FROM {TABLE}"))
     assert found(rt, "漫水桥") == []
-    assert search.rebuild(rt) == 1
+    assert reindex.rebuild(rt) == 1
     assert found(rt, "漫水桥") == [bridge]
 
 
@@ -122,14 +122,14 @@ def test_reindex_command_rebuilds_the_index(rt, stored, db_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", db_url)
     result = CliRunner().invoke(app, ["db", "reindex", "--config", str(CONFIG)])
     assert result.exit_code == 0, result.output
-    assert "search index rebuilt: 3 records" in result.output
+    assert "search, filter and sort indexes rebuilt: 3 records" in result.output
     assert found(rt, "泥土") == [stored[0]]
 
 
 def test_a_list_sorts_by_each_of_its_indexed_columns(rt, good_suggestion):
-    """Township, station and channel (promoted columns) and category (a facet every suggestion
-    has) each sort the list, then by record number; with a facet filter too. An optional field
-    (no facet on every record) and a date are not offered."""
+    """Township, station and channel (promoted columns), category (a facet every suggestion has)
+    each sort the list, then by record number; with a facet filter too. An optional field (no
+    facet on every record) is not offered."""
     from engine.core.records import sorts_for
     made = {}
     for category, township, channel in (("water", "t03", "hotline_12345"), ("roads", "t02", "duty_platform"),
@@ -137,7 +137,7 @@ def test_a_list_sorts_by_each_of_its_indexed_columns(rt, good_suggestion):
         made[(category, township)] = records.submit(rt, SYSTEM, "suggestion", dict(  # staff set the channel
             good_suggestion, category=category, township=township, station="s" + township[1:], channel=channel)).id
     assert sorts_for(rt.form("suggestion")) == ("newest", "oldest", "title", "state", "township", "station", "channel",
-                                                "category")
+                                                "category", "submitted_on")
     assert found(rt, "", sort="category") == [made[("education", "t05")], made[("roads", "t02")],
                                               made[("roads", "t01")], made[("water", "t03")]]  # by the option's code
     assert found(rt, "", sort="township") == [made[("roads", "t01")], made[("roads", "t02")],
@@ -147,6 +147,23 @@ def test_a_list_sorts_by_each_of_its_indexed_columns(rt, good_suggestion):
                                                                              made[("roads", "t02")]]
     assert found(rt, "", sort="category", filters={"category": "roads", "channel": "duty_platform"}) == [
         made[("roads", "t02")], made[("roads", "t01")]]
-    for refused in ("submitted_on", "beneficiaries", "proposer_name"):
+    for refused in ("beneficiaries", "proposer_name", "phone"):
         with pytest.raises(InputError):
             found(rt, "", sort=refused)
+
+
+def test_a_list_sorts_by_its_date_latest_first_and_reindex_makes_the_facets_again(rt, good_suggestion):
+    from sqlalchemy import delete
+    from engine.store.tables import RecordFacet
+    ids = {day: records.submit(rt, SYSTEM, "suggestion", dict(good_suggestion, submitted_on=day,
+                                                              category="water" if day < "2025-03" else "roads")).id
+           for day in ("2025-03-04", "2025-01-20", "2025-05-11", "2025-02-28")}
+    latest_first = [ids["2025-05-11"], ids["2025-03-04"], ids["2025-02-28"], ids["2025-01-20"]]
+    assert found(rt, "", sort="submitted_on") == latest_first
+    assert found(rt, "", sort="submitted_on", filters={"category": "water"}) == latest_first[2:]
+    with rt.db.transaction() as session:  # as after an upgrade, or a filter added to the profile
+        session.execute(delete(RecordFacet))
+    assert found(rt, "", sort="submitted_on") == [] and found(rt, "", filters={"category": "water"}) == []
+    assert reindex.rebuild(rt) == 4
+    assert found(rt, "", sort="submitted_on") == latest_first
+    assert found(rt, "", filters={"category": "water"}) == [ids["2025-02-28"], ids["2025-01-20"]]

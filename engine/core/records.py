@@ -250,7 +250,8 @@ def sorts_for(compiled: CompiledForm) -> tuple[str, ...]:
     """The orders a form's list offers, each served by an index whatever the number of records:
     SORTS, then each list column kept in a promoted column (township, station, channel: an
     index on form, column, id) or as a facet that every record has (a required choice, such as a
-    suggestion's category: the facets' index on form, field, value, record)."""
+    suggestion's category, or a required date, latest first: the facets' index on form, field,
+    value, record)."""
     facets = {fid for fid in compiled.facet_fields
               if compiled.fields_by_id[fid].required and compiled.fields_by_id[fid].type != "multichoice"}
     promoted = set(compiled.promoted.values())
@@ -268,10 +269,13 @@ def _order(compiled: CompiledForm, sort: str, record_id) -> tuple:
 
 
 def _sorted_by_facet(compiled: CompiledForm, ids, sort: str, record_id):
-    """The list's ids joined to the facet it is sorted by, in that facet's index order."""
+    """The list's ids joined to the facet it is sorted by, in that facet's index order (a date's
+    backwards: the latest first)."""
     by = aliased(RecordFacet)
-    return ids.join(by, (by.record_id == record_id) & (by.form_id == compiled.form.id) & (by.field_id == sort)
-                    ).order_by(by.value, by.record_id)
+    ids = ids.join(by, (by.record_id == record_id) & (by.form_id == compiled.form.id) & (by.field_id == sort))
+    if sort in compiled.sorted_dates:
+        return ids.order_by(by.value.desc(), by.record_id.desc())
+    return ids.order_by(by.value, by.record_id)
 
 
 def list_records(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, str] | None = None,

@@ -1,14 +1,13 @@
-"""Keyword search over records: what of a record is searched, keeping the index in step with
-every write, and rebuilding it (after an upgrade, or a change to which fields are searched).
+"""Keyword search over records: what of a record is searched, and keeping the index in step with
+every write (rebuilt whole by engine.core.reindex).
 
 A record is found by its title and its written texts (the form's text and textarea fields),
 never by personal data (private fields), which not everyone who may list the form may read.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -19,7 +18,6 @@ from engine.core.runtime import Runtime
 from engine.store import search_index
 from engine.store.tables import Record
 
-REBUILD_BATCH = 5_000
 MAX_QUERY_CHARS = 100
 
 
@@ -46,23 +44,3 @@ def condition(rt: Runtime, query: str, field: str = "search") -> ColumnElement[b
     if not phrases:
         raise InputError({field: Problem("nothing_to_search")})
     return search_index.contains(Record.id, rt.db.engine.dialect.name, phrases)
-
-
-def rebuild(rt: Runtime, progress: Callable[[int], None] | None = None) -> int:
-    """Index every record again, a batch per transaction (memory stays flat). Returns how many
-    records were read. Searches meanwhile find the records indexed so far."""
-    done, last = 0, 0
-    with rt.db.transaction() as session:
-        search_index.clear(session.connection())
-    while True:
-        with rt.db.transaction() as session:
-            rows = session.execute(select(Record.id, Record.form_id, Record.title, Record.data)
-                                   .where(Record.id > last).order_by(Record.id).limit(REBUILD_BATCH)).all()
-            if not rows:
-                return done
-            index(session, [(r.id, record_terms(rt.form(r.form_id), r.title, r.data))
-                            for r in rows if r.form_id in rt.forms])
-        done += len(rows)
-        last = rows[-1].id
-        if progress:
-            progress(done)

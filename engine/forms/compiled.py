@@ -81,7 +81,11 @@ class CompiledForm:
             column = PROMOTED.get(f.to or "")
             if column and self.promoted[column] is None:
                 self.promoted[column] = f.id
-        self.facet_fields = tuple(fid for fid in form.filters if fid not in self.promoted.values())
+        # Kept as facets too, to sort a list by them through the facets' index: required dates shown
+        # as list columns (a suggestion's date; ISO text sorts as the dates do)
+        self.sorted_dates = tuple(fid for fid in form.list_columns if fid in self.fields_by_id and fid not in form.filters
+                                  and self.fields_by_id[fid].type == "date" and self.fields_by_id[fid].required)
+        self.facet_fields = tuple(fid for fid in form.filters if fid not in self.promoted.values()) + self.sorted_dates
         # What a keyword search looks in besides the title: the written texts, never personal data
         self.search_fields = tuple(f.id for f in form.fields if f.type in SEARCHED_TYPES and not f.private)
 
