@@ -109,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
          {"sort.suggestion": "station"}, listed),
         ("list, sorted by category", page_script("apps.web.page_records.render_list_page", "suggestion"), staff,
          {"sort.suggestion": "category"}, listed),
+        ("list, sorted by date", page_script("apps.web.page_records.render_list_page", "suggestion"), staff,
+         {"sort.suggestion": "submitted_on"}, listed),
         ("list, filtered by township, sorted by category", page_script("apps.web.page_records.render_list_page",
                                                                       "suggestion"), staff,
          {"sort.suggestion": "category", "filter.suggestion.township": some.township}, listed),
