@@ -4,8 +4,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from engine.store.db import connection_of
 from engine.store.tables import AuditEntry
 from engine.kernel.clock import now as clock_now
 
@@ -17,7 +19,7 @@ def now() -> dt.datetime:
 _INSERT = AuditEntry.__table__.insert()  # built once, run on the connection: no ORM work per row
 
 
-def audit(session: Session, *, actor: str, action: str, entity: str, entity_id: Any,
+def audit(session: Session | Connection, *, actor: str, action: str, entity: str, entity_id: Any,
           before: dict | None, after: dict | None, version: str | None) -> None:
     """Add an audit row to the caller's transaction: it commits, or vanishes, with the change.
     Written at once with a plain INSERT (the ORM's flush of one object costs more than the row)."""
@@ -33,7 +35,7 @@ def audit_row(*, actor: str, action: str, entity: str, entity_id: Any, before: d
             "profile_version": version}
 
 
-def audit_many(session: Session, rows: list[dict[str, Any]]) -> None:
+def audit_many(session: Session | Connection, rows: list[dict[str, Any]]) -> None:
     """Many audit rows in the caller's transaction, in one statement (bulk work: one row a record)."""
     if rows:
-        session.connection().execute(_INSERT, rows)
+        connection_of(session).execute(_INSERT, rows)

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_SQLITE = "data/minsheng.db"
@@ -88,6 +88,13 @@ class Database:
             yield session
 
     @contextmanager
+    def rows_transaction(self) -> Iterator[Connection]:
+        """A unit of work of a few plain statements (a ballot: a read, three inserts), committed
+        whole or rolled back whole like `transaction()`, without an ORM session's cost."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
     def read(self) -> Iterator[Session]:
         with self.read_sessions() as session:
             yield session
@@ -96,3 +103,8 @@ class Database:
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()
+
+
+def connection_of(unit: Session | Connection) -> Connection:
+    """The connection a statement runs on, from a session's transaction or a plain one."""
+    return unit if isinstance(unit, Connection) else unit.connection()

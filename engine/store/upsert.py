@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import Table
+from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+from engine.store.db import connection_of
 
 
 @lru_cache(maxsize=64)
@@ -17,10 +19,11 @@ def _statement(dialect: str, table: Table, conflict_columns: tuple[str, ...]):
     return statement.returning(table.c[conflict_columns[0]])
 
 
-def insert_ignoring(session: Session, table: Table, rows: list[dict], conflict_columns: list[str]) -> int:
+def insert_ignoring(session: Session | Connection, table: Table, rows: list[dict], conflict_columns: list[str]) -> int:
     """Insert the rows that do not clash with a row already there; returns how many went in
     (for one row: 1, or 0 if it was there already)."""
     if not rows:
         return 0
-    statement = _statement(session.get_bind().dialect.name, table, tuple(conflict_columns))
-    return len(session.connection().execute(statement, rows).all())
+    connection = connection_of(session)
+    statement = _statement(connection.dialect.name, table, tuple(conflict_columns))
+    return len(connection.execute(statement, rows).all())

@@ -7,6 +7,7 @@ from typing import Mapping
 from sqlalchemy import bindparam, delete, func, insert, select
 
 from engine.store.audit import audit
+from engine.store.db import connection_of
 from engine.kernel.errors import NotFound
 from engine.core.runtime import Runtime
 from engine.core.actors import Actor
@@ -21,7 +22,7 @@ from engine.features.voting.sealing import seal
 def cast(rt: Runtime, actor: Actor, round_id: int, marks: Mapping[str, str]) -> None:
     """A deputy's electronic ballot: once, while the round is open, only if on the roster and present.
     An electronic ballot that would be invalid is refused, so the deputy can correct it."""
-    with rt.db.transaction() as session:
+    with rt.db.rows_transaction() as session:  # plain statements only: no ORM session needed
         row, rules = take_round(session, rt, actor, round_id, "voters", "share", read_only=True)
         check_open(row)
         weight = _check_present(session, round_id, actor.username)
@@ -34,7 +35,7 @@ def cast(rt: Runtime, actor: Actor, round_id: int, marks: Mapping[str, str]) -> 
                                      {"places": max_yes(rules, row.places)}))
         _mark_voted(session, round_id, actor.username, "electronic")
         # sealed: the transaction that names the deputy writes nothing readable of the marks
-        session.connection().execute(_INSERT_BALLOT, {
+        connection_of(session).execute(_INSERT_BALLOT, {
             "id": secrets.token_hex(16), "round_id": round_id, "marks": None, "channel": "electronic",
             "sealed": seal(row.ballot_key, marks, candidates, weight if rules.roster.weight else None)})
         audit(session, actor=actor.username, action="vote.cast", entity="vote_round", entity_id=round_id,
@@ -48,7 +49,7 @@ _INSERT_BALLOT = insert(Ballot.__table__)
 
 def _check_present(session, round_id: int, deputy: str) -> int:
     """The votes the deputy's ballot carries; refused unless on the roster and present."""
-    found = session.connection().execute(_ROSTER_LINE, {"round_id": round_id, "deputy": deputy}).first()
+    found = connection_of(session).execute(_ROSTER_LINE, {"round_id": round_id, "deputy": deputy}).first()
     if found is None or found.status != "present":
         raise VoteRefused("not_on_roster")
     return found.weight

@@ -8,6 +8,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import bindparam, func, select
 
 from engine.store.audit import audit, now
+from engine.store.db import connection_of
 from engine.schema.votes import VoteRules
 from engine.kernel.errors import MinshengError, NotFound
 from engine.core.runtime import Runtime
@@ -57,7 +58,7 @@ def round_row(session, round_id: int, lock: str | None = None, is_sqlite: bool =
     `read_only`: a plain row, not an object to change (a ballot only reads the round, and
     loading an ORM object costs more than the rest of the ballot)."""
     if read_only:
-        found = session.connection().execute(_ROUND_ROW_SHARED if lock and not is_sqlite else _ROUND_ROW,
+        found = connection_of(session).execute(_ROUND_ROW_SHARED if lock and not is_sqlite else _ROUND_ROW,
                                              {"round_id": round_id}).first()
     else:
         found = session.scalars(_ROUND_LOCKED[lock] if lock and not is_sqlite else _ROUND,
@@ -228,4 +229,4 @@ def candidate_costs(session, rt: Runtime, rules: VoteRules, candidates: Sequence
 
 
 def candidates_of(session, round_id: int) -> list[str]:
-    return [str(r) for r in session.connection().scalars(_CANDIDATES, {"round_id": round_id})]
+    return [str(r) for r in connection_of(session).scalars(_CANDIDATES, {"round_id": round_id})]
