@@ -152,10 +152,11 @@ def list_headings(rt, form) -> list[str]:
 
 def list_row(rt, form, record: records.RecordView) -> list:
     """A record as a row of its form's list (and of the list's spreadsheet), under list_headings."""
+    language = lang()  # read once: each read goes through the session state (an export has 100,000 rows)
     row = [record.id, record.title]
     if sheets.workflow_of(rt, form.id) is not None:
-        row.append(rt.state_label(form.id, record.state, lang()) if record.state else "")
-    row.extend(rt.display_value(form, fid, record.data.get(fid), lang()) for fid in form.list_columns)
+        row.append(rt.state_label(form.id, record.state, language) if record.state else "")
+    row.extend(rt.display_value(form, fid, record.data.get(fid), language) for fid in form.list_columns)
     row.append(f"{record.created_at:%Y-%m-%d %H:%M}")
     return row
 
