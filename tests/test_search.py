@@ -167,3 +167,20 @@ def test_a_list_sorts_by_its_date_latest_first_and_reindex_makes_the_facets_agai
     assert reindex.rebuild(rt) == 4
     assert found(rt, "", sort="submitted_on") == latest_first
     assert found(rt, "", filters={"category": "water"}) == [ids["2025-02-28"], ids["2025-01-20"]]
+
+
+def test_the_whole_list_for_an_export_comes_in_the_lists_order_and_scope(rt, good_suggestion):
+    """list_all (the spreadsheet of a list): the same records in the same order as the pages,
+    batch after batch, at most `limit`; a township's staff get their township's only."""
+    for i in range(7):
+        records.submit(rt, SYSTEM, "suggestion", dict(good_suggestion, category="water" if i % 2 else "roads",
+                                                      township="t02" if i < 5 else "t03",
+                                                      station="s02" if i < 5 else "s03"))
+    paged = [r.id for n in (1, 2, 3) for r in records.list_records(rt, COUNTY_STAFF, "suggestion", page=n,
+                                                                     page_size=3, sort="category").items]
+    assert [r.id for r in records.list_all(rt, COUNTY_STAFF, "suggestion", sort="category", batch=2)] == paged
+    assert len(list(records.list_all(rt, COUNTY_STAFF, "suggestion", limit=4))) == 4
+    township_02 = Actor("l02", "联络员", frozenset({"liaison_staff"}), "t02")
+    assert {r.township for r in records.list_all(rt, township_02, "suggestion")} == {"t02"}
+    with pytest.raises(InputError):
+        list(records.list_all(rt, COUNTY_STAFF, "suggestion", sort="phone"))

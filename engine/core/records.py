@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 import math
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,7 @@ from engine.kernel.receipt import PATTERN as RECEIPT_PATTERN, new_code, normalis
 from engine.core.runtime import Runtime
 from engine.core import reactions, search as record_search
 from engine.core.actors import SYSTEM, Actor, require
+from engine.store.anyof import any_of
 from engine.store.tables import Attachment, AuditEntry, Record, RecordFacet, RecordLink
 
 
@@ -287,11 +288,42 @@ def list_records(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, 
     filter on another field is driven from its facet index, which is ordered by record id too. A
     search (words of the title or the texts) goes through the search index.
     """
+    ids, count = _list_query(rt, actor, form_id, filters, search, sort)
+    page_size = max(1, min(page_size, 200))
+    with rt.db.read() as session:
+        total = session.scalar(count) or 0
+        pages = max(1, math.ceil(total / page_size))
+        page = max(1, min(page, pages))
+        wanted = session.scalars(ids.limit(page_size).offset((page - 1) * page_size)).all()
+        return Page(items=_views(rt, actor, session, wanted), total=total, page=page, page_size=page_size)
+
+
+def list_all(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, str] | None = None,
+             search: str | None = None, sort: str = "newest", limit: int = 100_000,
+             batch: int = 1_000) -> Iterator[RecordView]:
+    """The whole list as `list_records` orders it (an export), at most `limit` records: the ids in
+    one query, then the records a batch at a time (no count and no OFFSET per page)."""
+    ids, _ = _list_query(rt, actor, form_id, filters, search, sort)
+    with rt.db.read() as session:
+        wanted = session.scalars(ids.limit(limit)).all()
+    for start in range(0, len(wanted), batch):
+        with rt.db.read() as session:
+            yield from _views(rt, actor, session, wanted[start:start + batch])
+
+
+def _views(rt: Runtime, actor: Actor, session, wanted: list[int]) -> list[RecordView]:
+    found = {r.id: r for r in session.scalars(select(Record).where(any_of(Record.id, wanted)))} if wanted else {}
+    return [view_for(rt, actor, found[i]) for i in wanted if i in found]
+
+
+def _list_query(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, str] | None, search: str | None,
+                sort: str):
+    """The statements of a list: its record ids in order, and their count (checked: the right to
+    list, the sort, each filter; the user's township and station whatever the filters say)."""
     compiled = rt.form(form_id)
     require(actor, compiled.form.access.list, f"list:{form_id}")
     if sort not in sorts_for(compiled):
         raise InputError({"sort": Problem("not_sortable")})
-    page_size = max(1, min(page_size, 200))
     on_records = []
     if search and search.strip():
         on_records.append(record_search.condition(rt, search.strip()))
@@ -314,31 +346,25 @@ def list_records(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, 
         on_records.append(Record.township == actor.township)
         if actor.station and compiled.promoted.get("station"):
             on_records.append(Record.station == actor.station)
-    with rt.db.read() as session:
-        if not facets:
-            where = [Record.form_id == form_id, *on_records]
-            count = select(func.count()).select_from(Record).where(*where)
-            ids = select(Record.id).where(*where)
-            ids = (_sorted_by_facet(compiled, ids, sort, Record.id) if sort in compiled.facet_fields
-                   else ids.order_by(*_order(compiled, sort, Record.id)))
-        else:
-            first, *others = [aliased(RecordFacet) for _ in facets]
-            ids = select(first.record_id.label("id")).where(
-                first.form_id == form_id, first.field_id == facets[0][0], first.value == facets[0][1])
-            for alias, (fid, value) in zip(others, facets[1:]):
-                ids = ids.join(alias, (alias.record_id == first.record_id) & (alias.form_id == form_id)
-                               & (alias.field_id == fid) & (alias.value == value))
-            if on_records or sort not in ("newest", "oldest", *compiled.facet_fields):
-                ids = ids.join(Record, Record.id == first.record_id).where(*on_records)
-            count = select(func.count()).select_from(ids.subquery())
-            ids = (_sorted_by_facet(compiled, ids, sort, first.record_id) if sort in compiled.facet_fields
-                   else ids.order_by(*_order(compiled, sort, first.record_id)))
-        total = session.scalar(count) or 0
-        pages = max(1, math.ceil(total / page_size))
-        page = max(1, min(page, pages))
-        wanted = session.scalars(ids.limit(page_size).offset((page - 1) * page_size)).all()
-        found = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(wanted)))} if wanted else {}
-        return Page(items=[view_for(rt, actor, found[i]) for i in wanted], total=total, page=page, page_size=page_size)
+    if not facets:
+        where = [Record.form_id == form_id, *on_records]
+        count = select(func.count()).select_from(Record).where(*where)
+        ids = select(Record.id).where(*where)
+        ids = (_sorted_by_facet(compiled, ids, sort, Record.id) if sort in compiled.facet_fields
+               else ids.order_by(*_order(compiled, sort, Record.id)))
+        return ids, count
+    first, *others = [aliased(RecordFacet) for _ in facets]
+    ids = select(first.record_id.label("id")).where(
+        first.form_id == form_id, first.field_id == facets[0][0], first.value == facets[0][1])
+    for alias, (fid, value) in zip(others, facets[1:]):
+        ids = ids.join(alias, (alias.record_id == first.record_id) & (alias.form_id == form_id)
+                       & (alias.field_id == fid) & (alias.value == value))
+    if on_records or sort not in ("newest", "oldest", *compiled.facet_fields):
+        ids = ids.join(Record, Record.id == first.record_id).where(*on_records)
+    count = select(func.count()).select_from(ids.subquery())
+    ids = (_sorted_by_facet(compiled, ids, sort, first.record_id) if sort in compiled.facet_fields
+           else ids.order_by(*_order(compiled, sort, first.record_id)))
+    return ids, count
 
 
 def linked_records(rt: Runtime, actor: Actor, target_id: int, page_size: int = 50) -> list[RecordView]:
