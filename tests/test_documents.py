@@ -167,3 +167,43 @@ def test_document_number_mistakes_are_config_errors(profile_dir, monkeypatch):
         "the place of the document in its series",
         f"{at}:{line_of(letter, 'number:')}: At Document(id='answer_letter') -> number: unknown placeholder {{yaer}} "
         "(did you mean 'year'?); known: n, year"]
+
+
+def test_two_writers_issuing_at_once_take_distinct_numbers_and_one_each_subject(db_url):
+    """Two app processes print letters at the same moment (here two threads, each with its own
+    connections and runtime): every subject gets one number, the numbers of the series are 1..n
+    without a gap or a twin, and a subject both print is issued once."""
+    import threading
+    from sqlalchemy import select
+    from engine.core.actors import SYSTEM
+    from engine.core.runtime import Runtime
+    from engine.output.issuing import issue
+    from engine.store.tables import IssuedDocument
+    from tests.conftest import CONFIG
+    runtimes = [Runtime.open(CONFIG, db_url) for _ in range(2)]
+    doc = runtimes[0].profile.documents["answer_letter"]
+    start = threading.Barrier(2)
+    got: dict[int, list] = {0: [], 1: []}
+
+    def printing(k: int) -> None:
+        start.wait()
+        for n in range(12):  # each its own six letters and, in turn, six both print
+            subject = f"record:{k}-{n}" if n % 2 else f"record:both-{n}"
+            got[k].append((subject, issue(runtimes[k], SYSTEM, doc, subject, TODAY).number))
+
+    try:
+        threads = [threading.Thread(target=printing, args=(k,)) for k in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with runtimes[0].db.read() as session:
+            stored = session.execute(select(IssuedDocument.subject, IssuedDocument.number).where(
+                IssuedDocument.document_id == "answer_letter")).all()
+    finally:
+        for runtime in runtimes:
+            runtime.db.dispose()
+    assert sorted(n for _, n in stored) == list(range(1, 19))  # 6 + 6 own letters, 6 printed by both
+    assert len({s for s, _ in stored}) == 18
+    both = {s: number for k in (0, 1) for s, number in got[k] if "both" in s}
+    assert all(dict(got[0])[s] == dict(got[1])[s] == number for s, number in both.items())
