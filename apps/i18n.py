@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from apps.i18n_accounts import ACCOUNT_TEXT
 from apps.i18n_batches import BATCH_TEXT
+from apps.i18n_days import WINDOW_PROBLEMS, WINDOW_TEXT, shown_days
 from apps.i18n_votes import VOTE_TEXT
 from engine.kernel.errors import InputError, Problem
 
@@ -78,12 +79,14 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "split_wrong_state": ("记录 {value} 当前不能拆分", "record {value} cannot be split now"),
     "split_too_few": ("至少拆分为两条", "split into two parts at least"),
     "bulk_needs_form": ("“{action}”需要逐条填写表单，请在网页上办理", "'{action}' needs a form for each record; take it in the app"),
+    **WINDOW_PROBLEMS,
 }
 
 TEXT: dict[str, tuple[str, str]] = {
     **VOTE_TEXT,
     **ACCOUNT_TEXT,
     **BATCH_TEXT,
+    **WINDOW_TEXT,
     "app_title": ("民生实事项目人大代表票决", "Livelihood projects decided by deputies' vote"),
     "language": ("语言", "Language"),
     "sign_in": ("登录", "Sign in"),
@@ -336,7 +339,7 @@ def problem_text(problem: Problem, lang: str = "zh") -> str:
     zh, en = PROBLEMS.get(problem.code, (problem.code, problem.code))
     template = en if lang == "en" else zh
     try:
-        return template.format(**problem.params)
+        return template.format(**shown_days(problem.params, lang))
     except (KeyError, IndexError):
         return template
 

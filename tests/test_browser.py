@@ -9,7 +9,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from playwright.sync_api import expect
@@ -27,10 +29,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(db_url, rt, tmp_path):
+@contextmanager
+def serving(config: Path, db_url: str, tmp_path: Path) -> Iterator[str]:
+    """The app on a free port, serving `config` over `db_url`; its address."""
     port = _free_port()
-    env = dict(os.environ, MINSHENG_CONFIG=str(CONFIG), DATABASE_URL=db_url)
+    env = dict(os.environ, MINSHENG_CONFIG=str(config), DATABASE_URL=db_url)
     # The server's output goes to a file: a pipe nobody reads fills up (64 KiB) and then blocks
     # the server in the middle of a test.
     log = (tmp_path / "streamlit.log").open("wb")
@@ -49,11 +52,19 @@ def server(db_url, rt, tmp_path):
         process.kill()
         log.close()
         pytest.fail("streamlit did not start: " + (tmp_path / "streamlit.log").read_text(errors="replace")[-2000:])
-    yield url
-    process.terminate()
-    process.wait(10)
-    log.close()
-    print(f"streamlit wrote {(tmp_path / 'streamlit.log').stat().st_size} bytes")
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+        log.close()
+        print(f"streamlit wrote {(tmp_path / 'streamlit.log').stat().st_size} bytes")
+
+
+@pytest.fixture
+def server(db_url, rt, tmp_path):
+    with serving(CONFIG, db_url, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

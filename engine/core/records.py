@@ -23,6 +23,7 @@ from engine.kernel.receipt import PATTERN as RECEIPT_PATTERN, new_code, normalis
 from engine.core.runtime import Runtime
 from engine.core import reactions, search as record_search
 from engine.core.actors import SYSTEM, Actor, require
+from engine.core.windows import require_open
 from engine.store.anyof import any_of
 from engine.store.tables import Attachment, AuditEntry, Record, RecordFacet, RecordLink
 
@@ -140,6 +141,7 @@ def submit(rt: Runtime, actor: Actor, form_id: str, raw: Mapping[str, Any],
     """Validate and store one submission with its audit row, in one transaction."""
     compiled = rt.form(form_id)
     require(actor, compiled.form.access.submit, f"submit:{form_id}")
+    require_open(rt.profile.county, compiled.form, actor)
     raw = dict(raw)
     with rt.db.transaction() as session:
         for field_id, (name, content) in (uploads or {}).items():

@@ -23,6 +23,7 @@ from engine.kernel.errors import InputError, MinshengError, NotFound, Problem
 from engine.core.runtime import Runtime
 from engine.core import events, reactions, records, search
 from engine.core.actors import SYSTEM, Actor, require, require_township
+from engine.core.windows import require_open
 from engine.store.anyof import any_of
 from engine.store.inserts import insert_returning_ids
 from engine.store.tables import AuditEntry, Record, RecordLink
@@ -148,6 +149,7 @@ def _prepare(session: Session, rt: Runtime, actor: Actor, subjects: Mapping[int,
                 raise NotFound("sheet")
             require(actor, sheet.roles, f"sheet:{form_id}")
             require_township(actor, subject.township, subject.station)
+            require_open(vrt.profile.county, vrt.profile.forms[form_id], actor)
             if subject.state not in sheet.states:
                 raise InputError({"": Problem("wrong_state", {"state": vrt.state_label(subject.form_id,
                                                                                       subject.state)})})

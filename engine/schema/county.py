@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, field_validator
 
+from engine.kernel.clock import now
 from engine.schema.base import ConfigModel, Identifier, Labelled
 
 # Role id that stands for everyone, signed in or not. It is the engine's, not a county's.
 PUBLIC = "public"
 
 # Actions that are not tied to one form. Each is granted to roles in county.yaml `permissions`.
-GLOBAL_ACTIONS = ("manage_users", "view_audit")
+GLOBAL_ACTIONS = ("manage_users", "view_audit", "edit_profile")
 
 
 class Township(ConfigModel):
@@ -58,6 +60,9 @@ class Permissions(ConfigModel):
     """Roles that may create accounts and reset passwords."""
     view_audit: tuple[Identifier, ...] = ()
     """Roles that may read the audit log."""
+    edit_profile: tuple[Identifier, ...] = ()
+    """Roles that may change the profile in the app's policy page and publish it as a
+    new version. Nobody may, unless named here; the files can always be edited on disk."""
 
 
 class SignIn(ConfigModel):
@@ -110,6 +115,22 @@ class County(ConfigModel):
     letterhead: tuple[str, ...] = ()
     """The letterhead printed at the top of letters and notices, one line each (the issuing
     body's name first, then address or telephone)."""
+    time_zone: str = "Asia/Shanghai"
+    """The county's time zone (an IANA name): the day a submission window opens and closes is the
+    county's own day, from midnight to midnight."""
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not a time zone; write an IANA name such as Asia/Shanghai") from None
+        return value
+
+    def today(self) -> dt.date:
+        """The county's date now (the engine's clock, in the county's time zone)."""
+        return now().astimezone(zoneinfo.ZoneInfo(self.time_zone)).date()
 
     def date_text(self, day: dt.date | None) -> str:
         """A date as the county's documents print it; empty for no date."""

@@ -12,6 +12,7 @@ from jsonschema.exceptions import SchemaError
 from pydantic import Field as PydField, field_validator, model_validator
 
 from engine.schema.base import ConfigModel, Identifier, KeyProblem, Labelled
+from engine.schema.days import Window
 from engine.schema.fieldtypes import FIELD_TYPES, TYPE_SPECIFIC_KEYS, FieldValueError
 
 FieldTypeName = Literal[tuple(FIELD_TYPES)]  # type: ignore[valid-type]
@@ -148,6 +149,10 @@ class Access(ConfigModel):
 
     submit: tuple[Identifier, ...] = ()
     """Roles that may fill in the form (public: anyone)."""
+    submit_window: Window | None = None
+    """The days the form takes submissions, e.g. {from: 09-15, to: 10-15} each year; outside
+    them it refuses every submission, in the app and the command line (imports of records
+    collected earlier are not limited). Left out: any day."""
     list: tuple[Identifier, ...] = ()
     """Roles that may see the list of records."""
     view: tuple[Identifier, ...] = ()
