@@ -10,6 +10,7 @@ from decimal import Decimal
 from apps.i18n_accounts import ACCOUNT_TEXT
 from apps.i18n_batches import BATCH_TEXT
 from apps.i18n_days import WINDOW_PROBLEMS, WINDOW_TEXT, shown_days
+from apps.i18n_policy import POLICY_TEXT
 from apps.i18n_votes import VOTE_TEXT
 from engine.kernel.errors import InputError, Problem
 
@@ -86,6 +87,7 @@ TEXT: dict[str, tuple[str, str]] = {
     **VOTE_TEXT,
     **ACCOUNT_TEXT,
     **BATCH_TEXT,
+    **POLICY_TEXT,
     **WINDOW_TEXT,
     "app_title": ("民生实事项目人大代表票决", "Livelihood projects decided by deputies' vote"),
     "language": ("语言", "Language"),

@@ -108,13 +108,14 @@ def test_every_demo_account_finds_its_work_on_the_start_page(server, page, rt): 
 
 
 # What a Chinese page may show in Latin letters: file types and sizes, the county's receipt codes
-ALLOWED_LATIN = {"PDF", "Excel", "CSV", "XLSX", "JPG", "JPEG", "PNG", "KB", "MB"}
+ALLOWED_LATIN = {"PDF", "Excel", "CSV", "XLSX", "JPG", "JPEG", "PNG", "KB", "MB", "YAML"}
 VISIBLE_TEXT = """() => {
   const out = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const node = walker.currentNode, el = node.parentElement;
     if (!el || !node.textContent.trim() || el.closest('[data-testid="stIconMaterial"], script, style')) continue;
+    if (el.closest('[class*="st-key-profile-text"]')) continue;  // the profile's own files, keys and values, as written
     const style = getComputedStyle(el);
     if (style.fontSize === '0px' || style.visibility === 'hidden' || el.getClientRects().length === 0) continue;
     out.push(node.textContent);

@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from apps.i18n import LANGS, text  # noqa: E402
 from apps.web.page_account import sign_in_box  # noqa: E402
 from apps.web.page_accounts import render_accounts_page  # noqa: E402
+from apps.web.page_policy import render_policy_page  # noqa: E402
 from apps.web.page_form import render_form_page  # noqa: E402
 from apps.web.page_import import allowed_imports, render_import_page  # noqa: E402
 from apps.web.page_lookup import render_lookup_page  # noqa: E402
@@ -33,7 +34,7 @@ from apps.web.page_start import render_start_page  # noqa: E402
 from apps.web.phone_menu import close_sidebar_on_phone, phone_menu  # noqa: E402
 from apps.web.done_message import forget_on_page_change  # noqa: E402
 from apps.web.chinese_ui import chinese_widget_words  # noqa: E402
-from apps.web.state import actor, lang, runtime, t, version_notes  # noqa: E402
+from apps.web.state import actor, broken_on_disk, config_dir, lang, runtime, t, version_notes  # noqa: E402
 from engine.schema.county import PUBLIC  # noqa: E402
 from engine.output.documents import public_notices  # noqa: E402
 
@@ -67,7 +68,7 @@ def main() -> None:
         st.divider()
         sign_in_box()
         if who.may(rt.profile.roles_for("manage_users")):  # administrators see what an edit did not reach
-            for note in version_notes(os.environ.get("MINSHENG_CONFIG", "config"), os.environ.get("DATABASE_URL")):
+            for note in version_notes(config_dir(), os.environ.get("DATABASE_URL"), rt.profile.version):
                 st.caption(f":orange[{note}]")
 
     public, staff = [], []
@@ -130,6 +131,8 @@ def main() -> None:
     if who.signed_in and who.may(rt.profile.roles_for("manage_users")):
         staff.append(_page(render_accounts_page, title=t("accounts.nav"), url_path="accounts",
                            icon=":material/manage_accounts:"))
+    if who.signed_in and who.may(rt.profile.roles_for("edit_profile")):
+        staff.append(_page(render_policy_page, title=t("policy.nav"), url_path="policy", icon=":material/tune:"))
     if who.signed_in and allowed_imports(rt, who):
         staff.append(_page(render_import_page, title=t("import"), url_path="import", icon=":material/upload_file:"))
     start = None
@@ -155,6 +158,10 @@ def main() -> None:
         st.switch_page(start)
     if st.session_state.pop("signed_in_on_this_run", False):
         close_sidebar_on_phone()
+    if broken_on_disk() and who.may(rt.profile.roles_for("edit_profile") + rt.profile.roles_for("manage_users")):
+        # above every page: a hand edit that broke the folder must not go unnoticed
+        st.warning(t("profile_broken_on_disk", version=rt.profile.version))
+        st.code("\n".join(broken_on_disk()), language=None, wrap_lines=True)
     navigation.run()
 
 

@@ -11,15 +11,20 @@ from apps.i18n import text
 from engine.kernel.errors import ConfigError
 from engine.core.runtime import Runtime
 from engine.core.versions import pinned_summary
+from engine.profile.inherit import ChainError
+from engine.profile.loader import disk_version
 from engine.jobs import tick
 from engine.core.actors import ANONYMOUS, Actor
 
 log = logging.getLogger("minsheng.web")
 
 
-@st.cache_resource(show_spinner=False)
-def cached_runtime(config_dir: str, database_url: str | None) -> Runtime:
-    """One runtime per profile and database for the whole app (tests clear it between apps)."""
+@st.cache_resource(show_spinner=False, max_entries=4)
+def cached_runtime(config_dir: str, database_url: str | None, files_version: str = "") -> Runtime:
+    """One runtime per profile version and database for the whole app (tests clear it between
+    apps). `files_version` is the version of the files on disk: when any process publishes an edit
+    (the policy page, or someone editing the files), every process takes the new version on its
+    next page run."""
     rt = Runtime.open(config_dir, database_url)
     tick(rt)  # deadlines that passed while the app was down fire now (each exactly once)
     for line in pinned_summary(rt):  # said plainly at start-up, as `minsheng check --with-data` does
@@ -28,20 +33,54 @@ def cached_runtime(config_dir: str, database_url: str | None) -> Runtime:
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def version_notes(config_dir: str, database_url: str | None) -> list[str]:
+def version_notes(folder: str, database_url: str | None, version: str) -> list[str]:
     """Records an edit of the profile does not reach (older versions, frozen states)."""
-    return pinned_summary(cached_runtime(config_dir, database_url))
+    return pinned_summary(cached_runtime(folder, database_url, version))
+
+
+def config_dir() -> str:
+    """The profile folder this app serves (MINSHENG_CONFIG)."""
+    return os.environ.get("MINSHENG_CONFIG", "config")
+
+
+@st.cache_resource(show_spinner=False)
+def last_loaded() -> dict[tuple[str, str | None], Runtime]:
+    """The runtime each folder and database last loaded without error."""
+    return {}
 
 
 def runtime() -> Runtime:
-    """The profile and database; a broken profile stops the app with its errors, never a traceback."""
-    config_dir = os.environ.get("MINSHENG_CONFIG", "config")
+    """The profile and database. A folder broken on disk by a hand edit keeps the app on the
+    version it last loaded (administrators are told why, see `broken_on_disk`); a profile broken
+    at start stops the app with its errors, never a traceback."""
+    folder, url = config_dir(), os.environ.get("DATABASE_URL")
     try:
-        return cached_runtime(config_dir, os.environ.get("DATABASE_URL"))
+        rt = cached_runtime(folder, url, files_version(folder))
     except ConfigError as exc:
+        kept = last_loaded().get((folder, url))
+        if kept is not None:
+            st.session_state["profile_broken_on_disk"] = [str(p) for p in exc.problems]
+            return kept
         st.error(text("profile_error", lang()))
         st.code("\n".join(str(p) for p in exc.problems), language=None)
         st.stop()
+    st.session_state.pop("profile_broken_on_disk", None)
+    last_loaded()[(folder, url)] = rt
+    return rt
+
+
+def broken_on_disk() -> list[str]:
+    """The problems of the folder on disk when the app runs on the version it last loaded."""
+    return st.session_state.get("profile_broken_on_disk", [])
+
+
+def files_version(folder: str) -> str:
+    """The version of the profile's files now on disk (a millisecond's hashing); '' when the chain
+    of `extends:` itself is broken, which loading then reports."""
+    try:
+        return disk_version(folder)
+    except (ChainError, OSError):
+        return ""
 
 
 def actor() -> Actor:

@@ -86,3 +86,7 @@ tick_jobs: Hook = Hook("tick_jobs", "(runtime, at: datetime) -> JobResult")
 
 work_items: Hook = Hook("work_items", "(runtime, session, actor) -> [WorkItem]")
 """What waits for a user besides the workflows' actions and sheets (voting: a ballot to cast)."""
+
+publish_guards: Hook = Hook(
+    "publish_guards", "(runtime, session, proposed profile) -> [(refusal code, params)]")
+"""Reasons to refuse publishing a profile edit (voting: the rules of a vote with a ballot open)."""

@@ -30,6 +30,7 @@ class Change:
     after: object
     before_reason: object
     after_reason: object
+    form_id: str = ""  # the record's form, so a page can name an outcome that is a state by its label
 
     def __str__(self) -> str:
         return (f"record {self.record_id} «{self.title}»: {self.table}: {self.before} -> {self.after} "
@@ -66,7 +67,7 @@ def preview(live: Runtime, proposed: Profile) -> PreviewReport:
             continue
         if again.outcome != decision.get("outcome"):
             report.changes.append(Change(record.id, record.title, table_id, decision.get("outcome"), again.outcome,
-                                         decision.get("reason"), again.reason))
+                                         decision.get("reason"), again.reason, record.form_id))
     return report
 
 

@@ -90,6 +90,14 @@ def profile_version(root: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def disk_version(root: str | Path) -> str:
+    """The version the folder's files (and those of the profiles it extends) would load as, without
+    loading them: a process compares it with its own to see that another one published an edit."""
+    root = Path(root)
+    levels = chain_of(root, str(root))
+    return chain_version(levels) if len(levels) > 1 else profile_version(root)
+
+
 def load_profile(root: str | Path, version: str | None = None) -> Profile:
     """Read, validate and freeze a profile folder, or raise ConfigError listing every problem.
     `version`: the stored version a folder was written back from (engine.core.versions)."""

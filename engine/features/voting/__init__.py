@@ -17,6 +17,7 @@ from engine.features.voting.candidates import BallotCandidate, ballot_candidates
 from engine.features.voting.closing import close_due, close_round
 from engine.features.voting.devices import import_device_ballots
 from engine.features.voting import waiting  # noqa: F401  (registers the ballots waiting on the start page)
+from engine.features.voting import frozen_rules  # noqa: F401  (registers the guard on publishing its rules)
 from engine.features.voting.results import chosen_in, count_round, follow_up, open_box, recount
 from engine.features.voting.rounds import (STATUSES, VoteRefused, candidate_costs, create_round, open_round,
                                            roster_from_records, roster_of, set_status, vote_rules)
