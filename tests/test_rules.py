@@ -104,7 +104,7 @@ tables:
     ("score in 5", "'in' needs a list or a range a..b on its right, not a number (at column 10 of «score in 5»)"),
     ("(score > 1", "expected ')', found the end (at column 11 of «(score > 1»)"),
     ("not score", "'not' needs a condition (true or false), not a number (at column 5 of «not score»)"),
-    ("date('2025-13-01')", "not a date: '2025-13-01'; write YYYY-MM-DD (at column 6 of «date('2025-13-01')»)"),
+    ("date('2025-13-01')", "not a date: '2025-13-01'; write YYYY-MM-DD, or MM-DD for that day of every year (at column 6 of «date('2025-13-01')»)"),
     ("score > 3 extra", "unexpected 'extra' after a complete expression (at column 11 of «score > 3 extra»)"),
     ("score @ 3", "unexpected character '@' (at column 7 of «score @ 3»)"),
     ("", "the expression is empty (at column 1 of «»)"),

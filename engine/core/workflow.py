@@ -84,6 +84,7 @@ def first_allowed(rt: Runtime, wf: Workflow, form_id: str, permitted: list[tuple
     """The first of these transitions (index, transition) whose condition and decision hold, with
     the last explanation seen (the reason a refusal gives when none holds)."""
     explanation, decided = None, {}
+    values = {**rt.profile.county.clock_values(), **values}  # today, this_year; the record's own names win
     for i, t in permitted:
         ok, explanation = transition_allowed(rt, wf, form_id, i, t, values, decided)
         if ok:

@@ -55,7 +55,8 @@ def preview(live: Runtime, proposed: Profile) -> PreviewReport:
             report.notes.append(f"record {record.id}: table {rules_id}/{table_id} is not in the proposed profile")
             continue
         pinned = live.for_version(record.profile_version)
-        values = record_values(pinned, record.form_id, record.data)
+        values = pinned.profile.county.clock_values(entry.at)  # the day the decision was made
+        values.update(record_values(pinned, record.form_id, record.data))
         values.update(gathered_lists)
         if data_record is not None and data_record.form_id in pinned.forms:
             values.update(record_values(pinned, data_record.form_id, data_record.data))

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from engine.lang import operations as ops
 from engine.lang.expr import compile_node
-from engine.lang.operations import LIST_FUNCTIONS, PAIR_FUNCTIONS_IMPL
+from engine.lang.operations import LIST_FUNCTIONS, PAIR_FUNCTIONS_IMPL, TODAY, yearly_day
 from engine.lang.syntax import DATE, MONEY, NUMBER, TEXT, BOOL, Node, element, parse
 
 SLOW = object()  # returned when the fast path cannot decide: the caller uses the closures
@@ -41,6 +41,7 @@ _EXACT = {NUMBER: _finite, MONEY: _finite, DATE: lambda v: v.__class__ is dt.dat
 HELPERS: dict[str, Any] = {
     "_add": ops.add, "_sub": ops.subtract, "_mul": ops.multiply, "_div": ops.divide, "_pow": ops.power,
     "_neg": ops.negate, "_abs": ops.absolute, "_days": ops.days_between, "_shift": ops.shift_days,
+    "_day_in_year_of": ops.day_in_year_of,
     "_not3": ops.not3, "_and3": ops.and3, "_or3": ops.or3, "_within": ops.within, "_member": ops.member,
     "_several": ops.several, **{f"_F_{name}": fn for name, fn in LIST_FUNCTIONS.items()},
     **{f"_F_{name}": fn for name, fn in PAIR_FUNCTIONS_IMPL.items()},
@@ -143,6 +144,9 @@ class _Gen:
     def call(self, node: Node) -> tuple[str, bool]:
         name = node.value
         if name == "date":
+            yearly = yearly_day(node.args[0].value[0])
+            if yearly is not None:  # that day of today's year: today is an input, checked like the rest
+                return f"_day_in_year_of({local(TODAY)}, {yearly[0]}, {yearly[1]})", TODAY in self.nullable
             return self.const(dt.date.fromisoformat(node.args[0].value[0])), False
         parts = [self.gen(a) for a in node.args]
         if name in PAIR_FUNCTIONS_IMPL:

@@ -27,8 +27,8 @@ from typing import Any, Callable, Mapping
 
 
 from engine.lang.operations import (
-    ARITHMETIC, LIST_FUNCTIONS, PAIR_FUNCTIONS_IMPL, absolute, and3, compare, days_between, member, negate, not3,
-    or3, several, shift_days, within)
+    ARITHMETIC, LIST_FUNCTIONS, PAIR_FUNCTIONS_IMPL, TODAY, absolute, and3, compare, day_in_year_of, days_between,
+    member, negate, not3, or3, several, shift_days, within, yearly_day)
 from engine.lang.syntax import BOOL, DATE, ExprError, MONEY, NUMBER, NUMERIC, Node, TEXT, element, list_of, parse
 
 # -- types and compilation --------------------------------------------------------------------
@@ -59,7 +59,7 @@ FUNCTIONS = {
     "count_of": "how many items of a list equal a value: count_of(opinions, 'disagree')",
     "contains_all": "whether a list holds every value of another: contains_all(agreed, ['finance', 'water'])",
     "abs": "a number without its sign",
-    "date": "a date written as date('YYYY-MM-DD')",
+    "date": "a date written as date('YYYY-MM-DD'), or a day of every year as date('MM-DD'): that day of today's year",
 }
 
 
@@ -211,11 +211,19 @@ def _call(node: Node, names) -> tuple[str, Fn, set[str]]:
         raise _type_error(node, f"unknown function '{name}'{hint}; functions are {', '.join(FUNCTIONS)}")
     if name == "date":
         if len(node.args) != 1 or node.args[0].op != "literal" or node.args[0].value[1] != TEXT:
-            raise _type_error(node, "date() takes one date in quotes, e.g. date('2026-03-01')")
+            raise _type_error(node, "date() takes one date in quotes, e.g. date('2026-03-01') or date('09-15')")
+        yearly = yearly_day(node.args[0].value[0])
+        if yearly is not None:
+            if names.get(TODAY) != DATE:
+                raise _type_error(node, f"date('{node.args[0].value[0]}') is that day of today's year: "
+                                        f"it needs the input '{TODAY}' (a date)")
+            month, day = yearly
+            return DATE, (lambda env: day_in_year_of(env.get(TODAY), month, day)), {TODAY}
         try:
             value = dt.date.fromisoformat(node.args[0].value[0])
         except ValueError:
-            raise _type_error(node.args[0], f"not a date: {node.args[0].value[0]!r}; write YYYY-MM-DD") from None
+            raise _type_error(node.args[0], f"not a date: {node.args[0].value[0]!r}; write YYYY-MM-DD, "
+                                            "or MM-DD for that day of every year") from None
         return DATE, (lambda env: value), set()
     parts = [compile_node(arg, names) for arg in node.args]
     used = set().union(*(u for _, _, u in parts)) if parts else set()

@@ -13,6 +13,12 @@ from engine.schema.base import ConfigModel, Identifier, Labelled
 # Role id that stands for everyone, signed in or not. It is the engine's, not a county's.
 PUBLIC = "public"
 
+# Names every workflow condition and decision table may read besides the record's own values:
+# the county's date when the rule is applied, so a rule can hold on some days of every year
+# (`today >= date('09-15')`) without an edit when the year turns. A field, gathered list or count
+# of the same name is the record's own and wins. (Types in the expression language's words.)
+CLOCK_NAMES = {"today": "date", "this_year": "number"}
+
 # Actions that are not tied to one form. Each is granted to roles in county.yaml `permissions`.
 GLOBAL_ACTIONS = ("manage_users", "view_audit", "edit_profile")
 
@@ -128,9 +134,17 @@ class County(ConfigModel):
             raise ValueError(f"'{value}' is not a time zone; write an IANA name such as Asia/Shanghai") from None
         return value
 
-    def today(self) -> dt.date:
-        """The county's date now (the engine's clock, in the county's time zone)."""
-        return now().astimezone(zoneinfo.ZoneInfo(self.time_zone)).date()
+    def today(self, at: dt.datetime | None = None) -> dt.date:
+        """The county's date now, or at a moment (the engine's clock, in the county's time zone)."""
+        at = at or now()
+        if at.tzinfo is None:  # a stored moment read back without its zone (SQLite) is UTC
+            at = at.replace(tzinfo=dt.timezone.utc)
+        return at.astimezone(zoneinfo.ZoneInfo(self.time_zone)).date()
+
+    def clock_values(self, at: dt.datetime | None = None) -> dict[str, object]:
+        """The values of CLOCK_NAMES now, or at the moment a decision was made."""
+        day = self.today(at)
+        return {"today": day, "this_year": day.year}
 
     def date_text(self, day: dt.date | None) -> str:
         """A date as the county's documents print it; empty for no date."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 
-from engine.schema.county import County
+from engine.schema.county import CLOCK_NAMES, County
 from engine.profile.problems import did_you_mean
 from engine.schema.workflow import REACTION_ACTIONS, Workflow
 from engine.lang.expr import Compiled, compile_expression
@@ -66,12 +66,13 @@ def check_workflows(loader: FileReader, county: County, grouped: dict, rules: di
                         given.update(expression_names(forms[t.form]))
                     for form in users:
                         check_decision_inputs(loader, rel, here + ("decision", "rules"), t.decision.rules,
-                                               grouped, {**expression_names(form), **given}, form.id)
+                                               grouped, {**CLOCK_NAMES, **expression_names(form), **given}, form.id)
             if t.when:
                 for form in users:
                     try:
                         conditions[(wf_id, form.id, i)] = compile_expression(
-                            t.when, {**expression_names(form), **{k: v for k, v in gathered.items() if v}}, BOOL)
+                            t.when, {**CLOCK_NAMES, **expression_names(form), **{k: v for k, v in gathered.items() if v}},
+                            BOOL)
                     except ExprError as exc:
                         loader.add(rel, here + ("when",), f"for form '{form.id}': {exc.pointed(t.when)}")
         actions = {t.action for t in wf.transitions}
