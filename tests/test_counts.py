@@ -2,6 +2,8 @@
 township; the sixth is refused with the rule's words, one at a time and in a bulk run alike."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import update
 
@@ -91,3 +93,82 @@ def test_a_count_of_an_unknown_state_is_a_config_error(tmp_path):
     assert [str(p) for p in info.value.problems] == [
         f"{folder}/workflows/suggestion.yaml:2: At Workflow(id='suggestion') -> counts -> township_back -> states: "
         f"unknown state 'recieved' (did you mean 'received'?) (merged with {CONFIG}/workflows/suggestion.yaml)"]
+
+
+def sum_profile(folder):
+    """Sangzhi with an estimated cost on suggestions and two actions held to a township's total:
+    `reconsider` (the costs of the suggestions already back at screening, plus this one's) and
+    `back_to_reserve` (likewise for the reserve pool, an action taken in bulk)."""
+    from tests.conftest import CONFIG
+    import yaml
+    (folder / "forms").mkdir(parents=True)
+    (folder / "forms" / "suggestion.yaml").write_text(
+        "fields:\n  - id: estimated_cost\n    label: 估算金额\n    type: money\n    required: false\n", encoding="utf-8")
+    quota_profile(folder, CONFIG)
+    base = load_profile(CONFIG).workflows["suggestion"]
+    transitions = [t.model_dump(by_alias=True, exclude_defaults=True) for t in base.transitions]
+    whens = {"reconsider": "township_cost + estimated_cost <= 1000000.10",
+             "back_to_reserve": "reserve_cost + estimated_cost <= 1000000"}
+    for i, t in enumerate(base.transitions):
+        if t.action in whens:
+            transitions[i]["when"] = whens[t.action]
+    (folder / "workflows" / "suggestion.yaml").write_text(yaml.safe_dump({
+        "counts": {"township_cost": {"states": ["received"], "sum": "estimated_cost"},
+                   "reserve_cost": {"states": ["reserve"], "sum": "estimated_cost"},
+                   "township_people": {"states": ["received"], "sum": "beneficiaries"}},
+        "transitions": [{"$replace": True}] + transitions}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def srt(tmp_path, db_url):
+    runtime = Runtime.open(sum_profile(tmp_path / "sums"), db_url)
+    yield runtime
+    runtime.db.dispose()
+
+
+def test_a_sum_across_records_holds_a_townships_total_to_the_fen(srt, good_suggestion):
+    costs = ["300000.05", "300000.05", "400000.00", "0.01"]
+    ids = [pending(srt, dict(good_suggestion, estimated_cost=cost), 1)[0] for cost in costs]
+    other = pending(srt, dict(good_suggestion, estimated_cost="900000"), 1, township="t05")
+    for record_id in ids[:3]:  # 1,000,000.10 in all: exactly the total allowed
+        assert transition(srt, SYSTEM, record_id, "reconsider", CHANGED).state == "received"
+    with pytest.raises(TransitionRefused) as info:  # one fen over
+        transition(srt, SYSTEM, ids[3], "reconsider", CHANGED)
+    assert info.value.code == "condition_false"
+    assert transition(srt, SYSTEM, other[0], "reconsider", CHANGED).state == "received"  # another township's total
+    from engine.core.counts import tally
+    with srt.db.read() as session:
+        row = session.get(Record, ids[3])
+        values = tally(srt, session, [row]).values(srt.profile.workflows["suggestion"], row)
+    assert values == {"township_cost": Decimal("1000000.10"), "reserve_cost": 0,
+                      "township_people": 1260}  # 3 × 420 people
+
+
+def test_a_sum_follows_each_planned_move_of_a_bulk_batch(srt, good_suggestion):
+    """Five candidates of 300,000 yuan sent back to the reserve pool in one bulk run, at most a
+    million a township: three go, two are refused, whatever the batch."""
+    from engine.core.bulk import bulk_action
+    ids = [pending(srt, dict(good_suggestion, estimated_cost="300000"), 1)[0] for _ in range(5)]
+    with srt.db.transaction() as session:
+        session.execute(update(Record).where(Record.id.in_(ids)).values(state="candidate"))
+    report = bulk_action(srt, SYSTEM, "suggestion", "back_to_reserve", township="t02")
+    assert dict(report.moved) == {"reserve": 3}
+    assert sum(report.refused.values()) == 2
+
+
+@pytest.mark.parametrize("counts, message", [
+    ("{states: [received], sum: beneficiary}",
+     "form 'suggestion' has no number or money field 'beneficiary' (did you mean 'beneficiaries'?)"),
+    ("{states: [received], sum: title}", "form 'suggestion' has no number or money field 'title'"),
+])
+def test_a_sum_of_a_field_that_is_not_a_number_is_a_config_error(tmp_path, counts, message):
+    from tests.conftest import CONFIG
+    folder = quota_profile(tmp_path / "bad", CONFIG)
+    (folder / "workflows" / "suggestion.yaml").write_text(f"counts:\n  township_people: {counts}\n",
+                                                          encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_profile(folder)
+    assert [str(p) for p in info.value.problems] == [
+        f"{folder}/workflows/suggestion.yaml:2: At Workflow(id='suggestion') -> counts -> township_people -> sum: "
+        f"{message} (merged with {CONFIG}/workflows/suggestion.yaml)"]

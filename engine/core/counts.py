@@ -1,14 +1,16 @@
 """The workflow's `counts`: how many other records of the same township (station, county) are in
-some states, for quotas across records. One GROUP BY per count and batch, whatever the number of
-records; a bulk run keeps the numbers up to date as it plans each move, so a batch cannot let
-six records through a quota of five.
+some states, or what a number field of theirs adds up to (`sum`), for quotas across records. One
+GROUP BY per count and batch, whatever the number of records; a bulk run keeps the numbers up to
+date as it plans each move, so a batch cannot let six records through a quota of five. Money is
+added up in whole fen, so a total is exact on SQLite as on PostgreSQL.
 """
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 from typing import Any, Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, Numeric, cast, func, select
 
 from engine.core.runtime import Runtime
 from engine.schema.workflow import Count
@@ -28,13 +30,21 @@ class RecordCounts:
     def _key(spec: Count, row: Any) -> Any:
         return None if spec.per == "county" else getattr(row, spec.per)
 
-    def values(self, wf, row: Any) -> dict[str, int]:
+    @staticmethod
+    def _weight(spec: Count, row: Any) -> Any:
+        """What the row adds to the count: 1, or its field's value for a sum (nothing when empty)."""
+        if spec.sum is None:
+            return 1
+        value = (row.data or {}).get(spec.sum)
+        return Decimal(str(value)) if value not in (None, "") else 0
+
+    def values(self, wf, row: Any) -> dict[str, Any]:
         out = {}
         for name, spec in wf.counts.items():
             form = spec.form or row.form_id
             total = self.totals[(wf.id, name)][self._key(spec, row)]
             itself = row.form_id == form and row.state in spec.states  # never counted for itself
-            out[name] = total - (1 if itself else 0)
+            out[name] = total - (self._weight(spec, row) if itself else 0)
         return out
 
     def moved(self, wf, row: Any, to: str) -> None:
@@ -44,7 +54,7 @@ class RecordCounts:
                 continue
             key = self._key(spec, row)
             totals = self.totals[(wf.id, name)]
-            totals[key] += (to in spec.states) - (row.state in spec.states)
+            totals[key] += ((to in spec.states) - (row.state in spec.states)) * self._weight(spec, row)
 
 
 def tally(rt: Runtime, session, rows: Iterable[Any]) -> RecordCounts:
@@ -61,10 +71,31 @@ def tally(rt: Runtime, session, rows: Iterable[Any]) -> RecordCounts:
     for key, (spec, form_id) in result.specs.items():
         column = _COLUMN[spec.per]
         where = [Record.form_id == form_id, Record.state.in_(list(spec.states))]
+        measure, read = _measure(rt, spec, form_id)
         if column is None:
-            found = {None: session.scalar(select(func.count()).select_from(Record).where(*where)) or 0}
+            found = {None: read(session.scalar(select(measure).select_from(Record).where(*where)))}
         else:
-            found = dict(session.execute(select(column, func.count()).where(
-                *where, column.in_([k for k in wanted[key] if k is not None])).group_by(column)).all())
+            found = {k: read(v) for k, v in session.execute(select(column, measure).where(
+                *where, column.in_([k for k in wanted[key] if k is not None])).group_by(column))}
         result.totals[key] = Counter(found)
     return result
+
+
+def _measure(rt: Runtime, spec: Count, form_id: str):
+    """The SQL aggregate of a count, and how to read its result back as an exact number."""
+    if spec.sum is None:
+        return func.count(), lambda value: value or 0
+    field = rt.profile.forms[form_id].field(spec.sum) if form_id in rt.profile.forms else None
+    text = Record.data[spec.sum].as_string()
+    if field is not None and field.type == "money":  # stored as text with two decimals: summed in fen
+        fen = func.sum(cast(func.round(cast(text, Numeric(20, 2)) * 100), BigInteger))
+        return fen, lambda value: Decimal(int(value or 0)) / 100
+    return func.sum(cast(text, Numeric(30, 10))), _exact
+
+
+def _exact(value: Any) -> Any:
+    """A sum of numbers as the expression language holds numbers: 300, 2.5, never 3E+2."""
+    if not value:
+        return 0
+    value = Decimal(str(value))
+    return int(value) if value == value.to_integral_value() else value.normalize()

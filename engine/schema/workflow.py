@@ -141,8 +141,9 @@ class Gather(ConfigModel):
 
 
 class Count(ConfigModel):
-    """How many other records, of the same township (or station, or county), are in some states:
-    a name conditions and rules read, for quotas across records (at most 3 projects a township)."""
+    """How many other records, of the same township (or station, or county), are in some states,
+    or what a number field of theirs adds up to: a name conditions and rules read, for quotas across
+    records (at most 3 projects a township; at most 2 million yuan of projects a township)."""
 
     states: Annotated[tuple[Identifier, ...], Field(min_length=1)]
     """The states counted, e.g. [candidate, chosen]."""
@@ -150,6 +151,9 @@ class Count(ConfigModel):
     """The form whose records are counted; by default the record's own form."""
     per: Literal["township", "station", "county"] = "township"
     """Counted among the records of the record's own township, its station, or the whole county."""
+    sum: Identifier | None = None
+    """A number or money field of the counted records to add up instead of counting them, e.g.
+    estimated_cost: the total of the other records' costs (0 when there are none)."""
 
 
 class Regroup(ConfigModel):
@@ -182,8 +186,9 @@ class Workflow(Labelled):
     counts: dict[Identifier, Count] = Field(default_factory=dict)
     """Numbers of other records the conditions and rules read: name -> which states, among which
     records. E.g. township_candidates: {states: [candidate], per: township}, then a transition's
-    `when: township_candidates < 5` refuses a sixth candidate of a township. The record itself is
-    never counted."""
+    `when: township_candidates < 5` refuses a sixth candidate of a township; with `sum`, a total:
+    township_cost: {states: [candidate, chosen], sum: estimated_cost}, then
+    `when: township_cost + estimated_cost <= 2000000`. The record itself is never counted."""
     merge: Regroup | None = None
     """Merging duplicates into one record: the duplicates go to `to` and from then on follow the
     record they were merged into, so every proposer hears the outcome."""

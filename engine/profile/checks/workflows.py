@@ -207,6 +207,17 @@ def check_sheets(loader: FileReader, rel: str, wf: Workflow, forms: dict, check_
         elif counted is None or counted.workflow == wf.id:  # its states are this workflow's
             check_states(here + ("states",), count.states)
         gathered[name] = "number"
+        if count.sum is not None:
+            summed = [counted] if count.form else [f for f in forms.values() if f.workflow == wf.id]
+            for form in (f for f in summed if f is not None):
+                kind = expression_names(form).get(count.sum)
+                if kind not in ("number", "money"):
+                    numeric = [k for k, v in expression_names(form).items() if v in ("number", "money")]
+                    loader.add(rel, here + ("sum",), f"form '{form.id}' has no number or money field {count.sum!r}"
+                               f"{did_you_mean(count.sum, numeric)}")
+                    gathered[name] = None
+                    break
+                gathered[name] = kind
     return gathered
 
 
