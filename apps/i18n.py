@@ -19,6 +19,7 @@ LANGS = ("zh", "en")
 PROBLEMS: dict[str, tuple[str, str]] = {
     "required": ("此项必填", "this is required"),
     "not_applicable": ("此项在当前选择下不应填写", "does not apply to the current choices"),
+    "check_failed": ("{message}", "{message_en}"),  # the county's own words, from the form's `checks`
     "unknown_fields": ("表单中没有这些项：{fields}", "the form has no such fields: {fields}"),
     "type": ("类型不对", "wrong kind of value"),
     "enum": ("不在可选范围内", "not one of the allowed choices"),

@@ -6,6 +6,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from engine.schema.forms import Form
+from engine.profile.checks.forms import form_check_key
 from engine.profile.loader import Profile, load_profile
 from engine.kernel.errors import NotFound
 from engine.forms.compiled import CompiledForm
@@ -32,7 +33,9 @@ class Runtime:
         by_township: dict[str, list[str]] = {t.id: [] for t in profile.county.townships}
         for s in profile.county.stations:
             by_township[s.township].append(s.id)
-        self.forms = {fid: CompiledForm(form, choices, by_township) for fid, form in profile.forms.items()}
+        self.forms = {fid: CompiledForm(form, choices, by_township,
+                                        [profile.conditions[form_check_key(fid, i)] for i in range(len(form.checks))])
+                      for fid, form in profile.forms.items()}
         self._stations_by_township = by_township
         self._versions: dict[str, Runtime] = {profile.version: self}
         self._reaction_sets: dict[str, object] = {}

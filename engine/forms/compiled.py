@@ -12,7 +12,7 @@ for every field of every document.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 import jsonschema_rs
 from jsonschema import Draft202012Validator
@@ -46,9 +46,12 @@ SEARCHED_TYPES = ("text", "textarea")
 
 class CompiledForm:
     def __init__(self, form: Form, choices: Mapping[str, Mapping[str, str]],
-                 stations_by_township: Mapping[str, list[str]]):
-        """``choices``: reference target (townships ...) -> {id or label: id}."""
+                 stations_by_township: Mapping[str, list[str]],
+                 checks: Sequence[Callable[[Mapping[str, Any]], Any]] = ()):
+        """``choices``: reference target (townships ...) -> {id or label: id}. ``checks``: the
+        form's `checks` compiled, in order (the profile compiles expressions; forms only run them)."""
         self.form = form
+        self._checks = tuple(zip(checks, form.checks))
         self._choices = choices
         self._stations_by_township = stations_by_township
         self.schema = self._build_schema()
@@ -216,6 +219,11 @@ class CompiledForm:
                 problems.pop(fid, None)  # a hidden field's value is dropped, not judged
         for field_id, problem in self.schema_problems(document, bulk=bulk):
             problems.setdefault(field_id, problem)
+        if not problems:
+            for holds, spec in self._checks:
+                if holds(values) is False:  # unknown (a field left empty) is not a refusal
+                    problems.setdefault(spec.field or "", Problem("check_failed", {
+                        "message": spec.message, "message_en": spec.message_en or spec.message}))
         if problems:
             raise InputError(problems)
         for fid in self._money_fields:

@@ -33,6 +33,7 @@ from engine.profile.checks.references import check_references
 from engine.profile.checks.workflows import check_workflows
 from engine.profile.checks.documents import check_documents
 from engine.profile.checks.votes import check_votes
+from engine.profile.checks.forms import check_form_checks
 from engine.profile.checks.funds import check_funds
 from engine.profile.checks.delivery import check_delivery
 from engine.profile.checks.reports import check_reports
@@ -162,6 +163,7 @@ def load_profile(root: str | Path, version: str | None = None) -> Profile:
     if county is not None:
         check_references(loader, county, grouped)
         conditions = check_workflows(loader, county, grouped, compiled_rules)
+        check_form_checks(loader, grouped, conditions)
         check_documents(loader, county, grouped)
         check_votes(loader, grouped)
         check_funds(loader, county, grouped)

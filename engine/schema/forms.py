@@ -163,6 +163,22 @@ class Access(ConfigModel):
     necessary"). Left out: every role that may view."""
 
 
+class FormCheck(ConfigModel):
+    """A rule the values of one submission must keep together, checked by the server: e.g. the
+    households satisfied cannot outnumber the households asked."""
+
+    check: str
+    """A condition on the form's fields that must hold, e.g. satisfied + basic <= households. A
+    check with an empty field in it is not judged (the field's own `required` says if it must be
+    filled in)."""
+    field: Identifier | None = None
+    """The field the refusal is shown at; left out: above the form."""
+    message: str
+    """What the person filling in the form is told when the check fails."""
+    message_en: str | None = None
+    """The same in English."""
+
+
 class Form(Labelled):
     id: Identifier
     """Short code of the form; must match the file name."""
@@ -185,6 +201,8 @@ class Form(Labelled):
     """Fields shown as columns in the list page."""
     filters: tuple[Identifier, ...] = ()
     """Fields the list page can be filtered on (references and choices)."""
+    checks: tuple[FormCheck, ...] = ()
+    """Rules the fields must keep together, each with the words that say what is wrong."""
 
     @cached_property
     def _by_id(self) -> dict[str, Field]:
