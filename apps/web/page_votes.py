@@ -191,14 +191,22 @@ def _new_round(rt, rules, vote_id: str, township: str) -> None:
             Record.form_id == rules.form, Record.township == township, Record.state.in_(rules.candidate_states),
             Record.id.not_in(on_a_ballot)).order_by(Record.id)).all()
     st.subheader(t("vote.new_round"))
+    carried = voting.carried_places(rt, vote_id, township)
+    if carried is not None:  # the places a count left empty come first: the county's rule fills them now
+        st.info(t("vote.carried", title=carried.title, places=carried.places))
     if not rows:
         states = "、".join(rt.state_label(rules.form, s, lang()) for s in rules.candidate_states)
         st.info(t("vote.no_candidates", states=states))
         return
     picked = [rid for rid, title in rows if st.checkbox(f"#{rid} {title}", value=True, key=f"cand.{township}.{rid}")]
-    places = st.number_input(t("vote.places"), min_value=1, max_value=max(1, len(rows)), value=max(1, len(rows) - 1),
-                             key=f"places.{township}")
-    title = st.text_input(t("vote.title"), value=t("vote.default_title", township=rt.reference_label("townships", township),
+    if carried is not None:
+        places = carried.places
+        st.caption(t("vote.numbers_carried", places=places))
+    else:
+        places = st.number_input(t("vote.places"), min_value=1, max_value=max(1, len(rows)),
+                                 value=max(1, len(rows) - 1), key=f"places.{township}")
+    title = st.text_input(t("vote.title"), value=t("vote.carried_title" if carried else "vote.default_title",
+                                                  township=rt.reference_label("townships", township),
                                                   year=rt.profile.county.year),
                           key=f"title.{township}")
     budget = None
@@ -214,11 +222,12 @@ def _new_round(rt, rules, vote_id: str, township: str) -> None:
     if st.button(t("vote.create"), key=f"create.{township}"):
         titles = dict(rows)
         st.dialog(t("vote.confirm_create_title"))(_confirm_create)(
-            rt, vote_id, township, title, int(places), [(rid, titles[rid]) for rid in picked], closes_at, budget)
+            rt, vote_id, township, title, int(places), [(rid, titles[rid]) for rid in picked], closes_at, budget,
+            carried is not None)
 
 
 def _confirm_create(rt, vote_id: str, township: str, title: str, places: int, picked: list[tuple[int, str]],
-                    closes_at, budget) -> None:
+                    closes_at, budget, fills_carried: bool = False) -> None:
     """The candidate list, the places and the roster, before they are fixed as a draft ballot."""
     roster = voting.roster_from_records(rt, vote_id, township)
     st.markdown(f"**{title}**")
@@ -230,8 +239,12 @@ def _confirm_create(rt, vote_id: str, township: str, title: str, places: int, pi
         st.markdown(t("vote.closes_at", at=f"{closes_at:%Y-%m-%d %H:%M}"))
     if st.button(t("vote.confirm_create"), type="primary", key=f"create.ok.{township}", width="stretch"):
         try:
-            voting.create_round(rt, actor(), vote_id, township, title, places, [rid for rid, _ in picked], roster,
-                                closes_at=closes_at, budget=budget)
+            if fills_carried:  # exactly the places carried, once, whoever else is at a desk
+                voting.fill_from_reserve(rt, actor(), vote_id, township, title, [rid for rid, _ in picked], roster,
+                                         closes_at=closes_at, budget=budget)
+            else:
+                voting.create_round(rt, actor(), vote_id, township, title, places, [rid for rid, _ in picked], roster,
+                                    closes_at=closes_at, budget=budget)
         except VoteRefused as exc:
             st.error(refused(exc))
             return

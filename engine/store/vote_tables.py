@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.base import Base, BigId
@@ -16,7 +16,8 @@ from engine.store.base import Base, BigId
 # order of rows nor a system column tells which ballot was cast when.
 
 class VoteRound(Base):
-    """One ballot of one congress session: a first ballot, a run-off or a further ballot."""
+    """One ballot of one congress session: a first ballot, a run-off or a further ballot, or a
+    ballot at a later sitting for the places a count left empty (engine.features.voting.carried)."""
 
     __tablename__ = "vote_rounds"
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -26,7 +27,9 @@ class VoteRound(Base):
     places: Mapped[int] = mapped_column(Integer)
     budget_fen: Mapped[int | None] = mapped_column(BigInteger)  # places_by: budget: the money the places may take
     state: Mapped[str] = mapped_column(String(16))  # draft, open, closed, counted
-    kind: Mapped[str] = mapped_column(String(16))  # first, runoff, further
+    kind: Mapped[str] = mapped_column(String(16))  # first, runoff, further, reserve
+    # the round whose count called for this one; a round calls for one at most (a unique index:
+    # two desks cannot both fill the places a count left empty)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("vote_rounds.id"))
     members: Mapped[int] = mapped_column(Integer)  # deputies of the congress, fixed when the round opens
     present: Mapped[int] = mapped_column(Integer)
@@ -38,6 +41,8 @@ class VoteRound(Base):
     ballot_key: Mapped[str | None] = mapped_column(String(64))  # public half: ballots are sealed to it
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ux_vote_rounds_parent", "parent_id", unique=True),)
 
 
 class VoteCandidate(Base):

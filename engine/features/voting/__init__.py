@@ -14,6 +14,7 @@ and `results` (the count and what it decides); the public names are these.
 """
 from engine.features.voting.ballots import cast, confirm_paper, enter_paper, hand_out_paper
 from engine.features.voting.candidates import BallotCandidate, ballot_candidates
+from engine.features.voting.carried import CarriedPlaces, carried_places, fill_from_reserve
 from engine.features.voting.closing import close_due, close_round
 from engine.features.voting.devices import import_device_ballots
 from engine.features.voting import waiting  # noqa: F401  (registers the ballots waiting on the start page)
@@ -22,6 +23,6 @@ from engine.features.voting.results import chosen_in, count_round, follow_up, op
 from engine.features.voting.rounds import (STATUSES, VoteRefused, candidate_costs, create_round, open_round,
                                            roster_from_records, roster_of, set_status, vote_rules)
 
-__all__ = ["STATUSES", "BallotCandidate", "VoteRefused", "ballot_candidates", "candidate_costs", "cast", "chosen_in", "close_due", "close_round", "confirm_paper", "count_round",
+__all__ = ["STATUSES", "BallotCandidate", "CarriedPlaces", "carried_places", "fill_from_reserve", "VoteRefused", "ballot_candidates", "candidate_costs", "cast", "chosen_in", "close_due", "close_round", "confirm_paper", "count_round",
            "create_round", "enter_paper", "follow_up", "hand_out_paper", "import_device_ballots", "open_box", "open_round", "recount", "roster_from_records",
            "roster_of", "set_status", "vote_rules"]

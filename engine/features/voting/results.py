@@ -13,7 +13,7 @@ from engine.core.bulk import act_on
 from engine.store.tables import (Ballot, PaperEntry, VoteRound)
 from engine.lang.vote_count import CountError, Result, count
 from engine.features.voting.closing import forget_old_rows, write_ballots
-from engine.features.voting.rounds import (VoteRefused, candidate_costs, candidates_of, create_round, round_budget,
+from engine.features.voting.rounds import (NEW_LISTS, VoteRefused, candidate_costs, candidates_of, create_round, round_budget,
                                            roster_of, round_row, take_round)
 from engine.features.voting.sealing import WrongCountKey, marks_and_weight, open_sealed
 
@@ -116,12 +116,15 @@ def follow_up(rt: Runtime, round_id: int) -> int | None:
 
 def _apply(rt: Runtime, round_id: int) -> None:
     """The vote is decided: every project chosen in this round or the rounds before it takes the
-    chosen action; the first round's other candidates take the not-chosen action."""
+    chosen action; the other candidates of the list they were put on (a first ballot, or a later
+    sitting's for places left empty) take the not-chosen action."""
     with rt.db.read() as session:
         chain = []
         row = session.get(VoteRound, round_id)
         while row is not None:
             chain.append(row)
+            if row.kind in NEW_LISTS:  # a later sitting's ballot decides its own candidates only
+                break
             row = session.get(VoteRound, row.parent_id) if row.parent_id else None
         first = chain[-1]
         candidates = [int(c) for c in candidates_of(session, first.id)]

@@ -23,6 +23,10 @@ from engine.lang.vote_count import candidates_problem, quorum_met
 
 
 STATUSES = ("present", "leave", "absent")
+# Rounds with a candidate list of their own, checked against the vote's rule (more candidates than
+# places, each in a candidate state): a first ballot, and a later sitting's ballot for places a
+# count left empty. Run-offs and further ballots take their candidates from the round before.
+NEW_LISTS = ("first", "reserve")
 
 
 class VoteRefused(MinshengError):
@@ -97,7 +101,7 @@ def create_round(rt: Runtime, actor: Actor, vote_id: str, township: str | None, 
                                         or budget != budget.quantize(Decimal("0.01"))):
         raise VoteRefused("no_budget")
     candidates = list(dict.fromkeys(candidates))
-    if kind == "first" and (problem := candidates_problem(rules, places, len(candidates))):
+    if kind in NEW_LISTS and (problem := candidates_problem(rules, places, len(candidates))):
         raise VoteRefused(problem.pop("code"), **problem)
     roster = [tuple(entry) if len(entry) == 4 else (*entry, 1) for entry in roster]  # (deputy, name, status, weight)
     if any(status not in STATUSES for _, _, status, _ in roster):
@@ -110,7 +114,7 @@ def create_round(rt: Runtime, actor: Actor, vote_id: str, township: str | None, 
             RecordLink.record_id.in_(candidates), RecordLink.field_id == MERGED_INTO)))
         for record_id in candidates:
             record = found.get(record_id)
-            if record is None or record.form_id != rules.form or (kind == "first" and record.state not in rules.candidate_states):
+            if record is None or record.form_id != rules.form or (kind in NEW_LISTS and record.state not in rules.candidate_states):
                 raise VoteRefused("not_a_candidate", record=record_id)
             if record_id in merged:  # a duplicate follows the project it was merged into
                 raise VoteRefused("merged_duplicate", record=record_id)
