@@ -50,3 +50,15 @@ def diff(a: str = typer.Argument(..., help="A profile folder, e.g. config."),
     for line in lines:
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     console.print(f"{len(lines)} difference(s).", markup=False)
+
+
+@profile_app.command("templates")
+@friendly
+def list_templates() -> None:
+    """List the profiles a county may extend by name (`extends: NAME`), with their folders."""
+    from engine.profile.templates import FOLDERS_VARIABLE, templates
+    found = templates()
+    for name, folder in found.items():
+        console.print(f"{name}\t{folder}", markup=False, highlight=False, soft_wrap=True)
+    if not found:
+        console.print(f"No templates: list folders of templates in {FOLDERS_VARIABLE}.", markup=False)

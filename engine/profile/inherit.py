@@ -1,6 +1,7 @@
 """Profiles that inherit: a profile folder holds only what differs from the profile it extends.
 
-A folder's `profile.yaml` may say ``extends: <folder>`` (relative to it), and ``remove:`` files of
+A folder's `profile.yaml` may say ``extends: <folder>`` (relative to it, or a template's name, see
+engine.profile.templates), and ``remove:`` files of
 the base it does not use. Each file is then the base's file with this folder's file laid over it:
 
 - a mapping's keys are merged one by one, a plain value or a list of plain values replaced, and
@@ -24,6 +25,8 @@ from typing import Any
 
 import yaml
 
+from engine.profile.problems import did_you_mean
+from engine.profile.templates import is_profile_folder, template_folder, templates
 from engine.profile.yamlfile import YamlDocument, YamlSyntaxError, load_yaml
 
 PROFILE_FILE = "profile.yaml"
@@ -77,10 +80,27 @@ def chain_of(root: Path, shown: str) -> list[Level]:
         if extends is None:
             return levels
         base = (here / extends)
-        if not (base / "county.yaml").is_file() and not (base / PROFILE_FILE).is_file():
-            raise ChainError(_join(here_shown, PROFILE_FILE), line,
-                             f"extends {extends!r}, but {base} is no profile folder (it has no county.yaml)")
-        here, here_shown = base, extends if Path(extends).is_absolute() else os.path.normpath(_join(here_shown, extends))
+        if is_profile_folder(base):
+            here, here_shown = base, extends if Path(extends).is_absolute() else os.path.normpath(_join(here_shown, extends))
+            continue
+        template = template_folder(extends) if _is_a_name(extends) else None
+        if template is None:
+            raise ChainError(_join(here_shown, PROFILE_FILE), line, _not_a_base(extends, base))
+        here, here_shown = template, str(template)
+
+
+def _is_a_name(extends: str) -> bool:
+    """A template's name, not a path: no folder separator, not . or .."""
+    return "/" not in extends and os.sep not in extends and extends not in (".", "..")
+
+
+def _not_a_base(extends: str, base: Path) -> str:
+    known = sorted(templates())
+    if not _is_a_name(extends):
+        return f"extends {extends!r}, but {base} is no profile folder (it has no county.yaml)"
+    offered = f"; templates: {', '.join(known)}" if known else "; no templates are installed"
+    return (f"extends {extends!r}, but there is no profile folder {base} and no template of that name"
+            f"{did_you_mean(extends, known)}{offered}")
 
 
 def _read_profile_file(folder: Path, shown: str) -> tuple[str | None, tuple[str, ...], int | None]:
