@@ -58,7 +58,8 @@ def list_templates() -> None:
     """List the profiles a county may extend by name (`extends: NAME`), with their folders."""
     from engine.profile.templates import FOLDERS_VARIABLE, templates
     found = templates()
+    width = max((len(name) for name in found), default=0)
     for name, folder in found.items():
-        console.print(f"{name}\t{folder}", markup=False, highlight=False, soft_wrap=True)
+        console.print(f"{name.ljust(width)}  {folder}", markup=False, highlight=False, soft_wrap=True)
     if not found:
         console.print(f"No templates: list folders of templates in {FOLDERS_VARIABLE}.", markup=False)

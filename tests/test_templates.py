@@ -36,7 +36,8 @@ def test_a_provinces_templates_come_from_the_folders_it_lists(tmp_path, monkeypa
     assert (profile.county.name, profile.county.year) == ("示例县", 2026)  # three levels: Sangzhi, province, county
     result = CliRunner().invoke(app, ["profile", "templates"])
     assert result.exit_code == 0
-    assert f"hunan-township\t{shelf / 'hunan-township'}" in result.output and "sangzhi\t" in result.output
+    listed = dict(line.split(maxsplit=1) for line in result.output.splitlines())
+    assert listed == {"hunan-township": str(shelf / "hunan-township"), "sangzhi": str(CONFIG.resolve())}
 
 
 def test_an_unknown_name_is_refused_with_the_names_there_are(tmp_path):
