@@ -7,6 +7,7 @@ same on one line, with the file and line in front:
 from __future__ import annotations
 
 import difflib
+from decimal import Decimal
 import types
 import typing
 from enum import Enum
@@ -144,6 +145,8 @@ def _message(err: dict, model: type[BaseModel], loc: tuple[Any, ...]) -> str:
         msg = "expected an identifier of lower-case letters, digits and _ starting with a letter"
     if isinstance(got, (dict, list)):
         return f"{msg}; got a {'mapping' if isinstance(got, dict) else 'list'}"
+    if isinstance(got, Decimal):  # as the file wrote it: 1.5, not Decimal('1.5')
+        return f"{msg}; got {got}"
     return f"{msg}; got {got!r}"
 
 

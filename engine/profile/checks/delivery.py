@@ -83,7 +83,7 @@ def check_delivery(loader: FileReader, county: County, grouped: dict, conditions
         if follow is not None and not follow.workflow:
             loader.add(rel, ("follow_up", "form"), f"form '{follow.id}' needs a workflow: a follow-up action "
                        "is tracked until its workflow reaches a final state")
-        if spec.fund is not None and spec.fund not in grouped["funds"]:
+        if spec.fund is not None and spec.fund not in grouped["funds"] and ("funds", spec.fund) not in loader.broken:
             unknown(("fund",), "fund pool", spec.fund, list(grouped["funds"]))
         for path, roles in [(("roles", "view"), spec.roles.view), (("overdue", "notify"), spec.overdue.notify)] + [
                 (("escalations", i, "notify"), e.notify) for i, e in enumerate(spec.escalations)]:
