@@ -276,6 +276,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "fund.refused.source_over_max": ("该来源资金将达 {total} 元，超过上限 {max} 元", "this source would reach {total}, above its maximum {max}"),
     "fund.refused.pool_under_min": ("资金池现有 {total} 元，未达到下限 {min} 元，暂不能分配", "the pool holds {total}, below its minimum {min}: nothing can be allocated yet"),
     "fund.refused.over_pool": ("分配合计将达 {allocated} 元，超过资金池总额 {total} 元", "allocations would reach {allocated}, more than the pool's {total}"),
+    "fund.refused.over_share": ("该项目分配将达 {project} 元，超过其资金需求 {needs} 元的 {share}%（{most} 元），其余应由配套资金承担",
+                                "this project would get {project}, more than {share}% of its needs of {needs} ({most}); the rest is matched by others"),
     "fund.refused.project_over_max": ("该项目分配将达 {project} 元，超过单个项目上限 {max} 元", "this project would get {project}, above the cap {max}"),
     "fund.refused.over_allocation": ("拨付合计将达 {paid} 元，超过该项目分配的 {allocated} 元", "payments would reach {paid}, more than the {allocated} allocated"),
     "fund.refused.not_a_project": ("记录 {record} 不是可分配资金的项目", "record {record} is not a project that can receive money"),

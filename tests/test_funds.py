@@ -208,3 +208,62 @@ def test_per_project_sums_and_the_audit_export(rt, good_suggestion, tmp_path):
     assert table[5][10] == table[4][0] and table[5][7] == "录错"  # the reversal names the entry it reverses
     with pytest.raises(PermissionDenied):
         ledger_xlsx(rt, ANONYMOUS, pool, [], tmp_path / "x.xlsx")
+
+
+@pytest.fixture
+def share_rt(tmp_path, db_url):
+    """Sangzhi's pool paying at most 70% of a project's funding needs (the township matches 30%)."""
+    from engine.core.runtime import Runtime
+    from tests.conftest import CONFIG
+    folder = tmp_path / "matching"
+    (folder / "funds").mkdir(parents=True)
+    (folder / "profile.yaml").write_text(f"extends: {CONFIG}\n", encoding="utf-8")
+    (folder / "funds" / "livelihood_pool.yaml").write_text(
+        "share:\n  needs: {form: funding_need, amount: amount}\n  most: 0.7\n", encoding="utf-8")
+    runtime = Runtime.open(folder, db_url)
+    yield runtime
+    runtime.db.dispose()
+
+
+def test_a_pool_pays_at_most_its_share_of_a_projects_funding_needs(share_rt, good_suggestion):
+    from apps.i18n import refusal_text
+    from engine.core.sheets import file_sheet
+    rt = share_rt
+    pool = funded_pool(rt)
+    a, b = projects(rt, good_suggestion)
+    with pytest.raises(FundRefused) as info:  # no needs listed yet: nothing can be its share
+        allocate(rt, FINANCE, pool, a, "1", DAY)
+    assert (info.value.code, str(info.value.params["needs"])) == ("over_share", "0.00")
+    for item, amount in (("路基", "200000"), ("路面", "100000.01"), ("路基", "250000")):  # the later 路基 replaces
+        file_sheet(rt, FINANCE, a, "funding_need", {"item": item, "amount": amount, "department": "县交通运输局"})
+    allocate(rt, FINANCE, pool, a, "245000", DAY)  # needs 350,000.01: 70% is 245,000.007, so 245,000.00 at most
+    with pytest.raises(FundRefused) as info:
+        allocate(rt, FINANCE, pool, a, "0.01", DAY)
+    assert info.value.params == {"project": Decimal("245000.01"), "needs": Decimal("350000.01"),
+                                 "most": Decimal("245000.00"), "share": "70"}
+    assert refusal_text(info.value, "zh") == ("该项目分配将达 245,000.01 元，超过其资金需求 350,000.01 元的 70%（245,000.00 元），"
+                                              "其余应由配套资金承担")
+    assert balance(rt, AUDITOR, pool, a).allocated == Decimal("245000.00")
+
+
+def test_a_share_of_needs_from_a_form_that_is_not_a_sheet_is_a_config_error(tmp_path):
+    from engine.kernel.errors import ConfigError
+    from engine.profile.loader import load_profile
+    from tests.conftest import CONFIG
+    folder = tmp_path / "bad"
+    (folder / "funds").mkdir(parents=True)
+    (folder / "profile.yaml").write_text(f"extends: {CONFIG}\n", encoding="utf-8")
+    (folder / "funds" / "livelihood_pool.yaml").write_text(
+        "share:\n  needs: {form: funding_need, amount: item}\n  most: 1.5\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_profile(folder)
+    assert [str(p) for p in info.value.problems] == [
+        f"{folder}/funds/livelihood_pool.yaml:3: At FundPool(id='livelihood_pool') -> share -> most: "
+        f"input should be less than or equal to 1; got 1.5 (merged with {CONFIG}/funds/livelihood_pool.yaml)"]
+    (folder / "funds" / "livelihood_pool.yaml").write_text(
+        "share:\n  needs: {form: funding_need, amount: item}\n  most: 0.7\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_profile(folder)
+    assert [str(p) for p in info.value.problems] == [
+        f"{folder}/funds/livelihood_pool.yaml:2: At FundPool(id='livelihood_pool') -> share -> needs -> amount: "
+        f"field 'item' of form 'funding_need' is a text; expected money (merged with {CONFIG}/funds/livelihood_pool.yaml)"]

@@ -25,6 +25,7 @@ from engine.core.runtime import Runtime
 from engine.core.actors import Actor, require
 from engine.store.tables import FundEntry, FundPoolYear, Record
 from engine.core.record_queries import not_merged, township_key
+from engine.core.sheets import current_sheets
 
 KINDS = ("contribution", "allocation", "payment")
 
@@ -152,8 +153,36 @@ def allocate(rt: Runtime, actor: Actor, pool_id: int, record_id: int, amount: An
         project = _sum(session, pool_id, "allocation", record_id=record_id) + amount_fen
         if rules.per_project and (top := _limit(rules.per_project.max)) is not None and project > top:
             raise FundRefused("project_over_max", project=yuan(project), max=yuan(top))
+        if rules.share is not None:
+            needs = _needs_fen(rt, session, rules, record)
+            most = int(needs * rules.share.most)  # whole fen, rounded down: never more than the share
+            if project > most:
+                raise FundRefused("over_share", project=yuan(project), needs=yuan(needs), most=yuan(most),
+                                  share=_percent(rules.share.most))
         return _append(session, rt, actor, pool, "allocation", amount_fen, on_date, record_id=record_id,
                        approver=approver, document_ref=document_ref)
+
+
+def _needs_fen(rt: Runtime, session, rules: FundPool, record: Record) -> int:
+    """The project's funding needs in fen: the amounts of its needs sheets that count now (a later
+    sheet for the same item replaces the earlier, as everywhere)."""
+    vrt = rt.for_version(record.profile_version)
+    form = vrt.profile.forms.get(record.form_id)
+    workflow = vrt.profile.workflows.get(form.workflow) if form is not None and form.workflow else None
+    spec = rules.share.needs
+    sheets = current_sheets(session, {record.id: workflow}, forms=[spec.form]).get(record.id, [])
+    return sum(_fen_of(sheet.data.get(spec.amount)) for sheet in sheets if sheet.form_id == spec.form)
+
+
+def _fen_of(stored: Any) -> int:
+    """A stored money value (text with two decimals) in whole fen; 0 for none."""
+    return int(Decimal(str(stored)) * 100) if stored not in (None, "") else 0
+
+
+def _percent(fraction: Decimal) -> str:
+    """0.7 as 70, 0.333 as 33.3: how the refusal names the share."""
+    value = (fraction * 100).normalize()
+    return str(value.quantize(Decimal(1))) if value == value.to_integral_value() else str(value)
 
 
 def pay(rt: Runtime, actor: Actor, pool_id: int, record_id: int, amount: Any, on_date: dt.date, payee: str,

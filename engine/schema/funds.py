@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from engine.schema.base import ConfigModel, Identifier, KeyProblem, Labelled
+from engine.schema.delivery import AmountSpec
 
 Yuan = Annotated[Decimal, Field(ge=0, decimal_places=2)]
 
@@ -35,6 +36,17 @@ class FundSource(Labelled):
     """Short code of the source, e.g. county."""
     range: Range | None = None
     """What this source may put in over the year, in yuan."""
+
+
+class Share(ConfigModel):
+    """The part of each project's money the pool pays, the rest coming from elsewhere (township
+    matching funds): e.g. {needs: {form: funding_need, amount: amount}, most: 0.7} allocates a
+    project at most 70% of its funding needs."""
+
+    needs: AmountSpec
+    """The project's funding-needs sheets, whose amounts (the ones that count) add up to its needs."""
+    most: Annotated[Decimal, Field(gt=0, le=1)]
+    """The largest part of the needs the pool may allocate, as a fraction: 0.7 for 70%."""
 
 
 class FundRoles(ConfigModel):
@@ -61,5 +73,7 @@ class FundPool(Labelled):
     """Where the money comes from."""
     per_project: Range | None = None
     """A cap (and floor) on what one project may be allocated."""
+    share: Share | None = None
+    """The part of a project's funding needs the pool pays at most (the rest is matched by others)."""
     roles: FundRoles
     """Who may do what."""
