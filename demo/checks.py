@@ -42,7 +42,8 @@ def check_stages(reader: FileReader, demo: Demo, forms: dict, deliveries: dict) 
     def fields_of(at: tuple, form_id: str, values) -> None:
         form = forms.get(form_id)
         if form is None:
-            reader.add(DEMO_FILE_NAME, at, f"unknown form {form_id!r}{did_you_mean(form_id, list(forms))}")
+            if ("forms", form_id) not in reader.broken:  # a form that failed to load has said why
+                reader.add(DEMO_FILE_NAME, at, f"unknown form {form_id!r}{did_you_mean(form_id, list(forms))}")
             return
         for fid in values:
             if not form.has_field(fid):
@@ -55,6 +56,7 @@ def check_stages(reader: FileReader, demo: Demo, forms: dict, deliveries: dict) 
             fields_of(("screening", "members", i), screening.sheet, member)
         for i, band in enumerate(screening.bands):
             fields_of(("screening", "bands", i, "marks"), screening.sheet, band.marks)
+            check_marks(reader, ("screening", "bands", i), band, forms.get(screening.sheet))
         if screening.answers is not None:
             for i, values in enumerate(screening.answers.values):
                 fields_of(("screening", "answers", "values", i), screening.answers.sheet, values)
@@ -91,3 +93,20 @@ def check_stages(reader: FileReader, demo: Demo, forms: dict, deliveries: dict) 
         elif d.funding_needs is not None:
             for i, values in enumerate(spec.needs):
                 fields_of(("delivery", "needs", i), d.funding_needs.form, values)
+
+
+def check_marks(reader: FileReader, at: tuple, band, form) -> None:
+    """Each range runs from its lowest to its highest mark in whole steps, and a mark that is not
+    whole goes to a field that takes one."""
+    whole = band.step == band.step.to_integral_value()
+    for fid, (low, high) in band.marks.items():
+        if low > high:
+            reader.add(DEMO_FILE_NAME, at + ("marks", fid), f"the lowest mark ({low}) is above the highest ({high})")
+        elif (high - low) % band.step:
+            reader.add(DEMO_FILE_NAME, at + ("marks", fid), f"[{low}, {high}] is not a whole number of steps of {band.step}")
+        field = form.field(fid) if form is not None and form.has_field(fid) else None
+        if field is not None and field.type in ("score", "integer") and not (
+                whole and low == low.to_integral_value()):
+            reader.add(DEMO_FILE_NAME, at + ("step",) if not whole else at + ("marks", fid),
+                       f"field {fid!r} of form {form.id!r} takes whole marks ({field.type}); "
+                       "make it a number field to give marks such as 3.5")

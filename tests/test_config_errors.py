@@ -38,7 +38,7 @@ def test_bad_field_type(profile_dir, monkeypatch):
     line = line_of(form, "type: phon")
     assert problems(profile_dir, monkeypatch) == [
         f"profile/forms/suggestion.yaml:{line}: At Form(id='suggestion') -> fields -> Field(id='phone') -> type: "
-        "expected one of text, textarea, integer, money, date, choice, multichoice, score, phone, reference, file; "
+        "expected one of text, textarea, integer, number, money, date, choice, multichoice, score, phone, reference, file; "
         "got 'phon' (did you mean 'phone'?)"
     ]
 
@@ -51,7 +51,7 @@ def test_unknown_key(profile_dir, monkeypatch):
         f"profile/forms/suggestion.yaml:{line}: At Form(id='suggestion') -> fields -> Field(id='title') -> max_len: "
         "unknown key 'max_len' (did you mean 'max_length'?); expected one of: accept, default, filter_by, help, "
         "help_en, id, label, label_en, max, max_length, max_size_kb, min, min_length, options, pattern, private, "
-        "required, roles, rule, scale, to, type"
+        "required, roles, rule, scale, step, to, type"
     ]
 
 
@@ -473,3 +473,20 @@ def test_a_wrong_id_inside_a_file_is_one_mistake_not_one_per_reference(profile_d
     assert problems(profile_dir, monkeypatch) == [
         f"profile/forms/project_rating.yaml:{line_of(form, 'id: project_ratings')}: At Form(id='project_ratings') -> id: "
         "id 'project_ratings' must match the file name 'project_rating'"]
+
+
+def test_a_broken_sheet_form_is_one_error_not_one_for_every_rule_and_demo_line_that_reads_it(tmp_path):
+    """A typo in the score sheet's field type used to bring fifteen follow-on errors: the demo's
+    bands and members naming an 'unknown form', every screening transition's rules missing their
+    inputs. Now the form's own error stands alone."""
+    from tests.conftest import CONFIG
+    (tmp_path / "forms").mkdir()
+    (tmp_path / "profile.yaml").write_text(f"extends: {CONFIG}\n", encoding="utf-8")
+    (tmp_path / "forms" / "screening_score.yaml").write_text("fields:\n  - {id: necessity, type: numbr}\n",
+                                                             encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_profile(tmp_path)
+    assert [str(p) for p in refused.value.problems] == [
+        f"{tmp_path}/forms/screening_score.yaml:2: At Form(id='screening_score') -> fields -> Field(id='necessity') "
+        "-> type: expected one of text, textarea, integer, number, money, date, choice, multichoice, score, phone, "
+        f"reference, file; got 'numbr' (did you mean 'number'?) (merged with {CONFIG}/forms/screening_score.yaml)"]

@@ -177,6 +177,7 @@ def check_sheets(loader: FileReader, rel: str, wf: Workflow, forms: dict, check_
         here = ("gather", name)
         form = forms.get(spec.form)
         if form is None and ("forms", spec.form) in loader.broken:
+            gathered[name] = None  # its form's own errors say what is wrong; the rules reading it are not
             continue
         if form is None or spec.form not in filed:
             gathered[name] = None
