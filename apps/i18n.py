@@ -39,6 +39,8 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "schema": ("取值不符合要求", "value not accepted"),
     "not_integer": ("应为整数，收到“{value}”", "expected a whole number, got '{value}'"),
     "not_money": ("应为金额（元），收到“{value}”", "expected an amount in yuan, got '{value}'"),
+    "not_number": ("应为数字，收到“{value}”", "expected a number, got '{value}'"),
+    "not_step": ("应为 {step} 的整数倍，收到“{value}”", "expected a multiple of {step}, got '{value}'"),
     "money_precision": ("金额最多精确到分：{value}", "amounts go to the fen (2 decimals) at most: {value}"),
     "not_date": ("应为日期（如 2025-03-01），收到“{value}”", "expected a date such as 2025-03-01, got '{value}'"),
     "not_option": ("“{value}”不是可选项", "'{value}' is not one of the options"),

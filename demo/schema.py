@@ -27,8 +27,11 @@ class DemoAccount(ConfigModel):
 class DemoBand(ConfigModel):
     count: Annotated[int, Field(ge=0)]
     """How many suggestions get marks in these ranges."""
-    marks: dict[Identifier, tuple[int, int]]
+    marks: dict[Identifier, tuple[Decimal, Decimal]]
     """Score sheet field -> [lowest, highest] mark every member gives."""
+    step: Annotated[Decimal, Field(gt=0)] = Decimal(1)
+    """The smallest difference between two marks: 1 for whole marks, 0.5 for half marks (the
+    sheet's fields must then be number fields, not scores)."""
 
 
 class DemoAnswers(ConfigModel):
@@ -82,6 +85,10 @@ class DemoVote(ConfigModel):
     put on this year's ballot (so every ballot has more candidates than places)."""
     accounts: dict[Identifier, Identifier] = {}
     """Demo accounts that sit on a township's roster: township id -> username."""
+    ties: Annotated[int, Field(ge=0)] = 0
+    """In this many townships (the first ones with at least two places), the deputies' votes are
+    arranged so that two candidates tie at the last place, both passing: the vote's tie-break
+    then decides (a run-off ballot, or the presidium's choice), as it would at a real session."""
 
 
 class DemoContribution(ConfigModel):

@@ -163,8 +163,14 @@ def _score(rt: Runtime, demo: Demo, rng: random.Random, record_id: int, band) ->
     names = rng.sample(list(demo.people), k=len(screening.members))  # distinct members
     for member, name in zip(screening.members, names):
         values = dict(member, member=name)
-        values.update({f: rng.randint(low, high) for f, (low, high) in band.marks.items()})
+        values.update({f: _mark(rng, low, high, band.step) for f, (low, high) in band.marks.items()})
         sheets.file_sheet(rt, SYSTEM, record_id, screening.sheet, values)
+
+
+def _mark(rng: random.Random, low: Decimal, high: Decimal, step: Decimal) -> int | str:
+    """A mark between low and high in whole steps: an int for whole marks, else its text (3.5)."""
+    mark = low + step * rng.randint(0, int((high - low) / step))
+    return int(mark) if mark == mark.to_integral_value() else str(mark.normalize())
 
 
 def _carry_over(rt: Runtime, demo: Demo, rng: random.Random, phone: str) -> str:
@@ -203,7 +209,7 @@ def _vote(rt: Runtime, demo: Demo, rng: random.Random, this_year: set[int]) -> s
     present deputy, the count by the profile's rules (run-offs and further ballots if called)."""
     spec = demo.vote
     rules = voting.vote_rules(rt, spec.vote)
-    chosen_total, townships_voting, ballots = 0, 0, 0
+    chosen_total, townships_voting, ballots, ties = 0, 0, 0, 0
     for township in rt.profile.county.townships:
         for n in range(spec.deputies_per_township):
             account = spec.accounts.get(township.id) if n == 0 else None
@@ -232,37 +238,63 @@ def _vote(rt: Runtime, demo: Demo, rng: random.Random, this_year: set[int]) -> s
             if rng.randrange(100) >= spec.present and deputy != spec.accounts.get(township.id):
                 voting.set_status(rt, SYSTEM, round_id, deputy, "leave")
         townships_voting += 1
+        tie = ties < spec.ties and places >= 2 and len(candidates) > places
+        ties += tie
         while round_id is not None:
-            ballots += _hold(rt, rng, spec, round_id, this_year)
-            round_id = voting.follow_up(rt, round_id)
+            ballots += _hold(rt, rng, spec, round_id, this_year, tie)
+            round_id, tie = voting.follow_up(rt, round_id), False
     with rt.db.read() as session:
         chosen_total = session.scalar(select(func.count()).select_from(Record).where(
             Record.form_id == rules.form, Record.state == "chosen",
             Record.id.not_in(select(RecordLink.record_id).where(RecordLink.field_id == MERGED_INTO)))) or 0
     return (f"votes: {townships_voting} township congresses, {ballots} ballots, "
-            f"{chosen_total} projects chosen")
+            f"{chosen_total} projects chosen" + (f", {ties} tie(s) at the last place decided by the tie-break"
+                                                 if ties else ""))
 
 
-def _hold(rt: Runtime, rng: random.Random, spec, round_id: int, this_year: set[int]) -> int:
+def _hold(rt: Runtime, rng: random.Random, spec, round_id: int, this_year: set[int], tie: bool = False) -> int:
     count_key = voting.open_round(rt, SYSTEM, round_id)  # the presidium keeps it until the count
     with rt.db.read() as session:
         row = session.get(VoteRound, round_id)
-        places = row.places
+        places, members = row.places, row.members
         candidates = list(session.scalars(select(VoteCandidate.record_id).where(VoteCandidate.round_id == round_id)
                                           .order_by(VoteCandidate.position)))
         present = list(session.scalars(select(VoteRoster.deputy).where(
             VoteRoster.round_id == round_id, VoteRoster.status == "present")))
     ours = [c for c in candidates if c in this_year]
     others = [c for c in candidates if c not in this_year]
-    for deputy in present:
-        approved = [c for c in ours if rng.randrange(100) < spec.approval][:places]
-        if len(approved) < places and others and rng.randrange(100) < 30:
-            approved.append(rng.choice(others))
-        voting.cast(rt, Actor(deputy, deputy, frozenset(voting.vote_rules(rt, spec.vote).roles.voters)),
-                    round_id, {str(c): "yes" for c in approved})
+    tied = _tied_ballots(ours, others, places, members, len(present)) if tie else None
+    rules = voting.vote_rules(rt, spec.vote)
+    for i, deputy in enumerate(present):
+        if tied is not None:
+            approved = tied[i]
+        else:
+            approved = [c for c in ours if rng.randrange(100) < spec.approval][:places]
+            if len(approved) < places and others and rng.randrange(100) < 30:
+                approved.append(rng.choice(others))
+        voting.cast(rt, Actor(deputy, deputy, frozenset(rules.roles.voters)), round_id, {str(c): "yes" for c in approved})
     voting.close_round(rt, SYSTEM, round_id)
-    voting.count_round(rt, SYSTEM, round_id, count_key=count_key)
+    # the presidium, where the rules leave a tie to it, takes this year's project of the two
+    choice = [str(ours[-1])] if tied is not None and rules.tie_break == "presidium" else None
+    voting.count_round(rt, SYSTEM, round_id, choice, count_key=count_key)
     return len(present)
+
+
+def _tied_ballots(ours: list[int], others: list[int], places: int, members: int, present: int) -> list[list[int]] | None:
+    """Ballots of `present` deputies on which this year's last project X and a carried-over one Y
+    tie at the last place, both passing: everyone approves the first places - 2 projects, then a
+    deputies approve W (the second-last) and X, a approve W and Y, c approve X and Y. X and Y get
+    a + c each, more than half of the members when c > members - present; W gets 2a, above them
+    when a > c. None when too few are present for that."""
+    if places < 2 or len(ours) < places or not others:
+        return None
+    c = members - present + 1
+    c += (present - c) % 2  # a = (present - c) / 2 must be whole
+    a = (present - c) // 2
+    if a <= c:
+        return None
+    first, (w, x), y = ours[:places - 2], ours[places - 2:places], others[0]
+    return [first + [w, x]] * a + [first + [w, y]] * a + [first + [x, y]] * c
 
 
 def _dates(rt: Runtime, form_id: str, rng: random.Random) -> dict[str, str]:

@@ -236,3 +236,63 @@ def test_the_demo_follows_who_the_profile_lets_submit(tmp_path, db_url):
         assert submitters == {"deputy", "system"}  # the demo deputy in township 01, the system elsewhere
     finally:
         rt.db.dispose()
+
+
+HALF_MARKS = """\
+fields:
+""" + "".join(f"  - {{id: {f}, type: number, min: 1, max: 5, step: 0.5, scale: {{$delete: true}}}}\n"
+              for f in ("necessity", "feasibility", "universality", "urgency"))
+
+
+def test_the_demo_gives_half_marks_and_ties_where_its_data_asks(tmp_path, db_url):
+    """A county scoring in half marks and a demo year with ties at the last place: the marks go
+    in as 3.5, the rules decide from them, and two township congresses need their tie-break (a
+    run-off under Sangzhi's rule) before their vote is decided."""
+    from engine.core.runtime import Runtime
+    from engine.store.tables import VoteRound
+    from tests.conftest import CONFIG
+    (tmp_path / "forms").mkdir()
+    (tmp_path / "profile.yaml").write_text(f"extends: {CONFIG}\n", encoding="utf-8")
+    (tmp_path / "forms" / "screening_score.yaml").write_text(HALF_MARKS, encoding="utf-8")
+    (tmp_path / "demo.yaml").write_text("""\
+vote: {ties: 2}
+screening:
+  bands:
+    - {count: 42, step: 0.5, marks: {necessity: [4, 5], feasibility: [4, 5], universality: [4, 5], urgency: [3.5, 5]}}
+    - {count: 16, step: 0.5, marks: {necessity: [3, 4], feasibility: [2, 2.5], universality: [3, 4], urgency: [3, 3.5]}}
+    - {count: 22, step: 0.5, marks: {necessity: [1, 2], feasibility: [1, 2.5], universality: [1, 2], urgency: [1, 2]}}
+""", encoding="utf-8")
+    rt = Runtime.open(tmp_path, db_url)
+    try:
+        lines = seed_demo(rt)
+        assert any(line.endswith("2 tie(s) at the last place decided by the tie-break") for line in lines), lines
+        with rt.db.read() as session:
+            marks = [r.data["urgency"] for r in session.scalars(select(Record).where(Record.form_id == "screening_score"))]
+            runoffs = session.execute(select(VoteRound.township, VoteRound.places, VoteRound.state).where(
+                VoteRound.kind == "runoff").order_by(VoteRound.id)).all()
+            reserve = session.scalar(select(func.count()).select_from(Record).where(
+                Record.form_id == "suggestion", Record.state.in_(["reserve", "candidate", "chosen", "delivering",
+                                                                 "completed", "evaluated", "rectifying",
+                                                                 "re_evaluating", "rectification_overdue"])))
+        assert any(str(m).endswith(".5") for m in marks) and all(float(m) * 2 == int(float(m) * 2) for m in marks)
+        assert [(places, state) for _, places, state in runoffs] == [(1, "counted"), (1, "counted")]
+        assert reserve >= 42  # the half marks decided as the rules say: the first band admitted
+    finally:
+        rt.db.dispose()
+
+
+def test_half_marks_for_a_field_of_whole_scores_are_a_config_error(tmp_path):
+    from engine.kernel.errors import ConfigError
+    from engine.profile.loader import load_profile
+    from tests.conftest import CONFIG
+    (tmp_path / "profile.yaml").write_text(f"extends: {CONFIG}\n", encoding="utf-8")
+    (tmp_path / "demo.yaml").write_text(
+        "screening:\n  bands:\n    - {count: 80, step: 0.5, marks: {necessity: [4, 5.25]}}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_profile(tmp_path)
+    merged = f"(merged with {CONFIG}/demo.yaml)"
+    assert [str(p) for p in refused.value.problems] == [
+        f"{tmp_path}/demo.yaml:3: At Demo() -> screening -> bands -> DemoBand[0] -> marks -> necessity: "
+        f"[4, 5.25] is not a whole number of steps of 0.5 {merged}",
+        f"{tmp_path}/demo.yaml:3: At Demo() -> screening -> bands -> DemoBand[0] -> step: field 'necessity' of "
+        f"form 'screening_score' takes whole marks (score); make it a number field to give marks such as 3.5 {merged}"]

@@ -193,3 +193,26 @@ def test_bulk_checker_agrees_with_jsonschema(document):
         fast.setdefault(field_id, problem.code)
     assert fast == slow  # the same fields, each with the same problem
     assert (not fast) == compiled.validator.is_valid(document)
+
+
+def test_a_number_field_keeps_half_marks_exact_and_refuses_what_is_off_its_step():
+    from engine.forms.compiled import CompiledForm
+    from engine.schema.forms import Form
+    form = Form.model_validate({"id": "mark", "label": "评分", "title": "{score}", "fields": [
+        {"id": "score", "label": "得分", "type": "number", "min": 1, "max": 10, "step": 0.5, "required": True}]})
+    compiled = CompiledForm(form, {}, {})
+    for raw, stored in (("8.5", "8.5"), (8.5, "8.5"), (Decimal("7"), "7"), ("10", "10"), ("1,5", None)):
+        if stored is None:  # "1,5" reads as 15 (a thousands comma): above the maximum
+            with pytest.raises(InputError) as refused:
+                compiled.validate({"score": raw})
+            assert codes(refused) == {"score": "maximum"}
+            continue
+        submission = compiled.validate({"score": raw})
+        assert submission.document == {"score": stored} and submission.values["score"] == Decimal(stored)
+        assert compiled.values_of(submission.document)["score"] == Decimal(stored)  # read back exact
+    for raw, code in (("8.25", "not_step"), ("abc", "not_number"), (True, "not_number"), ("NaN", "not_number"),
+                      ("0.5", "minimum")):
+        with pytest.raises(InputError) as refused:
+            compiled.validate({"score": raw})
+        assert codes(refused) == {"score": code}
+    assert compiled.validate({"score": "8.5"}, bulk=True).document == {"score": "8.5"}  # the bulk checker agrees

@@ -18,7 +18,7 @@ from apps.web.state import actor, lang, runtime, t
 from engine.core import sheet_batches, sheets
 from engine.kernel.errors import InputError, PermissionDenied
 
-GRID_TYPES = ("text", "textarea", "phone", "choice", "score", "integer", "money", "date")
+GRID_TYPES = ("text", "textarea", "phone", "choice", "score", "integer", "number", "money", "date")
 
 
 def _column(field):

@@ -6,6 +6,7 @@ engine.schema.fieldtypes.FIELD_TYPES has a renderer here.
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 import streamlit as st
@@ -61,6 +62,15 @@ def integer_input(f: Field, key: str, ctx: Context) -> Any:
     return st.number_input(_label(f, ctx), key=key, step=1, value=None, help=f.help_text(ctx.lang),
                            min_value=int(f.min) if f.min is not None else None,
                            max_value=int(f.max) if f.max is not None else None)
+
+
+@renderer("number")
+def number_input(f: Field, key: str, ctx: Context) -> Any:
+    step = f.step or Decimal("0.01")  # the widget's float goes back to the digits shown (NumberType.parse)
+    decimals = max(0, -step.normalize().as_tuple().exponent)
+    return st.number_input(_label(f, ctx), key=key, step=float(step), value=None, format=f"%.{decimals}f",
+                           help=f.help_text(ctx.lang), min_value=float(f.min) if f.min is not None else None,
+                           max_value=float(f.max) if f.max is not None else None)
 
 
 @renderer("money")

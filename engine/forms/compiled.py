@@ -18,6 +18,9 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator
 
 from engine.schema.forms import Field, Form
+
+# Exact decimals: compared by the schema as Decimal (a numbers.Number to jsonschema), stored as text.
+DECIMAL_TYPES = ("money", "number")
 from engine.kernel.errors import InputError, Problem
 from engine.schema.fieldtypes import FIELD_TYPES, DateType, FieldValueError, TextType
 
@@ -61,9 +64,9 @@ class CompiledForm:
                              for f in form.fields if f.rule}
         self._field_ids = frozenset(f.id for f in form.fields)
         self._types = {f.id: FIELD_TYPES[f.type] for f in form.fields}
-        # only types whose stored JSON differs from the Python value need converting; money is
-        # converted last, after the schema has compared it as a Decimal
-        self._money_fields = tuple(f.id for f in form.fields if f.type == "money")
+        # only types whose stored JSON differs from the Python value need converting; exact
+        # decimals (money, numbers) last, after the schema has compared them as Decimal
+        self._money_fields = tuple(f.id for f in form.fields if f.type in DECIMAL_TYPES)
         self._to_json = {f.id: self._types[f.id].to_json for f in form.fields
                          if type(self._types[f.id]).to_json is not _IDENTITY_TO_JSON}
         self._from_json = tuple((f.id, self._types[f.id].from_json) for f in form.fields

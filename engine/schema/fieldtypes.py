@@ -140,6 +140,44 @@ class IntegerType(_Base):
         return out
 
 
+class NumberType(_Base):
+    name = "number"
+    python_type = Decimal
+    keys = frozenset({"min", "max", "step"})
+    description = ("a number that may have decimals, exact (a mark of 3.5, a share of 0.25); `step` "
+                   "sets the smallest difference between two values (0.5: half marks)")
+    expr_type = 'number'
+
+    def parse(self, field, raw):
+        if isinstance(raw, bool):
+            raise FieldValueError("not_number", value=raw)
+        if isinstance(raw, float):
+            raw = repr(raw)  # a widget's float: keep the digits the person saw
+        text = str(raw) if isinstance(raw, (int, Decimal)) else _text(raw).replace(",", "")
+        try:
+            value = _finite(Decimal(text), "not_number", text)
+        except InvalidOperation:
+            raise FieldValueError("not_number", value=text) from None
+        if field.step is not None and value % field.step:
+            raise FieldValueError("not_step", value=text, step=str(field.step))
+        return value.normalize() if value != value.to_integral_value() else value.quantize(Decimal(1))
+
+    def to_json(self, value):
+        return str(value)
+
+    def from_json(self, value):
+        return Decimal(value)
+
+    def schema(self, field, choices):
+        # Instances are Decimal while validating (numbers.Number for jsonschema), stored as text.
+        out: dict[str, Any] = {"type": "number"}
+        if field.min is not None:
+            out["minimum"] = field.min
+        if field.max is not None:
+            out["maximum"] = field.max
+        return out
+
+
 class MoneyType(_Base):
     name = "money"
     python_type = Decimal
@@ -308,7 +346,7 @@ class FileType(_Base):
 
 FIELD_TYPES: dict[str, FieldType] = {
     t.name: t
-    for t in (TextType(), TextareaType(), IntegerType(), MoneyType(), DateType(), ChoiceType(),
+    for t in (TextType(), TextareaType(), IntegerType(), NumberType(), MoneyType(), DateType(), ChoiceType(),
               MultichoiceType(), ScoreType(), PhoneType(), ReferenceType(), FileType())
 }
 

@@ -84,9 +84,11 @@ class Field(Labelled):
     """Roles that may fill in this field; empty: everyone who may submit the form. For others the
     field is not shown, and its default is used."""
     min: Decimal | None = None
-    """integer, money: the smallest value. multichoice: the fewest ticks."""
+    """integer, number, money: the smallest value. multichoice: the fewest ticks."""
     max: Decimal | None = None
-    """integer, money: the largest value. multichoice: the most ticks."""
+    """integer, number, money: the largest value. multichoice: the most ticks."""
+    step: Annotated[Decimal, PydField(gt=0)] | None = None
+    """number: every value is a whole multiple of it (0.5: half marks; 0.01: two decimals)."""
     min_length: Annotated[int, PydField(ge=0)] | None = None
     """text, textarea, phone: the fewest characters."""
     max_length: Annotated[int, PydField(ge=1)] | None = None
