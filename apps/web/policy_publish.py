@@ -15,7 +15,7 @@ from apps.web.done_message import say_done
 from apps.web.state import lang, t
 from engine.core.accounts import display_names
 from engine.core.actors import Actor
-from engine.core.publishing import PublishRefused, history, load_draft, publish, restore
+from engine.core.publishing import Publication, PublishRefused, history, load_draft, publish, restore
 from engine.core.runtime import Runtime
 from engine.features.preview import preview
 from engine.kernel.errors import ConfigError
@@ -29,8 +29,16 @@ def _when(moment) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def _refused(exc: Exception) -> None:
-    st.error(refusal_text(exc, lang()) or str(exc))
+def _attempt(publication: Callable[[], Publication]) -> Publication | None:
+    """A publication or a return, or None with the reason shown: a refusal in the same words as
+    everywhere, or the draft's problems as `minsheng check` words them."""
+    try:
+        return publication()
+    except PublishRefused as exc:
+        st.error(refusal_text(exc, lang()) or str(exc))
+    except ConfigError as exc:
+        st.code("\n".join(str(p) for p in exc.problems), language=None)
+    return None
 
 
 def render_preview_and_publish(rt: Runtime, who: Actor, root: Path, edits: dict, base: str,
@@ -57,13 +65,8 @@ def render_preview_and_publish(rt: Runtime, who: Actor, root: Path, edits: dict,
                 st.caption(note)
     note = st.text_area(t("policy.note"), key="policy.note", help=t("policy.note_help"), max_chars=2000)
     if st.button(t("policy.publish"), type="primary", key="policy.publish"):
-        try:
-            made = publish(rt, who, root, edits, note, base_version=base)
-        except PublishRefused as exc:
-            _refused(exc)
-            return
-        except ConfigError as exc:
-            st.code("\n".join(str(p) for p in exc.problems), language=None)
+        made = _attempt(lambda: publish(rt, who, root, edits, note, base_version=base))
+        if made is None:
             return
         done()
         st.session_state.pop("policy.note", None)
@@ -101,13 +104,7 @@ def render_history(rt: Runtime, who: Actor, root: Path, on_disk: str) -> None:
     version = st.selectbox(t("policy.return_to"), choices, format_func=names.get, key="policy.return_to")
     note = st.text_input(t("policy.return_note"), key="policy.return_note")
     if st.button(t("policy.return_do"), key="policy.return_do"):
-        try:
-            restore(rt, who, root, version, note, base_version=on_disk)
-        except PublishRefused as exc:
-            _refused(exc)
-            return
-        except ConfigError as exc:
-            st.code("\n".join(str(p) for p in exc.problems), language=None)
+        if _attempt(lambda: restore(rt, who, root, version, note, base_version=on_disk)) is None:
             return
         st.session_state.pop("policy.return_note", None)
         say_done(PLACE, t("policy.returned", version=version))

@@ -140,9 +140,29 @@ class IntegerType(_Base):
         return out
 
 
-class NumberType(_Base):
-    name = "number"
+class _ExactDecimal(_Base):
+    """Types kept as Decimal: compared by the schema as numbers, stored as text (never float)."""
+
     python_type = Decimal
+
+    def to_json(self, value):
+        return str(value)
+
+    def from_json(self, value):
+        return Decimal(value)
+
+    def schema(self, field, choices):
+        # Instances are Decimal while validating (numbers.Number for jsonschema), stored as text.
+        out: dict[str, Any] = {"type": "number"}
+        if field.min is not None:
+            out["minimum"] = field.min
+        if field.max is not None:
+            out["maximum"] = field.max
+        return out
+
+
+class NumberType(_ExactDecimal):
+    name = "number"
     keys = frozenset({"min", "max", "step"})
     description = ("a number that may have decimals, exact (a mark of 3.5, a share of 0.25); `step` "
                    "sets the smallest difference between two values (0.5: half marks)")
@@ -162,25 +182,9 @@ class NumberType(_Base):
             raise FieldValueError("not_step", value=text, step=str(field.step))
         return value.normalize() if value != value.to_integral_value() else value.quantize(Decimal(1))
 
-    def to_json(self, value):
-        return str(value)
 
-    def from_json(self, value):
-        return Decimal(value)
-
-    def schema(self, field, choices):
-        # Instances are Decimal while validating (numbers.Number for jsonschema), stored as text.
-        out: dict[str, Any] = {"type": "number"}
-        if field.min is not None:
-            out["minimum"] = field.min
-        if field.max is not None:
-            out["maximum"] = field.max
-        return out
-
-
-class MoneyType(_Base):
+class MoneyType(_ExactDecimal):
     name = "money"
-    python_type = Decimal
     keys = frozenset({"min", "max"})
     description = "an amount in yuan, exact to the fen (two decimals); stored as Decimal, never float"
     expr_type = 'money'
@@ -201,21 +205,6 @@ class MoneyType(_Base):
         if value != value.quantize(Decimal("0.01")):
             raise FieldValueError("money_precision", value=str(value))
         return value.quantize(Decimal("0.01"))
-
-    def to_json(self, value):
-        return str(value)
-
-    def from_json(self, value):
-        return Decimal(value)
-
-    def schema(self, field, choices):
-        # Instances are Decimal while validating (numbers.Number for jsonschema), stored as text.
-        out: dict[str, Any] = {"type": "number"}
-        if field.min is not None:
-            out["minimum"] = field.min
-        if field.max is not None:
-            out["maximum"] = field.max
-        return out
 
 
 class DateType(_Base):
