@@ -216,3 +216,24 @@ def test_a_number_field_keeps_half_marks_exact_and_refuses_what_is_off_its_step(
             compiled.validate({"score": raw})
         assert codes(refused) == {"score": code}
     assert compiled.validate({"score": "8.5"}, bulk=True).document == {"score": "8.5"}  # the bulk checker agrees
+
+
+def test_a_forms_check_is_judged_with_the_other_problems_once_its_own_fields_are_fine():
+    from engine.forms.compiled import CompiledForm
+    from engine.lang.expr import compile_expression
+    from engine.schema.forms import Form
+    form = Form.model_validate({
+        "id": "survey", "label": "调查", "title": "{households}",
+        "fields": [{"id": "households", "label": "户数", "type": "integer", "required": True},
+                   {"id": "satisfied", "label": "满意户数", "type": "integer", "required": True},
+                   {"id": "note", "label": "说明", "type": "text", "required": True}],
+        "checks": [{"check": "satisfied <= households", "field": "satisfied", "message": "满意户数不能超过户数"}]})
+    compiled = CompiledForm(form, {}, {}, [compile_expression("satisfied <= households",
+                                                              {"households": "number", "satisfied": "number"})])
+    with pytest.raises(InputError) as refused:  # the note is missing too: both are said at once
+        compiled.validate({"households": "3", "satisfied": "5"})
+    assert codes(refused) == {"note": "required", "satisfied": "check_failed"}
+    with pytest.raises(InputError) as refused:  # a field the check reads is itself wrong: that alone is said
+        compiled.validate({"households": "三", "satisfied": "5", "note": "x"})
+    assert codes(refused) == {"households": "not_integer"}
+    assert compiled.validate({"households": "5", "satisfied": "5", "note": "x"}).values["satisfied"] == 5

@@ -222,11 +222,12 @@ class CompiledForm:
                 problems.pop(fid, None)  # a hidden field's value is dropped, not judged
         for field_id, problem in self.schema_problems(document, bulk=bulk):
             problems.setdefault(field_id, problem)
-        if not problems:
-            for holds, spec in self._checks:
-                if holds(values) is False:  # unknown (a field left empty) is not a refusal
-                    problems.setdefault(spec.field or "", Problem("check_failed", {
-                        "message": spec.message, "message_en": spec.message_en or spec.message}))
+        for holds, spec in self._checks:  # judged once the fields they read are fine on their own
+            if problems.keys() & getattr(holds, "names", problems.keys()):
+                continue
+            if holds(values) is False:  # unknown (a field left empty) is not a refusal
+                problems.setdefault(spec.field or "", Problem("check_failed", {
+                    "message": spec.message, "message_en": spec.message_en or spec.message}))
         if problems:
             raise InputError(problems)
         for fid in self._money_fields:
