@@ -409,3 +409,36 @@ def test_the_desk_issues_the_result_so_a_public_print_only_reads_its_number(rt, 
         issued = session.execute(select(IssuedDocument.number, IssuedDocument.issued_by)).all()
         assert session.scalar(select(func.count()).select_from(IssuedDocument)) == 1
     assert issued == [(1, "presidium")]  # the public's print wrote nothing
+
+
+def test_a_ballot_reads_what_the_opening_fixed_once_per_round_and_never_across_stores(rt, good_suggestion, tmp_path):
+    """Candidates and attendance are fixed when a round opens: a process reads them with its first
+    ballot of the round, then each ballot is four statements (the round, the voter, the ballot,
+    its audit row; SQLite's BEGIN IMMEDIATE is a fifth). Another store whose round has the same
+    number and other deputies is not served from what this one read."""
+    from sqlalchemy import event
+    from engine.core.runtime import Runtime
+    round_id, (a, b, c) = open_ballot(rt, good_suggestion, members=9)
+    statements = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(rt.db.engine, "before_cursor_execute", listen)
+    try:
+        cast(rt, deputy(0), round_id, {a: "yes"})
+        first = len(statements)
+        statements.clear()
+        cast(rt, deputy(1), round_id, {b: "yes"})
+        assert len(statements) == first - 2 == (5 if rt.db.is_sqlite else 4)  # PostgreSQL's BEGIN is no statement
+    finally:
+        event.remove(rt.db.engine, "before_cursor_execute", listen)
+    other = Runtime.open(rt.profile.root, f"sqlite:///{tmp_path / 'other.db'}")
+    try:  # the same round number in another store: its own roster, on which d001 is on leave
+        ids = candidates(other, good_suggestion, 3)
+        same = create_round(other, PRESIDIUM, "township_congress", "t02", "另一个库", 2, ids,
+                            [(f"d{n:03d}", f"代表{n}", "leave" if n == 1 else "present") for n in range(9)])
+        assert same == round_id
+        open_round(other, PRESIDIUM, same)
+        with pytest.raises(VoteRefused) as refused:
+            cast(other, deputy(1), same, {str(ids[0]): "yes"})
+        assert refused.value.code == "not_on_roster"
+    finally:
+        other.db.dispose()

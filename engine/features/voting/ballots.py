@@ -15,7 +15,8 @@ from engine.store.tables import (Ballot, PaperEntry, VoteRoster, VoteVoter)
 from engine.store.upsert import insert_ignoring
 from engine.lang.vote_count import max_yes
 from engine.lang.vote_methods import METHODS
-from engine.features.voting.rounds import VoteRefused, candidates_of, check_open, take_round
+from engine.features.voting.rounds import VoteRefused, check_open, take_round
+from engine.features.voting.opened import opened_round
 from engine.features.voting.sealing import seal
 
 
@@ -25,8 +26,11 @@ def cast(rt: Runtime, actor: Actor, round_id: int, marks: Mapping[str, str]) -> 
     with rt.db.rows_transaction() as session:  # plain statements only: no ORM session needed
         row, rules = take_round(session, rt, actor, round_id, "voters", "share", read_only=True)
         check_open(row)
-        weight = _check_present(session, round_id, actor.username)
-        candidates = candidates_of(session, round_id)
+        opened = opened_round(session, row)
+        weight = opened.present.get(actor.username)
+        if weight is None:
+            raise VoteRefused("not_on_roster")
+        candidates = list(opened.candidates)
         marks = {str(k): v for k, v in marks.items()}
         why = METHODS[rules.method].invalid(marks, candidates, max_yes(rules, row.places), rules.min_marks,
                                             rules.marks_counted)
