@@ -115,6 +115,11 @@ class RosterSource(ConfigModel):
     """Its field holding the deputy's account, for voting in the app (may be empty: paper only)."""
     name: Identifier
     """Its field holding the deputy's name."""
+    votes_in: Identifier | None = None
+    """Its field (a township) naming the township whose ballots the deputy votes in, when that is
+    not the township the record is filed under: a street (街道) without a congress of its own votes
+    through a deputies' group or delegation fixed for it, whose members may be recorded elsewhere.
+    Left out: the deputies filed under the ballot's township."""
     weight: Identifier | None = None
     """Its field holding how many votes the deputy's ballot carries (a weighted vote, e.g. a
     delegation voting with its size); without it every ballot carries one. With weights every

@@ -140,16 +140,20 @@ def create_round(rt: Runtime, actor: Actor, vote_id: str, township: str | None, 
 
 
 def roster_from_records(rt: Runtime, vote_id: str, township: str) -> list[tuple[str, str, str, int]]:
-    """The township congress's deputies from the roster form, all present until the presidium
-    records who is on leave or absent, each with the votes their ballot carries (1 unless the
-    roster names a weight field). A deputy without an account is listed by record number."""
+    """The township congress's deputies (or the group a street votes through, `roster.votes_in`)
+    from the roster form, all present until the presidium records who is on leave or absent, each
+    with the votes their ballot carries (1 unless the roster names a weight field). A deputy
+    without an account is listed by record number."""
     rules = vote_rules(rt, vote_id)
     spec = rules.roster
+    # the deputies filed under the township, or those whose `votes_in` names it (a street's group)
+    votes_here = Record.township == township if spec.votes_in is None else \
+        Record.data[spec.votes_in].as_string() == township
     out, last_id = [], 0
     while True:  # read in pages: a congress is small, but nothing loads a whole table
         with rt.db.read() as session:
             rows = session.execute(select(Record.id, Record.data).where(
-                Record.form_id == spec.form, Record.township == township, Record.id > last_id)
+                Record.form_id == spec.form, votes_here, Record.id > last_id)
                 .order_by(Record.id).limit(500)).all()
         if not rows:
             return out

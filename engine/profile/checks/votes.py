@@ -40,7 +40,11 @@ def check_votes(loader: FileReader, grouped: dict) -> None:
                 loader.add(rel, ("roster", "form"), f"unknown form {rules.roster.form!r}"
                            f"{did_you_mean(rules.roster.form, list(forms))}")
         else:
-            for key in ("account", "name", "weight"):
+            votes_in = rules.roster.votes_in
+            if votes_in is not None and roster_form.has_field(votes_in) and roster_form.field(votes_in).to != "townships":
+                loader.add(rel, ("roster", "votes_in"), f"field '{votes_in}' of form '{roster_form.id}' is not a "
+                           "township (a reference to townships)")
+            for key in ("account", "name", "weight", "votes_in"):
                 fid = getattr(rules.roster, key)
                 if fid is None:
                     continue
