@@ -120,3 +120,37 @@ def test_a_file_name_outside_the_profile_is_refused(live, profile_dir):
         publish(live, ADMIN, profile_dir, {"../outside.yaml": "id: x\n"}, "越界", base_version=live.version)
     assert refused.value.code == "bad_file_name"
     assert not (profile_dir.parent / "outside.yaml").exists()
+
+
+def test_two_administrators_publishing_from_the_same_version_at_once_do_not_overwrite_each_other(
+        profile_dir, db_url):
+    """Two app processes (two runtimes, two threads) publish different edits made from the same
+    version at the same moment: one is written, the other is refused as stale, and the folder holds
+    exactly the published one (before, both could pass the check and the second overwrote the first)."""
+    import threading
+    runtimes = [Runtime.open(profile_dir, db_url) for _ in range(2)]
+    try:
+        base = runtimes[0].version
+        text = (profile_dir / SCREENING).read_text(encoding="utf-8")
+        edits = [threshold(text, "total >= 15", f"total >= {n}") for n in (14, 16)]
+        start, outcomes = threading.Barrier(2), [None, None]
+
+        def publish_one(i):
+            start.wait()
+            try:
+                outcomes[i] = publish(runtimes[i], ADMIN, profile_dir, {SCREENING: edits[i]}, f"第{i}位管理员",
+                                      base_version=base).after
+            except PublishRefused as exc:
+                outcomes[i] = exc.code
+        threads = [threading.Thread(target=publish_one, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert sorted(o == "stale" for o in outcomes) == [False, True], outcomes
+        winner = next(i for i, o in enumerate(outcomes) if o != "stale")
+        assert (profile_dir / SCREENING).read_text(encoding="utf-8") == edits[winner]
+        assert [p.after for p in history(runtimes[0])] == [outcomes[winner]]
+    finally:
+        for runtime in runtimes:
+            runtime.db.dispose()

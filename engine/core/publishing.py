@@ -123,17 +123,18 @@ def publish(rt: Runtime, actor: Actor, root: Path, edits: Mapping[str, str | Non
         raise PublishRefused("note_required")
     if len(note) > NOTE_MAX:
         raise PublishRefused("note_too_long", most=NOTE_MAX)
-    now_on_disk = disk_version(root)
-    if now_on_disk != base_version:
-        raise PublishRefused("stale", base=base_version, current=now_on_disk)
+    _refuse_if_stale(root, base_version)
     changes = changed_files(root, edits)
     if not changes:
         raise PublishRefused("unchanged")
     proposed = load_draft(root, changes)  # ConfigError: the same messages as `minsheng check`
     with staged(root, changes) as staging:
         words = tuple(differences(root, staging))
-    before_files = own_files(root)
     with rt.db.transaction() as session:
+        # one publication at a time, in every process: the second finds the folder changed
+        rt.db.hold(session, PUBLISH)
+        _refuse_if_stale(root, base_version)
+        before_files = own_files(root)
         for code, params in (refusal for guard in publish_guards for refusal in guard(rt, session, proposed)):
             raise PublishRefused(code, **params)
         written = _write(root, changes)
@@ -150,6 +151,13 @@ def publish(rt: Runtime, actor: Actor, root: Path, edits: Mapping[str, str | Non
             _write(root, written)  # put the files back: the version was not stored
             raise
     return history(rt, limit=1)[0]
+
+
+def _refuse_if_stale(root: Path, base_version: str) -> None:
+    """Refused when the folder changed since the draft was made from `base_version`."""
+    now_on_disk = disk_version(root)
+    if now_on_disk != base_version:
+        raise PublishRefused("stale", base=base_version, current=now_on_disk)
 
 
 def history(rt: Runtime, limit: int = 50) -> list[Publication]:

@@ -1,13 +1,14 @@
 """Database connection: SQLite (WAL) file by default, PostgreSQL through DATABASE_URL."""
 from __future__ import annotations
 
+import hashlib
 import orjson
 import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_SQLITE = "data/minsheng.db"
@@ -80,6 +81,16 @@ class Database:
         SELECT ... FOR UPDATE; SQLite needs nothing, as its BEGIN IMMEDIATE already holds every
         other writer off for the whole transaction."""
         return query if self.is_sqlite else query.with_for_update()
+
+    def hold(self, session: Session, name: str) -> None:
+        """Hold the named lock until the transaction ends: writers that take the same name wait for
+        each other, in every process (PostgreSQL's transaction-level advisory lock; SQLite's BEGIN
+        IMMEDIATE already holds every other writer off)."""
+        if self.is_sqlite:
+            session.connection()  # begins the transaction now: BEGIN IMMEDIATE takes the write lock
+            return
+        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
