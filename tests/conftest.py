@@ -7,7 +7,7 @@ import shutil
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -18,6 +18,16 @@ from engine.store.db import database_url
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config"
 ON_POSTGRES = database_url(os.environ.get("DATABASE_URL")).startswith("postgresql")
+
+
+def overlay(folder: Path, files: Mapping[str, str]) -> Path:
+    """A profile that extends Sangzhi's and holds these files (relative path -> YAML text)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "profile.yaml").write_text(f"extends: {CONFIG}\n", encoding="utf-8")
+    for rel, content in files.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(content, encoding="utf-8")
+    return folder
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from engine.core.runtime import Runtime
 from engine.features.voting import (VoteRefused, carried_places, cast, chosen_in, close_round, create_round,
                                     fill_from_reserve)
 from engine.store.tables import AuditEntry, Record, VoteRound
-from tests.conftest import CONFIG
+from tests.conftest import overlay
 from tests.test_browser import SHOTS, page, serving, sign_in  # noqa: F401  (page: a fixture)
 from tests.test_voting import PRESIDIUM, PRESIDIUM_VIEW, candidates, count_round, deputy, open_round, roster
 
@@ -22,11 +22,7 @@ VOTE = "township_congress"
 
 @pytest.fixture
 def crt(tmp_path, db_url):
-    folder = tmp_path / "carry"
-    (folder / "votes").mkdir(parents=True)
-    (folder / "profile.yaml").write_text(f"extends: {CONFIG}\n", encoding="utf-8")
-    (folder / "votes" / f"{VOTE}.yaml").write_text("shortfall: from_reserve\n", encoding="utf-8")
-    runtime = Runtime.open(folder, db_url)
+    runtime = Runtime.open(overlay(tmp_path / "carry", {f"votes/{VOTE}.yaml": "shortfall: from_reserve\n"}), db_url)
     yield runtime
     runtime.db.dispose()
 

@@ -16,7 +16,7 @@ from engine.lang.rules_compile import compile_rules
 from engine.lang.syntax import ExprError
 from engine.profile.loader import load_profile
 from engine.schema.rules import RuleFile
-from tests.conftest import CONFIG
+from tests.conftest import CONFIG, overlay
 from tests.test_screening import last_decision, screened
 
 GOOD_MARKS = [(4, 4, 4, 4)] * 3  # 16 points: the reserve pool on any day
@@ -63,13 +63,10 @@ def test_a_decision_table_reads_today_the_same_on_its_fast_and_its_general_path(
 
 @pytest.fixture
 def late_rt(tmp_path, db_url):
-    folder = tmp_path / "late"
-    (folder / "rules").mkdir(parents=True)
-    (folder / "profile.yaml").write_text(f"extends: {CONFIG}\n", encoding="utf-8")
-    (folder / "rules" / "screening.yaml").write_text(
+    folder = overlay(tmp_path / "late", {"rules/screening.yaml": (
         "inputs:\n  today: date\n"
         "tables:\n  - id: screening\n    rows:\n      - id: reserve\n"
-        f"        when: {LATE}\n", encoding="utf-8")
+        f"        when: {LATE}\n")})
     runtime = Runtime.open(folder, db_url)
     yield runtime
     runtime.db.dispose()
@@ -96,13 +93,9 @@ def test_preview_decides_again_with_the_day_each_decision_was_made(late_rt, good
 
 
 def test_a_workflow_condition_may_read_today(tmp_path):
-    folder = tmp_path / "season"
-    (folder / "workflows").mkdir(parents=True)
-    (folder / "profile.yaml").write_text(f"extends: {CONFIG}\n", encoding="utf-8")
     base = (CONFIG / "workflows" / "suggestion.yaml").read_text(encoding="utf-8")
-    (folder / "workflows" / "suggestion.yaml").write_text(
-        base.replace('when: "count(listed) >= 1"', "when: \"count(listed) >= 1 and today <= date('12-31')\"", 1),
-        encoding="utf-8")
+    folder = overlay(tmp_path / "season", {"workflows/suggestion.yaml": base.replace(
+        'when: "count(listed) >= 1"', "when: \"count(listed) >= 1 and today <= date('12-31')\"", 1)})
     assert load_profile(folder).workflows["suggestion"].transitions
     (folder / "workflows" / "suggestion.yaml").write_text(
         base.replace('when: "count(listed) >= 1"', "when: \"today <= date('12-32')\"", 1), encoding="utf-8")

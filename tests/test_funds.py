@@ -214,13 +214,9 @@ def test_per_project_sums_and_the_audit_export(rt, good_suggestion, tmp_path):
 def share_rt(tmp_path, db_url):
     """Sangzhi's pool paying at most 70% of a project's funding needs (the township matches 30%)."""
     from engine.core.runtime import Runtime
-    from tests.conftest import CONFIG
-    folder = tmp_path / "matching"
-    (folder / "funds").mkdir(parents=True)
-    (folder / "profile.yaml").write_text(f"extends: {CONFIG}\n", encoding="utf-8")
-    (folder / "funds" / "livelihood_pool.yaml").write_text(
-        "share:\n  needs: {form: funding_need, amount: amount}\n  most: 0.7\n", encoding="utf-8")
-    runtime = Runtime.open(folder, db_url)
+    from tests.conftest import overlay
+    runtime = Runtime.open(overlay(tmp_path / "matching", {
+        "funds/livelihood_pool.yaml": "share:\n  needs: {form: funding_need, amount: amount}\n  most: 0.7\n"}), db_url)
     yield runtime
     runtime.db.dispose()
 
@@ -249,12 +245,9 @@ def test_a_pool_pays_at_most_its_share_of_a_projects_funding_needs(share_rt, goo
 def test_a_share_of_needs_from_a_form_that_is_not_a_sheet_is_a_config_error(tmp_path):
     from engine.kernel.errors import ConfigError
     from engine.profile.loader import load_profile
-    from tests.conftest import CONFIG
-    folder = tmp_path / "bad"
-    (folder / "funds").mkdir(parents=True)
-    (folder / "profile.yaml").write_text(f"extends: {CONFIG}\n", encoding="utf-8")
-    (folder / "funds" / "livelihood_pool.yaml").write_text(
-        "share:\n  needs: {form: funding_need, amount: item}\n  most: 1.5\n", encoding="utf-8")
+    from tests.conftest import CONFIG, overlay
+    folder = overlay(tmp_path / "bad", {
+        "funds/livelihood_pool.yaml": "share:\n  needs: {form: funding_need, amount: item}\n  most: 1.5\n"})
     with pytest.raises(ConfigError) as info:
         load_profile(folder)
     assert [str(p) for p in info.value.problems] == [

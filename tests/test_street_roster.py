@@ -11,19 +11,14 @@ from engine.core.runtime import Runtime
 from engine.features.voting import roster_from_records
 from engine.kernel.errors import ConfigError
 from engine.profile.loader import load_profile
-from tests.conftest import CONFIG
+from tests.conftest import CONFIG, overlay
 
 GROUP_FIELD = ("fields:\n  - {id: votes_in, label: 参加票决的街道代表组, label_en: Votes in, type: reference, "
                "to: townships}\n")
 
 
 def street_profile(folder, votes: str = "roster: {votes_in: votes_in}\n", form: str = GROUP_FIELD):
-    for sub in ("forms", "votes"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    (folder / "profile.yaml").write_text(f"extends: {CONFIG}\n", encoding="utf-8")
-    (folder / "forms" / "deputy.yaml").write_text(form, encoding="utf-8")
-    (folder / "votes" / "township_congress.yaml").write_text(votes, encoding="utf-8")
-    return folder
+    return overlay(folder, {"forms/deputy.yaml": form, "votes/township_congress.yaml": votes})
 
 
 def test_a_streets_ballot_roster_is_the_group_that_votes_for_it(tmp_path, db_url):

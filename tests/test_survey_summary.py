@@ -16,7 +16,7 @@ from engine.core.workflow import TransitionRefused, last_decision, transition
 from engine.kernel.errors import ConfigError, InputError
 from engine.profile.loader import load_profile
 from tests.conftest import CONFIG, ROOT
-from tests.test_evaluation import CONGRESS, DEPUTY, completed, rate
+from tests.test_evaluation import CONGRESS, completed, rate
 
 
 def guide_example(name: str) -> dict:
