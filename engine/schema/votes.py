@@ -117,7 +117,7 @@ class RosterSource(ConfigModel):
     """Its field holding the deputy's name."""
     votes_in: Identifier | None = None
     """Its field (a township) naming the township whose ballots the deputy votes in, when that is
-    not the township the record is filed under: a street (街道) without a congress of its own votes
+    not the township the record is filed under: a street without a congress of its own votes
     through a deputies' group or delegation fixed for it, whose members may be recorded elsewhere.
     Left out: the deputies filed under the ballot's township."""
     weight: Identifier | None = None
