@@ -8,6 +8,7 @@ engine ships no template of its own: it names no county.
 """
 from __future__ import annotations
 
+import functools
 import os
 from importlib import import_module
 from importlib.metadata import entry_points
@@ -30,15 +31,25 @@ def templates() -> dict[str, Path]:
             for sub in sorted(folder.iterdir()):
                 if sub.is_dir() and is_profile_folder(sub):
                     found.setdefault(sub.name, sub)
+    for name, folder in _registered():
+        if is_profile_folder(folder):  # a folder an installation left out is none either
+            found.setdefault(name, folder)
+    return found
+
+
+@functools.cache
+def _registered() -> tuple[tuple[str, Path], ...]:
+    """The packages' templates. Read once a process: scanning the installed packages takes
+    milliseconds, and a profile that extends a template by name is resolved at every page run
+    (to see whether the files changed); what is installed does not change under a process."""
+    out = []
     for point in entry_points(group=ENTRY_POINT_GROUP):
         module, _, attribute = point.value.partition(":")
         try:
-            folder = Path(getattr(import_module(module), attribute))
+            out.append((point.name, Path(getattr(import_module(module), attribute))))
         except (ImportError, AttributeError):
             continue  # a package that is gone is no template; the name then reads as unknown
-        if is_profile_folder(folder):  # a folder an installation left out is none either
-            found.setdefault(point.name, folder)
-    return found
+    return tuple(out)
 
 
 def template_folder(name: str) -> Path | None:
