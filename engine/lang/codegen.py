@@ -19,7 +19,8 @@ from typing import Any, Callable
 
 from engine.lang import operations as ops
 from engine.lang.expr import compile_node
-from engine.lang.operations import LIST_FUNCTIONS, PAIR_FUNCTIONS_IMPL, TODAY, yearly_day
+from engine.lang.operations import LIST_FUNCTIONS, PAIR_FUNCTIONS_IMPL, TODAY
+from engine.schema.days import yearly_day
 from engine.lang.syntax import DATE, MONEY, NUMBER, TEXT, BOOL, Node, element, parse
 
 SLOW = object()  # returned when the fast path cannot decide: the caller uses the closures

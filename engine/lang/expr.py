@@ -28,7 +28,8 @@ from typing import Any, Callable, Mapping
 
 from engine.lang.operations import (
     ARITHMETIC, LIST_FUNCTIONS, PAIR_FUNCTIONS_IMPL, TODAY, absolute, and3, compare, day_in_year_of, days_between,
-    member, negate, not3, or3, several, shift_days, within, yearly_day)
+    member, negate, not3, or3, several, shift_days, within)
+from engine.schema.days import yearly_day
 from engine.lang.syntax import BOOL, DATE, ExprError, MONEY, NUMBER, NUMERIC, Node, TEXT, element, list_of, parse
 
 # -- types and compilation --------------------------------------------------------------------

@@ -10,7 +10,6 @@ import decimal
 from decimal import Decimal
 from typing import Any, Callable
 
-from engine.schema.days import YEARLY, LEAP_DAY
 
 TODAY = "today"  # the input a day of every year, date('09-15'), is read against
 
@@ -77,18 +76,6 @@ def shift_days(day, days, sign):
         return day + dt.timedelta(days=sign * int(days))
     except OverflowError:
         return None
-
-
-def yearly_day(text: str) -> tuple[int, int] | None:
-    """(month, day) of a day of every year written MM-DD, or None for anything else."""
-    found = YEARLY.match(text)
-    if found is None or (int(found[1]), int(found[2])) == LEAP_DAY:
-        return None
-    try:
-        dt.date(2001, int(found[1]), int(found[2]))
-    except ValueError:
-        return None
-    return int(found[1]), int(found[2])
 
 
 def day_in_year_of(today, month: int, day: int):

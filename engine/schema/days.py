@@ -16,21 +16,29 @@ LEAP_DAY = (2, 29)
 WRITE_A_DAY = "write MM-DD for a day of every year (09-15) or YYYY-MM-DD for one day (2026-09-15)"
 
 
+def yearly_day(text: str) -> tuple[int, int] | None:
+    """(month, day) of a day of every year written MM-DD; None for anything else, and for 02-29
+    and days no year has (13-01)."""
+    found = YEARLY.match(text)
+    if found is None or (int(found[1]), int(found[2])) == LEAP_DAY:
+        return None
+    try:
+        dt.date(2001, int(found[1]), int(found[2]))  # a year without 02-29
+    except ValueError:
+        return None
+    return int(found[1]), int(found[2])
+
+
 def _day(value: Any) -> str:
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):  # YAML reads 2026-09-15 as a date
         return value.isoformat()
     text = str(value).strip()
-    found = YEARLY.match(text)
-    if found:
-        month, day = int(found[1]), int(found[2])
-        if (month, day) == LEAP_DAY:
-            raise ValueError("02-29 is not a day of every year; write 02-28 or 03-01")
-        try:
-            dt.date(2001, month, day)
-        except ValueError:
-            raise ValueError(f"'{text}' is not a day of the year; {WRITE_A_DAY}") from None
+    if YEARLY.match(text):
+        if yearly_day(text) is None:
+            raise ValueError("02-29 is not a day of every year; write 02-28 or 03-01" if text == "02-29"
+                             else f"'{text}' is not a day of the year; {WRITE_A_DAY}")
         return text
     try:
         return dt.date.fromisoformat(text).isoformat()
