@@ -116,3 +116,13 @@ def test_the_desk_offers_the_empty_places_at_the_next_sitting(crt, tmp_path, db_
     with crt.db.read() as session:
         row = session.scalars(select(VoteRound).where(VoteRound.kind == "reserve")).one()
     assert (row.places, row.parent_id, row.title) == (1, first, "瑞塔铺镇2025年民生实事项目递补票决")
+
+
+def test_only_the_presidium_of_the_township_may_fill_carried_places(crt, good_suggestion):
+    from engine.core.actors import Actor
+    from engine.kernel.errors import PermissionDenied
+    ids = candidates(crt, good_suggestion, 2)
+    for outsider in (Actor("d", "代表", frozenset({"deputy"}), "t02"),  # not the presidium
+                     Actor("other", "他镇人大", frozenset({"congress_staff"}), "t05")):  # another township
+        with pytest.raises(PermissionDenied):
+            fill_from_reserve(crt, outsider, VOTE, "t02", "递补", ids, roster(9))

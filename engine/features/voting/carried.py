@@ -18,7 +18,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from engine.core.actors import Actor, require_township
+from engine.core.actors import Actor, require, require_township
 from engine.core.runtime import Runtime
 from engine.features.voting.rounds import VoteRefused, create_round, vote_rules
 from engine.store.tables import VoteRound
@@ -53,7 +53,8 @@ def fill_from_reserve(rt: Runtime, actor: Actor, vote_id: str, township: str | N
                       candidates: Sequence[int], roster: Iterable[tuple], closes_at: dt.datetime | None = None,
                       budget: Decimal | None = None) -> int:
     """A draft round for the places an earlier count carried, with reserve projects as candidates."""
-    vote_rules(rt, vote_id)  # an unknown vote is NotFound before anything else
+    rules = vote_rules(rt, vote_id)  # an unknown vote is NotFound before anything else
+    require(actor, rules.roles.presidium, f"vote:{vote_id}")  # role and township before anything is read
     require_township(actor, township)
     carried = carried_places(rt, vote_id, township)
     if carried is None:
