@@ -56,7 +56,11 @@ def serving(config: Path, db_url: str, tmp_path: Path) -> Iterator[str]:
         yield url
     finally:
         process.terminate()
-        process.wait(10)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:  # a loaded machine: a server slow to stop is no failure of the test
+            process.kill()
+            process.wait(10)
         log.close()
         print(f"streamlit wrote {(tmp_path / 'streamlit.log').stat().st_size} bytes")
 
