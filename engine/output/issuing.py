@@ -7,15 +7,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from engine.core.actors import Actor
 from engine.core.runtime import Runtime
 from engine.schema.documents import Document
 from engine.store.audit import audit, now
 from engine.store.tables import IssuedDocument
-
-ATTEMPTS = 5  # two processes taking the same next number: the unique index refuses one, which retries
 
 
 @dataclass(frozen=True)
@@ -27,26 +24,23 @@ class Issued:
 def issue(rt: Runtime, actor: Actor, doc: Document, subject: str, today: dt.date) -> Issued:
     """The document's number and date for this subject, taken now if it has none yet."""
     year = rt.profile.county.year
-    for attempt in range(ATTEMPTS):
-        try:
-            with rt.db.transaction() as session:
-                found = session.scalars(select(IssuedDocument).where(
-                    IssuedDocument.document_id == doc.id, IssuedDocument.subject == subject)).first()
-                if found is None:
-                    n = (session.scalar(select(func.max(IssuedDocument.number)).where(
-                        IssuedDocument.document_id == doc.id, IssuedDocument.year == year)) or 0) + 1
-                    found = IssuedDocument(document_id=doc.id, subject=subject, year=year, number=n, issued_on=today,
-                                           issued_by=actor.username, created_at=now())
-                    session.add(found)
-                    session.flush()
-                    audit(session, actor=actor.username, action="document.issued", entity="document",
-                          entity_id=f"{doc.id}:{subject}", before=None,
-                          after={"number": _text(doc, year, n), "issued_on": today.isoformat()}, version=rt.version)
-                return Issued(_text(doc, found.year, found.number), found.issued_on)
-        except IntegrityError:
-            if attempt == ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    with rt.db.transaction() as session:
+        # Every process printing this series waits here for the one before it, so the next number
+        # and "has this subject one already" are read with no other print in between.
+        rt.db.hold(session, f"document-series:{doc.id}:{year}")
+        found = session.scalars(select(IssuedDocument).where(
+            IssuedDocument.document_id == doc.id, IssuedDocument.subject == subject)).first()
+        if found is None:
+            n = (session.scalar(select(func.max(IssuedDocument.number)).where(
+                IssuedDocument.document_id == doc.id, IssuedDocument.year == year)) or 0) + 1
+            found = IssuedDocument(document_id=doc.id, subject=subject, year=year, number=n, issued_on=today,
+                                   issued_by=actor.username, created_at=now())
+            session.add(found)
+            session.flush()
+            audit(session, actor=actor.username, action="document.issued", entity="document",
+                  entity_id=f"{doc.id}:{subject}", before=None,
+                  after={"number": _text(doc, year, n), "issued_on": today.isoformat()}, version=rt.version)
+        return Issued(_text(doc, found.year, found.number), found.issued_on)
 
 
 def _text(doc: Document, year: int, n: int) -> str:
