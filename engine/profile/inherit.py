@@ -8,6 +8,7 @@ the base it does not use. Each file is then the base's file with this folder's f
   ``key: {$delete: true}`` drops the base's key;
 - a list of objects with ids is merged by id: an item with the id of a base item is merged into
   it (it keeps its place), a new id is added at the end, and ``{id: x, $delete: true}`` drops x;
+  a workflow's sheets, which have no ids, are merged the same way by their `form`;
 - ``$replace: true`` in a mapping (the whole file, a list item, any value) replaces it instead of
   merging, and a list with the item ``{$replace: true}`` replaces the base's list.
 
@@ -200,8 +201,8 @@ def _merge(base: Any, over: Any, path: Path_, old: Merged, new: Merged) -> tuple
             lines.update(sub_lines)
             files.update(sub_files)
         return data, lines, files
-    if isinstance(base, list) and isinstance(over, list) and _by_id(base) and _by_id(over):
-        return _merge_by_id(base, over, path, old, new)
+    if isinstance(base, list) and isinstance(over, list) and (key := item_key(base, over)):
+        return _merge_by_id(base, over, path, old, new, key)
     # a plain value, a list replaced, or a key the base does not have: the overlay's, whole
     _copy_origin(new, path, path, lines, files)
     if isinstance(over, dict):
@@ -234,18 +235,28 @@ def _renumber(origins: dict, path: tuple, items: list) -> dict:
     return out
 
 
-def _by_id(items: list) -> bool:
-    return bool(items) and all(isinstance(i, dict) and "id" in i for i in items)
+ITEM_KEYS = ("id", "form")  # what names a list's items: an id, or the form of a workflow's sheet
 
 
-def _merge_by_id(base: list, over: list, path: Path_, old: Merged, new: Merged) -> tuple[list, dict, dict]:
+def item_key(base: list, over: list) -> str | None:
+    """The key both lists' items are named by, each name once in each list (a workflow's sheets
+    have no ids but one sheet a form), or None: the overlay's list then replaces the base's."""
+    for key in ITEM_KEYS:
+        if all(bool(items) and all(isinstance(i, dict) and key in i for i in items)
+               and (key == "id" or len({repr(i[key]) for i in items}) == len(items)) for items in (base, over)):
+            return key
+    return None
+
+
+def _merge_by_id(base: list, over: list, path: Path_, old: Merged, new: Merged,
+                 key: str = "id") -> tuple[list, dict, dict]:
     lines: dict[Path_, int] = {}
     files: dict[Path_, str] = {}
     _copy_origin(new, path, path, lines, files, deep=False)
-    changes = {item["id"]: (i, item) for i, item in enumerate(over)}
+    changes = {item[key]: (i, item) for i, item in enumerate(over)}
     result: list = []
     for i, item in enumerate(base):
-        change = changes.pop(item["id"], None)
+        change = changes.pop(item[key], None)
         target = path + (len(result),)
         if change is None:
             _copy_origin(old, path + (i,), target, lines, files)
@@ -266,16 +277,16 @@ def _merge_by_id(base: list, over: list, path: Path_, old: Merged, new: Merged) 
             files[target + p[len(path) + 1:]] = file
     for item_id, (j, patch) in sorted(changes.items(), key=lambda kv: kv[1][0]):
         if patch.get(DELETE) is True:
-            raise _NothingToDelete(path + (j,), item_id)
+            raise _NothingToDelete(path + (j,), item_id, key)
         _copy_origin(new, path + (j,), path + (len(result),), lines, files)
         result.append(_without_markers(patch))
     return result, lines, files
 
 
 class _NothingToDelete(Exception):
-    def __init__(self, path: Path_, item_id: Any):
+    def __init__(self, path: Path_, item_id: Any, key: str = "id"):
         self.path, self.item_id = path, item_id
-        super().__init__(f"$delete: the base has no item with id {item_id!r} here")
+        super().__init__(f"$delete: the base has no item with {key} {item_id!r} here")
 
 
 class _Shifted:

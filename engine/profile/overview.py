@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterator
 
-from engine.profile.inherit import PROFILE_FILE, Merged, chain_of, dump_value, files_of, merged_file
+from engine.profile.inherit import PROFILE_FILE, Merged, chain_of, dump_value, files_of, item_key, merged_file
 
 
 def effective_files(root: Path, shown: str | None = None) -> dict[str, Merged]:
@@ -79,10 +79,6 @@ def _name(path: tuple) -> str:
     return " → ".join(str(p) for p in path)
 
 
-def _by_id(items: Any) -> bool:
-    return isinstance(items, list) and bool(items) and all(isinstance(i, dict) and "id" in i for i in items)
-
-
 def _walk(a: Any, b: Any, path: tuple) -> Iterator[str]:
     if isinstance(a, dict) and isinstance(b, dict):
         for key in list(a) + [k for k in b if k not in a]:
@@ -92,9 +88,9 @@ def _walk(a: Any, b: Any, path: tuple) -> Iterator[str]:
                 yield f"{_name(path + (key,))}: (none) → {dump_value(b[key])}"
             else:
                 yield from _walk(a[key], b[key], path + (key,))
-    elif _by_id(a) and _by_id(b):
-        old = {item["id"]: item for item in a}
-        new = {item["id"]: item for item in b}
+    elif isinstance(a, list) and isinstance(b, list) and (key := item_key(a, b)):
+        old = {item[key]: item for item in a}
+        new = {item[key]: item for item in b}
         for item_id in list(old) + [i for i in new if i not in old]:
             here = path + (f"[{item_id}]",)
             if item_id not in new:
