@@ -11,7 +11,7 @@ from typing import Callable, Optional
 import typer
 from rich.console import Console
 
-from apps.i18n import problem_text, refusal_text
+from apps.i18n import denied_text, problem_text, refusal_text
 from engine.kernel.errors import ConfigError, InputError, MinshengError, NotFound, PermissionDenied
 
 console = Console(soft_wrap=True)
@@ -43,7 +43,7 @@ def friendly(command: Callable) -> Callable:
                 line = f"{fid}: {problem_text(problem, 'en')}" if fid else problem_text(problem, "en")
                 err.print(f"error: {line}", markup=False, highlight=False)
         except PermissionDenied as exc:
-            err.print(f"error: not allowed: {exc}")
+            err.print(f"error: {denied_text(exc, 'en')}", markup=False)
         except NotFound as exc:
             err.print(f"error: not found: {exc}")
         except MinshengError as exc:

@@ -19,6 +19,7 @@ def user_add(
     role: list[str] = typer.Option(..., "--role", help="A role id from county.yaml; repeat for several."),
     township: Optional[str] = typer.Option(None, help="Township id, for staff of one township."),
     station: Optional[str] = typer.Option(None, help="Liaison station id, for staff of one station (of its township)."),
+    group: list[str] = typer.Option([], "--group", help="A group id from county.yaml (a supervision group); repeat for several."),
     password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
     config: str = ConfigOption,
 ) -> None:
@@ -26,8 +27,21 @@ def user_add(
     from engine.core import accounts
     from engine.core.actors import SYSTEM
     user = accounts.create_user(runtime_for(config), SYSTEM, username, name, list(role), password, township,
-                                station=station)
+                                station=station, groups=list(group))
     console.print(f"created {user.username} ({', '.join(sorted(user.roles))})", markup=False)
+
+
+@user_app.command("groups")
+@friendly
+def user_groups(username: str,
+                group: list[str] = typer.Option([], "--group", help="A group id from county.yaml; repeat for several; "
+                                                "none: the account leaves every group."),
+                config: str = ConfigOption) -> None:
+    """Set the groups an account belongs to (it takes effect at the account's next sign-in)."""
+    from engine.core import accounts
+    from engine.core.actors import SYSTEM
+    accounts.set_groups(runtime_for(config), SYSTEM, username, list(group))
+    console.print(f"{username}: groups {', '.join(sorted(set(group))) or '(none)'}", markup=False)
 
 
 @user_app.command("passwd")
@@ -50,7 +64,8 @@ def user_list(config: str = ConfigOption) -> None:
     from engine.core.actors import SYSTEM
     for user in accounts.list_users(runtime_for(config), SYSTEM):
         console.print(f"{user.username:20} {user.display_name:20} {', '.join(sorted(user.roles))} "
-                      f"{user.township or ''}", markup=False)
+                      f"{user.township or ''}{' groups: ' + ', '.join(sorted(user.groups)) if user.groups else ''}",
+                      markup=False)
 
 
 @user_app.command("unlock")

@@ -64,6 +64,7 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "search_too_long": ("查找的文字太长，最多 {limit} 个字", "the search is too long: {limit} characters at most"),
     "bad_username": ("用户名只能用英文字母、数字和下划线", "usernames use letters, digits and _ only"),
     "unknown_roles": ("未知角色：{roles}", "unknown roles: {roles}"),
+    "unknown_groups": ("未知小组：{groups}（小组在 county.yaml 的 groups 中声明）", "unknown groups: {groups} (groups are declared in county.yaml)"),
     "taken": ("已被占用", "already taken"),
     "missing_columns": ("文件缺少这些列：{columns}", "the file lacks these columns: {columns}"),
     "empty_file": ("文件是空的", "the file is empty"),
@@ -174,6 +175,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "action.record.transition": ("办理", "Action"),
     "attachment": ("附件", "Attachment"),
     "action.sheet.file": ("填报", "Sheet filed"),
+    "action.record.group": ("分配到小组", "Assigned to a group"),
     "filed": ("填报{form}", "{form} filed"),
     "action.record.merge": ("合并", "Merged"),
     "action.record.merged_here": ("并入重复建议", "Duplicates merged in"),
@@ -363,6 +365,12 @@ def report_words(lang: str = "zh") -> dict[str, str]:
     """The words of a report's fixed columns (engine.output.reports.WORDS)."""
     from engine.output.reports import WORDS
     return {w: text(f"report.{w}", lang) for w in WORDS}
+
+
+def denied_text(exc: Exception, lang: str = "zh") -> str:
+    """A refusal for want of a right in words: whose records the user may act on, or what not."""
+    key = f"denied.{str(exc).partition(':')[0]}"
+    return text(key, lang) if key in TEXT else f"{text('not_allowed', lang)} ({exc})"
 
 
 def refusal_text(exc: Exception, lang: str = "zh") -> str | None:

@@ -16,6 +16,7 @@ from engine.schema.county import County
 def check_demo(reader: FileReader, county: County, grouped: Mapping[str, Mapping[str, tuple[str, BaseModel]]],
                demo: Demo) -> None:
     township_ids = [t.id for t in county.townships]
+    group_ids = [g.id for g in county.groups]
     forms = {k: v for k, (_, v) in grouped["forms"].items()}
     broken_forms = {stem for folder, stem in reader.broken if folder == "forms"}
     for key in ("session_form", "suggestion_form"):
@@ -26,6 +27,10 @@ def check_demo(reader: FileReader, county: County, grouped: Mapping[str, Mapping
         check_role_ids(reader, county, DEMO_FILE_NAME, ("accounts", i, "roles"), account.roles, False)
         if account.township and account.township not in township_ids:
             reader.add(DEMO_FILE_NAME, ("accounts", i, "township"), f"unknown township {account.township!r}")
+        for j, group in enumerate(account.groups):
+            if group not in group_ids:
+                reader.add(DEMO_FILE_NAME, ("accounts", i, "groups", j), f"unknown group {group!r}"
+                           f"{did_you_mean(group, group_ids)}; groups are declared in county.yaml")
     for key, form_key in (("suggestion_samples", "suggestion_form"), ("session_samples", "session_form")):
         form = forms.get(getattr(demo, form_key))
         if form is None:

@@ -48,8 +48,9 @@ def deliver(rt: Runtime, demo: Demo, rng: random.Random) -> str:
 
     events: list[tuple[dt.date, int, int, int]] = []  # (day, project, milestone index, kind 0 = report)
     start = demo.calendar.delivery if demo.calendar else None
-    for p in projects:
-        _plan(rt, spec, d, p, allocation[p], due, start)
+    groups = [g.id for g in rt.profile.county.groups] or [""]
+    for k, p in enumerate(projects):
+        _plan(rt, spec, d, p, allocation[p], due, start, groups[k % len(groups)])
         late_ones = set(rng.sample(range(len(due)), rng.randint(1, 2))) if fate[p] == "late" else set()
         reached = 1 if fate[p] == "behind" else len(due)
         for i in range(reached):
@@ -101,11 +102,13 @@ def _one_behind_for_the_accounts(rt: Runtime, demo: Demo, d, order: list[int], f
         order[mine], order[first_behind] = order[first_behind], order[mine]
 
 
-def _plan(rt: Runtime, spec, d, p: int, allocated: Decimal, due: list[dt.date], start: dt.date | None) -> None:
-    """A project's responsibility list, department duties, funding needs and milestones; started."""
+def _plan(rt: Runtime, spec, d, p: int, allocated: Decimal, due: list[dt.date], start: dt.date | None,
+          group: str) -> None:
+    """A project's responsibility list (naming its group, if the profile has groups), department
+    duties, funding needs and milestones; started."""
     with clock.at(start):
         township = rt.reference_label("townships", _township(rt, p))
-        sheets.file_sheet(rt, SYSTEM, p, d.responsibility.form, _filled(spec.listing, township=township))
+        sheets.file_sheet(rt, SYSTEM, p, d.responsibility.form, _filled(spec.listing, township=township, group=group))
         for duty in spec.duties:
             sheets.file_sheet(rt, SYSTEM, p, spec.duty_form, duty)
         if d.funding_needs is not None:

@@ -20,6 +20,8 @@ class DemoAccount(ConfigModel):
     """Role ids from county.yaml."""
     township: Identifier | None = None
     """For staff of one township: its id."""
+    groups: tuple[Identifier, ...] = ()
+    """Groups of county.yaml the person belongs to (a supervision group's member)."""
     password: Annotated[str, Field(min_length=4)]
     """The demo password (change it before real use)."""
 
@@ -152,7 +154,8 @@ class DemoDelivery(ConfigModel):
     delivery: Identifier
     """The delivery rules (delivery/*.yaml)."""
     listing: dict[Identifier, Any]
-    """The responsibility list's values; {township} is the township's name."""
+    """The responsibility list's values; {township} is the township's name, {group} the id of one of
+    county.yaml's groups, each project the next group in turn."""
     duty_form: Identifier | None = None
     """The form of department responsibility entries ..."""
     duties: tuple[dict[Identifier, Any], ...] = ()

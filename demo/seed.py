@@ -47,7 +47,7 @@ def seed_demo(rt: Runtime) -> list[str]:
     for account in demo.accounts:
         if account.username not in existing_users:
             accounts.create_user(rt, SYSTEM, account.username, account.display_name, list(account.roles),
-                                 account.password, account.township, demo=True)
+                                 account.password, account.township, demo=True, groups=account.groups)
             made += 1
     lines.append(f"accounts: {made} created, {len(demo.accounts) - made} already there")
     if already:

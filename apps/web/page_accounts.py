@@ -1,6 +1,6 @@
-"""账户管理: the administrator's page. Every account with its roles, township and state (locked,
-on the demo's password), and the three things an administrator does with them: unlock, set a
-password, create one. The engine checks the right (manage_users) and the rules of each; the page
+"""账户管理: the administrator's page. Every account with its roles, township, groups and state
+(locked, on the demo's password), and what an administrator does with them: unlock, set a
+password, change the groups (where the county has groups), create one. The engine checks the right (manage_users) and the rules of each; the page
 shows its refusals on the field they concern."""
 from __future__ import annotations
 
@@ -29,9 +29,14 @@ def _state_text(account: accounts.AccountView) -> str:
     return t("accounts.state_ok")
 
 
+def _groups_text(rt, groups) -> str:
+    return "、".join(rt.reference_label("groups", g, lang()) for g in groups)
+
+
 def _labels() -> dict[str, str]:
     return {"username": t("username"), "display_name": t("accounts.name"), "roles": t("accounts.roles"),
-            "township": t("township"), "station": t("accounts.station"), "password": t("accounts.new_password")}
+            "township": t("township"), "station": t("accounts.station"), "password": t("accounts.new_password"),
+            "groups": t("accounts.groups")}
 
 
 def render_accounts_page() -> None:
@@ -53,13 +58,17 @@ def render_accounts_page() -> None:
     right.metric(t("accounts.demo_password"), f"{len(demo):,}")
     if demo:
         st.warning(t("accounts.demo_warning", n=len(demo)))
+    has_groups = bool(rt.profile.county.groups)
     st.dataframe([{t("username"): a.username, t("accounts.name"): a.display_name,
                    t("accounts.roles"): _roles_text(rt, a.roles), t("township"): rt.reference_label("townships", a.township, lang()) if a.township else "",
                    t("accounts.station"): rt.reference_label("stations", a.station, lang()) if a.station else "",
+                   **({t("accounts.groups"): _groups_text(rt, a.groups)} if has_groups else {}),
                    t("accounts.state"): _state_text(a)} for a in views], hide_index=True, width="stretch")
     names = {a.username: f"{a.display_name}（{a.username}）" for a in views}
     _unlock_section(rt, who, locked, names)
     _password_section(rt, who, views, names)
+    if has_groups:
+        _groups_section(rt, who, views, names)
     _create_section(rt, who)
 
 
@@ -102,6 +111,28 @@ def _password_section(rt, who, views, names) -> None:
     st.rerun()
 
 
+def _groups_section(rt, who, views, names) -> None:
+    st.subheader(t("accounts.set_groups"))
+    st.caption(t("accounts.set_groups_help"))
+    chosen = st.selectbox(t("accounts.account"), [a.username for a in views if a.active], format_func=names.get,
+                          index=None, placeholder=t("ui.choose"), key="accounts.groups.who")
+    if not chosen:
+        return
+    now_in = next(a.groups for a in views if a.username == chosen)
+    with st.form("accounts.groups", border=True):
+        groups = st.multiselect(t("accounts.groups"), [g.id for g in rt.profile.county.groups], default=list(now_in),
+                                format_func=lambda g: _groups_text(rt, [g]), placeholder=t("accounts.no_group"))
+        if not st.form_submit_button(t("accounts.set_groups_do")):
+            return
+    try:
+        accounts.set_groups(rt, who, chosen, groups)
+    except InputError as exc:
+        st.error("；".join(input_error_lines(exc, _labels(), lang())))
+        return
+    say_done("accounts", t("accounts.groups_done", name=names[chosen], groups=_groups_text(rt, sorted(groups)) or t("accounts.no_group")))
+    st.rerun()
+
+
 def _create_section(rt, who) -> None:
     st.subheader(t("accounts.create"))
     st.caption(t("accounts.create_help"))
@@ -117,6 +148,9 @@ def _create_section(rt, who) -> None:
         station = st.selectbox(t("accounts.station"), [None] + rt.stations_of(township),
                                format_func=lambda v: t("accounts.no_station") if v is None else
                                rt.reference_label("stations", v, lang()))
+        groups = st.multiselect(t("accounts.groups"), [g.id for g in rt.profile.county.groups],
+                                format_func=lambda g: _groups_text(rt, [g]),
+                                placeholder=t("accounts.no_group")) if rt.profile.county.groups else []
         first = st.text_input(t("accounts.new_password"), type="password")
         again = st.text_input(t("accounts.repeat_password"), type="password")
         if not st.form_submit_button(t("accounts.create_do")):
@@ -125,7 +159,8 @@ def _create_section(rt, who) -> None:
         st.error(f"{t('accounts.repeat_password')}：{t('accounts.passwords_differ')}")
         return
     try:
-        made = accounts.create_user(rt, who, username.strip(), name.strip(), roles, first, township, station=station)
+        made = accounts.create_user(rt, who, username.strip(), name.strip(), roles, first, township, station=station,
+                                    groups=groups)
     except InputError as exc:
         st.error("；".join(input_error_lines(exc, _labels(), lang())))
         return

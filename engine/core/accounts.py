@@ -20,7 +20,8 @@ LONGEST_PASSWORD = 128  # zxcvbn's time grows with the length; no one types more
 
 def actor_of(user: User) -> Actor:
     return Actor(username=user.username, display_name=user.display_name,
-                 roles=frozenset(user.roles), township=user.township, station=user.station)
+                 roles=frozenset(user.roles), township=user.township, station=user.station,
+                 groups=frozenset(user.groups or ()))
 
 
 def password_problem(rt: Runtime, password: str, *about: str) -> Problem | None:
@@ -37,8 +38,13 @@ def password_problem(rt: Runtime, password: str, *about: str) -> Problem | None:
     return None
 
 
+def _group_problems(rt: Runtime, groups: list[str]) -> dict[str, Problem]:
+    unknown = [g for g in groups if g not in {g.id for g in rt.profile.county.groups}]
+    return {"groups": Problem("unknown_groups", {"groups": ", ".join(unknown)})} if unknown else {}
+
+
 def _check(rt: Runtime, username: str, display_name: str, roles: list[str], township: str | None,
-           station: str | None, password: str | None) -> None:
+           station: str | None, password: str | None, groups: list[str]) -> None:
     known = {r.id for r in rt.profile.county.roles}
     problems = {}
     if not username or not username.replace("_", "").isalnum() or not username.isascii():
@@ -54,30 +60,51 @@ def _check(rt: Runtime, username: str, display_name: str, roles: list[str], town
         problems["station"] = Problem("enum")
     if password is not None and (problem := password_problem(rt, password, username, display_name)):
         problems["password"] = problem
+    problems.update(_group_problems(rt, groups))
     if problems:
         raise InputError(problems)
 
 
 def create_user(rt: Runtime, actor: Actor, username: str, display_name: str, roles: list[str],
-                password: str, township: str | None = None, demo: bool = False, station: str | None = None) -> Actor:
+                password: str, township: str | None = None, demo: bool = False, station: str | None = None,
+                groups: list[str] | tuple[str, ...] = ()) -> Actor:
     """A new account. `demo`: an account of the demo year, whose password is the demo's (it is
     not held to the rules, and signs in only in a database the demo made)."""
     require(actor, rt.profile.roles_for("manage_users"), "manage_users")
     if station and not township:  # a station's staff belong to its township
         township = next((s.township for s in rt.profile.county.stations if s.id == station), None)
-    _check(rt, username, display_name, roles, township, station, None if demo else password)
+    groups = sorted(set(groups))
+    _check(rt, username, display_name, roles, township, station, None if demo else password, groups)
     with rt.db.transaction() as session:
         if session.scalars(select(User).where(User.username == username)).first():
             raise InputError({"username": Problem("taken")})
         user = User(username=username, display_name=display_name, roles=sorted(roles),
-                    township=township, station=station, password_hash=HASHER.hash(password), active=True,
-                    demo=demo)
+                    township=township, station=station, groups=groups, password_hash=HASHER.hash(password),
+                    active=True, demo=demo)
         session.add(user)
         session.flush()
         audit(session, actor=actor.username, action="user.create", entity="user", entity_id=username,
               before=None, after={"display_name": display_name, "roles": sorted(roles), "township": township,
-                                  "station": station, "demo": demo}, version=None)
+                                  "station": station, "groups": groups, "demo": demo}, version=None)
         return actor_of(user)
+
+
+def set_groups(rt: Runtime, actor: Actor, username: str, groups: list[str] | tuple[str, ...]) -> None:
+    """Put an account in these groups (none: in no group). It takes effect at the next sign-in."""
+    require(actor, rt.profile.roles_for("manage_users"), "manage_users")
+    groups = sorted(set(groups))
+    if problems := _group_problems(rt, groups):
+        raise InputError(problems)
+    with rt.db.transaction() as session:
+        user = session.scalars(rt.db.for_update(select(User).where(User.username == username))).first()
+        if user is None:
+            raise NotFound("user")
+        before = sorted(user.groups or ())
+        if before == groups:
+            return
+        user.groups = groups
+        audit(session, actor=actor.username, action="user.groups", entity="user", entity_id=username,
+              before={"groups": before}, after={"groups": groups}, version=None)
 
 
 def set_password(rt: Runtime, actor: Actor, username: str, password: str) -> None:
@@ -105,6 +132,7 @@ class AccountView:
     roles: tuple[str, ...]
     township: str | None
     station: str | None
+    groups: tuple[str, ...]
     active: bool
     locked: bool  # too many wrong passwords: signing in is refused until an administrator unlocks it
     demo: bool  # still on the demo's password
@@ -115,7 +143,8 @@ def account_views(rt: Runtime, actor: Actor) -> list[AccountView]:
     require(actor, rt.profile.roles_for("manage_users"), "manage_users")
     with rt.db.read() as session:
         users = session.scalars(select(User).order_by(User.locked_at.is_(None), User.township, User.username)).all()
-        return [AccountView(u.username, u.display_name, tuple(u.roles), u.township, u.station, u.active,
+        return [AccountView(u.username, u.display_name, tuple(u.roles), u.township, u.station, tuple(u.groups or ()),
+                            u.active,
                             u.locked_at is not None, u.demo) for u in users]
 
 

@@ -14,6 +14,7 @@ class Actor:
     roles: frozenset[str]
     township: str | None = None
     station: str | None = None  # staff of one liaison station (within their township)
+    groups: frozenset[str] = frozenset()  # the county's groups this person belongs to (none: not limited)
 
     @property
     def signed_in(self) -> bool:
@@ -42,6 +43,17 @@ def in_scope(actor: Actor, township: str | None, station: str | None = None) -> 
     if actor.township and township and actor.township != township:
         return False
     return not (actor.station and station and actor.station != station)
+
+
+def in_group(actor: Actor, group: str | None) -> bool:
+    """Members of groups act, where a sheet is for the record's group only, on their groups'
+    records only (a record assigned to none is no group's); accounts in no group are not limited."""
+    return actor is SYSTEM or not actor.groups or group in actor.groups
+
+
+def require_group(actor: Actor, group: str | None) -> None:
+    if not in_group(actor, group):
+        raise PermissionDenied(f"group:{group or ''}")
 
 
 def require_township(actor: Actor, township: str | None, station: str | None = None) -> None:

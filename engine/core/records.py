@@ -43,6 +43,7 @@ class RecordView:
     created_by: str
     profile_version: str
     data: Mapping[str, Any]
+    group_id: str | None = None  # the county group it is assigned to, if any
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def view_of(record: Record, data: Mapping[str, Any] | None = None) -> RecordView
         id=record.id, form_id=record.form_id, receipt_code=record.receipt_code, state=record.state,
         title=record.title, township=record.township, station=record.station, channel=record.channel,
         created_at=record.created_at, created_by=record.created_by, profile_version=record.profile_version,
-        data=dict(record.data if data is None else data),
+        data=dict(record.data if data is None else data), group_id=record.group_id,
     )
 
 

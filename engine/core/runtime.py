@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from engine.schema.forms import Form
+from engine.schema.forms import REFERENCE_TARGETS, Form
 from engine.profile.checks.forms import form_check_key
 from engine.profile.loader import Profile, load_profile
 from engine.kernel.errors import NotFound
@@ -24,7 +24,7 @@ class Runtime:
         self.profile = profile
         self.db = db
         choices: dict[str, dict[str, str]] = {}
-        for target in ("townships", "stations", "channels"):
+        for target in REFERENCE_TARGETS:
             lookup = choices[target] = {}
             for id_, label, label_en in profile.reference_choices(target):
                 lookup.update({label: id_, **({label_en: id_} if label_en else {})})
@@ -41,7 +41,7 @@ class Runtime:
         self._reaction_sets: dict[str, object] = {}
         self._gather_plans: dict[str, tuple] = {}
         self._labels = {t: {c[0]: (c[1], c[2]) for c in profile.reference_choices(t)}
-                        for t in ("townships", "stations", "channels")}
+                        for t in REFERENCE_TARGETS}
 
     @classmethod
     def open(cls, config_dir: str | Path = "config", database_url: str | None = None, migrate: bool = True) -> "Runtime":

@@ -21,8 +21,8 @@ from engine.schema.workflow import Sheet, Workflow
 from engine.kernel.dates import as_utc
 from engine.kernel.errors import InputError, MinshengError, NotFound, Problem
 from engine.core.runtime import Runtime
-from engine.core import events, reactions, records, search
-from engine.core.actors import SYSTEM, Actor, require, require_township
+from engine.core import events, groups, reactions, records, search
+from engine.core.actors import SYSTEM, Actor, in_group, require, require_group, require_township
 from engine.core.windows import require_open
 from engine.store.anyof import any_of
 from engine.store.inserts import insert_returning_ids
@@ -49,7 +49,8 @@ def sheets_allowed(rt: Runtime, actor: Actor, record: records.RecordView) -> lis
     if wf is None:
         return []
     return [s for s in wf.sheets if record.state in s.states and (actor is SYSTEM or actor.may(s.roles))
-            and (actor is SYSTEM or not actor.township or not record.township or actor.township == record.township)]
+            and (actor is SYSTEM or not actor.township or not record.township or actor.township == record.township)
+            and (not s.group_only or in_group(actor, record.group_id))]
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,8 @@ def _prepare(session: Session, rt: Runtime, actor: Actor, subjects: Mapping[int,
                 raise NotFound("sheet")
             require(actor, sheet.roles, f"sheet:{form_id}")
             require_township(actor, subject.township, subject.station)
+            if sheet.group_only:
+                require_group(actor, subject.group_id)
             require_open(vrt.profile.county, vrt.profile.forms[form_id], actor)
             if subject.state not in sheet.states:
                 raise InputError({"": Problem("wrong_state", {"state": vrt.state_label(subject.form_id,
@@ -187,6 +190,8 @@ def _write(session: Session, rt: Runtime, actor: Actor, subjects: Mapping[int, A
     session.execute(RecordLink.__table__.insert(), [{"record_id": sheet_id, "field_id": SUBJECT,
                                                      "target_id": p.record_id} for sheet_id, p in zip(ids, prepared)])
     filed = [FiledRow(subjects[p.record_id], sheet_id, p.form_id, p.document) for sheet_id, p in zip(ids, prepared)]
+    groups.assign(session, actor, ((s, workflow_of(rt.for_version(s.profile_version), s.form_id), p.form_id, p.document,
+                                    p.version) for p in prepared for s in [subjects[p.record_id]]), at)
     for hook in events.sheets_filed:
         hook(rt, session, filed)
     audit_many(session, [audit_row(actor=actor.username, action="sheet.file", entity="record", entity_id=p.record_id,
@@ -356,7 +361,8 @@ def awaiting(rt: Runtime, actor: Actor, form_id: str, sheet_form: str, township:
     linked = Record.__table__.alias("sheet")
     has_sheet = exists().where(and_(RecordLink.target_id == Record.id, RecordLink.field_id == SUBJECT,
                                     RecordLink.record_id == linked.c.id, linked.c.form_id == sheet_form))
-    where = [Record.form_id == form_id, Record.state.in_(sheet.states), ~has_sheet]
+    where = [Record.form_id == form_id, Record.state.in_(sheet.states), ~has_sheet,
+             *(groups.group_scope(actor) if sheet.group_only else [])]
     if township:
         where.append(Record.township == township)
     page_size = max(1, min(page_size, 200))

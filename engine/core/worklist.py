@@ -3,7 +3,8 @@
 For every form with a workflow the user may list: each action the user may take, with how many
 records of the user's township (and station) are in a state it starts from; and each sheet the
 user may file, with how many such records lack one from this user (or, for a sheet every record
-awaits, such as an answer to the proposer, lack one at all). Features add their own items through
+awaits, such as an answer to the proposer, lack one at all); a sheet for the record's group only
+counts, for a member of groups, their groups' records. Features add their own items through
 `events.work_items` (a ballot open for this deputy). An administrator's are the accounts to see
 to: locked ones, and ones still on the demo's password. A few GROUP BY queries whatever the number of
 records, so the page stays fast at a province's size.
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, exists, func, select
 
 from engine.core import events
+from engine.core.groups import group_scope
 from engine.core.accounts import accounts_needing_care
 from engine.core.actors import SYSTEM, Actor
 from engine.core.runtime import Runtime
@@ -87,5 +89,6 @@ def _lacking(session, actor: Actor, form_id: str, sheet) -> int:
     mine = [linked.c.created_by == actor.username] if not sheet.awaited else []
     has_sheet = exists().where(and_(RecordLink.target_id == Record.id, RecordLink.field_id == SUBJECT,
                                     RecordLink.record_id == linked.c.id, linked.c.form_id == sheet.form, *mine))
+    in_groups = group_scope(actor) if sheet.group_only else []  # a member's: their groups' records only
     return session.scalar(select(func.count()).select_from(Record).where(
-        Record.form_id == form_id, Record.state.in_(list(sheet.states)), ~has_sheet, *_scope(actor))) or 0
+        Record.form_id == form_id, Record.state.in_(list(sheet.states)), ~has_sheet, *_scope(actor), *in_groups)) or 0

@@ -45,6 +45,19 @@ class Station(ConfigModel):
     """The id of the township it belongs to."""
 
 
+class Group(ConfigModel):
+    """A group of people who follow some of the records together, e.g. a supervision group that
+    the congress assigns projects to. Accounts belong to groups (minsheng user add --group); a
+    workflow's sheet marked `group_only` is filed only by members of the record's group."""
+
+    id: Identifier
+    """Short code of the group, e.g. g1."""
+    name: str
+    """The group's name as people write it."""
+    name_en: str | None = None
+    """Its English name, if any."""
+
+
 class Channel(Labelled):
     """Where a suggestion came in. Offline channels are sessions held by deputies at a station."""
 
@@ -110,6 +123,8 @@ class County(ConfigModel):
     """Every deputies' liaison station, each in one township."""
     channels: Annotated[tuple[Channel, ...], Field(min_length=1)]
     """The ways a suggestion can come in."""
+    groups: tuple[Group, ...] = ()
+    """Groups that records are assigned to (supervision groups, say); none by default."""
     roles: Annotated[tuple[Role, ...], Field(min_length=1)]
     """The kinds of account; forms and imports say which roles may do what."""
     permissions: Permissions = Permissions()

@@ -290,8 +290,8 @@ class ScoreType(IntegerType):
 class ReferenceType(_Base):
     name = "reference"
     keys = frozenset({"to", "filter_by"})
-    description = ("a township, liaison station or channel of the profile (`to: townships`, "
-                   "`stations`, `channels`), or a record of another form (`to: form:ID`)")
+    description = ("a township, liaison station, channel or group of the profile (`to: townships`, "
+                   "`stations`, `channels`, `groups`), or a record of another form (`to: form:ID`)")
 
     def parse(self, field, raw):
         if field.to.startswith("form:"):  # a record number

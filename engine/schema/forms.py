@@ -16,7 +16,7 @@ from engine.schema.days import Window
 from engine.schema.fieldtypes import FIELD_TYPES, TYPE_SPECIFIC_KEYS, FieldValueError
 
 FieldTypeName = Literal[tuple(FIELD_TYPES)]  # type: ignore[valid-type]
-REFERENCE_TARGETS = ("townships", "stations", "channels")
+REFERENCE_TARGETS = ("townships", "stations", "channels", "groups")
 
 
 class Option(Labelled):

@@ -123,6 +123,12 @@ class Sheet(ConfigModel):
     awaited: bool = False
     """True if every record in these states should get one: records without it are listed as
     waiting (e.g. suggestions not yet answered)."""
+    assigns_group: Identifier | None = None
+    """A field of the sheet that names one of the county's groups (`type: reference, to: groups`):
+    filing the sheet assigns the record to that group (a later sheet assigns it anew)."""
+    group_only: bool = False
+    """True if, of the accounts that belong to groups, only members of the record's group may file
+    this sheet (a supervision record); accounts in no group are not limited by it."""
     person_fields: tuple[Identifier, ...] = ()
     """In the batch grid of sheets, the fields entered once for each person and repeated on
     every record's row: a screening member's name and kind. By default `one_per` alone."""

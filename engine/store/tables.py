@@ -36,6 +36,7 @@ class User(Base):
     roles: Mapped[list[Any]] = mapped_column(JSON)
     township: Mapped[str | None] = mapped_column(String(64))
     station: Mapped[str | None] = mapped_column(String(64))  # staff of one liaison station
+    groups: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")  # county.yaml groups
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # wrong passwords in a row, the last one, and the lock they led to (engine.core.accounts)
@@ -63,6 +64,7 @@ class Record(Base):
     township: Mapped[str | None] = mapped_column(String(64))
     station: Mapped[str | None] = mapped_column(String(64))
     channel: Mapped[str | None] = mapped_column(String(64))
+    group_id: Mapped[str | None] = mapped_column(String(64))  # the group it is assigned to (a sheet's assigns_group)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     profile_version: Mapped[str] = mapped_column(ForeignKey("profile_versions.version"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
@@ -75,6 +77,7 @@ class Record(Base):
         Index("ix_records_form_township", "form_id", "township", "id"),
         Index("ix_records_form_station", "form_id", "station", "id"),
         Index("ix_records_form_channel", "form_id", "channel", "id"),
+        Index("ix_records_form_group", "form_id", "group_id", "id"),
         Index("ix_records_form_state", "form_id", "state", "id"),
         # what the scorecard groups: projects found by state, counted by township without reading their rows
         Index("ix_records_form_state_township", "form_id", "state", "township", "id"),

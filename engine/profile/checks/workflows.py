@@ -36,7 +36,7 @@ def check_workflows(loader: FileReader, county: County, grouped: dict, rules: di
                 if role not in role_ids:
                     loader.add(rel, at + (j,), f"unknown role {role!r}{did_you_mean(role, role_ids)}")
 
-        gathered = check_sheets(loader, rel, wf, forms, check_states, check_role_list, conditions)
+        gathered = check_sheets(loader, rel, wf, forms, check_states, check_role_list, conditions, county)
         for i, t in enumerate(wf.transitions):
             here = ("transitions", i)
             for j, state in enumerate(t.from_):
@@ -139,9 +139,32 @@ def check_workflows(loader: FileReader, county: County, grouped: dict, rules: di
     return conditions
 
 
+def _check_group_sheets(loader: FileReader, rel: str, wf: Workflow, forms: dict, county: County) -> None:
+    """A sheet that assigns groups names a groups field of its form; a sheet for the record's
+    group only needs groups in county.yaml and a sheet of this workflow that assigns them."""
+    assigning = [s for s in wf.sheets if s.assigns_group]
+    for i, sheet in enumerate(wf.sheets):
+        here = ("sheets", i)
+        form = forms.get(sheet.form)
+        if sheet.assigns_group and form is not None:
+            field = form.field(sheet.assigns_group) if form.has_field(sheet.assigns_group) else None
+            if field is None:
+                loader.add(rel, here + ("assigns_group",), f"form '{sheet.form}' has no field {sheet.assigns_group!r}"
+                           f"{did_you_mean(sheet.assigns_group, [f.id for f in form.fields])}")
+            elif field.type != "reference" or field.to != "groups":
+                loader.add(rel, here + ("assigns_group",), f"field '{sheet.assigns_group}' of form '{sheet.form}' "
+                           "must name a group: give it `type: reference` and `to: groups`")
+        if sheet.assigns_group and not county.groups:
+            loader.add(rel, here + ("assigns_group",), "county.yaml declares no `groups` to assign records to")
+        if sheet.group_only and not assigning:
+            loader.add(rel, here + ("group_only",), "no sheet of this workflow assigns records to a group: "
+                       "give one of them `assigns_group: <its groups field>`")
+
+
 def check_sheets(loader: FileReader, rel: str, wf: Workflow, forms: dict, check_states, check_role_list,
-                  conditions: dict) -> dict[str, str | None]:
+                  conditions: dict, county: County) -> dict[str, str | None]:
     """Sheets, gathered lists, merge and split; returns the gathered names with their types."""
+    _check_group_sheets(loader, rel, wf, forms, county)
     for i, sheet in enumerate(wf.sheets):
         here = ("sheets", i)
         check_states(here + ("states",), sheet.states)
