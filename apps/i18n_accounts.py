@@ -13,6 +13,7 @@ ACCOUNT_TEXT: dict[str, tuple[str, str]] = {
     "accounts.roles": ("角色", "Roles"),
     "accounts.station": ("联络站", "Station"),
     "accounts.groups": ("所在小组", "Groups"),
+    "record.group": ("所属小组", "Group"),
     # a refusal for want of scope (engine.core.actors), in words
     "denied.township": ("只能办理本乡镇的记录", "you may act on your own township's records only"),
     "denied.station": ("只能办理本联络站的记录", "you may act on your own station's records only"),

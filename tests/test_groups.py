@@ -13,6 +13,7 @@ from engine.core.actors import SYSTEM, Actor
 from engine.core.record_queries import not_merged
 from engine.core.records import get
 from engine.core.runtime import Runtime
+from engine.core.sheet_batches import grid_for
 from engine.core.worklist import work_for
 from engine.kernel.errors import ConfigError, InputError, PermissionDenied
 from engine.profile.loader import load_profile
@@ -97,6 +98,10 @@ def test_a_members_start_page_counts_their_groups_projects(year):
     # the member's own: g2 projects in the sheet's states (none has a sheet of theirs yet)
     assert waiting(member) == len(by_group["g2"]) > 0
     assert waiting(everyone) > waiting(member)
+    # the batch grid of supervision records holds the member's group's projects only
+    grid = grid_for(year, member, "suggestion", "supervision_record")
+    assert sorted(r.record.id for r in grid.records) == by_group["g2"] and grid.total == len(by_group["g2"])
+    assert grid_for(year, everyone, "suggestion", "supervision_record").total > grid.total
 
 
 def test_a_later_list_moves_the_project_to_another_group(year):

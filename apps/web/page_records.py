@@ -222,7 +222,7 @@ def render_record_page() -> None:
     st.title(view.title)
     st.caption(f"{form.text(lang())} · {t('record_no')} {view.id}"
                + (f" · {t('receipt_code')} {view.receipt_code}" if view.receipt_code else "")
-               + (f" · {t('accounts.groups')}：{rt.reference_label('groups', view.group_id, lang())}" if view.group_id else ""))
+               + (f" · {t('record.group')}：{rt.reference_label('groups', view.group_id, lang())}" if view.group_id else ""))
     if view.state:
         st.metric(t("status"), rt.state_label(view.form_id, view.state, lang()))
         work.decision_box(rt, view)

@@ -12,6 +12,7 @@ from sqlalchemy import exists, func, select
 
 from engine.core import records
 from engine.core.actors import SYSTEM, Actor, require
+from engine.core.groups import group_scope
 from engine.core.runtime import Runtime
 from engine.core.sheets import SUBJECT, listed_sheet
 from engine.schema.workflow import Sheet
@@ -49,7 +50,8 @@ def grid_for(rt: Runtime, actor: Actor, form_id: str, sheet_form: str, township:
     require(actor, sheet.roles, f"sheet:{sheet_form}")
     if actor is not SYSTEM and actor.township:
         township = actor.township
-    where = [Record.form_id == form_id, Record.state.in_(sheet.states)]
+    where = [Record.form_id == form_id, Record.state.in_(sheet.states),
+             *(group_scope(actor) if sheet.group_only else [])]  # a member's: their groups' records
     if township:
         where.append(Record.township == township)
     if actor is not SYSTEM and actor.station:
