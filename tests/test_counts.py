@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from engine.core import records
 from engine.core.actors import ANONYMOUS, SYSTEM
@@ -13,7 +13,7 @@ from engine.core.runtime import Runtime
 from engine.core.workflow import TransitionRefused, transition
 from engine.kernel.errors import ConfigError
 from engine.profile.loader import load_profile
-from engine.store.tables import Record
+from engine.store.tables import AuditEntry, Record
 
 
 def quota_profile(folder, config):
@@ -172,3 +172,40 @@ def test_a_sum_of_a_field_that_is_not_a_number_is_a_config_error(tmp_path, count
     assert [str(p) for p in info.value.problems] == [
         f"{folder}/workflows/suggestion.yaml:2: At Workflow(id='suggestion') -> counts -> township_people -> sum: "
         f"{message} (merged with {CONFIG}/workflows/suggestion.yaml)"]
+
+
+def _prereview_quota(folder, most: int):
+    """Sangzhi with a township's candidates counted, and pre-review passing a project only while
+    its township has fewer than `most` candidates."""
+    from tests.conftest import overlay
+    return overlay(folder, {
+        "workflows/suggestion.yaml": "counts:\n  township_candidates: {states: [candidate], per: township}\n",
+        "rules/prereview.yaml": "inputs:\n  township_candidates: number\ntables:\n- id: prereview\n  rows:\n"
+                                "  - id: passed\n    when:\n    - decision == 'approve'\n    - estimated_cost > 0\n"
+                                f"    - township_candidates < {most}\n"})
+
+
+def test_preview_decides_again_with_the_counts_each_decision_saw(tmp_path, db_url):
+    """The counts have moved since the decisions were made (every project is past pre-review now):
+    preview reads what each decision saw, so the unchanged profile changes nothing, and a
+    tighter quota changes exactly the projects whose township had that many candidates then."""
+    from demo.seed import seed_demo
+    from engine.features.preview import preview
+    rt = Runtime.open(_prereview_quota(tmp_path / "quota", 50), db_url)
+    try:
+        seed_demo(rt)
+        same = preview(rt, rt.profile)
+        assert same.checked > 50 and same.changes == [] and same.notes == []
+        seen = {}  # each passed project: its township's candidates when it was pre-reviewed
+        with rt.db.read() as session:
+            for entry in session.scalars(select(AuditEntry).where(AuditEntry.action == "record.transition")):
+                decision = (entry.after or {}).get("decision") or {}
+                if (decision.get("table"), decision.get("outcome")) == ("prereview", "passed") \
+                        and not entry.after.get("followed"):
+                    seen[int(entry.entity_id)] = decision["seen"]["township_candidates"]
+        assert seen and max(seen.values()) >= 1 and min(seen.values()) == 0
+        tighter = preview(rt, load_profile(_prereview_quota(tmp_path / "tighter", 1)))
+        assert sorted(c.record_id for c in tighter.changes) == sorted(r for r, n in seen.items() if n >= 1)
+        assert {(c.before, c.after) for c in tighter.changes} == {("passed", "incomplete")}
+    finally:
+        rt.db.dispose()

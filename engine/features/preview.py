@@ -2,9 +2,9 @@
 
 Every decision a decision table made is stored with the record (in its transition's audit row).
 Preview runs each of them again under the proposed profile's table, with the values the workflow
-gives the table (the record's fields, the action form's, and the lists gathered from the record's
-current sheets, such as the screening group's scores), and lists those whose outcome would change,
-with both reasons. It writes nothing.
+gives the table (the record's fields, the action form's, the lists gathered from the sheets that
+counted when it was decided, such as the screening group's scores, and the counts of other records
+the decision saw), and lists those whose outcome would change, with both reasons. It writes nothing.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from engine.profile.loader import Profile
 from engine.lang.tables import DecisionError
+from engine.core.counts import tally
 from engine.core.runtime import Runtime
 from engine.core.sheets import current_at, gathered_from, sheets_and_moves, workflow_of
 from engine.core.workflow import record_values
@@ -60,6 +61,11 @@ def preview(live: Runtime, proposed: Profile) -> PreviewReport:
         values.update(gathered_lists)
         if data_record is not None and data_record.form_id in pinned.forms:
             values.update(record_values(pinned, data_record.form_id, data_record.data))
+        # counts of other records: as the decision saw them then (they have moved since); a count
+        # it did not read is today's
+        wf = workflow_of(pinned, record.form_id)
+        seen = decision.get("seen") or {}
+        values.update({name: seen[name] for name in (wf.counts if wf else {}) if name in seen})
         report.checked += 1
         try:
             again = rules.tables[table_id].decide(values, proposed.version)
@@ -94,10 +100,14 @@ def _decisions(rt: Runtime) -> Iterator[tuple[AuditEntry, Record, Record | None,
             flows = {r.id: workflow_of(rt.for_version(r.profile_version), r.form_id) for _, r, _ in found
                      if r.form_id in rt.forms}
             sheets, moves = sheets_and_moves(session, {i: wf for i, wf in flows.items() if wf is not None and wf.gather})
+            counted = [r for _, r, _ in found if flows.get(r.id) is not None and flows[r.id].counts]
+            counts = tally(rt, session, counted) if counted else None
         for entry, record, data_record in found:
             wf = flows.get(record.id)
             lists = {}
             if record.id in sheets:  # the sheets that counted when the decision was made
                 current = current_at(sheets[record.id], wf, moves.get(record.id, []), entry.at)
                 lists = gathered_from(rt.for_version(record.profile_version), wf, current)
+            if counts is not None and wf is not None and wf.counts:
+                lists = {**counts.values(wf, record), **lists}
             yield entry, record, data_record, lists
