@@ -49,10 +49,20 @@ def test_an_administrator_changes_the_reserve_threshold_previews_publishes_and_r
         page.get_by_role("heading", name="政策设置").wait_for()
         page.get_by_text("筛选规则 · screening.yaml").click()
         page.get_by_role("heading", name=SCREENING).wait_for()
-        page.get_by_role("tab", name="文本").click()
-        editor = page.get_by_label("文件内容")
-        editor.fill(original[SCREENING].replace("total >= 15", "total >= 14", 1))
-        page.get_by_role("button", name="保存到草稿").click()
+        # the decision table as a grid: the reserve row's conditions, edited in place
+        grid = page.get_by_test_id("stDataFrame").first
+        expect(grid).to_contain_text("reserve")
+        page.wait_for_timeout(1500)  # the grid's canvas takes its size before it takes clicks
+        box = grid.bounding_box()
+        page.mouse.dblclick(box["x"] + 300, box["y"] + 36 + 36 * 1 + 18)  # row 2 (reserve), 条件
+        editor = page.locator("#portal textarea")  # the cell's editor opens over the grid
+        editor.wait_for()
+        editor.fill("total >= 14；lowest >= 3；u >= 3")
+        page.keyboard.press("Enter")
+        expect(grid).to_contain_text("total >= 14")
+        page.wait_for_timeout(800)  # the edit reaches the server before the button's run
+        page.screenshot(path=str(SHOTS / "policy-grid.png"))
+        page.get_by_role("button", name="保存到草稿").first.click()
         wait_for_text(page, "检查通过")
         wait_for_text(page, "● 草稿里有改动")
         wait_for_text(page, "草稿里改动了 1 个文件")

@@ -9,12 +9,14 @@ from pathlib import Path
 import streamlit as st
 import yaml
 
+from apps.i18n import TEXT
 from apps.web.done_message import say_done, show_done
 from apps.web.policy_publish import render_history, render_preview_and_publish
 from apps.web.state import actor, config_dir, lang, runtime, t
 from engine.core.publishing import changed_files, draft_problems, own_files
 from engine.profile.inherit import chain_of
 from engine.profile.loader import disk_version
+from engine.profile.grids import Grid, decision_grids, grid_edits
 from engine.profile.yamledit import EditError, leaves, shown, with_values
 
 DRAFT, BASE, PROBLEMS = "policy.draft", "policy.base", "policy.problems"
@@ -128,7 +130,9 @@ def _render_file(root: Path, rel: str, own: dict[str, str], texts: dict[str, str
         st.info(t("policy.inherited", base=base))
         st.code(current, language="yaml")
         return
-    table_tab, text_tab = st.tabs([t("policy.table"), t("policy.text")])
+    grids = decision_grids(current or "")
+    tabs = st.tabs(([t("policy.grids")] if grids else []) + [t("policy.table"), t("policy.text")])
+    grids_tab, table_tab, text_tab = tabs if grids else (None, *tabs)
     with table_tab:
         st.caption(t("policy.table_help"))
         rows = leaves(current or "")
@@ -143,14 +147,53 @@ def _render_file(root: Path, rel: str, own: dict[str, str], texts: dict[str, str
             try:
                 _save(root, rel, with_values(current, {p: "" if v is None else str(v) for p, v in changes.items()}))
             except EditError as exc:
-                st.error(t("policy.edit_error", where=exc.where, message=exc.message))
+                _edit_refused(exc)
                 return
             st.rerun()
+    if grids_tab is not None:
+        with grids_tab:
+            _render_grids(root, rel, current or "", grids)
     with text_tab:
         st.caption(t("policy.text_help"))
         typed = st.text_area(t("policy.editor"), current, height=480, key=f"policy.text.{rel}.{abs(hash(current))}")
         if st.button(t("policy.save_draft"), key=f"policy.save_text.{rel}"):
             _save(root, rel, typed)
+            st.rerun()
+
+
+def _edit_refused(exc: EditError) -> None:
+    st.error(t("policy.edit_error", where=exc.where, message=t(f"policy.edit.{exc.code}", **exc.params)))
+
+
+def _column_label(column: str) -> str:
+    key = f"policy.column.{column}"
+    return t(key) if key in TEXT else column
+
+
+def _render_grids(root: Path, rel: str, current: str, grids: list[Grid]) -> None:
+    """Each decision table as a grid: a line per rule, the default last; cells edited in place."""
+    st.caption(t("policy.grids_help"))
+    version = abs(hash(current))
+    for grid in grids:
+        st.markdown(f"**{t('policy.grid_title', label=grid.label, table=grid.table, hit_policy=grid.hit_policy)}**")
+        labels = {column: _column_label(column) for column in grid.columns}
+        shown_rows = []
+        for row in grid.rows:
+            cells = {labels[c]: row[c].text if c in row else None for c in grid.columns}
+            if grid.default is not None and row is grid.rows[-1]:
+                cells[labels["id"]] += t("policy.grid_default")
+            shown_rows.append(cells)
+        edited = st.data_editor(shown_rows, hide_index=True, width="stretch", num_rows="fixed",
+                                key=f"policy.grid.{rel}.{grid.table}.{version}", disabled=[labels["id"]],
+                                column_config={labels[c]: st.column_config.TextColumn(
+                                    width="small" if c == "outcome" else "medium") for c in grid.columns})
+        if st.button(t("policy.save_draft"), key=f"policy.save_grid.{rel}.{grid.table}"):
+            typed = [{c: row[labels[c]] for c in grid.columns if c != "id"} for row in edited]
+            try:
+                _save(root, rel, with_values(current, grid_edits(grid, typed)))
+            except EditError as exc:
+                _edit_refused(exc)
+                return
             st.rerun()
 
 

@@ -35,12 +35,25 @@ class Leaf:
     in_flow: bool  # written inside [ ] or { }
 
 
-class EditError(ValueError):
-    """An edited value that cannot be written (the apps word it)."""
+EDIT_PROBLEMS = {  # an edit refused, by its code; the apps word each in the user's language
+    "not_a_value": "not a value",
+    "single_value": "a single value is expected",
+    "no_such_value": "no such value in the file",
+    "not_writable": "cannot be written here",
+    "reads_differently": "the file would read differently",
+    "row_has_no_value": "this row has no such value; add it in the text view",
+    "row_id": "a row's id is changed in the text view",
+    "part_count": "{parts} parts expected, separated by '；'; add or remove conditions in the text view",
+}
 
-    def __init__(self, where: str, message: str):
-        self.where, self.message = where, message
-        super().__init__(f"{where}: {message}")
+
+class EditError(ValueError):
+    """An edited value that cannot be written: where, and why by a code of EDIT_PROBLEMS."""
+
+    def __init__(self, where: str, code: str, **params: Any):
+        self.where, self.code, self.params = where, code, params
+        self.message = EDIT_PROBLEMS[code].format(**params)
+        super().__init__(f"{where}: {self.message}")
 
 
 def leaves(text: str) -> list[Leaf]:
@@ -88,9 +101,9 @@ def _typed(old: Any, typed: str, where: str) -> Any:
     try:
         value = yaml.safe_load(typed) if typed.strip() else None
     except yaml.YAMLError:
-        raise EditError(where, "not a value") from None
+        raise EditError(where, "not_a_value") from None
     if isinstance(value, (dict, list)):
-        raise EditError(where, "a single value is expected")
+        raise EditError(where, "single_value")
     return value
 
 
@@ -122,7 +135,7 @@ def with_values(text: str, edits: Mapping[Path, str]) -> str:
     for path, typed in edits.items():
         leaf = known.get(tuple(path))
         if leaf is None:
-            raise EditError(" → ".join(map(str, path)), "no such value in the file")
+            raise EditError(" → ".join(map(str, path)), "no_such_value")
         value = _typed(leaf.value, typed, leaf.where)
         _set(expected, leaf.path, value)
         planned.append((leaf, value))
@@ -134,9 +147,9 @@ def with_values(text: str, edits: Mapping[Path, str]) -> str:
                 out = trial
                 break
         else:
-            raise EditError(leaf.where, "cannot be written here")
+            raise EditError(leaf.where, "not_writable")
     if yaml.safe_load(out) != expected:
-        raise EditError("", "the file would read differently")
+        raise EditError("", "reads_differently")
     return out
 
 
