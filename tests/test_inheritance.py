@@ -166,13 +166,17 @@ def test_the_new_county_walkthrough_works_as_written(tmp_path, monkeypatch):
     import re
     page = (Path(__file__).parent.parent / "docs" / "new-county.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```yaml\n# file: (\S+)\n(.*?)```", page, re.S)
-    assert [rel for rel, _ in blocks][:1] == ["our-county/profile.yaml"] and len(blocks) == 4
+    assert [rel for rel, _ in blocks][:1] == ["our-county/profile.yaml"] and len(blocks) == 5
     shutil.copytree(CONFIG, tmp_path / "config")
     for rel, text in blocks:
         write(tmp_path, rel, text)
     monkeypatch.chdir(tmp_path)
     profile = load_profile("our-county")
     assert profile.county.name == "示例县" and profile.votes["township_congress"].majority.of == "present"
+    mountain = profile.rules_for("screening", "t02").tables["screening"]  # a township's exception
+    scores = {"necessity": [4] * 3, "feasibility": [4] * 3, "universality": [4] * 3, "urgency": [3] * 3}
+    assert mountain.decide(scores, "x").outcome == "reserve"
+    assert profile.rules_for("screening", "t01").tables["screening"].decide(scores, "x").outcome == "pending"
     shown = re.search(r"prints one line per policy difference, in the files' own words:\n\n```\n(.*?)```", page, re.S)
     result = runner.invoke(app, ["profile", "diff", "config", "our-county"])
     assert result.exit_code == 0

@@ -24,8 +24,10 @@ PLACE = "policy"
 FOLDER_WORDS = {"": ("县情、角色与权限", "County, roles and rights"), "rules": ("决策规则", "Decision rules"),
                 "votes": ("票决规则", "Vote rules"), "funds": ("资金池", "Fund pools"), "forms": ("表单", "Forms"),
                 "workflows": ("流程", "Workflows"), "delivery": ("实施与评议", "Delivery and rating"),
-                "documents": ("公文", "Documents"), "reports": ("报表", "Reports"), "imports": ("导入", "Imports")}
-FOLDER_ORDER = ["rules", "votes", "funds", "delivery", "", "workflows", "forms", "documents", "reports", "imports"]
+                "documents": ("公文", "Documents"), "reports": ("报表", "Reports"), "imports": ("导入", "Imports"),
+                "townships": ("乡镇例外规则", "Township exceptions")}
+FOLDER_ORDER = ["rules", "townships", "votes", "funds", "delivery", "", "workflows", "forms", "documents", "reports",
+                "imports"]
 
 
 def draft() -> dict[str, str | None]:

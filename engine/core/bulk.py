@@ -109,7 +109,7 @@ def plan_moves(session, rt: Runtime, actor: Actor, rows: list[Any], action: str,
         if counts is not None and wf.counts:
             values.update(counts.values(wf, row))
         try:
-            chosen, explanation = first_allowed(vrt, wf, row.form_id, permitted, values)
+            chosen, explanation = first_allowed(vrt, wf, row.form_id, permitted, values, row.township)
         except (DecisionError, WrongInputType) as exc:  # this record's rules cannot decide; the rest go on
             plan.refused.append((row.id, exc))  # kept whole: its code and values say why in words
             continue

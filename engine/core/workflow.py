@@ -58,11 +58,13 @@ def record_values(rt: Runtime, form_id: str, document: Mapping[str, Any]) -> dic
 
 
 def transition_allowed(rt: Runtime, wf: Workflow, form_id: str, index: int, t: Transition,
-                       values: Mapping[str, Any], decided: dict | None = None) -> tuple[bool, dict[str, Any] | None]:
+                       values: Mapping[str, Any], decided: dict | None = None,
+                       township: str | None = None) -> tuple[bool, dict[str, Any] | None]:
     """Whether the transition's condition and decision hold, with the decision's explanation.
 
     ``decided`` (one dict per record) keeps a table's decision for the next transition that asks
-    the same table about the same values (reserve, pending, rejected: one decision, not three)."""
+    the same table about the same values (reserve, pending, rejected: one decision, not three).
+    ``township``: the record's, whose own rule files (where the county allows them) decide it."""
     condition = rt.profile.conditions.get((wf.id, form_id, index))
     if condition is not None and not condition(values):
         return False, None
@@ -71,7 +73,8 @@ def transition_allowed(rt: Runtime, wf: Workflow, form_id: str, index: int, t: T
         if decided is not None and key in decided:
             outcome, explanation = decided[key]
         else:
-            decision = rt.profile.rules[t.decision.rules].tables[t.decision.table].decide(values, rt.version)
+            rules = rt.profile.rules_for(t.decision.rules, township)
+            decision = rules.tables[t.decision.table].decide(values, rt.version)
             outcome, explanation = decision.outcome, decision.explanation()
             if decided is not None:
                 decided[key] = (outcome, explanation)
@@ -80,13 +83,13 @@ def transition_allowed(rt: Runtime, wf: Workflow, form_id: str, index: int, t: T
 
 
 def first_allowed(rt: Runtime, wf: Workflow, form_id: str, permitted: list[tuple[int, Transition]],
-                  values: Mapping[str, Any]) -> tuple[Transition | None, dict[str, Any] | None]:
+                  values: Mapping[str, Any], township: str | None = None) -> tuple[Transition | None, dict[str, Any] | None]:
     """The first of these transitions (index, transition) whose condition and decision hold, with
     the last explanation seen (the reason a refusal gives when none holds)."""
     explanation, decided = None, {}
     values = {**rt.profile.county.clock_values(), **values}  # today, this_year; the record's own names win
     for i, t in permitted:
-        ok, explanation = transition_allowed(rt, wf, form_id, i, t, values, decided)
+        ok, explanation = transition_allowed(rt, wf, form_id, i, t, values, decided, township)
         if ok:
             return t, explanation
     return None, explanation
@@ -141,7 +144,7 @@ def move(session, rt: Runtime, actor: Actor, record_id: int, action: str,
     if action_form:
         submission = vrt.form(action_form).validate(data or {})
         values.update(submission.values)
-    chosen, explanation = first_allowed(vrt, wf, record.form_id, permitted, values)
+    chosen, explanation = first_allowed(vrt, wf, record.form_id, permitted, values, record.township)
     if chosen is None:
         raise TransitionRefused("condition_false", action=action, explanation=explanation)
     before = record.state

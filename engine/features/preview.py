@@ -51,7 +51,7 @@ def preview(live: Runtime, proposed: Profile) -> PreviewReport:
     for entry, record, data_record, gathered_lists in _decisions(live):
         decision = entry.after["decision"]
         rules_id, table_id = decision.get("rules"), decision.get("table")
-        rules = proposed.rules.get(rules_id)
+        rules = proposed.rules_for(rules_id, record.township) if rules_id in proposed.rules else None
         if rules is None or table_id not in rules.tables:
             report.notes.append(f"record {record.id}: table {rules_id}/{table_id} is not in the proposed profile")
             continue

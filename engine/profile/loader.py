@@ -23,6 +23,7 @@ from engine.schema.forms import Form
 from engine.schema.imports import ImportMapping
 from engine.schema.workflow import Workflow
 from engine.profile.files import COUNTY_FILE, FOLDERS, extra_files
+from engine.profile.township_rules import is_township_file, load_township_rules
 from engine.lang.expr import Compiled
 from engine.lang.tables import CompiledRules
 from engine.lang.rules_compile import compile_rules
@@ -53,6 +54,8 @@ class Profile:
     delivery: Mapping[str, Delivery] = field(default_factory=dict)
     reports: Mapping[str, Report] = field(default_factory=dict)
     rules: Mapping[str, CompiledRules] = field(default_factory=dict)
+    # a township's own versions of rule files, where county.yaml allows them: township -> id -> rules
+    township_rules: Mapping[str, Mapping[str, CompiledRules]] = field(default_factory=dict)
     # (workflow id, form id, transition index) -> the transition's compiled `when`
     conditions: Mapping[tuple[str, str, int], Compiled] = field(default_factory=dict)
     files: tuple[str, ...] = field(default=())
@@ -65,6 +68,10 @@ class Profile:
         """Each file's text as this version reads it: a merged file as the YAML it merges to."""
         return {rel: effective_text(self.sources[rel]) if rel in self.sources
                 else (self.root / rel).read_text(encoding="utf-8") for rel in self.files}
+
+    def rules_for(self, rules_id: str, township: str | None) -> CompiledRules:
+        """The rules a record of this township is decided by: its own, or the county's."""
+        return self.township_rules.get(township or "", {}).get(rules_id) or self.rules[rules_id]
 
     def roles_for(self, action: str) -> tuple[str, ...]:
         return getattr(self.county.permissions, action)
@@ -113,7 +120,7 @@ def load_profile(root: str | Path, version: str | None = None) -> Profile:
     except ChainError as exc:
         raise ConfigError([ConfigProblem(exc.file, exc.line, (), exc.message)]) from None
     sources = files_of(levels) if len(levels) > 1 else {}
-    loader = FileReader(root, shown_root, sources)
+    loader = FileReader(root, shown_root, dict(sources))  # its own: townships' files are merged into it
     if sources:
         rels = sorted(sources)
     else:
@@ -127,9 +134,12 @@ def load_profile(root: str | Path, version: str | None = None) -> Profile:
 
     singles: dict[str, BaseModel] = {}
     grouped: dict[str, dict[str, tuple[str, BaseModel]]] = {folder: {} for folder in FOLDERS}
+    township_files = [rel for rel in rels if is_township_file(rel)]
     for rel in rels:
         path = Path(rel)
         parts = rel.split("/")
+        if is_township_file(rel):
+            continue  # read below, over the county's rule files
         if path.suffix == ".yml":
             loader.problems.append(ConfigProblem(loader.shown(rel), None, (), "use the ending .yaml"))
         elif rel in single_files:
@@ -161,6 +171,7 @@ def load_profile(root: str | Path, version: str | None = None) -> Profile:
             compiled_rules[rules_id] = compiled
 
     county = singles.get(COUNTY_FILE)
+    by_township = load_township_rules(loader, county, township_files, grouped["rules"], compiled_rules, sources)
     conditions: dict[tuple[str, str, int], Compiled] = {}
     if county is not None:
         check_references(loader, county, grouped)
@@ -190,6 +201,7 @@ def load_profile(root: str | Path, version: str | None = None) -> Profile:
         reports=MappingProxyType({k: v for k, (_, v) in grouped["reports"].items()}),
         extras=MappingProxyType({name: obj for name, obj in singles.items() if name in extras}),
         rules=MappingProxyType(compiled_rules),
+        township_rules=MappingProxyType({t: MappingProxyType(r) for t, r in by_township.items()}),
         conditions=MappingProxyType(conditions),
         files=tuple(sorted(loader.docs)),
         sources=MappingProxyType({rel: tuple(copies) for rel, copies in sources.items()}),

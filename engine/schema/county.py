@@ -125,6 +125,9 @@ class County(ConfigModel):
     """The ways a suggestion can come in."""
     groups: tuple[Group, ...] = ()
     """Groups that records are assigned to (supervision groups, say); none by default."""
+    township_rules: tuple[Identifier, ...] = ()
+    """Rule files (by id, e.g. screening) a township may have its own version of, holding only what
+    differs: townships/<township id>/rules/<id>.yaml. That township's records are decided by it."""
     roles: Annotated[tuple[Role, ...], Field(min_length=1)]
     """The kinds of account; forms and imports say which roles may do what."""
     permissions: Permissions = Permissions()
