@@ -11,7 +11,7 @@ from demo.seed import seed_demo
 from engine.core import accounts, sheets
 from engine.core.actors import SYSTEM, Actor
 from engine.core.record_queries import not_merged
-from engine.core.records import get
+from engine.core.records import GROUP_FILTER, get, list_records
 from engine.core.runtime import Runtime
 from engine.core.sheet_batches import grid_for
 from engine.core.worklist import work_for
@@ -178,3 +178,14 @@ def test_sheets_of_an_overlay_merge_by_their_form(tmp_path):
     assert mine.sheet("supervision_record").group_only and mine.sheet("supervision_record").roles == \
         base.sheet("supervision_record").roles
     assert not mine.sheet("follow_up").group_only
+
+
+def test_a_list_is_filtered_by_group(year):
+    with year.db.read() as session:
+        assigned = session.scalar(select(func.count()).select_from(Record).where(
+            Record.form_id == "suggestion", Record.group_id == "g2"))
+    page = list_records(year, SYSTEM, "suggestion", {GROUP_FILTER: "g2"}, page_size=200)
+    assert page.total == assigned > 0 and {r.group_id for r in page.items} == {"g2"}
+    with pytest.raises(InputError) as refused:
+        list_records(year, SYSTEM, "suggestion", {GROUP_FILTER: "g9"})
+    assert refused.value.problems[GROUP_FILTER].code == "enum"

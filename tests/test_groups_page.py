@@ -28,6 +28,7 @@ def _sign_in(page, server: str, username: str) -> None:
 
 def _open(page, record_id: int) -> None:
     page.get_by_role("link", name="民生实事建议列表").click()
+    page.get_by_label("所属小组").wait_for()  # the list can be filtered by group
     page.get_by_label("按编号打开").fill(str(record_id))
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/record?id={record_id}")

@@ -56,6 +56,12 @@ def render_list_page(form_id: str) -> None:
                               format_func=lambda v: labels.get(v, t("all")))
         if picked:
             filters["state"] = picked
+    if rt.profile.county.groups and wf is not None:  # projects assigned to supervision groups, say
+        labels = {g.id: rt.reference_label("groups", g.id, lang()) for g in rt.profile.county.groups}
+        picked = st.selectbox(t("record.group"), [""] + list(labels), key=f"filter.{form_id}.group",
+                              format_func=lambda v: labels.get(v, t("all")))
+        if picked:
+            filters[records.GROUP_FILTER] = picked
     words, order = st.columns([3, 1], vertical_alignment="bottom")
     search = words.text_input(t("find_words"), key=f"search.{form_id}", placeholder=t("search_hint"), max_chars=100)
     sort = order.selectbox(t("sort"), records.sorts_for(rt.form(form_id)), key=f"sort.{form_id}",

@@ -282,6 +282,9 @@ def _sorted_by_facet(compiled: CompiledForm, ids, sort: str, record_id):
     return ids.order_by(by.value, by.record_id)
 
 
+GROUP_FILTER = "group"  # a list's filter by county group, beside the form's own filters and "state"
+
+
 def list_records(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, str] | None = None,
                  page: int = 1, page_size: int = 25, search: str | None = None, sort: str = "newest") -> Page:
     """One page of a form's records, filtered, searched, sorted and counted in SQL (newest first
@@ -336,6 +339,11 @@ def _list_query(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, s
             continue
         if fid == "state":
             on_records.append(Record.state == value)
+            continue
+        if fid == GROUP_FILTER:  # the county group a record is assigned to (engine.core.groups)
+            if value not in {g.id for g in rt.profile.county.groups}:
+                raise InputError({fid: Problem("enum")})
+            on_records.append(Record.group_id == value)
             continue
         if fid not in compiled.form.filters:
             raise InputError({fid: Problem("not_filterable")})
