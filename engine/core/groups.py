@@ -14,19 +14,18 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from engine.core.actors import SYSTEM, Actor
-from engine.schema.workflow import Workflow
+from engine.schema.workflow import Sheet
 from engine.store.audit import audit_many, audit_row
 from engine.store.tables import Record
 
 
-def assign(session: Session, actor: Actor, filed: Iterable[tuple[Any, Workflow | None, str, dict, str]],
+def assign(session: Session, actor: Actor, filed: Iterable[tuple[Any, Sheet | None, dict, str]],
            at: dt.datetime) -> None:
-    """Assign the subjects of sheets that name a group: (subject row, its workflow, the sheet's
-    form, the sheet's values, the version) each. One UPDATE per group named, one audit row a record
-    whose group changes; the last sheet about a record wins, as it is the latest."""
+    """Assign the subjects of sheets that name a group: (subject row, the workflow's entry for the
+    sheet, the sheet's values, the version) each. One UPDATE per group named, one audit row a
+    record whose group changes; the last sheet about a record wins, as it is the latest."""
     wanted: dict[int, tuple[Any, str, str]] = {}
-    for subject, wf, form_id, document, version in filed:
-        sheet = wf.sheet(form_id) if wf else None
+    for subject, sheet, document, version in filed:
         if sheet is not None and sheet.assigns_group and document.get(sheet.assigns_group):
             wanted[subject.id] = (subject, str(document[sheet.assigns_group]), version)
     moved = {record_id: w for record_id, w in wanted.items() if w[0].group_id != w[1]}

@@ -122,6 +122,7 @@ class _Prepared:
     title: str
     state: str | None
     version: str
+    sheet: Sheet  # the workflow's entry for it (one_per, assigns_group ...)
 
 
 def _prepare(session: Session, rt: Runtime, actor: Actor, subjects: Mapping[int, Any],
@@ -166,7 +167,8 @@ def _prepare(session: Session, rt: Runtime, actor: Actor, subjects: Mapping[int,
                                  records.make_title(vrt, compiled, submission.document) or f"{form_id} #{record_id}",
                                  own_flow.initial if own_flow else None,
                                  versions.get(vrt.version) or versions.setdefault(vrt.version,
-                                                                                  vrt.ensure_version(session))))
+                                                                                  vrt.ensure_version(session)),
+                                 sheet))
         except MinshengError as exc:
             out.append(exc)
     return out
@@ -190,8 +192,7 @@ def _write(session: Session, rt: Runtime, actor: Actor, subjects: Mapping[int, A
     session.execute(RecordLink.__table__.insert(), [{"record_id": sheet_id, "field_id": SUBJECT,
                                                      "target_id": p.record_id} for sheet_id, p in zip(ids, prepared)])
     filed = [FiledRow(subjects[p.record_id], sheet_id, p.form_id, p.document) for sheet_id, p in zip(ids, prepared)]
-    groups.assign(session, actor, ((s, workflow_of(rt.for_version(s.profile_version), s.form_id), p.form_id, p.document,
-                                    p.version) for p in prepared for s in [subjects[p.record_id]]), at)
+    groups.assign(session, actor, ((subjects[p.record_id], p.sheet, p.document, p.version) for p in prepared), at)
     for hook in events.sheets_filed:
         hook(rt, session, filed)
     audit_many(session, [audit_row(actor=actor.username, action="sheet.file", entity="record", entity_id=p.record_id,
