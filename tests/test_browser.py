@@ -239,8 +239,10 @@ def test_a_screening_grid_of_ten_suggestions_by_three_members_saves_the_good_row
         box = page.locator('[data-testid="stDataFrame"]').nth(grid).bounding_box()
         page.evaluate("text => navigator.clipboard.writeText(text)", text)
         page.mouse.click(box["x"] + 40, box["y"] + 36 + 18)
+        page.wait_for_timeout(500)  # a loaded machine: the grid takes the focus before the keys
         for _ in range(right):
             page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(150)  # each move drawn before the next (one lost put a column off)
         page.keyboard.press("Control+V")
         page.wait_for_timeout(2000)
 
