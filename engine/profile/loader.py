@@ -78,15 +78,7 @@ class Profile:
 
     def reference_choices(self, target: str) -> list[tuple[str, str, str | None]]:
         """(id, label, label_en) of a township, station, channel or group list."""
-        if target == "townships":
-            return [(t.id, t.name, t.name_en) for t in self.county.townships]
-        if target == "stations":
-            return [(s.id, s.name, s.name_en) for s in self.county.stations]
-        if target == "channels":
-            return [(c.id, c.label, c.label_en) for c in self.county.channels]
-        if target == "groups":
-            return [(g.id, g.name, g.name_en) for g in self.county.groups]
-        raise KeyError(target)
+        return self.county.choices(target)
 
 
 def profile_version(root: Path) -> str:

@@ -168,5 +168,18 @@ class County(ConfigModel):
         """A date as the county's documents print it; empty for no date."""
         return "" if day is None else self.date_format.format(year=day.year, month=day.month, day=day.day)
 
+    def choices(self, target: str) -> list[tuple[str, str, str | None]]:
+        """(id, label, label_en) of a list reference fields choose from: townships, stations,
+        channels or groups."""
+        if target == "townships":
+            return [(t.id, t.name, t.name_en) for t in self.townships]
+        if target == "stations":
+            return [(s.id, s.name, s.name_en) for s in self.stations]
+        if target == "channels":
+            return [(c.id, c.label, c.label_en) for c in self.channels]
+        if target == "groups":
+            return [(g.id, g.name, g.name_en) for g in self.groups]
+        raise KeyError(target)
+
     def township(self, township_id: str) -> Township:
         return next(t for t in self.townships if t.id == township_id)

@@ -122,9 +122,7 @@ def unknown_value(county: County, f, value) -> str | None:
         ids = [o.id for o in f.options]
         what = "option"
     elif f.type == "reference" and f.to in REFERENCE_TARGETS:
-        lists = {"townships": county.townships, "stations": county.stations, "channels": county.channels,
-                 "groups": county.groups}
-        ids = [x.id for x in lists[f.to]]
+        ids = [choice[0] for choice in county.choices(f.to)]
         what = f.to[:-1]
     else:
         return None
