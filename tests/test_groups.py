@@ -189,3 +189,13 @@ def test_a_list_is_filtered_by_group(year):
     with pytest.raises(InputError) as refused:
         list_records(year, SYSTEM, "suggestion", {GROUP_FILTER: "g9"})
     assert refused.value.problems[GROUP_FILTER].code == "enum"
+
+
+def test_a_group_setting_error_names_the_file_the_line_and_the_key(tmp_path):
+    folder = overlay(tmp_path / "county", {"workflows/suggestion.yaml": "sheets:\n- form: supervision_record\n  group_only: true\n"})
+    with pytest.raises(ConfigError) as refused:
+        load_profile(folder)
+    assert [str(p) for p in refused.value.problems] == [
+        f"{folder}/workflows/suggestion.yaml:3: At Workflow(id='suggestion') -> sheets -> Sheet[9] -> group_only: "
+        "no sheet of this workflow assigns records to a group: give one of them `assigns_group: <its groups field>` "
+        f"(merged with {CONFIG}/workflows/suggestion.yaml)"]

@@ -14,7 +14,7 @@ from engine.core.workflow import last_decision
 from engine.features.preview import preview
 from engine.kernel.errors import ConfigError
 from engine.profile.loader import load_profile
-from tests.conftest import overlay
+from tests.conftest import CONFIG, overlay
 from tests.test_screening import screened
 
 MOUNTAIN = "townships/t02/rules/screening.yaml"
@@ -104,3 +104,14 @@ def test_a_bulk_screening_decides_each_record_by_its_townships_rules(mrt, good_s
     report = bulk_action(mrt, SYSTEM, "suggestion", "screen")
     assert report.moved == {"reserve": 1, "pending": 1}
     assert {t: records.get(mrt, SYSTEM, i)[0].state for t, i in ids.items()} == {"t02": "reserve", "t03": "pending"}
+
+
+def test_a_townships_error_names_its_file_the_line_and_the_key(tmp_path):
+    folder = county(tmp_path / "county", {MOUNTAIN: "tables:\n  - id: screening\n    rows:\n      - id: reserve\n"
+                                                    "        outcome: admitted\n"})
+    with pytest.raises(ConfigError) as refused:
+        load_profile(folder)
+    assert [str(p) for p in refused.value.problems] == [
+        f"{folder}/{MOUNTAIN}:2: At RuleFile(id='screening') -> tables -> Table(id='screening'): outcome(s) admitted "
+        "are not the county's: the workflow moves records on incomplete, pending, rejected, reserve "
+        f"(merged with {CONFIG}/rules/screening.yaml)"]
