@@ -15,6 +15,9 @@ import unicodedata
 from dataclasses import dataclass
 
 _RUN = re.compile(r"[^\W_]+")  # letters and digits, whatever the script
+_HAN_RANGES = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+# Within a run of letters and digits: the pieces that are all Chinese and those that have none.
+_PIECE = re.compile(f"[{_HAN_RANGES}]+|[^{_HAN_RANGES}]+")
 
 
 def _is_han(char: str) -> bool:
@@ -23,14 +26,8 @@ def _is_han(char: str) -> bool:
 
 def _segments(text: str) -> list[tuple[bool, str]]:
     """Runs of Chinese characters and runs of other letters and digits, in order."""
-    out: list[tuple[bool, str]] = []
-    for run in _RUN.findall(unicodedata.normalize("NFKC", text).casefold()):
-        start = 0
-        for i in range(1, len(run) + 1):
-            if i == len(run) or _is_han(run[i]) != _is_han(run[start]):
-                out.append((_is_han(run[start]), run[start:i]))
-                start = i
-    return out
+    return [(_is_han(piece[0]), piece) for run in _RUN.findall(unicodedata.normalize("NFKC", text).casefold())
+            for piece in _PIECE.findall(run)]
 
 
 def _pairs(han: str) -> list[str]:
