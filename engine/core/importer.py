@@ -33,6 +33,7 @@ from engine.core.tabular import MAX_CELL_CHARS, MAX_LINE_CHARS, RowStream, Unrea
 from engine.store import search_index
 from engine.store.anyof import any_of
 from engine.store.db import to_json_text
+from engine.store.inserts import insert_driver_rows, to_driver
 from engine.store.tables import ImportRejection, ImportRun, Record, RecordFacet
 
 BATCH = 2000
@@ -230,21 +231,6 @@ RECORD_COLUMNS = ("form_id", "receipt_code", "state", "title", "township", "stat
 KEY = RECORD_COLUMNS.index("source_key")
 
 
-def _bulk_insert(connection, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """executemany straight to the driver: SQLAlchemy's per-row parameter processing costs more
-    than SQLite's insert itself. Values must already be in the driver's form (see _processors)."""
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    names = ", ".join(columns)
-    connection.exec_driver_sql(
-        f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([mark] * len(columns))})", rows)
-
-
-def _processor(connection, column):
-    """The column type's own conversion to the driver's form (JSON text, SQLite's date text)."""
-    process = column.type.bind_processor(connection.dialect)
-    return process or (lambda value: value)
-
-
 def _write(rt: Runtime, actor: Actor, run_id: int, version: str, batch: Batch, report: ImportReport) -> None:
     """One batch, one transaction: new records, their facets, rejections, counters, audit."""
     if not batch.good and not batch.bad and not batch.duplicates_in_file:
@@ -257,9 +243,9 @@ def _write(rt: Runtime, actor: Actor, run_id: int, version: str, batch: Batch, r
         fresh = [good for good in batch.good if good[1][KEY] not in existing]
         ids: list[int] = []
         if fresh:
-            stamp = _processor(connection, records.c.created_at)(now())
+            stamp = to_driver(connection, records.c.created_at)(now())
             before = connection.execute(select(func.max(records.c.id))).scalar() or 0
-            _bulk_insert(connection, records, RECORD_COLUMNS, [row + (version, stamp, run_id) for _, row, _, _ in fresh])
+            insert_driver_rows(connection, records, RECORD_COLUMNS, [row + (version, stamp, run_id) for _, row, _, _ in fresh])
             after = connection.execute(select(func.max(records.c.id))).scalar() if connection.dialect.name == "sqlite" else None
             if after == before + len(fresh):
                 # We hold SQLite's write lock (BEGIN IMMEDIATE), so the new rows took the next ids
@@ -273,12 +259,12 @@ def _write(rt: Runtime, actor: Actor, run_id: int, version: str, batch: Batch, r
             facet_values = [(id_of[row[KEY]], *facet) for _, row, facets, _ in fresh for facet in facets]
             search_index.add_encoded(connection, [(id_of[row[KEY]], terms) for _, row, _, terms in fresh])
             if facet_values:
-                _bulk_insert(connection, RecordFacet.__table__, ("record_id", "form_id", "field_id", "value"),
+                insert_driver_rows(connection, RecordFacet.__table__, ("record_id", "form_id", "field_id", "value"),
                              facet_values)
         if batch.bad:
             rejections = ImportRejection.__table__
-            as_json = _processor(connection, rejections.c.problems)
-            _bulk_insert(connection, rejections, ("run_id", "row_number", "problems"), [
+            as_json = to_driver(connection, rejections.c.problems)
+            insert_driver_rows(connection, rejections, ("run_id", "row_number", "problems"), [
                 (run_id, n, as_json({k: {"code": p.code, "params": p.params} for k, p in problems.items()}))
                 for n, problems in batch.bad])
         duplicates = len(batch.good) - len(fresh) + batch.duplicates_in_file

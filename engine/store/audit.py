@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from engine.store.db import connection_of
+from engine.store.inserts import insert_dicts
 from engine.store.tables import AuditEntry
 from engine.kernel.clock import now as clock_now
 
@@ -15,8 +16,6 @@ from engine.kernel.clock import now as clock_now
 def now() -> dt.datetime:
     return clock_now()
 
-
-_INSERT = AuditEntry.__table__.insert()  # built once, run on the connection: no ORM work per row
 
 
 def audit(session: Session | Connection, *, actor: str, action: str, entity: str, entity_id: Any,
@@ -37,5 +36,4 @@ def audit_row(*, actor: str, action: str, entity: str, entity_id: Any, before: d
 
 def audit_many(session: Session | Connection, rows: list[dict[str, Any]]) -> None:
     """Many audit rows in the caller's transaction, in one statement (bulk work: one row a record)."""
-    if rows:
-        connection_of(session).execute(_INSERT, rows)
+    insert_dicts(connection_of(session), AuditEntry.__table__, rows)
