@@ -71,9 +71,16 @@ class Decision:
         return seen
 
 
+_AS_IS = frozenset({int, str, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
-    if value.__class__ in (int, str, bool) or value is None:
+    """A value as an explanation stores it (JSON): money and numbers as text, dates ISO."""
+    cls = value.__class__
+    if cls in _AS_IS:
         return value
+    if cls is list:  # the common case of bulk work: lists of marks, typed by a check per item
+        return [v if v.__class__ in _AS_IS else _plain(v) for v in value]
     if isinstance(value, Decimal):
         if value.is_finite() and value == value.to_integral_value() and value.adjusted() < 34:
             return str(int(value))  # 30000.0000 is "30000", not "3E+4"
