@@ -3,6 +3,9 @@ search index, on SQLite and PostgreSQL; personal data is never searched; bad que
 from __future__ import annotations
 
 import csv
+import random
+import re
+import unicodedata
 
 import pytest
 from sqlalchemy import func, select, text
@@ -41,6 +44,30 @@ def test_terms_are_character_pairs_and_whole_words():
     assert stored_terms("ＡＢ１２") == ["ab12"]  # full-width counts as the ordinary letters
     assert searched_phrases("路灯 坏") == [Phrase(("路灯",), False), Phrase(("坏",), True)]
     assert searched_phrases("，。！") == []
+
+
+def _terms_char_by_char(text: str) -> list[str]:
+    """The terms as the search index first made them, one character at a time: the reference."""
+    def han(c: str) -> bool:
+        return "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" or "\U00020000" <= c <= "\U0003ffff"
+    terms = []
+    for run in re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", text).casefold()):
+        start = 0
+        for i in range(1, len(run) + 1):
+            if i == len(run) or han(run[i]) != han(run[start]):
+                piece = run[start:i]
+                terms += ([piece[k:k + 2] for k in range(len(piece) - 1)] + [piece[-1]]) if han(piece[0]) else [piece]
+                start = i
+    return terms
+
+
+def test_terms_of_mixed_scripts_are_those_of_the_character_by_character_cut():
+    # hexagram signs sit inside the Chinese block but are no letters; 𠀀 is beyond the first plane
+    alphabet = "桑植县修路ＡＢｃ１２3abcXYZ_-· 。，、䷀䷁𠀀𠀁丽tÉst"
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert stored_terms(text) == _terms_char_by_char(text), text
 
 
 def test_a_word_of_the_content_finds_the_suggestion(rt, stored):
