@@ -11,6 +11,7 @@ from sqlalchemy import event, select, text
 
 from engine.store import search_index
 from engine.store.anyof import any_of
+from engine.store.audit import audit_many, audit_row
 from engine.store.inserts import insert_returning_ids
 from engine.store.tables import AuditEntry, Base, Flag, Record
 from tests.conftest import ON_POSTGRES
@@ -88,3 +89,24 @@ def test_bulk_insert_returns_each_rows_id_in_a_few_statements(rt):
     assert len(statements) <= 6, statements[:8]
     with rt.db.transaction() as session, pytest.raises(ValueError):
         insert_returning_ids(session, Flag.__table__, [{"id": 1}])
+
+
+def test_rows_inserted_straight_to_the_driver_are_stored_as_sqlalchemy_stores_them(rt):
+    """Bulk work writes audit rows with one executemany to the driver (`audit_many`): the stored
+    text of every column (a time, JSON with Chinese, a missing value) is what SQLAlchemy's own
+    insert stores. Once the driver path handed SQLite a time as it was, stored in another form."""
+    at = dt.datetime(2025, 12, 5, 8, 0, 0, tzinfo=dt.timezone.utc)
+    row = audit_row(actor="system", action="test.driver", entity="record", entity_id=7, before=None,
+                    after={"reason": "合计 15 分", "seen": {"n": ["3", "4"]}}, version=None, at=at)
+    with rt.db.transaction() as session:
+        session.execute(AuditEntry.__table__.insert(), [row])
+        audit_many(session, [row])
+    columns = ", ".join(f"CAST({c} AS TEXT)" for c in ("at", "actor", "action", "entity", "entity_id", "before",
+                                                         "after", "profile_version"))
+    with rt.db.engine.connect() as connection:
+        by_sqlalchemy, by_driver = connection.execute(text(
+            f"SELECT {columns} FROM audit_log WHERE action = 'test.driver' ORDER BY id")).all()
+        read_back = connection.execute(select(AuditEntry.at, AuditEntry.after, AuditEntry.before)
+                                       .where(AuditEntry.action == "test.driver")).all()
+    assert by_driver == by_sqlalchemy
+    assert read_back[0] == read_back[1] == (at if ON_POSTGRES else at.replace(tzinfo=None), row["after"], None)

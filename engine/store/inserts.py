@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 def to_driver(connection: Connection, column: Column) -> Callable[[Any], Any]:
     """The column type's own conversion of a value to the driver's form (JSON text, SQLite's
     date text): what SQLAlchemy would do to it, done once per value without its per-row work."""
-    process = column.type.bind_processor(connection.dialect)
+    # the dialect's own type (SQLite's DATETIME writes its text form; the generic DateTime has none)
+    process = column.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
     return process or (lambda value: value)
 
 
