@@ -59,6 +59,30 @@ def test_csv_import_reports_bad_rows_and_keeps_good_ones(rt, tmp_path, parallel)
     assert actions[0] == "import.start" and actions[-1] == "import.finish" and "import.batch" in actions
 
 
+def test_a_file_shared_with_the_preparing_process_is_stored_in_file_order(rt, tmp_path):
+    """Forty rows in batches of two: this process prepares the first six batches and every fifth
+    after them, the second process the rest; the writer takes them in the file's order, so the
+    records' ids follow the rows, every bad row is reported by its number, and a row repeated
+    in a later batch (whichever process prepared it) is a duplicate."""
+    rows, bad, repeated = [], {}, []
+    for n in range(1, 41):
+        row = [f"GD{n}", f"修缮第{n}号村道", "道路破损严重，群众出行不便。", "交通出行", "瑞塔铺镇", "张建国",
+               "13912345678", "2025-03-01"]
+        if n % 7 == 0:
+            row[1], bad[n + 1] = "短", "minLength"  # row numbers count the header line
+        if n % 9 == 0:
+            row[0] = "GD1"
+            repeated.append(n)
+        rows.append(row)
+    report = import_file(rt, SYSTEM, "hotline_12345", write_csv(tmp_path / "h.csv", rows), batch_size=2,
+                         parallel=True)
+    assert {number: next(iter(problems.values())).code for number, problems in report.rejections} == bad
+    assert report.rows_duplicate == len(repeated)
+    with rt.db.read() as session:
+        titles = session.scalars(select(Record.title).order_by(Record.id)).all()
+    assert titles == [r[1] for n, r in enumerate(rows, start=1) if n + 1 not in bad and n not in repeated]
+
+
 def test_importing_the_same_file_twice_adds_nothing(rt, tmp_path):
     path = write_csv(tmp_path / "h.csv", ROWS)
     import_file(rt, SYSTEM, "hotline_12345", path)

@@ -66,6 +66,24 @@ class Batch:
 Progress = Callable[[float, ImportReport], None]
 
 
+@dataclass(frozen=True)
+class Share:
+    """Which of a file's batches a process prepares: the first `head` batches if `head_mine`, and
+    after them those whose number modulo `of` is in `mine`. Several processes share one file
+    this way, and the writer takes their batches in file order."""
+
+    mine: frozenset[int] = frozenset({0})
+    of: int = 1
+    head: int = 0
+    head_mine: bool = False
+
+    def takes(self, k: int) -> bool:
+        return self.head_mine if k < self.head else k % self.of in self.mine
+
+
+EVERY_BATCH = Share()
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -89,7 +107,7 @@ def _blank(cells: list[Any]) -> bool:
 
 
 def prepare_batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor: Actor,
-                    batch_size: int = BATCH, share: tuple[frozenset[int], int] = (frozenset({0}), 1),
+                    batch_size: int = BATCH, share: Share = EVERY_BATCH,
                     dialect: str | None = None) -> Iterator[Batch]:
     """The batches of `_batches`; the file is released however the reading ends. `dialect`: the
     database the batches are for (a preparing process has none of its own), by default rt's."""
@@ -100,12 +118,11 @@ def prepare_batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, acto
 
 
 def _batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor: Actor,
-             batch_size: int, share: tuple[frozenset[int], int], dialect: str) -> Iterator[Batch]:
+             batch_size: int, share: Share, dialect: str) -> Iterator[Batch]:
     """Read, validate and shape rows into insertable batches. Touches no database.
 
-    Batch k holds the file's rows k*batch_size .. (k+1)*batch_size-1. With ``share=(mine, n)``
-    only the batches with k % n in mine are prepared (the others are read and skipped), so
-    several processes can share one file and the writer takes their batches in file order.
+    Batch k holds the file's rows k*batch_size .. (k+1)*batch_size-1. Only the batches of
+    `share` are prepared (the others are read and skipped).
     """
     compiled = rt.form(mapping.form)
     headers = stream.headers
@@ -117,7 +134,6 @@ def _batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor: Acto
     state = workflow.initial if workflow else None
     width = len(headers)
     scoped = actor.township is not None or actor.station is not None
-    mine, of = share
     # Keys met in the current batch only (a set for the whole file would grow with it); the
     # writer finds repeats of earlier batches in the database.
     seen: set[str] = set()
@@ -128,12 +144,12 @@ def _batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor: Acto
     for ordinal, (number, cells) in enumerate(stream.rows):
         k = ordinal // batch_size
         if k != current:
-            if current >= 0 and current % of in mine:
+            if current >= 0 and share.takes(current):
                 yield Batch(current, good, bad, duplicates, stream.progress())
                 good, bad, duplicates = [], [], 0
                 seen = set()
             current = k
-        if k % of not in mine:
+        if not share.takes(k):
             continue
         if isinstance(cells, UnreadableRow):
             bad.append((number, {"": Problem(cells.code, {"limit": MAX_LINE_CHARS})}))
@@ -174,7 +190,7 @@ def _batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor: Acto
             promoted["channel"], to_json_text(document), actor.username, key,
         ), [(f["form_id"], f["field_id"], f["value"]) for f in facet_rows(rt, compiled, document)],
             search_index.encode(dialect, record_terms(compiled, title, document))))
-    if (current >= 0 and current % of in mine) or (current < 0 and 0 in mine):
+    if share.takes(max(current, 0)):
         yield Batch(max(current, 0), good, bad, duplicates, 1.0)
 
 
@@ -293,13 +309,16 @@ def _write(rt: Runtime, actor: Actor, run_id: int, version: str, batch: Batch, r
 # Of every SHARES batches, the second process prepares all but LOCAL_SHARE, which this process
 # prepares itself while it would otherwise wait: writing costs this process about as much as
 # preparing costs the other, so 4 of 5 balances two cores best (measured: bench/import_bench.py).
+# The first HEAD batches are this process's too: the second one takes about a second to start
+# (Python, the engine, the profile), which this one spends preparing and writing them.
 SHARES = 5
 LOCAL_SHARE = frozenset({SHARES - 1})
+HEAD = 6
 _DONE = "done"
 
 
 def _worker(config_root: str, mapping_id: str, path: str, actor: Actor, batch_size: int,
-            share: tuple[frozenset[int], int], dialect: str, queue) -> None:
+            share: Share, dialect: str, queue) -> None:
     try:
         rt = Runtime.offline(config_root)
         mapping = rt.profile.imports[mapping_id]
@@ -314,18 +333,17 @@ def _batches_from_worker(rt: Runtime, mapping_id: str, path: Path, actor: Actor,
     """Batches in file order: most from the preparing process, the rest prepared here."""
     context = multiprocessing.get_context("spawn")  # no fork: the app process has threads
     queue = context.Queue(maxsize=3)  # bounded: memory stays flat whatever the file's size
-    remote_share = frozenset(range(SHARES)) - LOCAL_SHARE
+    here = Share(LOCAL_SHARE, SHARES, HEAD, head_mine=True)
+    there = Share(frozenset(range(SHARES)) - LOCAL_SHARE, SHARES, HEAD, head_mine=False)
     process = context.Process(target=_worker, daemon=True, args=(
-        str(rt.profile.root), mapping_id, str(path), actor, batch_size, (remote_share, SHARES),
-        rt.db.engine.dialect.name, queue))
+        str(rt.profile.root), mapping_id, str(path), actor, batch_size, there, rt.db.engine.dialect.name, queue))
     process.start()
     local_stream = open_rows(path)
-    local = prepare_batches(rt, rt.profile.imports[mapping_id], local_stream, actor, batch_size,
-                            (LOCAL_SHARE, SHARES))
+    local = prepare_batches(rt, rt.profile.imports[mapping_id], local_stream, actor, batch_size, here)
     try:
         k = 0
         while True:
-            if k % SHARES in LOCAL_SHARE:
+            if here.takes(k):
                 batch = next(local, None)
             else:
                 item = queue.get()
