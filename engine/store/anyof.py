@@ -52,7 +52,12 @@ def any_of(column: Any, values: Iterable[Any]) -> AnyOf:
 
 @compiles(AnyOf)
 def _any_of_postgresql(element: AnyOf, compiler, **kw) -> str:
-    return f"{compiler.process(element.column, **kw)} = ANY({compiler.process(element.values, **kw)})"
+    # The array cast to the column's own type: psycopg sends small ids as a smallint array, and
+    # `bigint = ANY(smallint[])` is searched row by row instead of hashed (25x slower at 2,000 ids
+    # when the planner scans the table, as it does before the table's first ANALYZE)
+    of_type = compiler.dialect.type_compiler_instance.process(element.column.type)
+    return (f"{compiler.process(element.column, **kw)} = "
+            f"ANY(CAST({compiler.process(element.values, **kw)} AS {of_type}[]))")
 
 
 @compiles(AnyOf, "sqlite")
