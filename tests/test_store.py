@@ -9,10 +9,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import event, select, text
 
+from engine.core import records
+from engine.core.actors import ANONYMOUS
 from engine.store import search_index
 from engine.store.anyof import any_of
 from engine.store.audit import audit_many, audit_row
-from engine.store.inserts import insert_returning_ids
+from engine.store.inserts import COPY_FROM, insert_returning_ids
+from engine.store.updates import change_column
 from engine.store.tables import AuditEntry, Base, Flag, Record
 from tests.conftest import ON_POSTGRES
 
@@ -100,13 +103,29 @@ def test_rows_inserted_straight_to_the_driver_are_stored_as_sqlalchemy_stores_th
                     after={"reason": "合计 15 分", "seen": {"n": ["3", "4"]}}, version=None, at=at)
     with rt.db.transaction() as session:
         session.execute(AuditEntry.__table__.insert(), [row])
-        audit_many(session, [row])
+        audit_many(session, [row])  # one row: an INSERT
+        audit_many(session, [row] * COPY_FROM)  # many: PostgreSQL's COPY
     columns = ", ".join(f"CAST({c} AS TEXT)" for c in ("at", "actor", "action", "entity", "entity_id", "before",
                                                          "after", "profile_version"))
     with rt.db.engine.connect() as connection:
-        by_sqlalchemy, by_driver = connection.execute(text(
+        by_sqlalchemy, *by_driver = connection.execute(text(
             f"SELECT {columns} FROM audit_log WHERE action = 'test.driver' ORDER BY id")).all()
         read_back = connection.execute(select(AuditEntry.at, AuditEntry.after, AuditEntry.before)
                                        .where(AuditEntry.action == "test.driver")).all()
-    assert by_driver == by_sqlalchemy
-    assert read_back[0] == read_back[1] == (at if ON_POSTGRES else at.replace(tzinfo=None), row["after"], None)
+    assert by_driver == [by_sqlalchemy] * (1 + COPY_FROM)
+    assert read_back == [(at if ON_POSTGRES else at.replace(tzinfo=None), row["after"], None)] * (2 + COPY_FROM)
+
+
+def test_a_column_changes_only_where_the_row_still_holds_its_before_value(rt, good_suggestion):
+    """`change_column` (bulk moves: one statement for a batch on PostgreSQL, one executemany on
+    SQLite): a row that no longer holds the value it was read with is left, and the count says so."""
+    ids = [records.submit(rt, ANONYMOUS, "suggestion", good_suggestion).id for _ in range(3)]
+    table = Record.__table__
+    with rt.db.transaction() as session:
+        changed = change_column(session.connection(), table, table.c.state,
+                                [(ids[0], "received", "reserve"), (ids[1], "pending", "reserve"),
+                                 (ids[2], "received", "rejected")])
+    with rt.db.read() as session:
+        states = dict(session.execute(select(Record.id, Record.state).where(any_of(Record.id, ids))).all())
+    assert changed == 2
+    assert [states[i] for i in ids] == ["reserve", "received", "rejected"]

@@ -28,6 +28,7 @@ from engine.core.actors import SYSTEM, Actor, in_scope
 from engine.core.sheets import current_sheets, gathered_from, workflow_of
 from engine.core.workflow import MERGED_INTO, TransitionRefused, after_moves, first_allowed, transition_audit
 from engine.store.anyof import any_of
+from engine.store.updates import change_column
 from engine.core.counts import tally
 from engine.lang.inputs import WrongInputType
 from engine.lang.tables import DecisionError
@@ -139,12 +140,10 @@ def apply_moves(session, rt: Runtime, actor: Actor, plan: Plan, action: str) -> 
     if not plan.moves:
         return []
     at = now()
-    changed = session.execute(
-        update(RECORDS).where(RECORDS.c.id == bindparam("b_id"), RECORDS.c.state == bindparam("b_before"))
-        .values(state=bindparam("b_to")).execution_options(synchronize_session=False),
-        [{"b_id": m.record_id, "b_before": m.before, "b_to": m.to} for m in plan.moves])
-    if changed.rowcount not in (-1, len(plan.moves)):  # the rows were locked: nothing else can have moved them
-        raise RuntimeError(f"bulk move changed {changed.rowcount} of {len(plan.moves)} records")
+    changed = change_column(session.connection(), RECORDS, RECORDS.c.state,
+                            [(m.record_id, m.before, m.to) for m in plan.moves])
+    if changed not in (-1, len(plan.moves)):  # the rows were locked: nothing else can have moved them
+        raise RuntimeError(f"bulk move changed {changed} of {len(plan.moves)} records")
     followers: dict[int, list[tuple[int, str]]] = {}
     for follower, target, state in session.execute(
             select(RecordLink.record_id, RecordLink.target_id, RECORDS.c.state)

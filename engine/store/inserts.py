@@ -7,6 +7,9 @@ from sqlalchemy import Column, Connection, Table, text
 from sqlalchemy.orm import Session
 
 
+COPY_FROM = 100  # rows; fewer go in as a plain INSERT, which costs a COPY's setup less
+
+
 def to_driver(connection: Connection, column: Column) -> Callable[[Any], Any]:
     """The column type's own conversion of a value to the driver's form (JSON text, SQLite's
     date text): what SQLAlchemy would do to it, done once per value without its per-row work."""
@@ -16,9 +19,16 @@ def to_driver(connection: Connection, column: Column) -> Callable[[Any], Any]:
 
 
 def insert_driver_rows(connection: Connection, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
-    """executemany straight to the driver: SQLAlchemy's per-row parameter processing costs more
-    than SQLite's insert itself. Values must already be in the driver's form (see `to_driver`)."""
+    """Rows straight to the driver, in the caller's transaction: one executemany on SQLite
+    (SQLAlchemy's per-row parameter processing costs more than SQLite's insert itself), COPY on
+    PostgreSQL. Values must already be in the driver's form (see `to_driver`)."""
     if not rows:
+        return
+    if connection.dialect.name == "postgresql" and len(rows) >= COPY_FROM:  # COPY: twice an executemany's rate
+        with connection.connection.dbapi_connection.cursor() as cursor:
+            with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
         return
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     connection.exec_driver_sql(
