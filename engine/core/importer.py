@@ -276,7 +276,7 @@ def _write(rt: Runtime, actor: Actor, run_id: int, version: str, batch: Batch, r
             search_index.add_encoded(connection, [(id_of[row[KEY]], terms) for _, row, _, terms in fresh])
             if facet_values:
                 insert_driver_rows(connection, RecordFacet.__table__, ("record_id", "form_id", "field_id", "value"),
-                             facet_values)
+                                   facet_values)
         if batch.bad:
             rejections = ImportRejection.__table__
             as_json = to_driver(connection, rejections.c.problems)

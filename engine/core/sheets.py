@@ -30,7 +30,7 @@ from engine.store.tables import AuditEntry, Record, RecordLink
 
 SUBJECT = "subject"  # the link from a sheet (or an action's form data) to the record it is about
 # What deciding from a record's sheets reads of them: not the title, search columns or import run
-# (bulk work reads three sheets a record; the whole row costs a third more).
+# (bulk work reads three sheets a record, and each column read costs its conversion).
 SHEET_COLUMNS = ("id", "form_id", "state", "data", "profile_version", "created_at", "created_by", "township",
                  "station", "group_id")
 

@@ -17,7 +17,6 @@ def now() -> dt.datetime:
     return clock_now()
 
 
-
 def audit(session: Session | Connection, *, actor: str, action: str, entity: str, entity_id: Any,
           before: dict | None, after: dict | None, version: str | None) -> None:
     """Add an audit row to the caller's transaction: it commits, or vanishes, with the change.

@@ -37,7 +37,7 @@ def insert_driver_rows(connection: Connection, table: Table, columns: Sequence[s
 
 def insert_dicts(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Rows that all have the same keys (column names), converted by the columns' types and
-    inserted with one executemany (audit rows of bulk work: one a record)."""
+    inserted as `insert_driver_rows` does (audit rows of bulk work: one a record)."""
     if not rows:
         return
     columns = list(rows[0])
