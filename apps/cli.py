@@ -324,6 +324,7 @@ def serve(config: str = ConfigOption, port: int = typer.Option(8501), address: s
     env = dict(os.environ, MINSHENG_CONFIG=str(Path(config).resolve()))
     cmd = [sys.executable, "-m", "streamlit", "run", str(main), "--server.port", str(port),
            "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--client.disableDataExport", "true",
            "--client.toolbarMode", "minimal"]
     console.print(f"Minsheng on http://{address}:{port}", markup=False)
     sys.stdout.flush()

@@ -94,6 +94,7 @@ VOTE_TEXT: dict[str, tuple[str, str]] = {
                        "{present} of {members} deputies present: no quorum, the ballot cannot open"),
     "vote.not_a_candidate": ("记录 {record} 不是候选项目", "record {record} is not a candidate"),
     "vote.merged_duplicate": ("记录 {record} 已并入其他项目", "record {record} was merged into another"),
+    "vote.no_township": ("票决必须属于一个乡镇", "a ballot belongs to one township; choose it"),
     "vote.other_township": ("记录 {record} 不属于本乡镇", "record {record} belongs to another township"),
     "vote.already_voted": ("您已经投过票了", "you have already voted"),
     "vote.not_open": ("投票未开始或已结束", "the ballot is not open"),

@@ -101,12 +101,12 @@ def test_a_session_ends_after_the_idle_time_and_a_locked_account_says_so(app, rt
     import time
     from engine.core.signin import SignInRefused
     accounts.create_user(rt, SYSTEM, "liaison", "联络员", ["liaison_staff"], "Qiao-lu-2025-sangzhi")
-    app.session_state["actor"] = authenticate(rt, "liaison", "Qiao-lu-2025-sangzhi")
+    signed_in(app, rt, authenticate(rt, "liaison", "Qiao-lu-2025-sangzhi"))
     idle = rt.profile.county.sign_in.idle_minutes * 60
     app.session_state["signed_in_at"] = app.session_state["seen_at"] = time.time() - idle - 5
     app.run()
     assert app.session_state["actor"].signed_in is False
-    assert app.sidebar.info[0].value == "登录已超时，请重新登录"
+    assert app.sidebar.info[0].value.startswith("登录已失效")
     for _ in range(rt.profile.county.sign_in.lock_after_failures):  # as if guessed from elsewhere, over time
         try:
             authenticate(rt, "liaison", "wrong")
@@ -118,6 +118,44 @@ def test_a_session_ends_after_the_idle_time_and_a_locked_account_says_so(app, rt
     app.sidebar.text_input(key="sign_in.password").set_value("Qiao-lu-2025-sangzhi")
     app.sidebar.button[0].click().run()
     assert app.sidebar.error[0].value == "该账号因多次密码错误已被锁定，请联系系统管理员解锁"
+
+
+def test_a_session_ends_at_once_when_its_account_changes(app, rt):
+    """Sessions outlived the account (issue 38): a reset password, a role taken away, a lock or a
+    deactivation ends every open session on its next page run, in whichever process."""
+    changes = [
+        lambda: accounts.set_password(rt, SYSTEM, "liaison", "Another-road-2026-bridge"),
+        lambda: _set(rt, roles=["deputy"]),
+        lambda: _set(rt, locked_at=dt.datetime.now(dt.timezone.utc)),
+        lambda: _set(rt, active=False),
+        lambda: _set(rt, township="t05"),
+    ]
+    for n, change in enumerate(changes):
+        name = f"liaison{n}"
+        accounts.create_user(rt, SYSTEM, name, "联络员", ["liaison_staff"], "Qiao-lu-2025-sangzhi")
+        signed_in(app, rt, authenticate(rt, name, "Qiao-lu-2025-sangzhi"))
+        app.run()
+        assert app.session_state["actor"].username == name  # a page run with nothing changed keeps it
+        with rt.db.transaction() as session:  # the change, made to this account
+            session.execute(update(User).where(User.username == name).values(username="liaison"))
+        change()
+        with rt.db.transaction() as session:
+            session.execute(update(User).where(User.username == "liaison").values(username=name))
+        app.run()
+        assert app.session_state["actor"].signed_in is False, n
+        assert app.sidebar.info[0].value.startswith("登录已失效")
+
+
+def _set(rt, **values):
+    with rt.db.transaction() as session:
+        session.execute(update(User).where(User.username == "liaison").values(**values))
+
+
+def signed_in(at, rt, who):
+    """The session as signing in leaves it: the account and the stamp its session was granted on."""
+    at.session_state["actor"] = who
+    at.session_state["account_stamp"] = accounts.stamp_of(rt, who.username)
+    return who
 
 
 def page_app(render: str, *args):
@@ -133,13 +171,13 @@ def test_list_page_needs_the_right_role(app, rt, good_suggestion):
     at = page_app("apps.web.page_records.render_list_page", "suggestion")
     at.run()
     assert at.error[0].value == "请先在左侧登录。"  # signed out: refused by the engine
-    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "liaison", "联络员", ["liaison_staff"], "Qiao-lu-2025-sangzhi")
+    signed_in(at, rt, accounts.create_user(rt, SYSTEM, "liaison", "联络员", ["liaison_staff"], "Qiao-lu-2025-sangzhi"))
     at.run()
     assert not at.error and at.caption[0].value.startswith("共 3 条")
-    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "resident", "群众", ["citizen"], "Qiao-lu-2025-sangzhi")
+    signed_in(at, rt, accounts.create_user(rt, SYSTEM, "resident", "群众", ["citizen"], "Qiao-lu-2025-sangzhi"))
     at.run()
     assert at.error[0].value == "您没有权限做这件事。"  # signed in, but not a role that may list
-    at.session_state["actor"] = authenticate(rt, "liaison", "Qiao-lu-2025-sangzhi")
+    signed_in(at, rt, authenticate(rt, "liaison", "Qiao-lu-2025-sangzhi"))
     at.run()
     table = at.dataframe[0].value
     assert list(table["标题"]) == ["第2条：修建便民桥", "第1条：修建便民桥", "第0条：修建便民桥"]
@@ -198,7 +236,7 @@ def test_to_do_page_lists_unanswered_proposers_for_staff_only(app, rt, good_sugg
     at = page_app("apps.web.page_records.render_awaiting_page", "suggestion", "answer")
     at.run()
     assert at.error[0].value == "请先在左侧登录。"
-    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "liaison", "联络员", ["liaison_staff"], "Qiao-lu-2025-sangzhi", "t02")
+    signed_in(at, rt, accounts.create_user(rt, SYSTEM, "liaison", "联络员", ["liaison_staff"], "Qiao-lu-2025-sangzhi", "t02"))
     at.run()
     assert at.caption[0].value.startswith("共 1 条")
     assert list(at.dataframe[0].value["记录编号"]) == [view.id]
@@ -213,7 +251,7 @@ def test_fund_page_for_finance_and_audit_only(app, rt, good_suggestion):
     at = page_app("apps.web.page_funds.render_funds_page", "livelihood_pool")
     at.run()
     assert at.error[0].value == "您没有权限做这件事。"
-    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "audit", "审计局", ["auditor"], "Qiao-lu-2025-sangzhi")
+    signed_in(at, rt, accounts.create_user(rt, SYSTEM, "audit", "审计局", ["auditor"], "Qiao-lu-2025-sangzhi"))
     at.run()
     assert not at.exception and not at.error
     assert [m.value for m in at.metric] == ["6,730,000.00", "300,000.00", "6,430,000.00", "0.00"]
@@ -226,7 +264,7 @@ def test_saving_a_record_without_a_receipt_code_says_its_number(app, rt):
     """An offline session has no receipt code: the page says it was saved and its number, in
     Chinese, not "请保存您的回执码：#2599"; a suggestion still shows its code to keep."""
     at = page_app("apps.web.page_form.render_form_page", "offline_session")
-    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "liaison", "联络员", ["liaison_staff"], "Qiao-lu-2025-sangzhi")
+    signed_in(at, rt, accounts.create_user(rt, SYSTEM, "liaison", "联络员", ["liaison_staff"], "Qiao-lu-2025-sangzhi"))
     at.session_state["done.offline_session"] = 2599
     at.run()
     assert at.success[0].value == "已保存，记录编号 2599" and not at.code
@@ -246,10 +284,10 @@ def test_the_accounts_page_unlocks_sets_passwords_and_creates_accounts(app, rt):
     with rt.db.transaction() as session:
         session.execute(update(User).where(User.username == "wang").values(locked_at=dt.datetime.now(dt.timezone.utc)))
     at = page_app("apps.web.page_accounts.render_accounts_page")
-    at.session_state["actor"] = accounts.create_user(rt, SYSTEM, "resident", "群众", ["citizen"], "Qiao-lu-2025-sangzhi")
+    signed_in(at, rt, accounts.create_user(rt, SYSTEM, "resident", "群众", ["citizen"], "Qiao-lu-2025-sangzhi"))
     at.run()
     assert at.error[0].value == "您没有权限做这件事。" and not at.dataframe  # only who may manage accounts
-    at.session_state["actor"] = admin
+    signed_in(at, rt, admin)
     at.run()
     assert [m.value for m in at.metric] == ["3", "1", "0"]
     at.button(key="accounts.unlock.do").click().run()

@@ -18,7 +18,7 @@ from engine.core.runtime import Runtime
 from engine.features import delivery
 from engine.output import delivery_files
 from engine.core import records
-from engine.core.actors import ANONYMOUS, Actor
+from engine.core.actors import ANONYMOUS, SYSTEM, Actor
 from engine.core.sheets import file_sheet
 from engine.jobs import tick
 from engine.core.workflow import TransitionRefused, transition
@@ -296,7 +296,7 @@ def scorecard_from_sheets(rt, today, year=None):
             Record.form_id == "suggestion", Record.state.in_(d.states + d.done_states)).order_by(Record.id)))
         watched = set(session.scalars(select(Flag.record_id).where(Flag.watch.is_(True), Flag.cleared_at.is_(None))))
         scores = {}
-        for record, status in zip(projects, delivery.statuses(rt, session, d, projects, today)):
+        for record, status in zip(projects, delivery.statuses(rt, session, d, projects, today, SYSTEM)):
             if year is not None and (status.deadline.year if status.deadline else rt.profile.county.year) != year:
                 continue
             s = scores.setdefault(record.township, TownshipScore(record.township))
@@ -340,7 +340,7 @@ def test_scorecard_counted_in_sql_agrees_with_the_sheets(rt, good_suggestion):
             projects = list(session.execute(select(Record.__table__).where(
                 Record.form_id == "suggestion", Record.state.in_(d.states + d.done_states))))
             assert delivery.kept_day_figures(session, d, projects, today) == {
-                r.id: s.figures for r, s in zip(projects, delivery.statuses(rt, session, d, projects, today))}
+                r.id: s.figures for r, s in zip(projects, delivery.statuses(rt, session, d, projects, today, SYSTEM))}
         return counted
 
     for day in ("2025-05-30", "2025-06-01", "2025-07-11", "2025-10-01", "2025-12-31"):

@@ -158,7 +158,7 @@ def test_personal_data_is_read_only_by_the_roles_the_profile_names(rt, good_sugg
     assert "proposer_name" not in seen.data and "phone" not in seen.data and seen.data["title"] == good_suggestion["title"]
     listed = records.list_records(rt, screener, "suggestion").items[0]
     assert "phone" not in listed.data and "proposer_name" not in listed.data
-    staff, _ = records.get(rt, LIAISON, record.id)
+    staff, _ = records.get(rt, Actor("wang", "瑞塔铺镇联络员", frozenset({"liaison_staff"}), "t02"), record.id)
     assert staff.data["proposer_name"] == "张建国" and staff.data["phone"] == "13912345678"
     assert rt.profile.forms["suggestion"].access.personal_data == ("liaison_staff", "congress_staff", "administrator")
 

@@ -56,6 +56,9 @@ def _page(fn, *args, title: str, url_path: str, icon: str | None = None, **kwarg
 
 def main() -> None:
     st.set_page_config(page_title=text("app_title", lang()), layout="wide")
+    # The tables' own CSV download and copy would hand a citizen's "=HYPERLINK(...)" to Excel as a
+    # formula; the lists export through the program's own Excel files, which write it as text.
+    st.set_option("client.disableDataExport", True)
     rt = runtime()
     who = actor()
     with st.sidebar:

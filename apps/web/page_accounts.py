@@ -8,7 +8,7 @@ import streamlit as st
 
 from apps.i18n import input_error_lines
 from apps.web.done_message import say_done, show_done
-from apps.web.state import actor, lang, runtime, t
+from apps.web.state import actor, lang, runtime, t, keep_session
 from engine.core import accounts
 from engine.core.signin import unlock
 from engine.kernel.errors import InputError, PermissionDenied
@@ -107,6 +107,8 @@ def _password_section(rt, who, views, names) -> None:
     except InputError as exc:
         st.error("；".join(input_error_lines(exc, _labels(), lang())))
         return
+    if chosen == who.username:  # one's own password: this session goes on, the others end
+        keep_session()
     say_done("accounts", t("accounts.reset_done", name=names[chosen]))
     st.rerun()
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from apps.web.state import actor, runtime, t
 from apps.web.vote_widgets import candidate_details, candidate_facts, mark_widget, marks_in_words, refused
+from apps.web.plain import plain
 from engine.features import voting
 from engine.features.voting import VoteRefused
 from engine.kernel.errors import PermissionDenied
@@ -30,7 +31,7 @@ def render_ballot_page() -> None:
         return
     for row in rounds:
         rules = rt.for_version(row.profile_version).profile.votes[row.vote_id]
-        st.subheader(f"{row.title} · {t('vote.kind_' + row.kind)}")  # a run-off has its first round's title
+        st.subheader(f"{plain(row.title)} · {t('vote.kind_' + row.kind)}")  # a run-off has its first round's title
         if row.id in voted:
             st.success(t("vote.cast_done"))
             continue

@@ -10,6 +10,7 @@ import streamlit as st
 
 from apps.web.page_records import table_to_open
 from apps.web.state import actor, lang, runtime, t
+from apps.web.plain import table
 from engine.kernel.errors import PermissionDenied
 from engine.features import delivery
 from engine.output import delivery_files
@@ -45,7 +46,7 @@ def render_delivery_page(delivery_id: str) -> None:
     st.subheader(t("dl.my_alerts"))
     mine = delivery.alerts_for(rt, who, delivery_id, limit=50)
     if mine:  # a plain table: few rows, and its words readable by screen readers
-        st.table([{t("record_no"): a.record_id, t("title"): a.title,
+        table([{t("record_no"): a.record_id, t("title"): a.title,
                    t("township"): rt.reference_label("townships", a.township, lang()) if a.township else "",
                    t("dl.alerts"): a.reason or _state_words(rt, spec.form, a.state),
                    t("dl.raised"): f"{a.raised_at:%Y-%m-%d}"} for a in mine],

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from apps.i18n import problem_text, refusal_text
 from apps.web.done_message import say_done, show_done
 from apps.web.state import actor, lang, runtime, t
+from apps.web.plain import table
 from engine.kernel.errors import InputError, PermissionDenied, Problem
 from engine.features import funds
 from engine.output import ledger
@@ -139,7 +140,7 @@ def _project_card(rt, pool_id: int | None, record_id: int | None, label: dict) -
             return
         money = funds.balance(rt, actor(), pool_id, record_id)
         # a table, not metrics: the column is narrow and amounts must never be cut short
-        st.table({t("fund.amount"): {t("fund.allocated"): f"{money.allocated:,.2f}", t("fund.paid"): f"{money.paid:,.2f}",
+        table({t("fund.amount"): {t("fund.allocated"): f"{money.allocated:,.2f}", t("fund.paid"): f"{money.paid:,.2f}",
                                      t("fund.left_to_pay"): f"{money.allocated - money.paid:,.2f}"}})
 
 

@@ -8,6 +8,7 @@ from apps.web.trace_view import chain
 from apps.web.views import record_fields
 from engine.kernel.errors import NotFound
 from apps.web.record_work import related_section
+from apps.web.plain import plain
 from engine.core import records
 from engine.core.workflow import last_decision
 
@@ -30,12 +31,12 @@ def render_lookup_page() -> None:
         return
     st.query_params["code"] = view.receipt_code
     form = rt.forms[view.form_id].form
-    st.subheader(view.title)
+    st.subheader(plain(view.title))
     st.metric(t("status"), rt.state_label(view.form_id, view.state, lang()))
     st.caption(f"{t('receipt_code')} {view.receipt_code} · {t('submitted_at')} {view.created_at:%Y-%m-%d}")
     decision = last_decision(rt, view.id)
     if decision and decision.get("reason"):
-        st.info(f"**{t('decision_reason')}**：{decision['reason']}")
+        st.info(f"**{t('decision_reason')}**：{plain(decision['reason'])}")
     related_section(rt, view, public=True)
     record_fields(rt, form, view.data, include_private=False)
     chain(view.id)

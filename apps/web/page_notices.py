@@ -7,6 +7,7 @@ import itertools
 import streamlit as st
 
 from apps.web.state import actor, lang, runtime, t
+from apps.web.plain import table
 from engine.output import documents
 
 MAX_ROWS = 200  # a township's notice board, not a county export
@@ -34,7 +35,7 @@ def render_notices_page() -> None:
         st.info(t("no_records"))
     else:
         headings = [c.text(lang()) for c in doc.columns]
-        st.table([dict(zip(headings, row)) for row in rows], hide_index=True, border="horizontal")
+        table([dict(zip(headings, row)) for row in rows], hide_index=True, border="horizontal")
     made = documents.notice(rt, actor(), doc.id, township)
     st.download_button(t("download", what=doc.text(lang())), lambda made=made: made.content, file_name=made.filename,
                        mime="application/pdf", key="notices.pdf", icon=":material/print:")

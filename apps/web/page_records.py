@@ -12,6 +12,7 @@ from apps.web import record_work as work
 from apps.web.record_delivery import delivery_section, subject_link
 from apps.web.trace_view import chain
 from apps.web.views import history_table, record_fields
+from apps.web.plain import plain
 from engine.kernel.errors import InputError, NotFound, PermissionDenied
 from engine.output.xlsx import write_sheet
 from engine.core import bulk, records, sheets
@@ -225,7 +226,7 @@ def render_record_page() -> None:
     # widgets below it, or an open expander closes on the next rerun.
     top = st.container()
     show_done(top, "record", about=view.id)
-    st.title(view.title)
+    st.title(plain(view.title))
     st.caption(f"{form.text(lang())} · {t('record_no')} {view.id}"
                + (f" · {t('receipt_code')} {view.receipt_code}" if view.receipt_code else "")
                + (f" · {t('record.group')}：{rt.reference_label('groups', view.group_id, lang())}" if view.group_id else ""))

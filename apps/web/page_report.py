@@ -9,6 +9,7 @@ import streamlit as st
 
 from apps.i18n import report_words
 from apps.web.state import actor, lang, runtime, t
+from apps.web.plain import table as show_table
 from engine.output import reports
 from engine.kernel.errors import PermissionDenied
 
@@ -45,5 +46,5 @@ def render_report_page(report_id: str) -> None:
         chart, grid = st.columns([3, 2])
         chart.bar_chart({table.columns[table.chart]: {str(r[0]): float(r[table.chart]) for r in table.rows[:-1]}},
                         horizontal=True, height=max(200, 24 * len(table.rows)))
-        grid.table([dict(zip(table.columns, [str(v) for v in r])) for r in table.rows], hide_index=True,
+        show_table([dict(zip(table.columns, [str(v) for v in r])) for r in table.rows], grid, hide_index=True,
                    border="horizontal")

@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 
 from apps.web.state import actor, lang, runtime, t
 from apps.web.vote_widgets import candidate_titles, marks_input, refused
+from apps.web.plain import table
+from apps.web.plain import plain
 from engine.output import documents
 from engine.kernel.errors import NotFound, PermissionDenied
 from engine.features import voting
@@ -37,9 +39,9 @@ def render_desk_page(vote_id: str) -> None:
         session.expunge_all()
     for row in rounds:
         with st.container(border=True):
-            st.markdown(f"**{row.title}** · {t('vote.kind_' + row.kind)} · {t('vote.state_' + row.state)}")
+            st.markdown(f"**{plain(row.title)}** · {t('vote.kind_' + row.kind)} · {t('vote.state_' + row.state)}")
             st.caption(t("vote.numbers", places=row.places, members=row.members, present=row.present))
-            st.caption(t("vote.candidates_are", titles="；".join(f"#{cid} {title}" for cid, title in
+            st.caption(t("vote.candidates_are", titles="；".join(f"#{cid} {plain(title)}" for cid, title in
                                                                  candidate_titles(rt, row.id))))
             try:
                 _round_actions(rt, rules, row, presidium, teller)
@@ -110,7 +112,7 @@ def _turnout(rt, row) -> int:
 
 
 def _candidate_list(rt, round_id: int) -> None:
-    st.markdown("\n".join(f"{n}. {title}（#{cid}）" for n, (cid, title) in enumerate(candidate_titles(rt, round_id), 1)))
+    st.markdown("\n".join(f"{n}. {plain(title)}（#{cid}）" for n, (cid, title) in enumerate(candidate_titles(rt, round_id), 1)))
 
 
 def _confirm_open(rt, row) -> None:
@@ -193,12 +195,12 @@ def _new_round(rt, rules, vote_id: str, township: str) -> None:
     st.subheader(t("vote.new_round"))
     carried = voting.carried_places(rt, vote_id, township)
     if carried is not None:  # the places a count left empty come first: the county's rule fills them now
-        st.info(t("vote.carried", title=carried.title, places=carried.places))
+        st.info(t("vote.carried", title=plain(carried.title), places=carried.places))
     if not rows:
         states = "、".join(rt.state_label(rules.form, s, lang()) for s in rules.candidate_states)
         st.info(t("vote.no_candidates", states=states))
         return
-    picked = [rid for rid, title in rows if st.checkbox(f"#{rid} {title}", value=True, key=f"cand.{township}.{rid}")]
+    picked = [rid for rid, title in rows if st.checkbox(f"#{rid} {plain(title)}", value=True, key=f"cand.{township}.{rid}")]
     if carried is not None:
         places = carried.places
         st.caption(t("vote.numbers_carried", places=places))
@@ -230,9 +232,9 @@ def _confirm_create(rt, vote_id: str, township: str, title: str, places: int, pi
                     closes_at, budget, fills_carried: bool = False) -> None:
     """The candidate list, the places and the roster, before they are fixed as a draft ballot."""
     roster = voting.roster_from_records(rt, vote_id, township)
-    st.markdown(f"**{title}**")
+    st.markdown(f"**{plain(title)}**")
     st.markdown(t("vote.create_numbers", candidates=len(picked), places=places, members=len(roster)))
-    st.markdown("\n".join(f"{n}. {name}（#{rid}）" for n, (rid, name) in enumerate(picked, 1)))
+    st.markdown("\n".join(f"{n}. {plain(name)}（#{rid}）" for n, (rid, name) in enumerate(picked, 1)))
     if budget is not None:
         st.markdown(t("vote.budget_is", amount=f"{budget:,.2f}"))
     if closes_at is not None:
@@ -257,7 +259,7 @@ def _result_table(rt, round_id: int) -> None:
         return
     values, rows = documents.result_rows(rt, doc, round_id, dt.date.today())
     headings = [c.text(lang()) for c in doc.columns]
-    st.table([dict(zip(headings, r)) for r in rows], hide_index=True, border="horizontal")
+    table([dict(zip(headings, r)) for r in rows], hide_index=True, border="horizontal")
     if values["notes"]:
         st.warning(values["notes"])
 
@@ -279,7 +281,7 @@ def render_results_page() -> None:
         st.info(t("no_records"))
         return
     for round_id, title, kind in counted:
-        st.subheader(f"{title} · {t('vote.kind_' + kind)}")
+        st.subheader(f"{plain(title)} · {t('vote.kind_' + kind)}")
         try:
             _result_table(rt, round_id)
             made = documents.result(rt, actor(), doc.id, round_id)

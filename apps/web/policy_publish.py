@@ -13,6 +13,7 @@ import streamlit as st
 from apps.i18n import refusal_text
 from apps.web.done_message import say_done
 from apps.web.state import lang, t
+from apps.web.plain import table
 from engine.core.accounts import display_names
 from engine.core.actors import Actor
 from engine.core.publishing import Publication, PublishRefused, history, load_draft, publish, restore
@@ -59,7 +60,7 @@ def render_preview_and_publish(rt: Runtime, who: Actor, root: Path, edits: dict,
         if len(rows) > TABLE_ROWS:  # a long list scrolls in a grid; a short one reads whole, reasons wrapped
             st.dataframe(rows, hide_index=True, width="stretch")
         elif rows:
-            st.table(rows)
+            table(rows)
         with st.container(key="profile-text-preview"):  # the engine's notes name tables by their ids
             for note in report.notes[:20]:
                 st.caption(note)

@@ -9,6 +9,8 @@ import streamlit as st
 
 from apps.web.state import actor, lang, t
 from apps.web.views import open_button
+from apps.web.plain import table
+from apps.web.plain import plain
 from engine.kernel.errors import PermissionDenied
 from engine.features import delivery
 from engine.core import records
@@ -38,7 +40,7 @@ def delivery_section(rt, view) -> None:
                  needs=f"{status.needs:,.2f}"))
     today = dt.date.today()
     if status.milestones:
-        st.table([{t("dl.milestone"): m.name, t("dl.planned"): m.due.isoformat() if m.due else "",
+        table([{t("dl.milestone"): m.name, t("dl.planned"): m.due.isoformat() if m.due else "",
                    t("dl.reached"): m.reached_on.isoformat() if m.reached_on else "",
                    t("dl.status"): t("dl.status." + ("on_time" if m.on_time else "late" if m.reached_on else
                                                      "behind" if m.behind(today, spec.overdue.grace_days) else "pending"))}
@@ -46,7 +48,7 @@ def delivery_section(rt, view) -> None:
     flags = delivery.flags_of(rt, view.id)
     if flags:
         st.markdown(f"**{t('dl.flags')}**")
-        st.table([{t("dl.alerts"): f.reason, t("dl.raised"): f"{f.raised_at:%Y-%m-%d}",
+        table([{t("dl.alerts"): f.reason, t("dl.raised"): f"{f.raised_at:%Y-%m-%d}",
                    t("dl.status"): (t("dl.cleared") + f" {f.cleared_at:%Y-%m-%d}") if f.cleared_at else t("dl.open")}
                   for f in flags], hide_index=True, border="horizontal")
     follow_ups = [r for r in records.linked_records(rt, actor(), view.id) if r.form_id == spec.follow_up.form]
@@ -54,7 +56,7 @@ def delivery_section(rt, view) -> None:
         st.markdown(f"**{t('dl.follow_up_list')}**")
         for r in follow_ups:
             left, right = st.columns([5, 1])
-            left.write(f"{r.title} · {rt.state_label(r.form_id, r.state, lang())}")
+            left.markdown(f"{plain(r.title)} · {rt.state_label(r.form_id, r.state, lang())}")
             with right:
                 open_button(r.id, t("dl.open_record", id=r.id), key=f"dl.open.{r.id}")
 

@@ -10,6 +10,8 @@ from apps.web.done_message import say_done
 from apps.web.form_widgets import form_inputs, submitted
 from apps.web.record_delivery import defaults_caption
 from apps.web.state import actor, lang, t
+from apps.web.plain import table
+from apps.web.plain import plain
 from engine.output import documents
 from engine.kernel.errors import InputError, MinshengError, PermissionDenied, Problem
 from engine.core import accounts, regroup, sheets
@@ -32,12 +34,12 @@ def decision_box(rt, view) -> None:
     decision = last_decision(rt, view.id)
     if not decision:
         return
-    st.info(f"**{t('decision_reason')}**：{decision['reason']}" if lang() == "zh"
-            else f"**{t('decision_reason')}**: {decision['reason']}")
+    st.info(f"**{t('decision_reason')}**：{plain(decision['reason'])}" if lang() == "zh"
+            else f"**{t('decision_reason')}**: {plain(decision['reason'])}")
     with st.expander(t("decision_details")):
         st.caption(t("decision_source", rules=decision.get("rule_file", ""), version=decision.get("version", ""),
                      rows=", ".join(decision.get("matched") or []) or "—"))
-        st.table([{t("field"): k, t("details"): v} for k, v in (decision.get("seen") or {}).items()],
+        table([{t("field"): k, t("details"): v} for k, v in (decision.get("seen") or {}).items()],
                  hide_index=True, border="horizontal")
 
 
@@ -111,7 +113,7 @@ def sheet_section(rt, view) -> None:
                          t("details"): _summary(rt, sheet_form, item.view.data),
                          t("who"): names.get(item.view.created_by) or item.view.created_by,
                          t("counts"): t("replaced") if item.replaced else "✓"})
-        st.table(rows, hide_index=True, border="horizontal")
+        table(rows, hide_index=True, border="horizontal")
 
 
 def _summary(rt, form, data) -> str:
@@ -172,7 +174,7 @@ def related_section(rt, view, public: bool) -> None:
         if related[key] and public and key == "merged_here":  # other proposers' receipt codes stay theirs
             st.caption(t("merged_here_count", n=len(related[key])))
         elif related[key]:
-            shown = "、".join(f"{r.title}（{r.receipt_code if public else '#' + str(r.id)}，"
+            shown = "、".join(f"{plain(r.title)}（{r.receipt_code if public else '#' + str(r.id)}，"
                              f"{rt.state_label(r.form_id, r.state, lang())}）" for r in related[key])
             st.caption(f"{t('related.' + key)}：{shown}")
 

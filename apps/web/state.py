@@ -14,6 +14,7 @@ from engine.core.versions import pinned_summary
 from engine.profile.inherit import ChainError
 from engine.profile.loader import disk_version
 from engine.jobs import tick
+from engine.core import accounts
 from engine.core.actors import ANONYMOUS, Actor
 
 log = logging.getLogger("minsheng.web")
@@ -93,22 +94,36 @@ def actor() -> Actor:
     moment = time.time()
     started = st.session_state.get("signed_in_at", moment)
     seen = st.session_state.get("seen_at", moment)
-    if moment - seen > policy.idle_minutes * 60 or moment - started > policy.session_hours * 3600:
+    current = None
+    if moment - seen <= policy.idle_minutes * 60 and moment - started <= policy.session_hours * 3600:
+        # the account as it is now: a reset password, a role taken away or a lock ends the session
+        current = accounts.session_actor(runtime(), who.username, st.session_state.get("account_stamp"))
+    if current is None:
         sign_out()
         st.session_state["session_ended"] = True
         return ANONYMOUS
     st.session_state["seen_at"] = moment
-    return who
+    st.session_state["actor"] = current
+    return current
 
 
 def sign_in_as(who: Actor) -> None:
     st.session_state["actor"] = who
+    st.session_state["account_stamp"] = accounts.stamp_of(runtime(), who.username)
     st.session_state["signed_in_at"] = st.session_state["seen_at"] = time.time()
     st.session_state.pop("session_ended", None)
 
 
+def keep_session() -> None:
+    """After the user changed their own password: this session goes on (the others end)."""
+    who = st.session_state.get("actor", ANONYMOUS)
+    if who.signed_in:
+        st.session_state["account_stamp"] = accounts.stamp_of(runtime(), who.username)
+
+
 def sign_out() -> None:
     st.session_state["actor"] = ANONYMOUS
+    st.session_state.pop("account_stamp", None)
     st.session_state.pop("signed_in_at", None)
     st.session_state.pop("seen_at", None)
 

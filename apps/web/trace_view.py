@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from apps.web.state import lang, runtime, t
+from apps.web.plain import plain
 from engine.output.trace import trace
 
 ICONS = {"submitted": ":material/edit_note:", "action": ":material/arrow_forward:", "vote": ":material/how_to_vote:",
@@ -26,20 +27,20 @@ def chain(record_id: int) -> None:
         elif step.kind == "merged":
             line = t("trace.merged", id=v["into"])
         elif step.kind == "action":
-            line = f"**{v['action']}** → {v['state']}" + (f"：{v['reason']}" if v["reason"] else "")
+            line = f"**{plain(v['action'])}** → {plain(v['state'])}" + (f"：{plain(v['reason'])}" if v["reason"] else "")
         elif step.kind == "vote":
-            line = f"**{v['title']}**：{v['reason']}"
+            line = f"**{plain(v['title'])}**：{plain(v['reason'])}"
         elif step.kind == "sheet":
-            line = f"**{v['form']}**"
+            line = f"**{plain(v['form'])}**"
         elif step.kind == "milestone":
             status = "on_time" if v["on_time"] else "late" if v["reached_on"] else "pending"
-            line = t("trace.milestone", name=v["name"], due=v["due"] or "", status=t(f"dl.status.{status}"))
+            line = t("trace.milestone", name=plain(v["name"]), due=v["due"] or "", status=t(f"dl.status.{status}"))
         elif step.kind == "progress":
-            line = t("trace.progress", percent=v["percent"], unit=v["unit"] or "—", deadline=v["deadline"] or "—")
+            line = t("trace.progress", percent=v["percent"], unit=plain(v["unit"] or "—"), deadline=v["deadline"] or "—")
         else:
             line = t("trace.money", allocated=f"{v['allocated']:,.2f}", paid=f"{v['paid']:,.2f}")
         st.markdown(f"{ICONS.get(step.kind, '')} {day}{line}")
         fields = v.get("fields") or []
         if fields:
-            st.caption("；".join(f"{label}：{value}" for label, value in fields) if lang() == "zh"
-                       else "; ".join(f"{label}: {value}" for label, value in fields))
+            st.caption("；".join(f"{plain(label)}：{plain(value)}" for label, value in fields) if lang() == "zh"
+                       else "; ".join(f"{plain(label)}: {plain(value)}" for label, value in fields))

@@ -5,6 +5,7 @@ import streamlit as st
 
 from apps.i18n import TEXT
 from apps.web.state import lang, t
+from apps.web.plain import table
 from engine.schema.forms import Form
 from engine.core import accounts
 from engine.core.runtime import Runtime
@@ -21,7 +22,7 @@ def record_fields(rt: Runtime, form: Form, data: dict, include_private: bool) ->
         rows.append({t("field"): f.text(lang()), t("details"): value})
     # st.table, not st.dataframe: plain HTML that prints, reads aloud and can be copied
     if rows:
-        st.table(rows, hide_index=True, border="horizontal")
+        table(rows, hide_index=True, border="horizontal")
 
 
 def history_table(rt: Runtime, form_id: str, history, show_actor: bool) -> None:
@@ -37,7 +38,7 @@ def history_table(rt: Runtime, form_id: str, history, show_actor: bool) -> None:
         if show_actor:  # the person's name; the system's and the public's steps in words
             row[t("who")] = names.get(h.actor) or (t(f"who.{h.actor}") if f"who.{h.actor}" in TEXT else h.actor)
         rows.append(row)
-    st.table(rows, hide_index=True, border="horizontal")
+    table(rows, hide_index=True, border="horizontal")
 
 
 def _step_label(rt: Runtime, form_id: str, step: str | None) -> str | None:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from apps.i18n import refusal_text
 from apps.web.state import lang, t
+from apps.web.plain import plain
 from engine.features.voting import BallotCandidate, VoteRefused
 from engine.lang.vote_methods import YES
 from engine.store.tables import Record, VoteCandidate
@@ -42,17 +43,17 @@ def candidate_details(candidate: BallotCandidate) -> None:
         return
     with st.expander(t("vote.details")):
         if candidate.description:
-            st.write(candidate.description)
+            st.markdown(plain(candidate.description))
         if candidate.reason:
-            st.caption(t("vote.why_on_list", reason=candidate.reason))
+            st.caption(t("vote.why_on_list", reason=plain(candidate.reason)))
 
 
 def mark_widget(rules, cid: str, title: str, key: str) -> str | None:
     """The mark for one candidate: a checkbox (approve: yes or nothing) or yes/no/abstain."""
     if rules.method == "approve_and_rank":
-        return YES if st.checkbox(title, key=f"{key}.{cid}") else None
+        return YES if st.checkbox(plain(title), key=f"{key}.{cid}") else None
     options = {m: t(f"vote.{m}") for m in MARKS}
-    return st.radio(title, list(options), format_func=options.get, horizontal=True, index=2, key=f"{key}.{cid}")
+    return st.radio(plain(title), list(options), format_func=options.get, horizontal=True, index=2, key=f"{key}.{cid}")
 
 
 def marks_input(rules, candidates: list[tuple[str, str]], key: str) -> dict[str, str]:
@@ -68,10 +69,10 @@ def marks_in_words(rules, candidates: list[tuple[str, str]], marks: dict[str, st
     if rules.method == "approve_and_rank":
         approved = [titles[c] for c, _ in candidates if marks.get(c) == YES]
         others = [titles[c] for c, _ in candidates if marks.get(c) != YES]
-        lines.append(t("vote.summary_yes", titles="、".join(approved) or t("vote.summary_none")))
-        lines.append(t("vote.summary_unmarked", titles="、".join(others) or t("vote.summary_none")))
+        lines.append(t("vote.summary_yes", titles="、".join(map(plain, approved)) or t("vote.summary_none")))
+        lines.append(t("vote.summary_unmarked", titles="、".join(map(plain, others)) or t("vote.summary_none")))
         return lines
     for mark in MARKS:
         chosen = [titles[c] for c, _ in candidates if marks.get(c) == mark]
-        lines.append(t(f"vote.summary_{mark}", titles="、".join(chosen) or t("vote.summary_none")))
+        lines.append(t(f"vote.summary_{mark}", titles="、".join(map(plain, chosen)) or t("vote.summary_none")))
     return lines

@@ -2,6 +2,8 @@
 profile, audited changes. Signing in is engine.core.signin."""
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -22,6 +24,33 @@ def actor_of(user: User) -> Actor:
     return Actor(username=user.username, display_name=user.display_name,
                  roles=frozenset(user.roles), township=user.township, station=user.station,
                  groups=frozenset(user.groups or ()))
+
+
+def session_stamp(user: User) -> str:
+    """What a signed-in session was granted on: the password, roles, township, station, groups
+    and state of the account. A session keeps it from signing in, and ends as soon as the account
+    no longer has the same (a reset password, a role taken away, a lock, a deactivation, removal)."""
+    granted = [user.password_hash, sorted(user.roles or ()), user.township, user.station,
+               sorted(user.groups or ()), bool(user.active), user.locked_at is not None]
+    return hashlib.sha256(json.dumps(granted, ensure_ascii=False).encode()).hexdigest()
+
+
+def stamp_of(rt: Runtime, username: str) -> str | None:
+    """The account's session stamp now, or None if it no longer exists."""
+    with rt.db.read() as session:
+        user = session.scalars(select(User).where(User.username == username)).first()
+        return session_stamp(user) if user is not None else None
+
+
+def session_actor(rt: Runtime, username: str, stamp: str | None) -> Actor | None:
+    """The signed-in account as it is now, or None when the session must end: the account is
+    gone, inactive, locked, or its password, roles or scope changed since the session's stamp.
+    One indexed read a page run, so every app process ends the session at once."""
+    with rt.db.read() as session:
+        user = session.scalars(select(User).where(User.username == username)).first()
+        if user is None or not user.active or user.locked_at is not None or session_stamp(user) != stamp:
+            return None
+        return actor_of(user)
 
 
 def password_problem(rt: Runtime, password: str, *about: str) -> Problem | None:

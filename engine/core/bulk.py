@@ -23,8 +23,8 @@ from engine.store.audit import audit_many, audit_row, now
 from engine.schema.workflow import Transition, Workflow
 from engine.kernel.errors import InputError, NotFound, PermissionDenied, Problem
 from engine.core.runtime import Runtime
-from engine.core import reactions
-from engine.core.actors import SYSTEM, Actor, in_scope
+from engine.core import policy, reactions
+from engine.core.actors import SYSTEM, Actor
 from engine.core.sheets import current_sheets, gathered_from, workflow_of
 from engine.core.workflow import MERGED_INTO, TransitionRefused, after_moves, first_allowed, transition_audit
 from engine.store.anyof import any_of
@@ -101,7 +101,7 @@ def plan_moves(session, rt: Runtime, actor: Actor, rows: list[Any], action: str,
         if not permitted:
             plan.refused.append((row.id, "not_allowed"))
             continue
-        if not automatic and not in_scope(actor, row.township, row.station):
+        if not automatic and not policy.in_scope(rt, actor, row):
             plan.refused.append((row.id, "other_township"))
             continue
         values = vrt.form(row.form_id).values_of(row.data)
@@ -231,7 +231,7 @@ def bulk_action(rt: Runtime, actor: Actor, form_id: str, action: str, township: 
         raise PermissionDenied(f"township:{township}")
     township = township or (actor.township if actor is not SYSTEM else None)
     starts = sorted({s for t in wf.transitions if t.action == action for s in t.from_})
-    where = [RECORDS.c.form_id == form_id, RECORDS.c.state.in_(starts)]
+    where = [RECORDS.c.form_id == form_id, RECORDS.c.state.in_(starts), *policy.scope_sql(rt, actor, form_id, RECORDS)]
     if township:
         where.append(RECORDS.c.township == township)
     with rt.db.read() as session:

@@ -22,28 +22,12 @@ from engine.schema.forms import Form
 from engine.kernel.receipt import PATTERN as RECEIPT_PATTERN, new_code, normalise
 from engine.core.runtime import Runtime
 from engine.core import reactions, search as record_search
-from engine.core.actors import SYSTEM, Actor, require
+from engine.core.actors import ANONYMOUS, SYSTEM, Actor, require
+from engine.core.policy import RecordView, may_read, require_read, scope_sql, view
 from engine.core.windows import require_open
 from engine.store.anyof import any_of
 from engine.store.tables import Attachment, AuditEntry, Record, RecordFacet, RecordLink
 
-
-
-@dataclass(frozen=True)
-class RecordView:
-    id: int
-    form_id: str
-    receipt_code: str | None
-    state: str | None
-    title: str
-    township: str | None
-    station: str | None
-    channel: str | None
-    created_at: dt.datetime
-    created_by: str
-    profile_version: str
-    data: Mapping[str, Any]
-    group_id: str | None = None  # the county group it is assigned to, if any
 
 
 @dataclass(frozen=True)
@@ -67,37 +51,15 @@ class HistoryEntry:
     step: str | None = None  # the workflow action taken, or the sheet's form filed
 
 
-def may_read_personal_data(actor: Actor, form: Form) -> bool:
-    readers = form.access.personal_data
-    return actor is SYSTEM or actor.may(form.access.view if readers is None else readers)
-
-
-def view_for(rt: Runtime, actor: Actor, record: Record) -> RecordView:
-    """The record as this actor may see it: without its private fields unless the actor's role
-    may read the form's personal data (checked here, on the server, for every read)."""
-    form = rt.forms[record.form_id].form if record.form_id in rt.forms else None
-    if form is None or may_read_personal_data(actor, form):
-        return view_of(record)
-    return view_of(record, {k: v for k, v in record.data.items() if not (form.has_field(k) and form.field(k).private)})
-
-
-def view_of(record: Record, data: Mapping[str, Any] | None = None) -> RecordView:
-    return RecordView(
-        id=record.id, form_id=record.form_id, receipt_code=record.receipt_code, state=record.state,
-        title=record.title, township=record.township, station=record.station, channel=record.channel,
-        created_at=record.created_at, created_by=record.created_by, profile_version=record.profile_version,
-        data=dict(record.data if data is None else data), group_id=record.group_id,
-    )
-
-
 def promoted_columns(compiled: CompiledForm, document: Mapping[str, Any]) -> dict[str, Any]:
     """township/station/channel columns, from the form's first reference field to each list."""
     return {column: document.get(fid) if fid else None for column, fid in compiled.promoted.items()}
 
 
 def scope_problems(rt: Runtime, actor: Actor, compiled: CompiledForm, document: Mapping[str, Any]) -> dict[str, Problem]:
-    """Staff tied to a township (or a station) enter that township's (station's) records only:
-    a record of another one, or of none, is refused on its field."""
+    """Staff tied to a township (or a station) enter that township's (station's) records and
+    sheets only: a record of another one, or of none, is refused on its field, and so is a
+    station of another township."""
     problems: dict[str, Problem] = {}
     if actor is SYSTEM:
         return problems
@@ -105,6 +67,13 @@ def scope_problems(rt: Runtime, actor: Actor, compiled: CompiledForm, document: 
         field_id = compiled.promoted.get(column)
         if own and field_id and document.get(field_id) != own:
             problems[field_id] = Problem(f"other_{column}", {column: rt.reference_label(f"{column}s", own)})
+    # a station named (a joint recommendation's) is one of the actor's township's
+    station_field = compiled.promoted.get("station")
+    if actor.township and station_field and station_field not in problems and document.get(station_field):
+        station = next((s for s in rt.profile.county.stations if s.id == document[station_field]), None)
+        if station is not None and station.township != actor.township:
+            problems[station_field] = Problem("other_township",
+                                              {"township": rt.reference_label("townships", actor.township)})
     return problems
 
 
@@ -184,10 +153,10 @@ def submit(rt: Runtime, actor: Actor, form_id: str, raw: Mapping[str, Any],
         subject = record if subject_id == record.id else session.get(Record, subject_id)
         waiting = subject is not None and reactions.enqueue(session, rt, subject, "submitted", form_id,
                                                             source=(form_id, document))
-        view = view_of(record)
+        shown = view(rt, actor, record)
     if waiting:
         reactions.drain(rt, [subject_id])
-    return view
+    return shown
 
 
 def store_upload(session: Session, compiled: CompiledForm, field_id: str, name: str, content: bytes) -> dict:
@@ -224,18 +193,18 @@ def find_by_receipt(rt: Runtime, code: str) -> tuple[RecordView, list[HistoryEnt
         record = session.scalars(select(Record).where(Record.receipt_code == wanted)).first()
         if record is None or record.form_id not in rt.forms:
             raise NotFound("receipt")
-        form = rt.forms[record.form_id].form
-        public = {k: v for k, v in record.data.items() if form.has_field(k) and not form.field(k).private}
-        return view_of(record, public), _history(session, record.id)
+        return view(rt, ANONYMOUS, record), _history(session, record.id)
 
 
 def get(rt: Runtime, actor: Actor, record_id: int) -> tuple[RecordView, list[HistoryEntry]]:
+    """One record and its history, for an actor whose role may view its form and whose township
+    (station) it is in."""
     with rt.db.read() as session:
         record = session.get(Record, record_id)
         if record is None or record.form_id not in rt.forms:
             raise NotFound("record")
-        require(actor, rt.forms[record.form_id].form.access.view, f"view:{record.form_id}")
-        return view_for(rt, actor, record), _history(session, record.id)
+        require_read(rt, actor, record)
+        return view(rt, actor, record), _history(session, record.id)
 
 
 def _history(session: Session, record_id: int) -> list[HistoryEntry]:
@@ -319,7 +288,7 @@ def list_all(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, str]
 
 def _views(rt: Runtime, actor: Actor, session, wanted: list[int]) -> list[RecordView]:
     found = {r.id: r for r in session.scalars(select(Record).where(any_of(Record.id, wanted)))} if wanted else {}
-    return [view_for(rt, actor, found[i]) for i in wanted if i in found]
+    return [view(rt, actor, found[i]) for i in wanted if i in found]
 
 
 def _list_query(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, str] | None, search: str | None,
@@ -353,10 +322,7 @@ def _list_query(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, s
         else:
             facets.append((fid, str(value)))
     # Staff of a township (and a station) list that township's records only, whatever they filter
-    if actor is not SYSTEM and actor.township and compiled.promoted.get("township"):
-        on_records.append(Record.township == actor.township)
-        if actor.station and compiled.promoted.get("station"):
-            on_records.append(Record.station == actor.station)
+    on_records.extend(scope_sql(rt, actor, form_id))
     if not facets:
         where = [Record.form_id == form_id, *on_records]
         count = select(func.count()).select_from(Record).where(*where)
@@ -385,7 +351,7 @@ def linked_records(rt: Runtime, actor: Actor, target_id: int, page_size: int = 5
             select(Record).join(RecordLink, RecordLink.record_id == Record.id)
             .where(RecordLink.target_id == target_id).order_by(Record.id).limit(page_size)
         ).all()
-        return [view_for(rt, actor, r) for r in rows if actor.may(rt.forms[r.form_id].form.access.view)]
+        return [view(rt, actor, r) for r in rows if may_read(rt, actor, r)]
 
 
 def links_from(rt: Runtime, record_id: int, field_id: str) -> list[int]:

@@ -17,8 +17,8 @@ from engine.schema.workflow import Regroup
 from engine.kernel.errors import InputError, NotFound, Problem
 from engine.kernel.receipt import new_code
 from engine.core.runtime import Runtime
-from engine.core import records, search
-from engine.core.actors import Actor, require, require_township
+from engine.core import policy, records, search
+from engine.core.actors import ANONYMOUS, Actor, require
 from engine.core.sheets import workflow_of
 from engine.core.workflow import MERGED_INTO, SPLIT_FROM
 from engine.store.tables import Record, RecordFacet, RecordLink
@@ -32,10 +32,10 @@ def _regroup(rt: Runtime, form_id: str, kind: str) -> Regroup:
     return regroup
 
 
-def _check(actor: Actor, regroup: Regroup, record: Record | None, form_id: str, kind: str) -> Record:
+def _check(rt: Runtime, actor: Actor, regroup: Regroup, record: Record | None, form_id: str, kind: str) -> Record:
     if record is None or record.form_id != form_id:
         raise InputError({"": Problem("no_such_record", {"value": getattr(record, "id", "?")})})
-    require_township(actor, record.township, record.station)
+    policy.require_scope(rt, actor, record)
     if record.state not in regroup.from_:
         raise InputError({"": Problem(f"{kind}_wrong_state", {"value": record.id})})
     return record
@@ -51,7 +51,7 @@ def _start(rt: Runtime, session, actor: Actor, record_id: int, kind: str) -> tup
     vrt = rt.for_version(record.profile_version)
     regroup = _regroup(vrt, record.form_id, kind)
     require(actor, regroup.roles, f"{kind}:{record.form_id}")
-    _check(actor, regroup, record, record.form_id, kind)
+    _check(rt, actor, regroup, record, record.form_id, kind)
     return record, vrt, regroup
 
 
@@ -66,7 +66,7 @@ def merge(rt: Runtime, actor: Actor, into_id: int, duplicate_ids: Sequence[int],
         query = select(Record).where(Record.id.in_(duplicate_ids)).order_by(Record.id)
         found = {r.id: r for r in session.scalars(rt.db.for_update(query))}
         for dup_id in duplicate_ids:
-            dup = _check(actor, regroup, found.get(dup_id), target.form_id, "merge")
+            dup = _check(rt, actor, regroup, found.get(dup_id), target.form_id, "merge")
             before = dup.state
             dup.state = regroup.to
             session.add(RecordLink(record_id=dup.id, field_id=MERGED_INTO, target_id=target.id))
@@ -123,7 +123,7 @@ def split(rt: Runtime, actor: Actor, record_id: int, parts: Sequence[Mapping[str
               before={"state": before}, after={"state": regroup.to, "parts": [r.id for r in made], "note": note},
               version=original.profile_version)
         session.flush()
-        return [records.view_of(r) for r in made]
+        return [policy.view(rt, actor, r) for r in made]
 
 
 def related(rt: Runtime, record_id: int) -> dict[str, list[records.RecordView]]:
@@ -138,6 +138,6 @@ def related(rt: Runtime, record_id: int) -> dict[str, list[records.RecordView]]:
                 ("parts", SPLIT_FROM, RecordLink.target_id, RecordLink.record_id)):
             rows = session.scalars(select(Record).join(RecordLink, theirs == Record.id)
                                    .where(mine == record_id, RecordLink.field_id == field_id).order_by(Record.id)).all()
-            out[key] = [records.view_of(r, {}) for r in rows]
+            out[key] = [policy.view(rt, ANONYMOUS, r) for r in rows]
         return out
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import exists, func, select
 
-from engine.core import records
-from engine.core.actors import SYSTEM, Actor, require
+from engine.core import policy, records
+from engine.core.actors import Actor, require
 from engine.core.groups import group_scope
 from engine.core.runtime import Runtime
 from engine.core.sheets import SUBJECT, listed_sheet
@@ -48,14 +48,10 @@ def grid_for(rt: Runtime, actor: Actor, form_id: str, sheet_form: str, township:
     for a sheet a record takes once, the oldest still without it."""
     sheet = listed_sheet(rt, actor, form_id, sheet_form)
     require(actor, sheet.roles, f"sheet:{sheet_form}")
-    if actor is not SYSTEM and actor.township:
-        township = actor.township
-    where = [Record.form_id == form_id, Record.state.in_(sheet.states),
+    where = [Record.form_id == form_id, Record.state.in_(sheet.states), *policy.scope_sql(rt, actor, form_id),
              *(group_scope(actor) if sheet.group_only else [])]  # a member's: their groups' records
     if township:
         where.append(Record.township == township)
-    if actor is not SYSTEM and actor.station:
-        where.append(Record.station == actor.station)
     if one_a_record(sheet):
         linked = Record.__table__.alias("filed")
         where.append(~exists().where(RecordLink.target_id == Record.id, RecordLink.field_id == SUBJECT,
@@ -73,5 +69,5 @@ def grid_for(rt: Runtime, actor: Actor, form_id: str, sheet_form: str, township:
                     .where(any_of(RecordLink.target_id, list(filed)), RecordLink.field_id == SUBJECT,
                            sheet_rows.c.form_id == sheet_form)):
                 filed[target].add(str((data or {}).get(sheet.one_per, "")) if sheet.one_per else "")
-        views = [records.view_for(rt, actor, r) for r in rows]
+        views = [policy.view(rt, actor, r) for r in rows]
     return Grid(sheet, [GridRecord(v, frozenset(filed[v.id])) for v in views], total)

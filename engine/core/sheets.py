@@ -21,8 +21,8 @@ from engine.schema.workflow import Sheet, Workflow
 from engine.kernel.dates import as_utc
 from engine.kernel.errors import InputError, MinshengError, NotFound, Problem
 from engine.core.runtime import Runtime
-from engine.core import events, groups, reactions, records, search
-from engine.core.actors import SYSTEM, Actor, in_group, require, require_group, require_township
+from engine.core import events, groups, policy, reactions, records, search
+from engine.core.actors import SYSTEM, Actor, in_group, require, require_group
 from engine.core.windows import require_open
 from engine.store.anyof import any_of
 from engine.store.inserts import insert_returning_ids
@@ -52,8 +52,9 @@ def sheets_allowed(rt: Runtime, actor: Actor, record: records.RecordView) -> lis
     wf = workflow_of(rt, record.form_id)
     if wf is None:
         return []
+    if not policy.in_scope(rt, actor, record):
+        return []
     return [s for s in wf.sheets if record.state in s.states and (actor is SYSTEM or actor.may(s.roles))
-            and (actor is SYSTEM or not actor.township or not record.township or actor.township == record.township)
             and (not s.group_only or in_group(actor, record.group_id))]
 
 
@@ -84,10 +85,10 @@ def file_sheet(rt: Runtime, actor: Actor, record_id: int, form_id: str, raw: Map
         if isinstance(prepared[0], MinshengError):
             raise prepared[0]
         sheet_ids, waiting = _write(session, rt, actor, subjects, [prepared[0]])
-        view = records.view_of(session.get(Record, sheet_ids[0]))
+        shown = policy.view(rt, actor, session.get(Record, sheet_ids[0]))
     if waiting:
         reactions.drain(rt, waiting)
-    return view
+    return shown
 
 
 def file_sheets(rt: Runtime, actor: Actor, items: Sequence[tuple[int, str, Mapping[str, Any]]],
@@ -154,7 +155,7 @@ def _prepare(session: Session, rt: Runtime, actor: Actor, subjects: Mapping[int,
             if sheet is None:
                 raise NotFound("sheet")
             require(actor, sheet.roles, f"sheet:{form_id}")
-            require_township(actor, subject.township, subject.station)
+            policy.require_scope(rt, actor, subject)
             if sheet.group_only:
                 require_group(actor, subject.group_id)
             require_open(vrt.profile.county, vrt.profile.forms[form_id], actor)
@@ -166,6 +167,7 @@ def _prepare(session: Session, rt: Runtime, actor: Actor, subjects: Mapping[int,
             for field_id, (name, content) in (uploads or {}).items():
                 values[field_id] = records.store_upload(session, compiled, field_id, name, content)
             submission = compiled.validate(values, roles=None if actor is SYSTEM else actor.roles, bulk=bulk)
+            records.check_township(vrt, actor, compiled, submission.document)  # a station's sheet in its name
             own_flow = workflow_of(vrt, form_id)
             out.append(_Prepared(record_id, form_id, submission.document,
                                  records.make_title(vrt, compiled, submission.document) or f"{form_id} #{record_id}",
@@ -215,11 +217,11 @@ def filed_sheets(rt: Runtime, actor: Actor, record_id: int) -> list[FiledSheet]:
         subject = session.get(Record, record_id)
         if subject is None or subject.form_id not in rt.forms:
             raise NotFound("record")
-        require(actor, rt.forms[subject.form_id].form.access.view, f"view:{subject.form_id}")
+        policy.require_read(rt, actor, subject)
         rows = linked_rows(session, record_id)
         wf = workflow_of(rt.for_version(subject.profile_version), subject.form_id)
         current = {r.id for r in current_sheets(session, {record_id: wf})[record_id]}
-        return [FiledSheet(records.view_for(rt, actor, r), r.id not in current) for r in rows
+        return [FiledSheet(policy.view(rt, actor, r), r.id not in current) for r in rows
                 if actor is SYSTEM or r.form_id not in rt.forms or actor.may(rt.forms[r.form_id].form.access.view)]
 
 
@@ -362,12 +364,11 @@ def awaiting(rt: Runtime, actor: Actor, form_id: str, sheet_form: str, township:
     """Records in a sheet's states that have no such sheet yet (e.g. suggestions not answered),
     oldest first, counted and paginated in SQL."""
     sheet = listed_sheet(rt, actor, form_id, sheet_form)
-    township = actor.township if actor is not SYSTEM and actor.township else township
     linked = Record.__table__.alias("sheet")
     has_sheet = exists().where(and_(RecordLink.target_id == Record.id, RecordLink.field_id == SUBJECT,
                                     RecordLink.record_id == linked.c.id, linked.c.form_id == sheet_form))
     where = [Record.form_id == form_id, Record.state.in_(sheet.states), ~has_sheet,
-             *(groups.group_scope(actor) if sheet.group_only else [])]
+             *(groups.group_scope(actor) if sheet.group_only else []), *policy.scope_sql(rt, actor, form_id)]
     if township:
         where.append(Record.township == township)
     page_size = max(1, min(page_size, 200))
@@ -376,4 +377,5 @@ def awaiting(rt: Runtime, actor: Actor, form_id: str, sheet_form: str, township:
         page = max(1, min(page, max(1, math.ceil(total / page_size))))
         rows = session.scalars(select(Record).where(*where).order_by(Record.id)
                                .limit(page_size).offset((page - 1) * page_size)).all()
-        return records.Page(items=[records.view_of(r) for r in rows], total=total, page=page, page_size=page_size)
+        return records.Page(items=[policy.view(rt, actor, r) for r in rows], total=total, page=page,
+                            page_size=page_size)

@@ -16,8 +16,8 @@ from engine.store.audit import audit, now
 from engine.schema.workflow import Transition, Workflow
 from engine.kernel.errors import MinshengError, NotFound
 from engine.core.runtime import Runtime
-from engine.core import events, reactions, records, search
-from engine.core.actors import SYSTEM, Actor, require_township
+from engine.core import events, policy, reactions, records, search
+from engine.core.actors import SYSTEM, Actor
 from engine.core.deadlines import add_deadline
 from engine.core.sheets import SUBJECT, gathered
 from engine.core.counts import tally
@@ -137,7 +137,7 @@ def move(session, rt: Runtime, actor: Actor, record_id: int, action: str,
     if not permitted:
         raise TransitionRefused("not_allowed", action=action)
     if not automatic:
-        require_township(actor, record.township, record.station)
+        policy.require_scope(rt, actor, record)
     values = decision_values(vrt, session, record)
     action_form = next((t.form for _, t in permitted if t.form), None)
     submission = None
@@ -169,7 +169,7 @@ def move(session, rt: Runtime, actor: Actor, record_id: int, action: str,
     session.refresh(record)
     after_moves(rt, session, [(record.id, record.form_id)])
     reactions.enqueue(session, rt, record, "transition", action)
-    return records.view_of(record)
+    return policy.view(rt, actor, record)
 
 
 def transition_audit(state: str, action: str, explanation: Mapping[str, Any] | None,

@@ -18,7 +18,8 @@ from sqlalchemy import and_, exists, func, select
 from engine.core import events
 from engine.core.groups import group_scope
 from engine.core.accounts import accounts_needing_care
-from engine.core.actors import SYSTEM, Actor
+from engine.core.actors import Actor
+from engine.core.policy import scope_sql
 from engine.core.runtime import Runtime
 from engine.core.sheets import SUBJECT
 from engine.store.tables import Record, RecordLink
@@ -35,15 +36,6 @@ class WorkItem:
     count: int
     states: tuple[str, ...] = ()
     page: str = ""  # for a feature's item: the url path of its page
-
-
-def _scope(actor: Actor) -> list:
-    where = []
-    if actor is not SYSTEM and actor.township:
-        where.append(Record.township == actor.township)
-    if actor is not SYSTEM and actor.station:
-        where.append(Record.station == actor.station)
-    return where
 
 
 def work_for(rt: Runtime, actor: Actor) -> list[WorkItem]:
@@ -65,14 +57,14 @@ def work_for(rt: Runtime, actor: Actor) -> list[WorkItem]:
             if not actions and not sheets:
                 continue
             by_state = dict(session.execute(select(Record.state, func.count()).where(
-                Record.form_id == form_id, *_scope(actor)).group_by(Record.state)).all())
+                Record.form_id == form_id, *scope_sql(rt, actor, form_id)).group_by(Record.state)).all())
             found = [WorkItem("action", form_id, action, sum(by_state.get(s, 0) for s in states),
                               tuple(s.id for s in wf.states if s.id in states))
                      for action, states in actions.items()]
             for sheet in sheets:
                 if not any(by_state.get(s) for s in sheet.states):
                     continue
-                found.append(WorkItem("sheet", form_id, sheet.form, _lacking(session, actor, form_id, sheet),
+                found.append(WorkItem("sheet", form_id, sheet.form, _lacking(session, rt, actor, form_id, sheet),
                                       tuple(sheet.states)))
             items.extend(sorted((i for i in found if i.count), key=lambda i: -i.count))
         if actor.may(rt.profile.roles_for("manage_users")):  # an administrator's: accounts to see to
@@ -83,7 +75,7 @@ def work_for(rt: Runtime, actor: Actor) -> list[WorkItem]:
     return items
 
 
-def _lacking(session, actor: Actor, form_id: str, sheet) -> int:
+def _lacking(session, rt: Runtime, actor: Actor, form_id: str, sheet) -> int:
     """Records in the sheet's states without such a sheet: from this user, or (awaited) at all."""
     linked = Record.__table__.alias("sheet")
     mine = [linked.c.created_by == actor.username] if not sheet.awaited else []
@@ -91,4 +83,4 @@ def _lacking(session, actor: Actor, form_id: str, sheet) -> int:
                                     RecordLink.record_id == linked.c.id, linked.c.form_id == sheet.form, *mine))
     in_groups = group_scope(actor) if sheet.group_only else []  # a member's: their groups' records only
     return session.scalar(select(func.count()).select_from(Record).where(
-        Record.form_id == form_id, Record.state.in_(list(sheet.states)), ~has_sheet, *_scope(actor), *in_groups)) or 0
+        Record.form_id == form_id, Record.state.in_(list(sheet.states)), ~has_sheet, *scope_sql(rt, actor, form_id), *in_groups)) or 0

@@ -20,14 +20,16 @@ from sqlalchemy import case, func, select
 
 from engine.store.audit import audit, now
 from engine.schema.funds import FundPool
-from engine.kernel.errors import InputError, MinshengError, NotFound, Problem
+from engine.kernel.errors import InputError, MinshengError, NotFound, PermissionDenied, Problem
 from engine.core.runtime import Runtime
-from engine.core.actors import Actor, require
+from engine.core import policy
+from engine.core.actors import SYSTEM, Actor, require
 from engine.store.tables import FundEntry, FundPoolYear, Record
 from engine.core.record_queries import not_merged, township_key
 from engine.core.sheets import current_sheets
 
 KINDS = ("contribution", "allocation", "payment")
+MOST_YUAN = Decimal(10) ** 12  # a trillion yuan: no amount of one entry comes near it
 
 
 class FundRefused(MinshengError):
@@ -48,6 +50,8 @@ def fen(amount: Any, field: str = "amount") -> int:
         raise InputError({field: Problem("not_money", {"value": amount})}) from None
     if not value.is_finite() or value <= 0:
         raise InputError({field: Problem("minimum", {"limit": "0.01"})})
+    if value >= MOST_YUAN:  # past any pool's size, and past what Decimal can quantize to the fen
+        raise InputError({field: Problem("maximum", {"limit": f"{MOST_YUAN:,}"})})
     if value != value.quantize(Decimal("0.01")):
         raise InputError({field: Problem("money_precision", {"value": amount})})
     return int(value * 100)
@@ -119,6 +123,7 @@ def contribute(rt: Runtime, actor: Actor, pool_id: int, source: str, amount: Any
         pool = _lock(rt, session, pool_id)
         rules = pool_rules(rt, pool.fund_id)
         require(actor, rules.roles.contribute, f"fund:{pool.fund_id}")
+        require_county_wide(actor)
         spec = next((s for s in rules.sources if s.id == source), None)
         if spec is None:
             raise InputError({"source": Problem("not_option", {"value": source})})
@@ -144,6 +149,7 @@ def allocate(rt: Runtime, actor: Actor, pool_id: int, record_id: int, amount: An
         if record is None or record.form_id != rules.form or record.state not in rules.project_states or \
                 session.scalar(select(Record.id).where(Record.id == record_id, ~not_merged())):
             raise FundRefused("not_a_project", record=record_id)
+        policy.require_scope(rt, actor, record)
         total = _sum(session, pool_id, "contribution")
         if (floor := _limit(rules.total.min)) is not None and total < floor:
             raise FundRefused("pool_under_min", total=yuan(total), min=yuan(floor))
@@ -197,6 +203,10 @@ def pay(rt: Runtime, actor: Actor, pool_id: int, record_id: int, amount: Any, on
         pool = _lock(rt, session, pool_id)
         rules = pool_rules(rt, pool.fund_id)
         require(actor, rules.roles.pay, f"fund:{pool.fund_id}")
+        record = session.get(Record, record_id)
+        if record is None:
+            raise FundRefused("not_a_project", record=record_id)
+        policy.require_scope(rt, actor, record)
         allocated = _sum(session, pool_id, "allocation", record_id=record_id)
         paid = _sum(session, pool_id, "payment", record_id=record_id) + amount_fen
         if paid > allocated:
@@ -217,6 +227,11 @@ def reverse(rt: Runtime, actor: Actor, entry_id: int, reason: str, on_date: dt.d
         rules = pool_rules(rt, pool.fund_id)
         require(actor, getattr(rules.roles, {"contribution": "contribute", "allocation": "allocate",
                                              "payment": "pay"}[original.kind]), f"fund:{pool.fund_id}")
+        project = session.get(Record, original.record_id) if original.record_id is not None else None
+        if project is None:
+            require_county_wide(actor)
+        else:
+            policy.require_scope(rt, actor, project)
         if original.reverses_id is not None:
             raise FundRefused("reversal_of_reversal")
         if session.scalar(select(FundEntry.id).where(FundEntry.reverses_id == entry_id)):
@@ -265,6 +280,18 @@ class ProjectMoney:
     paid: Decimal
 
 
+def require_county_wide(actor: Actor) -> None:
+    """Money into the county's pool (and its reversal) is the county's: an account limited to a
+    township acts on that township's projects only."""
+    if actor is not SYSTEM and actor.township:
+        raise PermissionDenied(f"township:{actor.township}")
+
+
+def project_scope(rt: Runtime, actor: Actor, fund_id: str) -> list:
+    """Conditions on the projects an account sees the money of: its township's, or all."""
+    return policy.scope_sql(rt, actor, pool_rules(rt, fund_id).form)
+
+
 def viewed_pool(session, rt: Runtime, actor: Actor, pool_id: int) -> FundPoolYear:
     """The pool, after checking that the actor's role may see it."""
     pool = session.get(FundPoolYear, pool_id)
@@ -283,11 +310,12 @@ def money_sums():
 def by_project(rt: Runtime, actor: Actor, pool_id: int, limit: int = 500, offset: int = 0) -> list[ProjectMoney]:
     """Allocation and spending per project, summed and paged in SQL."""
     with rt.db.read() as session:
-        viewed_pool(session, rt, actor, pool_id)
+        pool = viewed_pool(session, rt, actor, pool_id)
         allocated, paid = money_sums()
         rows = session.execute(
             select(Record.id, Record.title, Record.township, allocated, paid)
-            .join(FundEntry, FundEntry.record_id == Record.id).where(FundEntry.pool_id == pool_id)
+            .join(FundEntry, FundEntry.record_id == Record.id)
+            .where(FundEntry.pool_id == pool_id, *project_scope(rt, actor, pool.fund_id))
             .group_by(Record.id, Record.title, Record.township).order_by(Record.township, Record.id)
             .limit(limit).offset(offset)).all()
     return [ProjectMoney(r, t, tw, yuan(int(a)), yuan(int(p))) for r, t, tw, a, p in rows]
@@ -297,10 +325,11 @@ def by_township(rt: Runtime, actor: Actor, pool_id: int) -> list[tuple[str | Non
     """Allocation and spending per township (township, allocated, paid), summed in SQL over every
     project of the pool, in the profile's order of townships."""
     with rt.db.read() as session:
-        viewed_pool(session, rt, actor, pool_id)
+        pool = viewed_pool(session, rt, actor, pool_id)
         allocated, paid = money_sums()
         rows = session.execute(select(Record.township, allocated, paid).join(FundEntry, FundEntry.record_id == Record.id)
-                               .where(FundEntry.pool_id == pool_id).group_by(Record.township)).all()
+                               .where(FundEntry.pool_id == pool_id, *project_scope(rt, actor, pool.fund_id))
+                               .group_by(Record.township)).all()
     order = {t.id: i for i, t in enumerate(rt.profile.county.townships)}
     return sorted(((tw, yuan(int(a)), yuan(int(p))) for tw, a, p in rows), key=lambda r: order.get(r[0], len(order)))
 
@@ -309,12 +338,12 @@ def ledger_rows(rt: Runtime, actor: Actor, pool_id: int, page: int = 1000) -> It
     """Every entry of the pool, oldest first, as the ledger's rows for the audit office (read in
     pages, so memory stays flat however long the pool's year was)."""
     with rt.db.read() as session:
-        viewed_pool(session, rt, actor, pool_id)
+        scope = project_scope(rt, actor, viewed_pool(session, rt, actor, pool_id).fund_id)
     last_id = 0
     while True:
         with rt.db.read() as session:
             rows = session.execute(select(FundEntry, Record.title).outerjoin(Record, Record.id == FundEntry.record_id)
-                                   .where(FundEntry.pool_id == pool_id, FundEntry.id > last_id)
+                                   .where(FundEntry.pool_id == pool_id, FundEntry.id > last_id, *scope)
                                    .order_by(FundEntry.id).limit(page)).all()
         if not rows:
             return
@@ -333,14 +362,15 @@ def eligible_projects(rt: Runtime, actor: Actor, fund_id: str, limit: int = 500)
     with rt.db.read() as session:
         return [tuple(r) for r in session.execute(
             select(Record.id, Record.title, Record.township).where(Record.form_id == rules.form,
-                                                                   Record.state.in_(rules.project_states), not_merged())
+                                                                   Record.state.in_(rules.project_states), not_merged(),
+                                                                   *policy.scope_sql(rt, actor, rules.form))
             .order_by(township_key(), Record.id).limit(limit))]
 
 
 def recent_entries(rt: Runtime, actor: Actor, pool_id: int, limit: int = 20) -> list[tuple[FundEntry, str | None]]:
     """The latest entries of the pool, newest first, with the project's title."""
     with rt.db.read() as session:
-        viewed_pool(session, rt, actor, pool_id)
+        scope = project_scope(rt, actor, viewed_pool(session, rt, actor, pool_id).fund_id)
         return [(e, title) for e, title in session.execute(
             select(FundEntry, Record.title).outerjoin(Record, Record.id == FundEntry.record_id)
-            .where(FundEntry.pool_id == pool_id).order_by(FundEntry.id.desc()).limit(limit))]
+            .where(FundEntry.pool_id == pool_id, *scope).order_by(FundEntry.id.desc()).limit(limit))]

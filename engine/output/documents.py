@@ -20,6 +20,7 @@ from engine.kernel.dates import stored_date
 from engine.kernel.errors import InputError, NotFound, Problem
 from engine.core.runtime import Runtime
 from engine.core.actors import Actor, require, require_township
+from engine.core import policy
 from engine.core.workflow import last_decision
 from engine.store.tables import Record
 from engine.kernel import clock
@@ -117,7 +118,7 @@ def _about_record(rt: Runtime, actor: Actor, doc_id: str, kind: str, record_id: 
         record = session.get(Record, record_id)
         if record is None or record.form_id != doc.form:
             raise NotFound("record")
-        require_township(actor, record.township, record.station)
+        policy.require_scope(rt, actor, record)
         if record.state not in doc.states:
             raise InputError({"": Problem("document_wrong_state", {"state": rt.state_label(record.form_id, record.state)})})
         vrt = rt.for_version(record.profile_version)
@@ -228,7 +229,16 @@ def issue_results(rt: Runtime, actor: Actor, round_id: int) -> list[str]:
     """Issue the counted round's result documents now (as the desk does after the count), so a
     later print, by anyone, only reads their number and date."""
     with rt.db.read() as session:
-        closed = session.scalar(select(VoteRound.closed_at).where(VoteRound.id == round_id))
+        row = session.get(VoteRound, round_id)
+        if row is None or row.state != "counted":
+            raise NotFound("result")
+        rules = rt.for_version(row.profile_version).profile.votes.get(row.vote_id)
+        if rules is None:
+            raise NotFound(f"vote '{row.vote_id}'")
+        # the desk that counted it: the presidium or a teller of the round's township
+        require(actor, rules.roles.presidium + rules.roles.tellers, f"vote:{row.vote_id}")
+        require_township(actor, row.township)
+        closed = row.closed_at
     day = closed.date() if closed else clock.now().date()
     return [issue(rt, actor, doc, f"round:{round_id}", day).number
             for doc in rt.profile.documents.values() if doc.kind == "result"]

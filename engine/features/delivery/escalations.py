@@ -14,6 +14,7 @@ from engine.store.audit import now
 from engine.schema.delivery import Delivery
 from engine.core.runtime import Runtime
 from engine.core import events
+from engine.core.actors import SYSTEM
 from engine.core.events import JobResult
 from engine.store.anyof import any_of
 from engine.store.tables import Flag, Record
@@ -60,7 +61,7 @@ def check_escalations(rt: Runtime, at: dt.datetime | None = None) -> EscalationR
                 for vrt, vd, group in groups.values():
                     figures = kept_day_figures(session, vd, group, today)
                     unkept = [r for r in group if r.id not in figures]  # none once `tick` has kept them
-                    figures.update({r.id: s.figures for r, s in zip(unkept, statuses(rt, session, vd, unkept, today))})
+                    figures.update({r.id: s.figures for r, s in zip(unkept, statuses(rt, session, vd, unkept, today, SYSTEM))})
                     for record in group:
                         _escalate(vrt, vd, record, figures[record.id], flagged, raising, clearing)
             if not raising and not clearing:

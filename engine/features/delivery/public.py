@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from engine.core import records
+from engine.core import policy, records
 from engine.core.actors import ANONYMOUS, SYSTEM
 from engine.core.record_queries import not_merged, township_key
 from engine.core.runtime import Runtime
@@ -62,7 +62,7 @@ def public_project(rt: Runtime, delivery_id: str, record_id: int) -> records.Rec
             not_merged())).first()
         if record is None:
             raise NotFound("record")
-        return records.view_for(rt, ANONYMOUS, record)  # as the public may see it
+        return policy.view(rt, ANONYMOUS, record)  # as the public may see it
 
 
 def public_townships(rt: Runtime, delivery_id: str) -> list[tuple[str, int]]:

@@ -15,8 +15,8 @@ from engine.schema.delivery import Delivery
 from engine.kernel.dates import stored_date
 from engine.kernel.errors import NotFound
 from engine.core.runtime import Runtime
-from engine.core import records
-from engine.core.actors import Actor
+from engine.core import policy, records
+from engine.core.actors import SYSTEM, Actor
 from engine.core.record_queries import not_merged, township_key
 from engine.features.delivery.figures import FigureRow, TownshipScore, read_figures, township_scores, without_figures, write as write_figures
 from engine.core.sheets import current_sheets, workflow_of
@@ -71,11 +71,12 @@ class ProjectStatus:
         return any(f.watch for f in self.flags)
 
 
-def statuses(rt: Runtime, session: Session, d: Delivery, projects: list[Any], today: dt.date) -> list[ProjectStatus]:
+def statuses(rt: Runtime, session: Session, d: Delivery, projects: list[Any], today: dt.date,
+             actor: Actor) -> list[ProjectStatus]:
     """Each project's status (records-table rows), from their current sheets read in one go."""
     subjects = {r.id: workflow_of(rt.for_version(r.profile_version), r.form_id) for r in projects}
     current = current_sheets(session, subjects, status_forms(d))
-    return [_status(rt, d, r, today, current[r.id]) for r in projects]
+    return [_status(rt, actor, d, r, today, current[r.id]) for r in projects]
 
 
 def status_forms(d: Delivery) -> set[str]:
@@ -86,7 +87,7 @@ def status_forms(d: Delivery) -> set[str]:
     return forms
 
 
-def _status(rt: Runtime, d: Delivery, record: Any, today: dt.date, current: list[Any]) -> ProjectStatus:
+def _status(rt: Runtime, actor: Actor, d: Delivery, record: Any, today: dt.date, current: list[Any]) -> ProjectStatus:
     vrt = rt.for_version(record.profile_version)
     reached = reached_milestones(d, current)
     milestones = [Milestone(str(r.data.get(d.milestones.name)), stored_date(r.data.get(d.milestones.due)),
@@ -109,7 +110,7 @@ def _status(rt: Runtime, d: Delivery, record: Any, today: dt.date, current: list
     if d.funding_needs is not None:
         needs = sum((Decimal(str(r.data.get(d.funding_needs.amount) or 0)) for r in current
                      if r.form_id == d.funding_needs.form), Decimal(0))
-    return ProjectStatus(record=records.view_of(record), figures=figures, milestones=milestones,
+    return ProjectStatus(record=policy.view(rt, actor, record), figures=figures, milestones=milestones,
                          unit=str(listing.data.get(d.responsibility.unit) or "") if listing else "", deadline=deadline,
                          needs=needs, percent_reported=percent_reported, follow_up_due=min(follow_dues, default=None))
 
@@ -149,7 +150,7 @@ def figures_of(rt: Runtime, delivery_id: str, record_id: int, today: dt.date | N
         record = session.execute(select(Record.__table__).where(Record.id == record_id)).first()
         if record is None:
             raise NotFound("record")
-        return statuses(rt, session, d, [record], today or now().date())[0].figures
+        return statuses(rt, session, d, [record], today or now().date(), SYSTEM)[0].figures
 
 
 def _money(session: Session, d: Delivery, ids: list[int], year: int | None) -> dict[int, tuple[int, int]]:
@@ -169,10 +170,10 @@ def project_statuses(rt: Runtime, actor: Actor, delivery_id: str, township: str 
                      today: dt.date | None = None, only: int | None = None) -> records.Page:
     """One page of projects with their figures, money and open flags (paginated in SQL);
     `only`: just that project."""
-    d, own = allowed(rt, actor, delivery_id)
-    township = own or township
+    d, _ = allowed(rt, actor, delivery_id)
     today = today or now().date()
-    where = [Record.form_id == d.form, Record.state.in_(d.states + d.done_states), not_merged()]
+    where = [Record.form_id == d.form, Record.state.in_(d.states + d.done_states), not_merged(),
+             *policy.scope_sql(rt, actor, d.form)]
     if township:
         where.append(Record.township == township)
     if only is not None:
@@ -192,7 +193,7 @@ def project_statuses(rt: Runtime, actor: Actor, delivery_id: str, township: str 
                                     .order_by(Flag.id)):
             flags.setdefault(flag.record_id, []).append(flag)
         items = []
-        for row, status in zip(rows, statuses(rt, session, d, rows, today)):
+        for row, status in zip(rows, statuses(rt, session, d, rows, today, actor)):
             allocated, paid = money.get(row.id, (0, 0))
             status.allocated, status.paid = Decimal(allocated) / 100, Decimal(paid) / 100
             status.flags = flags.get(row.id, [])
@@ -226,7 +227,7 @@ def refresh_figures(rt: Runtime, session: Session, record_ids: list[int]) -> Non
         write_figures(session, d.id, [
             FigureRow(r.id, s.deadline, s.percent_reported, s.figures["follow_ups_open"], s.follow_up_due,
                       [(m.name, m.due, m.reached_on, m.sheet_id) for m in s.milestones])
-            for r, s in zip(group, statuses(rt, session, d, group, now().date()))])
+            for r, s in zip(group, statuses(rt, session, d, group, now().date(), SYSTEM))])
 
 
 def keep_figures(rt: Runtime, d: Delivery, batch: int = 1000) -> int:

@@ -96,6 +96,8 @@ def create_round(rt: Runtime, actor: Actor, vote_id: str, township: str | None, 
     vote whose places are limited by money (`places_by: budget`) needs the round's budget."""
     rules = vote_rules(rt, vote_id)
     require(actor, rules.roles.presidium, f"vote:{vote_id}")
+    if not township:  # a ballot is always a township congress's: its candidates and roster are that township's
+        raise VoteRefused("no_township")
     require_township(actor, township)
     if rules.places_by == "budget" and (budget is None or not budget.is_finite() or budget < 0
                                         or budget != budget.quantize(Decimal("0.01"))):
@@ -118,7 +120,7 @@ def create_round(rt: Runtime, actor: Actor, vote_id: str, township: str | None, 
                 raise VoteRefused("not_a_candidate", record=record_id)
             if record_id in merged:  # a duplicate follows the project it was merged into
                 raise VoteRefused("merged_duplicate", record=record_id)
-            if township and record.township != township:
+            if record.township != township:
                 raise VoteRefused("other_township", record=record_id)
         version = rt.ensure_version(session)
         row = VoteRound(vote_id=vote_id, township=township, title=title[:300], places=places, state="draft",
