@@ -20,7 +20,7 @@ from engine.features import funds, voting
 from engine.features.voting.rounds import VoteRefused
 from engine.kernel.errors import InputError, PermissionDenied
 from engine.output import documents
-from engine.store.tables import Record
+from engine.store.tables import Record, VoteRound
 
 LIAISON_S01 = Actor("s01staff", "澧源镇联络站", frozenset({"liaison_staff"}), "t01", "s01")
 LIAISON_S24 = Actor("s24staff", "澧源镇城区联络站", frozenset({"liaison_staff"}), "t01", "s24")
@@ -192,3 +192,46 @@ def test_a_fund_amount_of_any_size_is_refused_in_words(amount):
     with pytest.raises(InputError) as refused:
         funds.fen(amount)
     assert refused.value.problems["amount"].code in {"maximum", "money_precision", "minimum"}
+
+
+KILL_DURING_MOVES = """
+import os, signal, sys
+sys.path.insert(0, {root!r})
+from engine.core import bulk
+from engine.core.actors import Actor
+from engine.core.runtime import Runtime
+from engine.features import voting
+real = bulk.apply_moves
+def killed(session, *args, **kwargs):
+    waiting = real(session, *args, **kwargs)
+    session.flush()
+    os.kill(os.getpid(), signal.SIGKILL)  # a power cut after the moves were written, before their commit
+bulk.apply_moves = killed
+rt = Runtime.open({config!r}, {url!r})
+voting.count_round(rt, Actor("t01congress", "澧源镇人大", frozenset({{"congress_staff"}}), "t01"), {round_id}, count_key={key!r})
+"""
+
+
+def test_a_crash_during_the_count_leaves_the_round_to_be_counted_again(rt, db_url, good_suggestion):
+    """The count committed the round as counted, then moved the projects in a second transaction:
+    killed between them, the vote's outcome was lost. Now they are one transaction."""
+    import subprocess
+    import sys
+    from tests.conftest import CONFIG, ROOT
+    ids = [suggestion(rt, good_suggestion, "t01", "s01", state="candidate", title=f"候选项目第{i}个") for i in range(3)]
+    roster = [(f"d{n}", f"代表{n}", "present") for n in range(3)]
+    round_id = voting.create_round(rt, CONGRESS_T01, "township_congress", "t01", "票决", 2, ids, roster)
+    key = voting.open_round(rt, CONGRESS_T01, round_id)
+    for n in range(3):
+        voting.cast(rt, Actor(f"d{n}", f"代表{n}", frozenset({"deputy"}), "t01"), round_id,
+                    {str(ids[0]): "yes", str(ids[1]): "yes"})
+    voting.close_round(rt, CONGRESS_T01, round_id)
+    script = KILL_DURING_MOVES.format(root=str(ROOT), config=str(CONFIG), url=db_url, round_id=round_id, key=key)
+    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -9, killed.stderr
+    states = lambda: [records.get(rt, SYSTEM, i)[0].state for i in ids]  # noqa: E731
+    assert states() == ["candidate"] * 3  # nothing of the count stayed
+    with rt.db.read() as session:
+        assert session.get(VoteRound, round_id).state == "closed"
+    voting.count_round(rt, CONGRESS_T01, round_id, count_key=key)  # counted again, whole
+    assert states() == ["chosen", "chosen", "reserve"]

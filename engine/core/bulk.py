@@ -182,23 +182,30 @@ def act_on(rt: Runtime, actor: Actor, actions: Mapping[str, list[int]]) -> list[
     them all (NotFound, TransitionRefused, or the error of rules that could not decide; nothing
     written). Returns the moves made."""
     with rt.db.transaction() as session:
-        rows = {row.id: row for row in lock_rows(rt, session, [i for ids in actions.values() for i in ids])}
-        if any(i not in rows for ids in actions.values() for i in ids):
-            raise NotFound("record")
-        plans = {action: plan_moves(session, rt, actor, [rows[i] for i in ids], action)
-                 for action, ids in actions.items()}
-        refused = [(i, reason) for plan in plans.values() for i, reason in plan.refused]
-        if refused:
-            record_id, reason = refused[0]
-            if isinstance(reason, Exception):
-                raise reason
-            raise TransitionRefused(reason, record=record_id)
-        waiting, moves = [], []
-        for action, plan in plans.items():
-            waiting += apply_moves(session, rt, actor, plan, action)
-            moves += plan.moves
+        moves, waiting = act_on_within(session, rt, actor, actions)
     reactions.drain(rt, waiting, raise_refusals=False)
     return moves
+
+
+def act_on_within(session, rt: Runtime, actor: Actor, actions: Mapping[str, list[int]]) -> tuple[list[Move], list[int]]:
+    """`act_on` in the caller's transaction (a count and the moves it decides commit together).
+    Returns the moves and the records whose reactions wait for the transaction's commit."""
+    rows = {row.id: row for row in lock_rows(rt, session, [i for ids in actions.values() for i in ids])}
+    if any(i not in rows for ids in actions.values() for i in ids):
+        raise NotFound("record")
+    plans = {action: plan_moves(session, rt, actor, [rows[i] for i in ids], action)
+             for action, ids in actions.items()}
+    refused = [(i, reason) for plan in plans.values() for i, reason in plan.refused]
+    if refused:
+        record_id, reason = refused[0]
+        if isinstance(reason, Exception):
+            raise reason
+        raise TransitionRefused(reason, record=record_id)
+    waiting, moves = [], []
+    for action, plan in plans.items():
+        waiting += apply_moves(session, rt, actor, plan, action)
+        moves += plan.moves
+    return moves, waiting
 
 
 def act_on_selected(rt: Runtime, actor: Actor, action: str,

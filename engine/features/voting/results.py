@@ -9,7 +9,8 @@ from sqlalchemy import delete, func, select, update
 from engine.store.audit import audit
 from engine.core.runtime import Runtime
 from engine.core.actors import SYSTEM, Actor
-from engine.core.bulk import act_on
+from engine.core import reactions
+from engine.core.bulk import act_on_within
 from engine.store.tables import (Ballot, PaperEntry, VoteRound)
 from engine.lang.vote_count import CountError, Result, count
 from engine.features.voting.closing import forget_old_rows, write_ballots
@@ -81,30 +82,35 @@ def count_round(rt: Runtime, actor: Actor, round_id: int, presidium_choice: Sequ
     if count_key is not None:
         open_box(rt, actor, round_id, count_key)
     result = recount(rt, round_id, presidium_choice)
+    roster = roster_of(rt, round_id)
+    # The count, and what it decides (the projects' moves, or the run-off it calls for), commit
+    # together: a crash in between leaves the round closed, to be counted again, never counted
+    # with its projects still candidates.
     with rt.db.transaction() as session:
         row, rules = take_round(session, rt, actor, round_id, "presidium", "update")
         if row.state != "closed":
             raise VoteRefused("not_closed", state=row.state)
         stored = _plain(asdict(result))
         moved = session.execute(update(VoteRound).where(VoteRound.id == round_id, VoteRound.state == "closed")
-                                .values(state="counted", result=stored))
+                                .values(state="counted", result=stored).execution_options(synchronize_session=False))
         if moved.rowcount != 1:
             raise VoteRefused("not_closed", state="counted")
         audit(session, actor=actor.username, action="vote.counted", entity="vote_round", entity_id=round_id,
               before={"state": "closed"}, after={"state": "counted", "chosen": list(result.chosen),
                                                  "presidium_choice": list(presidium_choice or [])},
               version=row.profile_version)
-        vote_id, township, title = row.vote_id, row.township, row.title
-    if result.runoff or result.further:
-        # A run-off among the tied, or a further ballot for the places left: a new round on the
-        # same roster, set up as a draft for the presidium to open.
-        kind, ids, places = ("runoff", result.runoff, result.runoff_places) if result.runoff else \
-            ("further", result.further, result.further_places)
-        left = None if result.budget is None else result.budget - result.spent  # a run-off shares what is left
-        create_round(rt, actor, vote_id, township, title, places, [int(i) for i in ids], roster_of(rt, round_id),
-                     kind=kind, parent_id=round_id, budget=left)
-    else:
-        _apply(rt, round_id)
+        waiting: list[int] = []
+        if result.runoff or result.further:
+            # A run-off among the tied, or a further ballot for the places left: a new round on the
+            # same roster, set up as a draft for the presidium to open.
+            kind, ids, places = ("runoff", result.runoff, result.runoff_places) if result.runoff else \
+                ("further", result.further, result.further_places)
+            left = None if result.budget is None else result.budget - result.spent  # a run-off shares what is left
+            create_round(rt, actor, row.vote_id, row.township, row.title, places, [int(i) for i in ids], roster,
+                         kind=kind, parent_id=round_id, budget=left, session=session)
+        else:
+            waiting = _apply(session, rt, row, result)
+    reactions.drain(rt, waiting, raise_refusals=False)
     return result
 
 
@@ -114,28 +120,28 @@ def follow_up(rt: Runtime, round_id: int) -> int | None:
         return session.scalar(select(VoteRound.id).where(VoteRound.parent_id == round_id))
 
 
-def _apply(rt: Runtime, round_id: int) -> None:
+def _apply(session, rt: Runtime, counted: VoteRound, result: Result) -> list[int]:
     """The vote is decided: every project chosen in this round or the rounds before it takes the
     chosen action; the other candidates of the list they were put on (a first ballot, or a later
-    sitting's for places left empty) take the not-chosen action."""
-    with rt.db.read() as session:
-        chain = []
-        row = session.get(VoteRound, round_id)
-        while row is not None:
-            chain.append(row)
-            if row.kind in NEW_LISTS:  # a later sitting's ballot decides its own candidates only
-                break
-            row = session.get(VoteRound, row.parent_id) if row.parent_id else None
-        first = chain[-1]
-        candidates = [int(c) for c in candidates_of(session, first.id)]
-        chosen = {int(c) for r in chain for c in (r.result or {}).get("chosen", [])}
-        rules = rt.for_version(first.profile_version).profile.votes[first.vote_id]
+    sitting's for places left empty) take the not-chosen action. In the count's transaction;
+    returns the records whose reactions wait for its commit."""
+    chain = [counted]
+    row = counted
+    while row.kind not in NEW_LISTS and row.parent_id:  # a later sitting's ballot decides its own candidates only
+        row = session.get(VoteRound, row.parent_id)
+        if row is None:
+            break
+        chain.append(row)
+    first = chain[-1]
+    candidates = [int(c) for c in candidates_of(session, first.id)]
+    chosen = {int(c) for c in result.chosen} | {int(c) for r in chain[1:] for c in (r.result or {}).get("chosen", [])}
+    rules = rt.for_version(first.profile_version).profile.votes[first.vote_id]
     actions: dict[str, list[int]] = {}
     for record_id in candidates:
         action = rules.chosen_action if record_id in chosen else rules.not_chosen_action
         if action:
             actions.setdefault(action, []).append(record_id)
-    act_on(rt, SYSTEM, actions)  # every candidate moves, or none
+    return act_on_within(session, rt, SYSTEM, actions)[1]  # every candidate moves, or none
 
 
 def chosen_in(rt: Runtime, round_id: int) -> list[int]:

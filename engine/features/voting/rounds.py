@@ -90,10 +90,11 @@ def take_round(session, rt: Runtime, actor: Actor, round_id: int, who: str, lock
 def create_round(rt: Runtime, actor: Actor, vote_id: str, township: str | None, title: str, places: int,
                  candidates: Sequence[int], roster: Iterable[tuple[str, str, str]],
                  closes_at: dt.datetime | None = None, kind: str = "first", parent_id: int | None = None,
-                 budget: Decimal | None = None) -> int:
+                 budget: Decimal | None = None, session=None) -> int:
     """A draft round: the candidate list (checked against the profile's rule) and the roster of
     (deputy, name, status). Run-offs and further ballots are exempt from the candidate rule. A
-    vote whose places are limited by money (`places_by: budget`) needs the round's budget."""
+    vote whose places are limited by money (`places_by: budget`) needs the round's budget.
+    Within `session` when given (a count that calls a run-off writes it in its own transaction)."""
     rules = vote_rules(rt, vote_id)
     require(actor, rules.roles.presidium, f"vote:{vote_id}")
     if not township:  # a ballot is always a township congress's: its candidates and roster are that township's
@@ -110,35 +111,45 @@ def create_round(rt: Runtime, actor: Actor, vote_id: str, township: str | None, 
         raise VoteRefused("bad_status", allowed=", ".join(STATUSES))
     if any(not isinstance(weight, int) or isinstance(weight, bool) or not 1 <= weight <= MAX_WEIGHT for *_, weight in roster):
         raise VoteRefused("bad_weight")
+    args = (rt, actor, vote_id, township, title, places, candidates, roster, closes_at, kind, parent_id, budget, rules)
+    if session is not None:
+        return _insert_round(session, *args)
     with rt.db.transaction() as session:
-        found = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(candidates)))}
-        merged = set(session.scalars(select(RecordLink.record_id).where(
-            RecordLink.record_id.in_(candidates), RecordLink.field_id == MERGED_INTO)))
-        for record_id in candidates:
-            record = found.get(record_id)
-            if record is None or record.form_id != rules.form or (kind in NEW_LISTS and record.state not in rules.candidate_states):
-                raise VoteRefused("not_a_candidate", record=record_id)
-            if record_id in merged:  # a duplicate follows the project it was merged into
-                raise VoteRefused("merged_duplicate", record=record_id)
-            if record.township != township:
-                raise VoteRefused("other_township", record=record_id)
-        version = rt.ensure_version(session)
-        row = VoteRound(vote_id=vote_id, township=township, title=title[:300], places=places, state="draft",
-                        budget_fen=int(budget * 100) if rules.places_by == "budget" else None,
-                        kind=kind, parent_id=parent_id, members=sum(w for *_, w in roster),  # votes, weighted or not
-                        present=sum(w for _, _, s, w in roster if s == "present"), closes_at=closes_at,
-                        profile_version=version, created_at=now(), created_by=actor.username)
-        session.add(row)
-        session.flush()
-        for position, record_id in enumerate(candidates, start=1):
-            session.add(VoteCandidate(round_id=row.id, record_id=record_id, position=position))
-        for deputy, name, status, weight in roster:
-            session.add(VoteRoster(round_id=row.id, deputy=deputy, name=name, status=status, weight=weight))
-        audit(session, actor=actor.username, action="vote.round_created", entity="vote_round", entity_id=row.id,
-              before=None, after={"vote": vote_id, "township": township, "places": places, "candidates": candidates,
-                                  "budget": None if row.budget_fen is None else str(round_budget(row)),
-                                  "members": row.members, "present": row.present, "kind": kind}, version=version)
-        return row.id
+        return _insert_round(session, *args)
+
+
+def _insert_round(session, rt: Runtime, actor: Actor, vote_id: str, township: str, title: str, places: int,
+                  candidates: list[int], roster: list[tuple], closes_at: dt.datetime | None, kind: str,
+                  parent_id: int | None, budget: Decimal | None, rules: VoteRules) -> int:
+    """The round's rows and audit row, after create_round's checks, in the caller's transaction."""
+    found = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(candidates)))}
+    merged = set(session.scalars(select(RecordLink.record_id).where(
+        RecordLink.record_id.in_(candidates), RecordLink.field_id == MERGED_INTO)))
+    for record_id in candidates:
+        record = found.get(record_id)
+        if record is None or record.form_id != rules.form or (kind in NEW_LISTS and record.state not in rules.candidate_states):
+            raise VoteRefused("not_a_candidate", record=record_id)
+        if record_id in merged:  # a duplicate follows the project it was merged into
+            raise VoteRefused("merged_duplicate", record=record_id)
+        if record.township != township:
+            raise VoteRefused("other_township", record=record_id)
+    version = rt.ensure_version(session)
+    row = VoteRound(vote_id=vote_id, township=township, title=title[:300], places=places, state="draft",
+                    budget_fen=int(budget * 100) if rules.places_by == "budget" else None,
+                    kind=kind, parent_id=parent_id, members=sum(w for *_, w in roster),  # votes, weighted or not
+                    present=sum(w for _, _, s, w in roster if s == "present"), closes_at=closes_at,
+                    profile_version=version, created_at=now(), created_by=actor.username)
+    session.add(row)
+    session.flush()
+    for position, record_id in enumerate(candidates, start=1):
+        session.add(VoteCandidate(round_id=row.id, record_id=record_id, position=position))
+    for deputy, name, status, weight in roster:
+        session.add(VoteRoster(round_id=row.id, deputy=deputy, name=name, status=status, weight=weight))
+    audit(session, actor=actor.username, action="vote.round_created", entity="vote_round", entity_id=row.id,
+          before=None, after={"vote": vote_id, "township": township, "places": places, "candidates": candidates,
+                              "budget": None if row.budget_fen is None else str(round_budget(row)),
+                              "members": row.members, "present": row.present, "kind": kind}, version=version)
+    return row.id
 
 
 def roster_from_records(rt: Runtime, vote_id: str, township: str) -> list[tuple[str, str, str, int]]:
