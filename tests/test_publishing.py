@@ -154,3 +154,71 @@ def test_two_administrators_publishing_from_the_same_version_at_once_do_not_over
     finally:
         for runtime in runtimes:
             runtime.db.dispose()
+
+
+KILLED_PUBLISH = """
+import os, signal, sys
+sys.path.insert(0, {root!r})
+from engine.core import publishing
+from engine.core.actors import Actor
+from engine.core.runtime import Runtime
+def killed(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)  # a power cut: the files are written, the audit row is not
+rt = Runtime.open({folder!r}, {url!r})
+text = open({target!r}, encoding="utf-8").read()
+publishing.audit = killed
+publishing.publish(rt, Actor("admin", "管理员", frozenset({{"administrator"}})), {folder!r},
+                   {{{rel!r}: text.replace("total >= 15", "total >= 14", 1)}}, "降低储备线", base_version=rt.version)
+"""
+
+
+def test_a_publish_killed_before_its_audit_row_is_undone_by_the_next_start(live, profile_dir, db_url):
+    """The files were written, the row was not: the app restarted on a version no one published.
+    Now the next start puts the files back and says so in the audit log; a completed publish
+    killed after its commit keeps its files."""
+    import subprocess
+    import sys
+    from tests.conftest import ROOT
+    before_text, before_version = (profile_dir / SCREENING).read_text(encoding="utf-8"), live.version
+    script = KILLED_PUBLISH.format(root=str(ROOT), folder=str(profile_dir), url=db_url,
+                                   target=str(profile_dir / SCREENING), rel=SCREENING)
+    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -9, killed.stderr
+    assert (profile_dir / SCREENING).read_text(encoding="utf-8") != before_text  # the crash left the new text
+    restarted = Runtime.open(profile_dir, db_url)
+    try:
+        assert (profile_dir / SCREENING).read_text(encoding="utf-8") == before_text
+        assert restarted.version == before_version == disk_version(profile_dir)
+        assert not (profile_dir / ".publish-journal.json").exists()
+        with restarted.db.read() as session:
+            undone = session.scalars(select(AuditEntry).where(AuditEntry.action == "profile.publish_undone")).all()
+        assert [row.after["files"] for row in undone] == [[SCREENING]]
+        assert history(restarted) == []
+        # a publish that completes leaves no journal, and the next start changes nothing
+        made = publish(restarted, ADMIN, profile_dir, {SCREENING: threshold(before_text, "total >= 15", "total >= 14")},
+                       "降低储备线", base_version=restarted.version)
+        again = Runtime.open(profile_dir, db_url)
+        assert again.version == made.after and not (profile_dir / ".publish-journal.json").exists()
+        again.db.dispose()
+    finally:
+        restarted.db.dispose()
+
+
+def test_a_publish_killed_after_its_commit_keeps_its_files(live, profile_dir, db_url):
+    import subprocess
+    import sys
+    from tests.conftest import ROOT
+    script = KILLED_PUBLISH.format(root=str(ROOT), folder=str(profile_dir), url=db_url,
+                                   target=str(profile_dir / SCREENING), rel=SCREENING)
+    script = script.replace("publishing.audit = killed", "publishing.profile_journal.end = killed")
+    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -9, killed.stderr
+    assert (profile_dir / ".publish-journal.json").exists()
+    after_text = (profile_dir / SCREENING).read_text(encoding="utf-8")
+    restarted = Runtime.open(profile_dir, db_url)
+    try:
+        assert (profile_dir / SCREENING).read_text(encoding="utf-8") == after_text and "total >= 14" in after_text
+        assert [p.note for p in history(restarted)] == ["降低储备线"] and history(restarted)[0].after == restarted.version
+        assert not (profile_dir / ".publish-journal.json").exists()
+    finally:
+        restarted.db.dispose()

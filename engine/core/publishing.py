@@ -5,7 +5,8 @@ files replaced; it is checked by loading it exactly as `minsheng check` does, fr
 copy next to the folder (so `extends: ../config` still reaches its base). Publishing writes the
 draft's files into the folder, stores the new version and one audit row with who, when, the
 required note, the changes in words and the folder's own files before and after, all in one
-transaction: if the database refuses, the files are put back. The audit rows are the version
+transaction: if the database refuses, the files are put back; if the process dies before the
+row is committed, the next start puts them back (engine.core.profile_journal). The audit rows are the version
 history; returning to an earlier version publishes that version's files again, with its own note.
 
 Features may refuse a publication through the `publish_guards` hook (voting: the rules of a vote
@@ -14,7 +15,6 @@ whose ballot is open stay as they are until it is counted).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import uuid
 from contextlib import contextmanager
@@ -24,7 +24,9 @@ from typing import Iterator, Mapping
 
 from sqlalchemy import select
 
+from engine.core import profile_journal
 from engine.core.actors import Actor, require
+from engine.core.profile_journal import PUBLISH
 from engine.core.events import publish_guards
 from engine.core.runtime import Runtime
 from engine.kernel.errors import ConfigError, ConfigProblem, MinshengError
@@ -33,7 +35,6 @@ from engine.profile.overview import differences
 from engine.store.audit import audit
 from engine.store.tables import AuditEntry
 
-PUBLISH = "profile.publish"  # the audit action of a publication, read back as the history
 NOTE_MAX = 2000
 
 
@@ -137,19 +138,25 @@ def publish(rt: Runtime, actor: Actor, root: Path, edits: Mapping[str, str | Non
         before_files = own_files(root)
         for code, params in (refusal for guard in publish_guards for refusal in guard(rt, session, proposed)):
             raise PublishRefused(code, **params)
-        written = _write(root, changes)
+        for rel in changes:
+            _inside(root, rel)  # every name checked before anything is written
+        # the files as they are, recorded before one changes: a start after a crash puts them back
+        journal_id = profile_journal.begin(root, {rel: before_files.get(rel) for rel in changes}, rt.version)
+        written = profile_journal.replace_files(root, changes)
         try:
             published = Runtime(load_profile(root), rt.db)
             published.ensure_version(session)
             audit(session, actor=actor.username, action=PUBLISH, entity="profile", entity_id=published.version,
                   before={"version": rt.version, "files": before_files},
                   after={"version": published.version, "files": own_files(root), "note": note,
-                         "changes": list(words), "restored_from": restored_from},
+                         "changes": list(words), "restored_from": restored_from, "journal": journal_id},
                   version=published.version)
             session.flush()
         except BaseException:
-            _write(root, written)  # put the files back: the version was not stored
+            profile_journal.replace_files(root, written)  # put the files back: the version was not stored
+            profile_journal.end(root)
             raise
+    profile_journal.end(root)  # committed: the journal has done its work
     return history(rt, limit=1)[0]
 
 
@@ -199,22 +206,6 @@ def _inside(root: Path, rel: str) -> Path:
     if root.resolve() not in target.parents or target.suffix != ".yaml":
         raise PublishRefused("bad_file_name", file=rel)
     return target
-
-
-def _write(root: Path, files: Mapping[str, str | None]) -> dict[str, str | None]:
-    """Write (or remove) files, each replaced whole at once; returns what they were, to undo it."""
-    before: dict[str, str | None] = {}
-    for rel, text in files.items():
-        target = _inside(root, rel)
-        before[rel] = target.read_text(encoding="utf-8") if target.is_file() else None
-        if text is None:
-            target.unlink(missing_ok=True)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}")
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, target)
-    return before
 
 
 def _renamed(problem: ConfigProblem, staging: Path, root: Path) -> ConfigProblem:

@@ -69,7 +69,7 @@ def scope_problems(rt: Runtime, actor: Actor, compiled: CompiledForm, document: 
             problems[field_id] = Problem(f"other_{column}", {column: rt.reference_label(f"{column}s", own)})
     # a station named (a joint recommendation's) is one of the actor's township's
     station_field = compiled.promoted.get("station")
-    if actor.township and station_field and station_field not in problems and document.get(station_field):
+    if actor.township and station_field and not problems and document.get(station_field):
         station = next((s for s in rt.profile.county.stations if s.id == document[station_field]), None)
         if station is not None and station.township != actor.township:
             problems[station_field] = Problem("other_township",

@@ -10,6 +10,7 @@ from engine.profile.checks.forms import form_check_key
 from engine.profile.loader import Profile, load_profile
 from engine.kernel.errors import NotFound
 from engine.forms.compiled import CompiledForm
+from engine.core import profile_journal
 from engine.core.rules_host import register
 from engine.store.db import Database
 from engine.store.migrate import upgrade
@@ -45,11 +46,12 @@ class Runtime:
 
     @classmethod
     def open(cls, config_dir: str | Path = "config", database_url: str | None = None, migrate: bool = True) -> "Runtime":
-        profile = load_profile(config_dir)
         db = Database(database_url)
         if migrate:
             upgrade(db.engine)
-        return cls(profile, db)
+        # a publication killed between its files and its audit row is finished or undone first
+        profile_journal.recover(Path(config_dir), db)
+        return cls(load_profile(config_dir), db)
 
     @classmethod
     def offline(cls, config_dir: str | Path) -> "Runtime":
