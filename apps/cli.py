@@ -132,6 +132,30 @@ def import_(
                           markup=False)
 
 
+@app.command("import-runs")
+@friendly
+def import_runs(
+    close: Optional[int] = typer.Option(None, help="Close this unfinished run, keeping what it added."),
+    config: str = ConfigOption,
+) -> None:
+    """List the import runs that never finished (a killed or crashed import). Importing the same
+    file again finishes such a run (its rows already added are skipped); --close RUN ends it as it is."""
+    from engine.core.importer import close_run, unfinished_runs
+    from engine.core.actors import SYSTEM
+    rt = runtime_for(config)
+    if close is not None:
+        run = close_run(rt, SYSTEM, close)
+        console.print(f"import run {run.id} closed: {run.rows_added:,} rows added of {run.rows_read:,} read",
+                      markup=False)
+        return
+    runs = unfinished_runs(rt, SYSTEM)
+    if not runs:
+        console.print("no unfinished import runs", markup=False)
+    for run in runs:
+        console.print(f"run {run.id}: {run.mapping_id} {run.filename}, started {run.started_at:%Y-%m-%d %H:%M} "
+                      f"by {run.actor}, {run.rows_read:,} rows read, {run.rows_added:,} added", markup=False)
+
+
 def _write_rejections(rt, run_id: int, labels: dict[str, str], out: Path) -> int:
     """Every refused row of the run, one line per problem, as CSV (cells kept as text)."""
     from sqlalchemy import select

@@ -76,6 +76,7 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "not_csv": ("不是有效的 CSV 文件", "not a valid CSV file"),
     "not_xlsx": ("不是有效的 Excel（xlsx）文件", "not a valid Excel (xlsx) file"),
     "no_file": ("找不到文件 {value}", "no file {value}"),
+    "run_finished": ("导入批次 {value} 已经结束", "import run {value} has already finished"),
     "refused": ("{reason}", "{reason}"),
     "wrong_state": ("当前状态（{state}）下不能填写", "cannot be filed in the current state ({state})"),
     "document_wrong_state": ("当前状态（{state}）下没有这份文书", "this document does not apply in the current state ({state})"),

@@ -174,3 +174,67 @@ def test_a_workbook_with_a_huge_cell_is_refused_before_it_is_read(rt, tmp_path):
         ("xlsx_cell_too_large", {"limit": MAX_CELL_CHARS})
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50 * 1024  # KB: the cell was never held
     assert count(rt) == 0
+
+
+KILLED_IMPORT = """
+import os, signal, sys
+sys.path.insert(0, {root!r})
+from engine.core import importer
+from engine.core.actors import SYSTEM
+from engine.core.runtime import Runtime
+real, written = importer._write, []
+def killed(*args, **kwargs):
+    real(*args, **kwargs)
+    written.append(1)
+    if len(written) == 8:  # well into the file: the preparing process is busy or waiting on the queue
+        children = [int(p) for p in os.listdir("/proc") if p.isdigit() and _parent(p) == os.getpid()]
+        open({pids!r}, "w").write(" ".join(map(str, children)))
+        os.kill(os.getpid(), signal.SIGKILL)
+def _parent(pid):
+    try:
+        return int(open(f"/proc/{{pid}}/stat").read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+importer._write = killed
+rt = Runtime.open({config!r}, {url!r})
+importer.import_file(rt, SYSTEM, "hotline_12345", {path!r}, batch_size=50, parallel=True)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except OSError:
+        return False
+
+
+def test_a_killed_import_leaves_no_process_and_its_run_is_finished_by_importing_again(rt, db_url, tmp_path):
+    import subprocess
+    import sys
+    import time
+    from engine.core.importer import close_run, unfinished_runs
+    from tests.conftest import CONFIG, ROOT
+    rows = [[f"GD{n}", f"修缮第{n}号村道", "道路破损严重，群众出行不便。", "交通出行", "瑞塔铺镇", "张建国",
+             "13912345678", "2025-03-01"] for n in range(1, 3001)]
+    path = write_csv(tmp_path / "h.csv", rows)
+    pids = tmp_path / "children"
+    script = KILLED_IMPORT.format(root=str(ROOT), config=str(CONFIG), url=db_url, path=str(path), pids=str(pids))
+    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -9, killed.stderr
+    children = [int(p) for p in pids.read_text().split()]
+    assert children  # the preparing process was there when the import was killed
+    deadline = time.monotonic() + 30
+    while any(_running(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_running(pid) for pid in children)
+    [cut] = unfinished_runs(rt, SYSTEM)
+    assert 0 < cut.rows_added < 3000
+    report = import_file(rt, SYSTEM, "hotline_12345", path)  # the same file again takes up the rest
+    assert report.rows_added + cut.rows_added == 3000 and report.rows_duplicate == cut.rows_added
+    assert count(rt) == 3000 and unfinished_runs(rt, SYSTEM) == []
+    with rt.db.read() as session:
+        assert session.scalars(select(AuditEntry.after).where(AuditEntry.action == "import.resumed")).one() \
+            ["resumed_by"] == report.run_id
+    with pytest.raises(InputError):
+        close_run(rt, SYSTEM, cut.id)  # finished already

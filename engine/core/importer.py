@@ -11,9 +11,14 @@ A bounded queue between them keeps memory flat whatever the file's size.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import multiprocessing
+import os
+import signal
 import time
+from queue import Full
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -239,7 +244,47 @@ def import_file(rt: Runtime, actor: Actor, mapping_id: str, path: str | Path,
               before=None, after={"read": report.rows_read, "added": report.rows_added,
                                   "duplicate": report.rows_duplicate, "rejected": report.rows_rejected},
               version=version)
+        # The same file imported again after a run was cut short (a crash, a kill): this run took
+        # up its rows (those already added were found again), so that run is finished by this one.
+        for earlier in session.scalars(select(ImportRun).where(
+                ImportRun.mapping_id == mapping_id, ImportRun.sha256 == run.sha256, ImportRun.id != run.id,
+                ImportRun.finished_at.is_(None))):
+            _close(session, actor, earlier, resumed_by=run.id)
     return report
+
+
+def unfinished_runs(rt: Runtime, actor: Actor) -> list[ImportRun]:
+    """Import runs that never finished (the process was killed or crashed), oldest first."""
+    require(actor, tuple(r for m in rt.profile.imports.values() for r in m.roles), "import")
+    with rt.db.read() as session:
+        rows = session.scalars(select(ImportRun).where(ImportRun.finished_at.is_(None)).order_by(ImportRun.id)).all()
+        session.expunge_all()
+        return list(rows)
+
+
+def close_run(rt: Runtime, actor: Actor, run_id: int) -> ImportRun:
+    """Close a run that never finished, keeping what it added (each batch was whole); to add the
+    rest, import the same file again: what is already there is skipped."""
+    with rt.db.transaction() as session:
+        run = session.get(ImportRun, run_id)
+        if run is None:
+            raise NotFound("import run")
+        mapping = rt.profile.imports.get(run.mapping_id)
+        require(actor, mapping.roles if mapping else (), f"import:{run.mapping_id}")
+        if run.finished_at is not None:
+            raise InputError({"run": Problem("run_finished", {"value": run_id})})
+        _close(session, actor, run, resumed_by=None)
+        session.flush()
+        session.expunge(run)
+        return run
+
+
+def _close(session, actor: Actor, run: ImportRun, resumed_by: int | None) -> None:
+    run.finished_at = now()
+    audit(session, actor=actor.username, action="import.resumed" if resumed_by else "import.closed",
+          entity="import_run", entity_id=run.id, before=None,
+          after={"read": run.rows_read, "added": run.rows_added, "rejected": run.rows_rejected,
+                 "resumed_by": resumed_by}, version=run.profile_version)
 
 
 RECORD_COLUMNS = ("form_id", "receipt_code", "state", "title", "township", "station", "channel", "data",
@@ -315,18 +360,43 @@ SHARES = 5
 LOCAL_SHARE = frozenset({SHARES - 1})
 HEAD = 6
 _DONE = "done"
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal this process gets when its parent dies
+
+
+def _die_with(parent: int) -> None:
+    """Killed with the importing process: Linux signals this process when its parent dies (a
+    kill -9 of the import leaves no preparing process behind, blocked on a full queue for good)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: _handed_over's check of the parent still ends it
+        pass
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(0)
+
+
+def _handed_over(queue, item, parent: int) -> None:
+    """Put the item in the queue, waiting while it is full, but not for a parent that is gone."""
+    while True:
+        try:
+            queue.put(item, timeout=1.0)
+            return
+        except Full:
+            if os.getppid() != parent:
+                os._exit(0)
 
 
 def _worker(config_root: str, mapping_id: str, path: str, actor: Actor, batch_size: int,
-            share: Share, dialect: str, queue) -> None:
+            share: Share, dialect: str, queue, parent: int) -> None:
+    _die_with(parent)
     try:
         rt = Runtime.offline(config_root)
         mapping = rt.profile.imports[mapping_id]
         for batch in prepare_batches(rt, mapping, open_rows(Path(path)), actor, batch_size, share, dialect):
-            queue.put(batch)
-        queue.put(_DONE)
+            _handed_over(queue, batch, parent)
+        _handed_over(queue, _DONE, parent)
     except BaseException as exc:  # handed to the writing process, which raises it
-        queue.put(exc)
+        _handed_over(queue, exc, parent)
 
 
 def _batches_from_worker(rt: Runtime, mapping_id: str, path: Path, actor: Actor, batch_size: int) -> Iterator[Batch]:
@@ -336,7 +406,8 @@ def _batches_from_worker(rt: Runtime, mapping_id: str, path: Path, actor: Actor,
     here = Share(LOCAL_SHARE, SHARES, HEAD, head_mine=True)
     there = Share(frozenset(range(SHARES)) - LOCAL_SHARE, SHARES, HEAD, head_mine=False)
     process = context.Process(target=_worker, daemon=True, args=(
-        str(rt.profile.root), mapping_id, str(path), actor, batch_size, there, rt.db.engine.dialect.name, queue))
+        str(rt.profile.root), mapping_id, str(path), actor, batch_size, there, rt.db.engine.dialect.name, queue,
+        os.getpid()))
     process.start()
     local_stream = open_rows(path)
     local = prepare_batches(rt, rt.profile.imports[mapping_id], local_stream, actor, batch_size, here)
