@@ -344,6 +344,11 @@ def serve(config: str = ConfigOption, port: int = typer.Option(8501), address: s
     """Start the web app (Streamlit)."""
     from engine.profile.loader import load_profile
     load_profile(config)  # refuse to start on a broken profile, with the reasons
+    from apps.web.client import ProxySettingError, trusted_networks
+    try:
+        trusted_networks()  # a wrong proxy setting stops the start, in words
+    except ProxySettingError as exc:
+        raise MinshengError(str(exc)) from None
     main = Path(__file__).parent / "web" / "main.py"
     env = dict(os.environ, MINSHENG_CONFIG=str(Path(config).resolve()))
     cmd = [sys.executable, "-m", "streamlit", "run", str(main), "--server.port", str(port),

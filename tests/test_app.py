@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from engine.core import accounts, records
 from engine.core.actors import SYSTEM
 from engine.core.signin import authenticate
-from engine.store.tables import User
+from engine.store.tables import SignInClient, User
 from tests.conftest import CONFIG, ROOT
 
 MAIN = str(ROOT / "apps/web/main.py")
@@ -113,7 +113,7 @@ def test_a_session_ends_after_the_idle_time_and_a_locked_account_says_so(app, rt
         except SignInRefused:
             pass
         with rt.db.transaction() as session:  # skip each wait
-            session.execute(update(User).where(User.username == "liaison").values(last_failed_at=None))
+            session.execute(update(SignInClient).values(last_failed_at=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)))
     app.sidebar.text_input(key="sign_in.username").set_value("liaison")
     app.sidebar.text_input(key="sign_in.password").set_value("Qiao-lu-2025-sangzhi")
     app.sidebar.button[0].click().run()

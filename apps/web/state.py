@@ -8,6 +8,7 @@ import os
 import streamlit as st
 
 from apps.i18n import text
+from apps.web.client import ProxySettingError, client_of, trusted_networks
 from engine.kernel.errors import ConfigError
 from engine.core.runtime import Runtime
 from engine.core.versions import pinned_summary
@@ -129,10 +130,17 @@ def sign_out() -> None:
 
 
 def client_address() -> str:
-    """The browser's address as Streamlit sees it ('' when unknown): wrong passwords are counted per client too."""
+    """The browser's address ('' when it cannot be told): wrong passwords are counted per client
+    too. The connection's own address, or behind a trusted proxy the one it forwards (apps.web.client)."""
     try:
-        address = st.context.ip_address
+        peer = st.context.ip_address
+        forwarded = st.context.headers.get_all("X-Forwarded-For")
     except Exception:  # noqa: BLE001 - no browser (bare runs, tests): no client to count
+        return ""
+    try:
+        address = client_of(peer, forwarded, trusted_networks())
+    except ProxySettingError:
+        log.exception("the trusted proxies setting is wrong; wrong passwords are counted per account only")
         return ""
     return f"ip:{address}" if address else ""
 

@@ -1,7 +1,8 @@
 """Signing in, throttled on the server for every process at once.
 
-Each wrong password is counted against the account and against the client it came from (its
-address), in the database, so several app processes share the count. From the profile's
+Each wrong password is counted against the name given (an account's or not), against the account,
+and against the client it came from (its address), in the database, so several app processes
+share the count. From the profile's
 `delay_after_failures`-th wrong password in a row, the next try must wait 2, 4, 8 ... seconds (at
 most 5 minutes) and is refused unchecked until then; at `lock_after_failures` the account is
 locked until an administrator unlocks it. Every sign-in, every wrong password and every refusal is
@@ -50,33 +51,46 @@ def wait_left(policy: SignIn, failures: int, last_failed_at: dt.datetime | None,
     return max(0, math.ceil((as_utc(last_failed_at) + dt.timedelta(seconds=delay) - at).total_seconds()))
 
 
+def name_key(name: str) -> str:
+    """The row that counts wrong passwords given for a name, whether or not an account has it."""
+    return f"name:{name}"
+
+
 def authenticate(rt: Runtime, username: str, password: str, client: str = "") -> Actor:
-    """The account's actor, or SignInRefused saying why; what happened is stored before it is raised."""
+    """The account's actor, or SignInRefused saying why; what happened is stored before it is raised.
+
+    Wrong passwords are counted per name given (whether an account has it or not), per client,
+    and per account for its lock: a name no account has gets the same answers, in the same
+    order and the same time, as one that exists (a wait from the third, "locked" from the tenth),
+    so the answers do not tell who has an account."""
     policy = rt.profile.county.sign_in
     name = username.strip()[:64]
     at = now()
     refusal: SignInRefused | None = None
     with rt.db.transaction() as session:
         user = session.scalars(rt.db.for_update(select(User).where(User.username == name))).first()
+        by_name = session.get(SignInClient, name_key(name))
         seen = session.get(SignInClient, client) if client else None
-        wait = max(wait_left(policy, user.failed_sign_ins, user.last_failed_at, at) if user else 0,
+        wait = max(wait_left(policy, by_name.failures, by_name.last_failed_at, at) if by_name else 0,
                    wait_left(policy, seen.failures, seen.last_failed_at, at) if seen else 0)
-        if user is not None and user.locked_at is not None:
+        if (user.locked_at is not None) if user is not None else \
+                (by_name is not None and by_name.failures >= policy.lock_after_failures):
             refusal = SignInRefused("locked")
         elif wait:
             refusal = SignInRefused("wait", seconds=wait)
         elif not _password_matches(user, password) or not user.active:
-            refusal = _count_failure(session, policy, user, seen, client, at)
+            refusal = _count_failure(session, policy, user, by_name, name, seen, client, at)
         elif user.demo and not session.scalar(select(exists().where(AuditEntry.action == DEMO_DATABASE))):
             refusal = SignInRefused("demo_account")
         if refusal is not None:
             audit(session, actor=name or "?", action="user.sign_in_refused", entity="user", entity_id=name,
                   before=None, after={"reason": refusal.code, "client": client or None,
-                                      "failures": user.failed_sign_ins if user else None}, version=None)
+                                      "failures": by_name.failures if by_name else None}, version=None)
         else:
             user.failed_sign_ins, user.last_failed_at = 0, None
-            if seen is not None:
-                session.delete(seen)
+            for counted in (seen, by_name):
+                if counted is not None:
+                    session.delete(counted)
             audit(session, actor=name, action="user.sign_in", entity="user", entity_id=name, before=None,
                   after={"client": client or None}, version=None)
             found = actor_of(user)
@@ -93,19 +107,26 @@ def _password_matches(user: User | None, password: str) -> bool:
     return user is not None
 
 
-def _count_failure(session, policy: SignIn, user: User | None, seen: SignInClient | None, client: str,
-                   at: dt.datetime) -> SignInRefused:
+def _counted(session, row: SignInClient | None, key: str, at: dt.datetime) -> SignInClient:
+    if row is None:
+        row = SignInClient(client=key, failures=1, last_failed_at=at)
+        session.add(row)
+    else:
+        row.failures, row.last_failed_at = row.failures + 1, at
+    return row
+
+
+def _count_failure(session, policy: SignIn, user: User | None, by_name: SignInClient | None, name: str,
+                   seen: SignInClient | None, client: str, at: dt.datetime) -> SignInRefused:
     if client:
-        if seen is None:
-            session.add(SignInClient(client=client, failures=1, last_failed_at=at))
-        else:
-            seen.failures, seen.last_failed_at = seen.failures + 1, at
-    if user is None:
-        return SignInRefused("bad_login")
-    user.failed_sign_ins, user.last_failed_at = user.failed_sign_ins + 1, at
-    if user.failed_sign_ins >= policy.lock_after_failures:
-        user.locked_at = at
-        return SignInRefused("locked_now", failures=user.failed_sign_ins)
+        _counted(session, seen, client, at)
+    by_name = _counted(session, by_name, name_key(name), at)
+    if user is not None:
+        user.failed_sign_ins, user.last_failed_at = user.failed_sign_ins + 1, at
+        if user.failed_sign_ins >= policy.lock_after_failures:
+            user.locked_at = at
+    if by_name.failures >= policy.lock_after_failures or (user is not None and user.locked_at is not None):
+        return SignInRefused("locked_now", failures=by_name.failures)
     return SignInRefused("bad_login")
 
 
@@ -118,5 +139,8 @@ def unlock(rt: Runtime, actor: Actor, username: str) -> None:
             raise NotFound("user")
         before = {"locked_at": user.locked_at.isoformat() if user.locked_at else None, "failures": user.failed_sign_ins}
         user.locked_at, user.failed_sign_ins, user.last_failed_at = None, 0, None
+        counted = session.get(SignInClient, name_key(username))
+        if counted is not None:
+            session.delete(counted)
         audit(session, actor=actor.username, action="user.unlock", entity="user", entity_id=username,
               before=before, after=None, version=None)
