@@ -438,6 +438,32 @@ def test_a_billion_laughs_is_refused_at_once(profile_dir, monkeypatch):
                      "(*name) that repeat other aliases make it grow without end"]
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("id: odd\nopened: 2025-02-30\n",
+     "profile/forms/odd.yaml:2: YAML syntax error: '2025-02-30' is not a date that exists; write it as it is "
+     "meant, or in quotes as text"),
+    ("id: odd\nloop: &a [*a]\n",
+     "profile/forms/odd.yaml:2: lists or mappings nested more than 64 deep (an alias *name used inside its own "
+     "anchor &name repeats itself without end)"),
+    ("id: odd\ndeep: " + "[" * 1100 + "]" * 1100 + "\n", "profile/forms/odd.yaml:2: lists or mappings nested more than 64 deep"),
+    ("id: odd\nmax: " + "9" * 5000 + "\n",
+     "profile/forms/odd.yaml:2: YAML syntax error: a number of 5,000 digits; no value of a profile has more than 30"),
+    ("id: odd\nlabel: 奇\x07怪\n", "profile/forms/odd.yaml:2: the character U+0007 is not allowed in a YAML file: remove it"),
+])
+def test_a_file_no_yaml_reader_can_hold_names_its_line(profile_dir, monkeypatch, text, expected):
+    """An impossible date, an alias inside itself, nesting past 1,000, a 5,000-digit number and a
+    control character gave "internal error" instead of the line."""
+    (profile_dir / "forms/odd.yaml").write_text(text, encoding="utf-8")
+    assert problems(profile_dir, monkeypatch) == [expected]
+
+
+def test_a_profile_folder_name_too_long_is_said_in_words():
+    from engine.profile.loader import load_profile
+    with pytest.raises(ConfigError) as refused:
+        load_profile("x" * 300)
+    assert str(refused.value.problems[0]) == "x" * 120 + "…: the profile folder cannot be read: File name too long"
+
+
 def test_a_file_too_large_for_a_profile_is_refused(profile_dir, monkeypatch):
     big = profile_dir / "forms/big.yaml"
     big.write_text("id: big\n# " + "x" * (3 * 1024 * 1024) + "\n", encoding="utf-8")

@@ -238,3 +238,76 @@ def test_a_killed_import_leaves_no_process_and_its_run_is_finished_by_importing_
             ["resumed_by"] == report.run_id
     with pytest.raises(InputError):
         close_run(rt, SYSTEM, cut.id)  # finished already
+
+
+def _workbook(path, rows):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADERS)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def _rezipped(source, target, change, extra=None):
+    """A copy of a workbook with its parts changed: change(name, bytes) -> bytes, or None to drop
+    it; `extra`: parts added (name -> bytes)."""
+    import zipfile
+    with zipfile.ZipFile(source) as book, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in book.infolist():
+            data = change(info.filename, book.read(info))
+            if data is not None:
+                out.writestr(info.filename, data)
+        for name, data in (extra or {}).items():
+            out.writestr(name, data)
+    return target
+
+
+def test_damaged_and_hostile_workbooks_are_refused_in_words_and_write_nothing(rt, tmp_path):
+    import random
+    good = _workbook(tmp_path / "good.xlsx", ROWS[:2])
+    raw = good.read_bytes()
+    hostile = []
+    rng = random.Random(38)
+    for n in range(40):  # bytes damaged at random places: the zip, a deflate stream, the XML
+        damaged = bytearray(raw)
+        for _ in range(rng.randint(1, 8)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        path = tmp_path / f"damaged{n}.xlsx"
+        path.write_bytes(bytes(damaged))
+        hostile.append(path)
+    hostile.append(_rezipped(good, tmp_path / "nosheet.xlsx",
+                             lambda name, data: None if name.startswith("xl/worksheets/") else data))
+    texts = b"".join(b"<si><t>a</t></si>" for _ in range(1_000_000))  # a million texts for a sheet of three rows
+    hostile.append(_rezipped(good, tmp_path / "texts.xlsx", lambda name, data: data, {"xl/sharedStrings.xml": (
+        b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + texts + b"</sst>")}))
+    truncated = tmp_path / "truncated.xlsx"
+    truncated.write_bytes(raw[: len(raw) // 2])
+    hostile.append(truncated)
+    outcomes = {}
+    for path in hostile:
+        try:
+            report = import_file(rt, SYSTEM, "hotline_12345", path)
+            outcomes[path.name] = ("read", report.rows_added)  # damage that left a readable workbook
+        except InputError as exc:
+            outcomes[path.name] = ("refused", next(iter(exc.problems.values())).code)
+    assert outcomes["nosheet.xlsx"] == ("refused", "xlsx_no_sheet")
+    assert outcomes["texts.xlsx"] == ("refused", "xlsx_too_many_texts")
+    assert outcomes["truncated.xlsx"] == ("refused", "not_xlsx")
+    assert {code for kind, code in outcomes.values() if kind == "refused"} <= {
+        "not_xlsx", "xlsx_no_sheet", "xlsx_too_many_texts", "missing_columns", "empty_file", "xlsx_cell_too_large"}
+    assert sum(1 for kind, _ in outcomes.values() if kind == "refused") >= 10
+    added = sum(n for kind, n in outcomes.values() if kind == "read")
+    assert count(rt) == added  # a refused file wrote no record
+
+
+def test_a_control_character_in_a_key_column_is_refused_by_row(rt, tmp_path):
+    rows = [list(ROWS[0]), list(ROWS[1])]
+    rows[0][0] = "GD\x001"
+    path = write_csv(tmp_path / "nul.csv", rows)
+    for _ in range(2):  # importing it again finds nothing new and raises nothing
+        report = import_file(rt, SYSTEM, "hotline_12345", path)
+        assert report.rejections[0][0] == 2 and report.rejections[0][1]["工单编号"].code == "control_characters"
+    assert count(rt) == 1

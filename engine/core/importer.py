@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterator
 from sqlalchemy import func, select
 
 from engine.store.audit import audit, now
+from engine.schema.fieldtypes import CONTROL_CHARACTERS
 from engine.schema.imports import ImportMapping
 from engine.kernel.errors import InputError, NotFound, Problem
 from engine.forms.compiled import is_empty
@@ -170,7 +171,12 @@ def _batches(rt: Runtime, mapping: ImportMapping, stream: RowStream, actor: Acto
             cells = cells + [""] * (width - len(cells))
         raw = {fid: cells[i] for fid, i in index}
         raw.update(fixed)
-        key = source_key(mapping.id, *(str(cells[i]).strip() for i in key_index))
+        key_cells = [str(cells[i]).strip() for i in key_index]
+        if broken := {headers[i]: Problem("control_characters") for i, c in zip(key_index, key_cells)
+                      if CONTROL_CHARACTERS.search(c)}:
+            bad.append((number, broken))  # a NUL in a work-order number: no key to find the row by again
+            continue
+        key = source_key(mapping.id, *key_cells)
         try:
             document = compiled.validate(raw, date_formats=mapping.date_formats, bulk=True).document
         except InputError as exc:

@@ -73,7 +73,10 @@ def recover(root: Path, db: Database) -> str | None:
     """Finish what an interrupted publication left (see the module's text): None when there was
     nothing, "published" when its row was committed, "undone" when its files were put back."""
     path = journal_path(root)
-    if not path.is_file():
+    try:
+        if not path.is_file():
+            return None
+    except OSError:  # a folder name the file system cannot hold: loading the profile says so
         return None
     try:
         journal = json.loads(path.read_text(encoding="utf-8"))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from engine.store.audit import audit, now
 from engine.kernel.errors import InputError, NotFound, Problem
 from engine.forms.compiled import PROMOTED, CompiledForm, is_empty
-from engine.schema.forms import Form
+from engine.schema.fieldtypes import CONTROL_CHARACTERS
 from engine.kernel.receipt import PATTERN as RECEIPT_PATTERN, new_code, normalise
 from engine.core.runtime import Runtime
 from engine.core import reactions, search as record_search
@@ -161,13 +161,14 @@ def submit(rt: Runtime, actor: Actor, form_id: str, raw: Mapping[str, Any],
 
 def store_upload(session: Session, compiled: CompiledForm, field_id: str, name: str, content: bytes) -> dict:
     f = compiled.form.field(field_id)
+    name = CONTROL_CHARACTERS.sub("", str(name)).strip()[:300] or "file"  # a NUL cannot be stored on PostgreSQL
     ending = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if f.accept and ending not in {a.lower() for a in f.accept}:
         raise InputError({field_id: Problem("file_type", {"allowed": ", ".join(f.accept)})})
     if f.max_size_kb and len(content) > f.max_size_kb * 1024:
         raise InputError({field_id: Problem("file_size", {"limit": f.max_size_kb})})
     digest = hashlib.sha256(content).hexdigest()
-    attachment = Attachment(name=name[:300], size=len(content), sha256=digest, content=content)
+    attachment = Attachment(name=name, size=len(content), sha256=digest, content=content)
     session.add(attachment)
     session.flush()
     return {"name": attachment.name, "size": attachment.size, "sha256": digest, "attachment_id": attachment.id}

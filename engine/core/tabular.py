@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
+import zlib
 from xml.parsers import expat as xml_expat
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,45 +136,73 @@ def _bounded_lines(text: io.TextIOBase, too_long: list[bool]) -> Iterator[str]:
 MAX_TEXT_TABLE_BYTES = 512 * 1024 * 1024  # a workbook's table of texts, unpacked: openpyxl holds it whole
 
 
+# What a damaged workbook can raise while its parts are unpacked and read: a broken zip, a broken
+# deflate stream, a part cut short, an encrypted or unknown compression, XML that is not XML.
+DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError, NotImplementedError,
+           RuntimeError, IndexError, TypeError, AttributeError, xml_expat.ExpatError)
+SPARE_TEXTS = 10_000  # texts a workbook may hold beyond its cells (a sheet's own, left-overs of edits)
+
+
 def _xlsx_check(path: Path) -> None:
-    """Before openpyxl reads a workbook: refuse one whose text table is larger than
-    MAX_TEXT_TABLE_BYTES, or that holds a text longer than MAX_LINE_CHARS (no spreadsheet program
-    writes one; Excel stops at 32,767), streaming the XML so the check itself holds little memory."""
+    """Before openpyxl reads a workbook: refuse one that is damaged, has no sheet, whose text
+    table is larger than MAX_TEXT_TABLE_BYTES or holds far more texts than its sheets have cells
+    (openpyxl holds every text of the table: 500 KB of tiny texts unpack to 12 million of them),
+    or that holds a text longer than MAX_LINE_CHARS (no spreadsheet program writes one; Excel
+    stops at 32,767). The XML is streamed, so the check itself holds little memory, and it stops
+    reading the texts as soon as there are too many."""
     try:
         with zipfile.ZipFile(path) as book:
-            parts = [i for i in book.infolist()
-                     if i.filename == "xl/sharedStrings.xml" or i.filename.startswith("xl/worksheets/")]
-            for info in parts:
-                if info.filename == "xl/sharedStrings.xml" and info.file_size > MAX_TEXT_TABLE_BYTES:
+            infos = book.infolist()
+            sheets = [i for i in infos if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")]
+            if not sheets:
+                raise InputError({"file": Problem("xlsx_no_sheet")})
+            cells = 0
+            for info in sheets:
+                with book.open(info) as xml:
+                    longest, found = _scan(xml, "c")
+                if longest > MAX_LINE_CHARS:
+                    raise InputError({"file": Problem("xlsx_cell_too_large", {"limit": MAX_CELL_CHARS})})
+                cells += found
+            for info in (i for i in infos if i.filename == "xl/sharedStrings.xml"):
+                if info.file_size > MAX_TEXT_TABLE_BYTES:
                     raise InputError({"file": Problem("xlsx_too_large", {"limit": MAX_TEXT_TABLE_BYTES // 1024 // 1024})})
                 with book.open(info) as xml:
-                    if _longest_text(xml) > MAX_LINE_CHARS:
-                        raise InputError({"file": Problem("xlsx_cell_too_large", {"limit": MAX_CELL_CHARS})})
-    except (zipfile.BadZipFile, xml_expat.ExpatError):
+                    longest, texts = _scan(xml, "si", most=cells + SPARE_TEXTS)
+                if texts > cells + SPARE_TEXTS:
+                    raise InputError({"file": Problem("xlsx_too_many_texts", {"cells": cells})})
+                if longest > MAX_LINE_CHARS:
+                    raise InputError({"file": Problem("xlsx_cell_too_large", {"limit": MAX_CELL_CHARS})})
+    except DAMAGED:
         raise InputError({"file": Problem("not_xlsx")}) from None
 
 
-def _longest_text(stream) -> int:
-    """The longest run of text in an XML stream, read in chunks (the text itself is not kept)."""
+def _scan(stream, element: str, most: int | None = None) -> tuple[int, int]:
+    """The longest run of text in an XML stream and how many `element`s it holds, read in chunks
+    (the text itself is not kept); stops early past `most` of them or a text past MAX_LINE_CHARS."""
     parser = xml_expat.ParserCreate()
-    longest, run = [0], [0]
+    longest, run, count = [0], [0], [0]
 
     def text(data: str) -> None:
         run[0] += len(data)
         if run[0] > longest[0]:
             longest[0] = run[0]
 
-    def boundary(*_args) -> None:
+    def start(name: str, _attributes) -> None:
+        run[0] = 0
+        if name == element:
+            count[0] += 1
+
+    def end(_name: str) -> None:
         run[0] = 0
     parser.CharacterDataHandler = text
-    parser.StartElementHandler = boundary
-    parser.EndElementHandler = boundary
-    while chunk := stream.read(1 << 20):
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    while chunk := stream.read(1 << 16):
         parser.Parse(chunk, False)
-        if longest[0] > MAX_LINE_CHARS:
-            return longest[0]
+        if longest[0] > MAX_LINE_CHARS or (most is not None and count[0] > most):
+            return longest[0], count[0]
     parser.Parse(b"", True)
-    return longest[0]
+    return longest[0], count[0]
 
 
 def _xlsx_rows(path: Path) -> RowStream:
@@ -183,14 +212,20 @@ def _xlsx_rows(path: Path) -> RowStream:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a file that is not a workbook
         raise InputError({"file": Problem("not_xlsx")}) from None
+    if not workbook.worksheets:  # only chart sheets, say
+        workbook.close()
+        raise InputError({"file": Problem("xlsx_no_sheet")})
     sheet = workbook.worksheets[0]
-    total = max((sheet.max_row or 1) - 1, 1)
-    iterator = sheet.iter_rows(values_only=True)
     try:
+        total = max((sheet.max_row or 1) - 1, 1)
+        iterator = sheet.iter_rows(values_only=True)
         headers = ["" if h is None else str(h).strip() for h in next(iterator)]
     except StopIteration:
         workbook.close()
         raise InputError({"file": Problem("empty_file")}) from None
+    except DAMAGED:
+        workbook.close()
+        raise InputError({"file": Problem("not_xlsx")}) from None
     done = [0]
 
     def cell(value: Any) -> Any:
@@ -203,8 +238,17 @@ def _xlsx_rows(path: Path) -> RowStream:
         return value
 
     def rows() -> Iterator[tuple[int, list[Any] | UnreadableRow]]:
+        number = 1
         try:
-            for number, row in enumerate(iterator, start=2):
+            while True:
+                number += 1
+                try:
+                    row = next(iterator)
+                except StopIteration:
+                    return
+                except DAMAGED:  # the sheet is damaged from here on: this row is named, the rest cannot be read
+                    yield number, UnreadableRow("row_unreadable")
+                    return
                 done[0] = number - 1
                 yield number, ["" if v is None else cell(v) for v in row]
         finally:

@@ -105,7 +105,12 @@ def load_profile(root: str | Path, version: str | None = None) -> Profile:
     `version`: the stored version a folder was written back from (engine.core.versions)."""
     shown_root = str(root)
     root = Path(root)
-    if not root.is_dir():
+    try:
+        found = root.is_dir()
+    except OSError as exc:  # a name too long for the file system, say
+        raise ConfigError([ConfigProblem(shown_root[:120] + ("…" if len(shown_root) > 120 else ""), None, (),
+                                         f"the profile folder cannot be read: {exc.strerror}")]) from None
+    if not found:
         raise ConfigError([ConfigProblem(shown_root, None, (), "profile folder not found")])
     try:
         levels = chain_of(root, shown_root)

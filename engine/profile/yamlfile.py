@@ -21,6 +21,8 @@ Path_ = tuple[Any, ...]
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_VALUES = 200_000
+MAX_DEPTH = 64  # no profile file nests lists and mappings a tenth as deep
+MAX_DIGITS = 30  # a whole number longer than this is no county's figure (Python refuses past 4,300)
 
 
 @dataclass(frozen=True)
@@ -72,16 +74,25 @@ def load_yaml(path: Path) -> YamlDocument:
 
 
 def parse_yaml(text: str) -> YamlDocument:
-    loader = yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a control character)
+        raise YamlSyntaxError(text.count("\n", 0, exc.position) + 1,
+                              f"the character U+{exc.character if isinstance(exc.character, int) else ord(exc.character):04X} "
+                              f"is not allowed in a YAML file: remove it") from None
+    try:
+        try:
+            node = loader.get_single_node()
+        except RecursionError:  # PyYAML composes recursively: nesting this deep never comes back
+            raise TooLarge(problem=f"lists or mappings nested more than {MAX_DEPTH} deep",
+                           problem_mark=_too_deep(text)) from None
         lines: dict[Path_, int] = {}
         if node is None:
             return YamlDocument(None, {(): 1})
         data = _build(loader, node, (), lines, [MAX_VALUES])
         return YamlDocument(data, lines)
     except TooLarge as exc:
-        raise YamlSyntaxError(exc.problem_mark.line + 1, exc.problem) from None
+        raise YamlSyntaxError(exc.problem_mark.line + 1 if exc.problem_mark else None, exc.problem) from None
     except yaml.MarkedYAMLError as exc:
         line, words = in_words(exc)
         raise YamlSyntaxError(line, f"YAML syntax error: {words}") from None
@@ -89,6 +100,23 @@ def parse_yaml(text: str) -> YamlDocument:
         raise YamlSyntaxError(None, f"YAML syntax error: {exc}") from None
     finally:
         loader.dispose()
+
+
+def _too_deep(text: str) -> yaml.Mark | None:
+    """Where the text first nests deeper than MAX_DEPTH, found with the parser's events (which,
+    unlike composing, do not recurse)."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    return None
 
 
 def in_words(exc: yaml.MarkedYAMLError) -> tuple[int | None, str]:
@@ -126,6 +154,10 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict[Pa
         raise TooLarge(
             problem=f"the file expands to more than {MAX_VALUES:,} values; YAML aliases (*name) that "
                     f"repeat other aliases make it grow without end", problem_mark=node.start_mark)
+    if len(path) > MAX_DEPTH:  # an alias inside its own anchor (&a [*a]) nests without end
+        raise TooLarge(problem=f"lists or mappings nested more than {MAX_DEPTH} deep (an alias *name "
+                               f"used inside its own anchor &name repeats itself without end)",
+                       problem_mark=node.start_mark)
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # resolves YAML merge keys (<<)
@@ -153,4 +185,13 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict[Pa
             return Decimal(text)
         except ArithmeticError:  # .inf, .nan: keep YAML's meaning
             return loader.construct_object(node)
-    return loader.construct_object(node)
+    if node.tag == "tag:yaml.org,2002:int" and len(node.value) > MAX_DIGITS:
+        raise yaml.MarkedYAMLError(problem=f"a number of {len(node.value):,} digits; no value of a profile "
+                                           f"has more than {MAX_DIGITS}", problem_mark=node.start_mark)
+    try:
+        return loader.construct_object(node)
+    except (ValueError, OverflowError):  # a date that does not exist (2025-02-30), say
+        what = "date" if node.tag == "tag:yaml.org,2002:timestamp" else "value"
+        raise yaml.MarkedYAMLError(problem=f"'{node.value}' is not a {what} that exists; "
+                                           f"write it as it is meant, or in quotes as text",
+                                   problem_mark=node.start_mark) from None

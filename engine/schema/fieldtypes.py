@@ -34,7 +34,7 @@ class FieldType(Protocol):
 
 # Control characters other than line breaks and tabs have no place in a form's text, and NUL cannot
 # be stored at all on PostgreSQL: they are refused as a field's problem, never an internal error.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Whole numbers and amounts of 10**15 or more are no county's figures (and past 2**53 JSON readers round).
 LARGEST_DIGITS = 15
 LARGEST_NUMBER = Decimal(10) ** LARGEST_DIGITS
@@ -42,7 +42,7 @@ LARGEST_NUMBER = Decimal(10) ** LARGEST_DIGITS
 
 def _text(raw: Any) -> str:
     text = raw.strip() if isinstance(raw, str) else str(raw)
-    if _CONTROL.search(text):
+    if CONTROL_CHARACTERS.search(text):
         raise FieldValueError("control_characters")
     return text
 
