@@ -7,7 +7,8 @@ the page. Every text that comes from a person or a record (titles, contents, nam
 ballot's title) goes through `plain` before it reaches one of those; `table` does it for every
 cell of a table. CommonMark lets any ASCII punctuation be escaped with a backslash, and an escaped
 character is text, so nothing in the value can open a link, an image, a heading, emphasis, a
-colour, a formula or an HTML tag.
+colour, a formula or an HTML tag; a bare web or mail address gets an invisible word joiner so it
+is not made a link either.
 """
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from typing import Any, Mapping, Sequence
 import streamlit as st
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+# GitHub's Markdown also links bare addresses found in the text after it is parsed (escapes are
+# gone by then): an invisible word joiner (U+2060) after the start of each keeps it text.
+_BARE_LINK = re.compile(r"(?i)(https?|ftp|www|mailto|@)")
 _LINE_START = re.compile(r"^([ \t]+)", re.MULTILINE)  # indentation would make a code block
 
 
@@ -24,6 +28,7 @@ def plain(value: Any) -> str:
     """The value as literal text inside Markdown (line breaks kept as line breaks)."""
     text = "" if value is None else str(value)
     text = _PUNCTUATION.sub(r"\\\1", text)
+    text = _BARE_LINK.sub("\\1\u2060", text)
     text = _LINE_START.sub(lambda m: "\u00a0" * len(m.group(1)), text)
     return text.replace("\r\n", "\n").replace("\n", "  \n")
 
