@@ -46,6 +46,16 @@ def check(config: str = ConfigOption,
             console.print(f"note: {line}", markup=False)
 
 
+@app.command("policy")
+@friendly
+def policy_table(config: str = ConfigOption) -> None:
+    """Print who may do what under a profile, as a Markdown table: every role check the server
+    makes, with its scope (docs/security.md holds the default profile's)."""
+    from engine.core.policy import policy_markdown
+    from engine.profile.loader import load_profile
+    console.print(policy_markdown(load_profile(config)), markup=False, highlight=False, soft_wrap=True)
+
+
 @app.command()
 @friendly
 def schema(out: Path = typer.Option(Path("docs/schema"), help="Folder to write the JSON Schema files to.")) -> None:

@@ -85,6 +85,8 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "document_wrong_state": ("当前状态（{state}）下没有这份文书", "this document does not apply in the current state ({state})"),
     "merge_nothing": ("请填写要并入的记录编号", "give the numbers of the records to merge in"),
     "merge_wrong_state": ("记录 {value} 当前不能合并", "record {value} cannot be merged now"),
+    "already_merged": ("记录 {value} 已经并入其他建议", "record {value} has already been merged into another"),
+    "merge_into_merged": ("记录 {value} 本身已并入其他建议，请并入那一条", "record {value} was itself merged into another; merge into that one"),
     "split_wrong_state": ("记录 {value} 当前不能拆分", "record {value} cannot be split now"),
     "split_too_few": ("至少拆分为两条", "split into two parts at least"),
     "bulk_needs_form": ("“{action}”需要逐条填写表单，请在网页上办理", "'{action}' needs a form for each record; take it in the app"),

@@ -25,6 +25,7 @@ from sqlalchemy import or_
 from engine.core.actors import SYSTEM, Actor, require
 from engine.core.runtime import Runtime
 from engine.kernel.errors import NotFound, PermissionDenied
+from engine.profile.loader import Profile
 from engine.schema.forms import Form
 from engine.store.tables import Record
 
@@ -152,3 +153,74 @@ def view(rt: Runtime, actor: Actor, record: Any) -> RecordView:
         created_at=record.created_at, created_by=record.created_by, profile_version=record.profile_version,
         data=visible_data(rt, actor, record.form_id, record.data or {}), group_id=record.group_id,
     )
+
+
+# -- who may do what, as a table (docs/security.md holds the default profile's; a test holds it to
+# the profile, and the permission-matrix test holds every engine action to the table) -------------
+
+OWN_RECORDS = "own township / station"
+OWN_TOWNSHIP = "own township"
+COUNTY_WIDE = "county-wide accounts only"
+ANY = "—"
+
+
+@dataclass(frozen=True)
+class PolicyRow:
+    """One thing someone may do: on `subject` (a code such as `form suggestion`), the `step`, by
+    `roles` (`public`: anyone), within `scope`."""
+
+    subject: str
+    step: str
+    roles: tuple[str, ...]
+    scope: str
+
+
+def policy_rows(profile: Profile) -> list[PolicyRow]:
+    """Every role check the engine makes, read from the profile, in the profile's order."""
+    rows: list[PolicyRow] = []
+    for form in profile.forms.values():
+        subject = f"form {form.id}"
+        a = form.access
+        rows += [PolicyRow(subject, step, roles, OWN_RECORDS) for step, roles in (
+            ("submit", a.submit), ("list", a.list), ("view", a.view)) if roles]  # a sheet's form: filed as a sheet
+        if any(f.private for f in form.fields):
+            rows.append(PolicyRow(subject, "personal data", a.view if a.personal_data is None else a.personal_data,
+                                  OWN_RECORDS))
+    for wf in profile.workflows.values():
+        for form in (f for f in profile.forms.values() if f.workflow == wf.id):
+            seen: dict[str, set[str]] = {}
+            for t in wf.transitions:
+                if not t.automatic:
+                    seen.setdefault(t.action, set()).update(t.roles)
+            rows += [PolicyRow(f"workflow {form.id}", f"action {action}", tuple(sorted(roles)), OWN_RECORDS)
+                     for action, roles in seen.items()]
+            rows += [PolicyRow(f"workflow {form.id}", f"sheet {s.form}", s.roles,
+                               OWN_RECORDS + (", own group" if s.group_only else "")) for s in wf.sheets]
+            rows += [PolicyRow(f"workflow {form.id}", kind, getattr(wf, kind).roles, OWN_RECORDS)
+                     for kind in ("merge", "split") if getattr(wf, kind, None) is not None]
+    for vote in profile.votes.values():
+        rows += [PolicyRow(f"vote {vote.id}", "presidium", vote.roles.presidium, OWN_TOWNSHIP),
+                 PolicyRow(f"vote {vote.id}", "tellers", vote.roles.tellers, OWN_TOWNSHIP),
+                 PolicyRow(f"vote {vote.id}", "voters", vote.roles.voters, "on the round's roster")]
+    for pool in profile.funds.values():
+        rows += [PolicyRow(f"fund {pool.id}", "contribute", pool.roles.contribute, COUNTY_WIDE),
+                 PolicyRow(f"fund {pool.id}", "allocate", pool.roles.allocate, OWN_RECORDS),
+                 PolicyRow(f"fund {pool.id}", "pay", pool.roles.pay, OWN_RECORDS),
+                 PolicyRow(f"fund {pool.id}", "view", pool.roles.view, OWN_RECORDS)]
+    rows += [PolicyRow(f"delivery {d.id}", "view", d.roles.view, OWN_RECORDS) for d in profile.delivery.values()]
+    rows += [PolicyRow(f"import {m.id}", "import", m.roles, "rows of own township / station")
+             for m in profile.imports.values()]
+    rows += [PolicyRow(f"document {d.id}", "print", d.roles, OWN_RECORDS if d.kind in ("letter", "message") else ANY)
+             for d in profile.documents.values()]
+    rows += [PolicyRow(f"report {r.id}", "make", r.roles, ANY) for r in profile.reports.values()]
+    rows += [PolicyRow("county", step, getattr(profile.county.permissions, step), ANY)
+             for step in ("manage_users", "edit_profile")]
+    return rows
+
+
+def policy_markdown(profile: Profile) -> str:
+    """The table of `policy_rows` as Markdown (`minsheng policy`; docs/security.md)."""
+    lines = ["| subject | step | roles | scope |", "|---|---|---|---|"]
+    for row in policy_rows(profile):
+        lines.append(f"| `{row.subject}` | {row.step} | {', '.join(row.roles) or 'nobody'} | {row.scope} |")
+    return "\n".join(lines) + "\n"

@@ -65,7 +65,15 @@ def merge(rt: Runtime, actor: Actor, into_id: int, duplicate_ids: Sequence[int],
         # Lock order by id, so two merges touching the same records cannot deadlock on PostgreSQL.
         query = select(Record).where(Record.id.in_(duplicate_ids)).order_by(Record.id)
         found = {r.id: r for r in session.scalars(rt.db.for_update(query))}
+        # a record merged before (it follows its project's state, so it may be back in a state
+        # merging starts from), or the target itself merged into another: refused in words
+        merged = set(session.scalars(select(RecordLink.record_id).where(
+            RecordLink.record_id.in_([*duplicate_ids, target.id]), RecordLink.field_id == MERGED_INTO)))
+        if target.id in merged:
+            raise InputError({"": Problem("merge_into_merged", {"value": target.id})})
         for dup_id in duplicate_ids:
+            if dup_id in merged:
+                raise InputError({"": Problem("already_merged", {"value": dup_id})})
             dup = _check(rt, actor, regroup, found.get(dup_id), target.form_id, "merge")
             before = dup.state
             dup.state = regroup.to
