@@ -18,7 +18,7 @@ import multiprocessing
 import os
 import signal
 import time
-from queue import Full
+from queue import Empty, Full
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -405,6 +405,21 @@ def _worker(config_root: str, mapping_id: str, path: str, actor: Actor, batch_si
         _handed_over(queue, exc, parent)
 
 
+def _taken(queue, process) -> Any:
+    """The next item from the preparing process; if it died without a word (killed, out of
+    memory), an error instead of waiting for ever."""
+    while True:
+        try:
+            return queue.get(timeout=1.0)
+        except Empty:
+            if not process.is_alive():
+                try:
+                    return queue.get(timeout=1.0)  # what it put just before it ended
+                except Empty:
+                    raise RuntimeError(f"the import's preparing process ended unexpectedly "
+                                       f"(exit code {process.exitcode})") from None
+
+
 def _batches_from_worker(rt: Runtime, mapping_id: str, path: Path, actor: Actor, batch_size: int) -> Iterator[Batch]:
     """Batches in file order: most from the preparing process, the rest prepared here."""
     context = multiprocessing.get_context("spawn")  # no fork: the app process has threads
@@ -423,7 +438,7 @@ def _batches_from_worker(rt: Runtime, mapping_id: str, path: Path, actor: Actor,
             if here.takes(k):
                 batch = next(local, None)
             else:
-                item = queue.get()
+                item = _taken(queue, process)
                 if isinstance(item, BaseException):
                     raise item
                 batch = None if item == _DONE else item
