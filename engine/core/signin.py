@@ -21,6 +21,7 @@ from engine.core.actors import Actor, require
 from engine.core.runtime import Runtime
 from engine.kernel.dates import as_utc
 from engine.kernel.errors import MinshengError, NotFound
+from engine.schema.fieldtypes import CONTROL_CHARACTERS
 from engine.schema.county import SignIn
 from engine.store.audit import audit, now
 from engine.store.tables import AuditEntry, SignInClient, User
@@ -64,7 +65,7 @@ def authenticate(rt: Runtime, username: str, password: str, client: str = "") ->
     order and the same time, as one that exists (a wait from the third, "locked" from the tenth),
     so the answers do not tell who has an account."""
     policy = rt.profile.county.sign_in
-    name = username.strip()[:64]
+    name = CONTROL_CHARACTERS.sub("", username).strip()[:64]  # a NUL cannot even be stored on PostgreSQL
     at = now()
     refusal: SignInRefused | None = None
     with rt.db.transaction() as session:
