@@ -21,6 +21,7 @@ from engine.features.voting.rounds import VoteRefused
 from engine.kernel.errors import InputError, PermissionDenied
 from engine.output import documents
 from engine.store.tables import Record, VoteRound
+from tests.conftest import CONFIG
 
 LIAISON_S01 = Actor("s01staff", "澧源镇联络站", frozenset({"liaison_staff"}), "t01", "s01")
 LIAISON_S24 = Actor("s24staff", "澧源镇城区联络站", frozenset({"liaison_staff"}), "t01", "s24")
@@ -235,3 +236,29 @@ def test_a_crash_during_the_count_leaves_the_round_to_be_counted_again(rt, db_ur
         assert session.get(VoteRound, round_id).state == "closed"
     voting.count_round(rt, CONGRESS_T01, round_id, count_key=key)  # counted again, whole
     assert states() == ["chosen", "chosen", "reserve"]
+
+
+def test_the_command_line_acting_as_an_account_keeps_its_scope(rt, db_url, monkeypatch, tmp_path, good_suggestion):
+    from typer.testing import CliRunner
+    from apps.cli import app
+    from engine.core import accounts
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("MINSHENG_LOG", str(tmp_path / "log.txt"))
+    mine = suggestion(rt, good_suggestion, "t01", "s01", state="rejected")
+    accounts.create_user(rt, SYSTEM, "wang", "瑞塔铺镇联络员", ["liaison_staff"], "Qiao-lu-2025-sangzhi", "t02")
+    refused = CliRunner().invoke(app, ["sheet", "file", str(mine), "answer", "--as", "wang", "-v", "way=phone",
+                                       "--config", str(CONFIG)])
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert "t01" in refused.output or "township" in refused.output
+    assert sheets.filed_sheets(rt, SYSTEM, mine) == []
+    long_name = CliRunner().invoke(app, ["check", "--config", "x" * 300])
+    assert long_name.exit_code == 1 and "the profile folder cannot be read: File name too long" in long_name.output
+
+
+def test_an_uploads_name_loses_its_control_characters(rt, good_suggestion):
+    form = rt.forms["suggestion"].form
+    field = next(f for f in form.fields if f.type == "file")
+    ending = (field.accept or ("jpg",))[0]
+    made = records.submit(rt, ANONYMOUS, "suggestion", dict(good_suggestion, township="t01", station="s01"),
+                          uploads={field.id: (f"现场\x00照片\x1b.{ending}", b"\xff\xd8\xff")})
+    assert records.get(rt, SYSTEM, made.id)[0].data[field.id]["name"] == f"现场照片.{ending}"
