@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
