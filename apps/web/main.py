@@ -34,7 +34,7 @@ from apps.web.page_start import render_start_page  # noqa: E402
 from apps.web.phone_menu import close_sidebar_on_phone, phone_menu  # noqa: E402
 from apps.web.done_message import forget_on_page_change  # noqa: E402
 from apps.web.chinese_ui import chinese_widget_words  # noqa: E402
-from apps.web.state import actor, broken_on_disk, config_dir, lang, runtime, t, version_notes  # noqa: E402
+from apps.web.state import actor, broken_on_disk, check_account, config_dir, lang, runtime, t, version_notes  # noqa: E402
 from engine.schema.county import PUBLIC  # noqa: E402
 from engine.output.documents import public_notices  # noqa: E402
 
@@ -60,6 +60,7 @@ def main() -> None:
     # formula; the lists export through the program's own Excel files, which write it as text.
     st.set_option("client.disableDataExport", True)
     rt = runtime()
+    check_account()
     who = actor()
     with st.sidebar:
         st.markdown(f"**{rt.profile.county.name if lang() == 'zh' else (rt.profile.county.name_en or rt.profile.county.name)}**")

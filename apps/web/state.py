@@ -95,17 +95,28 @@ def actor() -> Actor:
     moment = time.time()
     started = st.session_state.get("signed_in_at", moment)
     seen = st.session_state.get("seen_at", moment)
-    current = None
-    if moment - seen <= policy.idle_minutes * 60 and moment - started <= policy.session_hours * 3600:
-        # the account as it is now: a reset password, a role taken away or a lock ends the session
-        current = accounts.session_actor(runtime(), who.username, st.session_state.get("account_stamp"))
-    if current is None:
+    if moment - seen > policy.idle_minutes * 60 or moment - started > policy.session_hours * 3600:
         sign_out()
         st.session_state["session_ended"] = True
         return ANONYMOUS
     st.session_state["seen_at"] = moment
-    st.session_state["actor"] = current
-    return current
+    return who
+
+
+def check_account() -> None:
+    """Once a page run, before anything is drawn: the signed-in account as it is now in the
+    database (one indexed read). A reset password, a role taken away, a lock, a deactivation or
+    removal ends the session here, in whichever process serves it; roles and scope changed
+    since signing in are not carried on."""
+    who = st.session_state.get("actor", ANONYMOUS)
+    if not who.signed_in:
+        return
+    current = accounts.session_actor(runtime(), who.username, st.session_state.get("account_stamp"))
+    if current is None:
+        sign_out()
+        st.session_state["session_ended"] = True
+    else:
+        st.session_state["actor"] = current
 
 
 def sign_in_as(who: Actor) -> None:
