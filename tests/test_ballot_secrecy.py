@@ -9,13 +9,13 @@ from pathlib import Path
 
 import orjson
 import pytest
-from sqlalchemy import inspect, select, text, update
+from sqlalchemy import func, inspect, select, text, update
 
 from engine.core import records
 from engine.core.actors import ANONYMOUS, Actor
 from engine.features import voting
 from engine.features.voting.sealing import seal
-from engine.store.tables import Ballot, Record, VoteRound
+from engine.store.tables import AuditEntry, Ballot, Record, VoteRound
 from tests.conftest import ON_POSTGRES
 
 PRESIDIUM = Actor("chair", "主席团", frozenset({"congress_staff"}))
@@ -108,8 +108,8 @@ def test_after_the_count_nothing_links_a_deputy_to_a_plain_ballot(rt, good_sugge
     assert not any("yes" in str(a) for (a,) in audit)
     # What the casting transactions left (their rows' old versions, their WAL records) are the
     # sealed boxes; without the count key, which the database never held, they stay shut.
-    with pytest.raises(voting.VoteRefused):
-        voting.open_box(rt, PRESIDIUM, round_id, "bm90LXRoZS1rZXktbm90LXRoZS1rZXktbm90LXRoZS0=")
+    with pytest.raises(voting.VoteRefused):  # the round is counted: nothing opens again
+        voting.count_round(rt, PRESIDIUM, round_id, count_key="bm90LXRoZS1rZXktbm90LXRoZS1rZXktbm90LXRoZS0=")
 
 
 def raw_storage(rt, opened_at: str | None) -> bytes:
@@ -141,3 +141,48 @@ def raw_storage(rt, opened_at: str | None) -> bytes:
                                       {"p": f"pg_wal/{name}", "o": begin, "n": max(length, 0)}))
         assert names, "the WAL of the round was not found"
     return b"".join(bytes(c) for c in chunks)
+
+
+def test_one_phone_ballot_among_paper_ones_cannot_be_told_apart_and_a_refused_count_opens_nothing(
+        rt, good_suggestion):
+    """Issue 32: opened ballots kept their `electronic` label, so when one deputy voted by phone and
+    the rest on paper, that ballot was that deputy's; and a count refused (paper not yet checked)
+    had already opened the sealed box."""
+    ids = [records.submit(rt, ANONYMOUS, "suggestion", dict(good_suggestion, title=f"候选项目第{i + 1}个")).id
+           for i in range(3)]
+    with rt.db.transaction() as session:
+        session.execute(update(Record).where(Record.id.in_(ids)).values(state="candidate"))
+    roster = [(f"d{n:03d}", f"代表{n}", "present") for n in range(9)]
+    round_id = voting.create_round(rt, PRESIDIUM, "township_congress", "t02", "票决", 2, ids, roster)
+    count_key = voting.open_round(rt, PRESIDIUM, round_id)
+    phone = {str(ids[2]): "yes"}  # the only ballot for the third candidate
+    voting.cast(rt, Actor("d000", "代表0", frozenset({"deputy"})), round_id, phone)
+    tellers = (Actor("t1", "计票员甲", frozenset({"congress_staff"})), Actor("t2", "计票员乙", frozenset({"congress_staff"})))
+    for n in range(1, 9):
+        voting.hand_out_paper(rt, tellers[0], round_id, f"d{n:03d}")
+    voting.close_round(rt, PRESIDIUM, round_id)
+    paper = {str(ids[0]): "yes", str(ids[1]): "yes"}
+    entries = [voting.enter_paper(rt, tellers[0], round_id, paper) for _ in range(8)]
+
+    def sealed_left() -> int:
+        with rt.db.read() as session:
+            return session.scalar(select(func.count()).select_from(Ballot).where(
+                Ballot.round_id == round_id, Ballot.sealed.is_not(None)))
+    for refused_with in ({"count_key": count_key},  # paper not yet checked by the second teller
+                         {"count_key": "bm90LXRoZS1rZXktbm90LXRoZS1rZXktbm90LXRoZS0="}, {}):
+        with pytest.raises(voting.VoteRefused):
+            voting.count_round(rt, PRESIDIUM, round_id, **refused_with)
+        assert sealed_left() == 1  # the box stays shut
+        if refused_with.get("count_key") == count_key:
+            for entry in entries:
+                voting.confirm_paper(rt, tellers[1], entry, paper)
+    with rt.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "vote.box_opened")) == 0
+    result = voting.count_round(rt, PRESIDIUM, round_id, count_key=count_key)
+    assert result.ballots == 9
+    with rt.db.read() as session:
+        rows = session.execute(select(Ballot.channel, Ballot.sealed, Ballot.weight, Ballot.marks)
+                               .where(Ballot.round_id == round_id)).all()
+    assert len(rows) == 9 and {(c, s, w) for c, s, w, _ in rows} == {("box", None, None)}  # nothing tells them apart
+    assert sum(1 for *_, marks in rows if dict(marks) == phone) == 1  # the phone ballot is there, as any other

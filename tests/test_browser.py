@@ -386,8 +386,9 @@ def test_deputies_vote_in_the_app_and_the_result_is_read(server, page, rt, good_
     page.get_by_role("dialog").get_by_role("button", name="确认结束投票").click()  # 3 of 4: no reason needed
     page.get_by_role("button", name="计票", exact=True).click()  # without the count key the ballots stay sealed
     expect(page.get_by_role("dialog")).to_contain_text("收回选票")
-    page.get_by_role("dialog").get_by_role("button", name="确认计票").click()
+    expect(page.get_by_role("dialog")).to_contain_text("手机投票 3 张")  # what is stored, said before anything
     expect(page.get_by_role("dialog")).to_contain_text("电子选票尚未开启：请输入计票密钥后计票")
+    expect(page.get_by_role("dialog").get_by_role("button", name="确认计票")).to_have_count(0)
     page.keyboard.press("Escape")
     page.get_by_label("计票密钥", exact=True).fill(count_key)
     page.get_by_label("计票密钥", exact=True).press("Enter")

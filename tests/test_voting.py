@@ -209,9 +209,9 @@ def test_no_stored_data_links_a_deputy_to_a_choice(rt, good_suggestion):
         recount(rt, round_id)  # no one counts sealed ballots
     assert info.value.code == "still_sealed"
     with pytest.raises(VoteRefused) as info:
-        voting.open_box(rt, PRESIDIUM, round_id, "bm90LXRoZS1rZXktbm90LXRoZS1rZXktbm90LXRoZS0=")
+        voting.count_round(rt, PRESIDIUM, round_id, count_key="bm90LXRoZS1rZXktbm90LXRoZS1rZXktbm90LXRoZS0=")
     assert info.value.code == "wrong_count_key"
-    assert voting.open_box(rt, PRESIDIUM, round_id, KEYS[round_id]) == 20
+    assert voting.count_round(rt, PRESIDIUM, round_id, count_key=KEYS[round_id]).ballots == 20
     with rt.db.read() as session:
         stored = [dict(m) for m in session.scalars(select(Ballot.marks).where(Ballot.round_id == round_id).order_by(Ballot.id))]
         assert sorted(map(sorted, stored)) == sorted(map(sorted, subsets))  # every ballot is there ...

@@ -149,9 +149,22 @@ def _confirm_close(rt, rules, row) -> None:
 
 
 def _confirm_count(rt, row, choice, count_key: str | None) -> None:
-    """What is counted: the ballots received against those present, and the candidates."""
-    st.metric(t("vote.ballots_in"), f"{_turnout(rt, row)} / {row.present}")
+    """What is counted, exactly as stored (app ballots, device ballots, paper handed out, typed in
+    and checked), and the candidates; a count that would be refused is said before any button
+    (the engine refuses it too, before anything is opened)."""
+    box = voting.box_contents(rt, actor(), row.id)
+    st.metric(t("vote.ballots_in"), f"{box.countable} / {box.present}")
+    lines = [t("vote.box_app", n=box.app)] + ([t("vote.box_devices", n=box.devices)] if box.devices else []) + \
+        ([t("vote.box_paper", handed=box.paper_handed_out, checked=box.paper_checked, unchecked=box.paper_unchecked)]
+         if box.paper_handed_out else [])
+    st.markdown("\n".join(f"- {line}" for line in lines))
     _candidate_list(rt, row.id)
+    if box.paper_unchecked:
+        st.error(t("vote.paper_unchecked"))
+        return
+    if box.app and not count_key:
+        st.error(t("vote.still_sealed"))
+        return
     st.warning(t("vote.count_final"))
     if st.button(t("vote.confirm_count"), type="primary", key=f"count.ok.{row.id}", width="stretch"):
         try:

@@ -12,17 +12,17 @@ row order nor PostgreSQL's transaction ids tell which ballot came when.
 Its modules: `rounds` (setting a round up), `ballots` (casting, in the app or on paper), `closing`
 and `results` (the count and what it decides); the public names are these.
 """
-from engine.features.voting.ballots import cast, confirm_paper, enter_paper, hand_out_paper
+from engine.features.voting.ballots import BoxContents, box_contents, cast, confirm_paper, enter_paper, hand_out_paper
 from engine.features.voting.candidates import BallotCandidate, ballot_candidates
 from engine.features.voting.carried import CarriedPlaces, carried_places, fill_from_reserve
 from engine.features.voting.closing import close_due, close_round
 from engine.features.voting.devices import import_device_ballots
 from engine.features.voting import waiting  # noqa: F401  (registers the ballots waiting on the start page)
 from engine.features.voting import frozen_rules  # noqa: F401  (registers the guard on publishing its rules)
-from engine.features.voting.results import chosen_in, count_round, follow_up, open_box, recount
+from engine.features.voting.results import chosen_in, count_round, follow_up, recount
 from engine.features.voting.rounds import (STATUSES, VoteRefused, candidate_costs, create_round, open_round,
                                            roster_from_records, roster_of, set_status, vote_rules)
 
-__all__ = ["STATUSES", "BallotCandidate", "CarriedPlaces", "carried_places", "fill_from_reserve", "VoteRefused", "ballot_candidates", "candidate_costs", "cast", "chosen_in", "close_due", "close_round", "confirm_paper", "count_round",
-           "create_round", "enter_paper", "follow_up", "hand_out_paper", "import_device_ballots", "open_box", "open_round", "recount", "roster_from_records",
+__all__ = ["BoxContents", "box_contents", "STATUSES", "BallotCandidate", "CarriedPlaces", "carried_places", "fill_from_reserve", "VoteRefused", "ballot_candidates", "candidate_costs", "cast", "chosen_in", "close_due", "close_round", "confirm_paper", "count_round",
+           "create_round", "enter_paper", "follow_up", "hand_out_paper", "import_device_ballots", "open_round", "recount", "roster_from_records",
            "roster_of", "set_status", "vote_rules"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Mapping
 
 from sqlalchemy import bindparam, delete, func, insert, select
@@ -120,3 +121,35 @@ def confirm_paper(rt: Runtime, actor: Actor, entry_id: str, marks: Mapping[str, 
                                               channel="paper"))
         audit(session, actor=actor.username, action="vote.paper_confirmed", entity="vote_round", entity_id=row.id,
               before=None, after={"entered_by": entry.entered_by}, version=row.profile_version)
+
+
+@dataclass(frozen=True)
+class BoxContents:
+    """What a closed round's box holds, by how it came in (before the count; the count keeps none
+    of this), as the desk states it before anyone confirms the count."""
+
+    app: int  # ballots cast in the app, sealed until the count
+    devices: int  # ballots imported from a voting device
+    paper_handed_out: int
+    paper_unchecked: int  # typed in by one teller, waiting for the second
+    paper_checked: int
+    present: int
+
+    @property
+    def countable(self) -> int:
+        return self.app + self.devices + self.paper_checked
+
+
+def box_contents(rt: Runtime, actor: Actor, round_id: int) -> BoxContents:
+    """Counts only, for the presidium and the tellers of the round's township."""
+    with rt.db.read() as session:
+        row, _ = take_round(session, rt, actor, round_id, "presidium", None)
+        by_channel = dict(session.execute(select(Ballot.channel, func.count()).where(Ballot.round_id == round_id)
+                                          .group_by(Ballot.channel)).all())
+        handed = session.scalar(select(func.count()).select_from(VoteVoter).where(
+            VoteVoter.round_id == round_id, VoteVoter.channel == "paper")) or 0
+        unchecked = session.scalar(select(func.count()).select_from(PaperEntry).where(
+            PaperEntry.round_id == round_id)) or 0
+        return BoxContents(app=by_channel.get("electronic", 0), devices=by_channel.get("device", 0),
+                           paper_handed_out=handed, paper_unchecked=unchecked,
+                           paper_checked=by_channel.get("paper", 0), present=row.present)

@@ -14,85 +14,87 @@ from engine.core.bulk import act_on_within
 from engine.store.tables import (Ballot, PaperEntry, VoteRound)
 from engine.lang.vote_count import CountError, Result, count
 from engine.features.voting.closing import forget_old_rows, write_ballots
-from engine.features.voting.rounds import (NEW_LISTS, VoteRefused, candidate_costs, candidates_of, create_round, round_budget,
-                                           roster_of, round_row, take_round)
+from engine.features.voting.rounds import (NEW_LISTS, VoteRefused, candidate_costs, candidates_of, create_round,
+                                           round_budget, roster_of, round_row, take_round)
 from engine.features.voting.sealing import WrongCountKey, marks_and_weight, open_sealed
+
+
+BOXED = "box"  # every counted ballot's channel: how it came in is not kept (see count_round)
 
 
 def recount(rt: Runtime, round_id: int, presidium_choice: Sequence[str] | None = None) -> Result:
     """The count from the stored ballots, writing nothing: anyone may check the result (once the
-    presidium has opened the box: sealed ballots cannot be counted)."""
+    box is opened by the count: sealed ballots cannot be counted)."""
     with rt.db.read() as session:
         row = round_row(session, round_id)
         if row.state not in ("closed", "counted"):
             raise VoteRefused("not_closed", state=row.state)
         rules = rt.for_version(row.profile_version).profile.votes[row.vote_id]
-        if session.scalar(select(func.count()).select_from(PaperEntry).where(PaperEntry.round_id == round_id)):
-            raise VoteRefused("paper_unchecked")
-        if session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id,
-                                                                         Ballot.sealed.is_not(None))):
-            raise VoteRefused("still_sealed")
-        stored = session.execute(select(Ballot.marks, Ballot.weight).where(Ballot.round_id == round_id)
+        _refuse_unchecked_paper(session, round_id)
+        stored = session.execute(select(Ballot.marks, Ballot.sealed, Ballot.weight).where(Ballot.round_id == round_id)
                                  .order_by(Ballot.id)).all()
-        ballots = [marks for marks, _ in stored]
-        weights = [weight or 1 for _, weight in stored] if rules.roster.weight else None
-        candidates = candidates_of(session, round_id)
-        members, present, places = row.members, row.present, row.places
-        costs = candidate_costs(session, rt.for_version(row.profile_version), rules, candidates) \
-            if rules.places_by == "budget" else None
+        if any(sealed is not None for _, sealed, _ in stored):
+            raise VoteRefused("still_sealed")
+        return _counted(session, rt, row, rules, [(marks, weight) for marks, _, weight in stored], presidium_choice)
+
+
+def _refuse_unchecked_paper(session, round_id: int) -> None:
+    if session.scalar(select(func.count()).select_from(PaperEntry).where(PaperEntry.round_id == round_id)):
+        raise VoteRefused("paper_unchecked")
+
+
+def _counted(session, rt: Runtime, row, rules, ballots: list[tuple[dict, int | None]],
+             presidium_choice: Sequence[str] | None) -> Result:
+    """The count of these ballots (marks, weight) under the round's rules, or why it cannot be made."""
+    candidates = candidates_of(session, row.id)
+    costs = candidate_costs(session, rt.for_version(row.profile_version), rules, candidates) \
+        if rules.places_by == "budget" else None
+    weights = [weight or 1 for _, weight in ballots] if rules.roster.weight else None
     try:
-        return count(rules, candidates, places, members, present, ballots, presidium_choice,
-                     budget=round_budget(row), costs=costs, weights=weights)
+        return count(rules, candidates, row.places, row.members, row.present, [marks for marks, _ in ballots],
+                     presidium_choice, budget=round_budget(row), costs=costs, weights=weights)
     except CountError as exc:
         raise VoteRefused(exc.code, **exc.params) from None
 
 
-def open_box(rt: Runtime, actor: Actor, round_id: int, count_key: str) -> int:
-    """The presidium opens a closed round's sealed ballots with the count key: they are written
-    back as plain ballots in random order, in one transaction that names no deputy, and the
-    sealed rows go; returns how many were opened. Opening an opened box does nothing."""
-    with rt.db.transaction() as session:
-        row, rules = take_round(session, rt, actor, round_id, "presidium", "update")
-        if row.state != "closed":
-            raise VoteRefused("not_closed", state=row.state)
-        rows = session.execute(select(Ballot.id, Ballot.sealed).where(Ballot.round_id == round_id,
-                                                                      Ballot.sealed.is_not(None))).all()
-        if not rows:
-            return 0
-        try:
-            opened = open_sealed(count_key, row.ballot_key, [sealed for _, sealed in rows])
-        except WrongCountKey:
-            raise VoteRefused("wrong_count_key") from None
-        session.execute(delete(Ballot).where(Ballot.id.in_([ballot_id for ballot_id, _ in rows])))
-        plain = []
-        for ballot in opened:
-            marks, weight = marks_and_weight(ballot)
-            plain.append((marks, None, "electronic", weight if rules.roster.weight else None))
-        write_ballots(session, round_id, plain)
-        audit(session, actor=actor.username, action="vote.box_opened", entity="vote_round", entity_id=round_id,
-              before=None, after={"ballots": len(opened)}, version=row.profile_version)
-    forget_old_rows(rt)
-    return len(opened)
-
-
 def count_round(rt: Runtime, actor: Actor, round_id: int, presidium_choice: Sequence[str] | None = None,
                 count_key: str | None = None) -> Result:
-    """Count a closed round and store the result with its explanation; with the count key, its
-    sealed ballots are opened first (open_box)."""
-    if count_key is not None:
-        open_box(rt, actor, round_id, count_key)
-    result = recount(rt, round_id, presidium_choice)
+    """Count a closed round and store the result with its explanation, with what it decides.
+
+    One transaction, so nothing is opened or written unless the whole count goes through: the
+    sealed ballots are opened in memory with the count key, counted with the plain ones, and only
+    then is the box written back, every ballot under a new random id, in random order and with
+    nothing that tells how it came in (app, paper or device: with one deputy voting by phone, a
+    ballot labelled so would be theirs). A wrong key, unchecked paper ballots or a count the rules
+    refuse leave the sealed box as it was. The projects' moves (or the run-off the count calls for)
+    commit with it: a crash in between leaves the round closed, to be counted again."""
     roster = roster_of(rt, round_id)
-    # The count, and what it decides (the projects' moves, or the run-off it calls for), commit
-    # together: a crash in between leaves the round closed, to be counted again, never counted
-    # with its projects still candidates.
     with rt.db.transaction() as session:
         row, rules = take_round(session, rt, actor, round_id, "presidium", "update")
         if row.state != "closed":
             raise VoteRefused("not_closed", state=row.state)
-        stored = _plain(asdict(result))
+        _refuse_unchecked_paper(session, round_id)
+        stored = session.execute(select(Ballot.marks, Ballot.sealed, Ballot.weight)
+                                 .where(Ballot.round_id == round_id)).all()
+        sealed = [box for _, box, _ in stored if box is not None]
+        if sealed and not count_key:
+            raise VoteRefused("still_sealed")
+        try:
+            opened = [marks_and_weight(b) for b in open_sealed(count_key, row.ballot_key, sealed)] if sealed else []
+        except WrongCountKey:
+            raise VoteRefused("wrong_count_key") from None
+        ballots = [(marks, weight) for marks, box, weight in stored if box is None] + opened
+        result = _counted(session, rt, row, rules, ballots, presidium_choice)
+        session.execute(delete(Ballot).where(Ballot.round_id == round_id))
+        write_ballots(session, round_id, [(marks, None, BOXED, weight if rules.roster.weight else None)
+                                          for marks, weight in ballots])
+        if sealed:
+            audit(session, actor=actor.username, action="vote.box_opened", entity="vote_round", entity_id=round_id,
+                  before=None, after={"ballots": len(opened)}, version=row.profile_version)
+        stored_result = _plain(asdict(result))
         moved = session.execute(update(VoteRound).where(VoteRound.id == round_id, VoteRound.state == "closed")
-                                .values(state="counted", result=stored).execution_options(synchronize_session=False))
+                                .values(state="counted", result=stored_result)
+                                .execution_options(synchronize_session=False))
         if moved.rowcount != 1:
             raise VoteRefused("not_closed", state="counted")
         audit(session, actor=actor.username, action="vote.counted", entity="vote_round", entity_id=round_id,
@@ -110,6 +112,7 @@ def count_round(rt: Runtime, actor: Actor, round_id: int, presidium_choice: Sequ
                          kind=kind, parent_id=round_id, budget=left, session=session)
         else:
             waiting = _apply(session, rt, row, result)
+    forget_old_rows(rt)
     reactions.drain(rt, waiting, raise_refusals=False)
     return result
 
