@@ -185,3 +185,12 @@ def test_staff_of_one_station_enter_and_act_on_its_records_only(rt, good_suggest
     with pytest.raises(InputError) as info:
         accounts.create_user(rt, SYSTEM, "x2", "x", ["liaison_staff"], "Qiao-lu-2025-sangzhi", "t02", station="s01")
     assert info.value.problems["station"].code == "enum"  # s01 is not a station of 瑞塔铺镇
+
+
+def test_a_receipt_code_is_found_however_it_is_grouped(rt, good_suggestion):
+    """Issue 35: the lookup refused `SZ25 DVR3 8AYG 4B9B` and `SZ25DVR38AYG4B9B`, though the guide
+    says spaces are accepted."""
+    code = records.submit(rt, ANONYMOUS, "suggestion", good_suggestion).receipt_code
+    for typed in (code.replace("-", " "), code.replace("-", ""), code.lower().replace("-", "－"),
+                  f"  {code.replace('-', ' - ')}  ", code.replace("-", "").lower().replace("0", "o")):
+        assert records.find_by_receipt(rt, typed)[0].receipt_code == code, typed

@@ -59,9 +59,18 @@ def new_code(prefix: str, year: int) -> str:
     return f"{prefix}{year % 100:02d}-{body[:4]}-{body[4:8]}-{body[8:]}"
 
 
+_SEPARATORS = re.compile(r"[\s\-—–－_.·]+")  # spaces, dashes of every width, dots: how people group a code
+_COMPACT = re.compile(r"^([A-Z]{1,6}\d{2})([0-9A-Z]{12})$")
+
+
 def normalise(code: str) -> str:
-    """What a person typed -> the stored form: upper case, O read as 0, I and L as 1."""
-    text = re.sub(r"\s+", "", code.upper()).replace("—", "-").replace("－", "-")
-    head, sep, tail = text.partition("-")
+    """What a person typed -> the stored form: upper case, O read as 0, I and L as 1, grouped
+    with dashes however it was grouped (`sz25 dvr3 8ayg 4b9b`, `SZ25DVR38AYG4B9B`, full-width
+    dashes) or not at all. Text that is no code comes back as it was, for the caller to refuse."""
+    compact = _SEPARATORS.sub("", code.upper())
+    found = _COMPACT.match(compact)
+    if found is None:
+        return compact
+    head, tail = found.groups()
     tail = tail.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
-    return head + sep + tail
+    return f"{head}-{tail[:4]}-{tail[4:8]}-{tail[8:]}"
