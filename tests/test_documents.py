@@ -207,3 +207,27 @@ def test_two_writers_issuing_at_once_take_distinct_numbers_and_one_each_subject(
     assert len({s for s, _ in stored}) == 18
     both = {s: number for k in (0, 1) for s, number in got[k] if "both" in s}
     assert all(dict(got[0])[s] == dict(got[1])[s] == number for s, number in both.items())
+
+
+def test_a_rejected_proposer_is_not_promised_a_second_look(rt, good_suggestion):
+    """Issue 35: the answer letter told every proposer "列入待研项目库的建议…将重新研究", a rejected one too."""
+    from sqlalchemy import update
+    from engine.store.tables import Record
+    rejected = screened(rt, good_suggestion, [(2, 2, 2, 2)] * 3)
+    pending = screened(rt, dict(good_suggestion, title="新建集中供水工程"), [(2, 2, 2, 2)] * 3)
+    with rt.db.transaction() as session:
+        session.execute(update(Record).where(Record.id == pending.id).values(state="pending"))
+    said = {view.id: re.sub(r"\s+", "", pdf_text(documents.letter(rt, LIAISON, "answer_letter", view.id,
+                                                                   today=TODAY).content))
+            for view in (rejected, pending)}
+    assert "待研项目库" not in said[rejected.id] and "凭回执码随时查询" in said[rejected.id]
+    assert "您的建议已列入待研项目库，在条件或政策发生变化时将重新研究" in said[pending.id]
+
+
+def test_a_paragraph_for_states_the_document_does_not_have_is_a_config_error(profile_dir, monkeypatch):
+    from tests.test_config_errors import edit, line_of, problems
+    letter = profile_dir / "documents/answer_letter.yaml"
+    edit(letter, "    states: [pending]", "    states: [pendng]")
+    assert problems(profile_dir, monkeypatch) == [
+        f"profile/documents/answer_letter.yaml:{line_of(letter, '[pendng]')}: At Document(id='answer_letter') -> "
+        "paragraphs[2] -> states[0]: state 'pendng' is not one of the document's states (rejected, pending)"]

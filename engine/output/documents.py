@@ -127,8 +127,8 @@ def _about_record(rt: Runtime, actor: Actor, doc_id: str, kind: str, record_id: 
 
 def message(rt: Runtime, actor: Actor, doc_id: str, record_id: int, today: dt.date | None = None) -> str:
     """A short text about one record for staff to copy (an SMS to the proposer)."""
-    doc, _, values = _about_record(rt, actor, doc_id, "message", record_id, today or dt.date.today())
-    return "".join(fill(p, values) for p in (doc.title, *doc.paragraphs, *doc.closing))
+    doc, record, values = _about_record(rt, actor, doc_id, "message", record_id, today or dt.date.today())
+    return "".join(fill(p, values) for p in (doc.title, *doc.paragraphs_for(record.state), *doc.closing))
 
 
 def letter(rt: Runtime, actor: Actor, doc_id: str, record_id: int, today: dt.date | None = None) -> Made:
@@ -142,7 +142,8 @@ def letter(rt: Runtime, actor: Actor, doc_id: str, record_id: int, today: dt.dat
         here = {**values, "today": rt.profile.county.date_text(issued.issued_on), "document_number": issued.number}
         return pdf.render(letterhead=rt.profile.county.letterhead, number=issued.number, seal=doc.seal,
                           title=fill(doc.title, here), salutation=fill(doc.salutation, here),
-                          paragraphs=[fill(p, here) for p in doc.paragraphs], closing=[fill(c, here) for c in doc.closing])
+                          paragraphs=[fill(p, here) for p in doc.paragraphs_for(record.state)],
+                          closing=[fill(c, here) for c in doc.closing])
     return Made(f"{doc.id}-{record.receipt_code or record.id}.pdf", render)
 
 
@@ -186,7 +187,7 @@ def notice(rt: Runtime, actor: Actor, doc_id: str, township: str, today: dt.date
               "count": str(len(rows)), "objection_until": rt.profile.county.date_text(until)}
     return Made(f"{doc.id}-{township}-{today.isoformat()}.pdf", lambda: pdf.render(
         letterhead=rt.profile.county.letterhead, title=fill(doc.title, values),
-        salutation=fill(doc.salutation, values), paragraphs=[fill(p, values) for p in doc.paragraphs],
+        salutation=fill(doc.salutation, values), paragraphs=[fill(p, values) for p in doc.paragraphs_for()],
         table=([c.text("zh") for c in doc.columns], [c.width for c in doc.columns], rows),
         closing=[fill(c, values) for c in doc.closing], font_size=NOTICE_TABLE_PT, seal=doc.seal))
 
@@ -219,7 +220,7 @@ def result(rt: Runtime, actor: Actor, doc_id: str, round_id: int, today: dt.date
         here = {**values, "today": rt.profile.county.date_text(issued.issued_on), "document_number": issued.number}
         return pdf.render(letterhead=rt.profile.county.letterhead, number=issued.number, seal=doc.seal,
                           title=fill(doc.title, here), salutation=fill(doc.salutation, here),
-                          paragraphs=[fill(p, here) for p in doc.paragraphs],
+                          paragraphs=[fill(p, here) for p in doc.paragraphs_for()],
                           table=([c.text("zh") for c in doc.columns], [c.width for c in doc.columns], rows),
                           closing=[fill(c, here) for c in doc.closing])
     return Made(f"{doc.id}-{round_id}.pdf", render)

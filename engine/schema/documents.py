@@ -12,8 +12,18 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from engine.schema.base import Identifier, Labelled
+from engine.schema.base import ConfigModel, Identifier, Labelled
 from engine.schema.forms import Form
+
+
+class Paragraph(ConfigModel):
+    """A paragraph said only about records in some states: the answer to a suggestion put in the
+    pending-research pool promises it will be studied again; the answer to a rejected one must not."""
+
+    text: str
+    """The paragraph, with {placeholders}."""
+    states: Annotated[tuple[Identifier, ...], Field(min_length=1)]
+    """The record's states in which it is said (some of the document's `states`)."""
 
 
 class Column(Labelled):
@@ -40,8 +50,9 @@ class Document(Labelled):
     """The heading, with {placeholders}."""
     salutation: str | None = None
     """letter: the first line, e.g. "Dear {proposer_name}," (in the county's words)."""
-    paragraphs: tuple[str, ...] = ()
-    """The body, one paragraph each, with {placeholders}."""
+    paragraphs: tuple[str | Paragraph, ...] = ()
+    """The body, one paragraph each, with {placeholders}. letter, message: a paragraph given as
+    {text: ..., states: [...]} is said only about a record in one of those states."""
     columns: tuple[Column, ...] = ()
     """notice: the table's columns."""
     objection_days: Annotated[int, Field(ge=0)] | None = None
@@ -55,6 +66,12 @@ class Document(Labelled):
     seal: str | None = None
     """letter, notice, result: the words marking the space left for the issuing body's seal beside
     the closing lines (a dashed circle); without it, no seal space."""
+
+
+    def paragraphs_for(self, state: str | None = None) -> list[str]:
+        """The paragraphs said about a record in `state` (None: those for every record)."""
+        return [p if isinstance(p, str) else p.text for p in self.paragraphs
+                if isinstance(p, str) or (state is not None and state in p.states)]
 
 
 # Placeholders every document may use, besides the fields of its form.

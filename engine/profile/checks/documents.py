@@ -36,7 +36,18 @@ def check_documents(loader: FileReader, county: County, grouped: dict) -> None:
                 loader.add(rel, ("roles", j), f"unknown role {role!r}{did_you_mean(role, role_ids)}")
         known = placeholder_names(form, doc.kind)
         texts = [(("title",), doc.title), (("salutation",), doc.salutation)]
-        texts += [(("paragraphs", j), p) for j, p in enumerate(doc.paragraphs)]
+        texts += [(("paragraphs", j), p) if isinstance(p, str) else (("paragraphs", j, "text"), p.text)
+                  for j, p in enumerate(doc.paragraphs)]
+        for j, p in enumerate(doc.paragraphs):
+            if isinstance(p, str):
+                continue
+            if doc.kind not in ("letter", "message"):
+                loader.add(rel, ("paragraphs", j, "states"), f"a {doc.kind} is about many records: a paragraph "
+                           f"for some states belongs to letters and messages")
+            for k, state in enumerate(p.states):
+                if state not in doc.states:
+                    loader.add(rel, ("paragraphs", j, "states", k), f"state {state!r} is not one of the document's "
+                               f"states ({', '.join(doc.states)})")
         texts += [(("closing", j), p) for j, p in enumerate(doc.closing)]
         texts += [(("columns", j, "value"), c.value) for j, c in enumerate(doc.columns)]
         for path, text in texts:
