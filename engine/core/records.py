@@ -307,6 +307,9 @@ def _list_query(rt: Runtime, actor: Actor, form_id: str, filters: Mapping[str, s
     for fid, value in (filters or {}).items():
         if is_empty(value):
             continue
+        if isinstance(value, bool) or not isinstance(value, (str, int)) or \
+                CONTROL_CHARACTERS.search(value := str(value)) or len(value) > 200:
+            raise InputError({str(fid)[:60]: Problem("enum")})  # a filter's value is one of its choices, as text
         if fid == "state":
             on_records.append(Record.state == value)
             continue

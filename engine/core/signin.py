@@ -66,6 +66,7 @@ def authenticate(rt: Runtime, username: str, password: str, client: str = "") ->
     so the answers do not tell who has an account."""
     policy = rt.profile.county.sign_in
     name = CONTROL_CHARACTERS.sub("", username).strip()[:64]  # a NUL cannot even be stored on PostgreSQL
+    client = CONTROL_CHARACTERS.sub("", client or "")[:120]
     at = now()
     refusal: SignInRefused | None = None
     with rt.db.transaction() as session:

@@ -16,6 +16,8 @@ from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator, UserDefinedType
 
+from engine.store.base import NO_ROW
+
 
 class _ListParameter(TypeDecorator):
     """A Python list bound as a PostgreSQL array, or as JSON text for SQLite's json_each."""
@@ -26,9 +28,11 @@ class _ListParameter(TypeDecorator):
         return UserDefinedType()
 
     def process_bind_param(self, value, dialect):
+        # the lists are of ids and keys: an id past 64 bits names no row (as BigIdType binds it)
+        value = [NO_ROW if isinstance(v, int) and not -(2 ** 63) <= v < 2 ** 63 else v for v in value]
         if dialect.name == "sqlite":
-            return orjson.dumps(list(value)).decode()
-        return list(value)
+            return orjson.dumps(value).decode()
+        return value
 
 
 class AnyOf(ColumnElement[bool]):
