@@ -150,7 +150,9 @@ def test_a_ballot_belongs_to_the_desks_township(rt, good_suggestion):
         voting.open_round(rt, CONGRESS_T02, round_id)
 
 
-def test_issuing_results_is_the_desks_alone(rt, good_suggestion):
+def closed_ballot(rt, good_suggestion) -> tuple[list[int], int, str]:
+    """Three t01 candidates, two places, three deputies who voted for the first two, closed: the
+    candidates, the round and its count key."""
     ids = [suggestion(rt, good_suggestion, "t01", "s01", state="candidate", title=f"候选项目第{i}个") for i in range(3)]
     roster = [(f"d{n}", f"代表{n}", "present") for n in range(3)]
     round_id = voting.create_round(rt, CONGRESS_T01, "township_congress", "t01", "票决", 2, ids, roster)
@@ -159,6 +161,11 @@ def test_issuing_results_is_the_desks_alone(rt, good_suggestion):
         voting.cast(rt, Actor(f"d{n}", f"代表{n}", frozenset({"deputy"}), "t01"), round_id,
                     {str(ids[0]): "yes", str(ids[1]): "yes"})
     voting.close_round(rt, CONGRESS_T01, round_id)
+    return ids, round_id, key
+
+
+def test_issuing_results_is_the_desks_alone(rt, good_suggestion):
+    ids, round_id, key = closed_ballot(rt, good_suggestion)
     voting.count_round(rt, CONGRESS_T01, round_id, count_key=key)
     for stranger in (Actor("d0", "代表0", frozenset({"deputy"}), "t01"), CONGRESS_T02, ANONYMOUS):
         with pytest.raises(PermissionDenied):
@@ -219,14 +226,7 @@ def test_a_crash_during_the_count_leaves_the_round_to_be_counted_again(rt, db_ur
     import subprocess
     import sys
     from tests.conftest import CONFIG, ROOT
-    ids = [suggestion(rt, good_suggestion, "t01", "s01", state="candidate", title=f"候选项目第{i}个") for i in range(3)]
-    roster = [(f"d{n}", f"代表{n}", "present") for n in range(3)]
-    round_id = voting.create_round(rt, CONGRESS_T01, "township_congress", "t01", "票决", 2, ids, roster)
-    key = voting.open_round(rt, CONGRESS_T01, round_id)
-    for n in range(3):
-        voting.cast(rt, Actor(f"d{n}", f"代表{n}", frozenset({"deputy"}), "t01"), round_id,
-                    {str(ids[0]): "yes", str(ids[1]): "yes"})
-    voting.close_round(rt, CONGRESS_T01, round_id)
+    ids, round_id, key = closed_ballot(rt, good_suggestion)
     script = KILL_DURING_MOVES.format(root=str(ROOT), config=str(CONFIG), url=db_url, round_id=round_id, key=key)
     killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert killed.returncode == -9, killed.stderr
