@@ -44,6 +44,8 @@ def check_documents(loader: FileReader, county: County, grouped: dict) -> None:
             if doc.kind not in ("letter", "message"):
                 loader.add(rel, ("paragraphs", j, "states"), f"a {doc.kind} is about many records: a paragraph "
                            f"for some states belongs to letters and messages")
+            if any(state not in state_ids for state in doc.states):
+                continue  # the document's own states are wrong, and said so above
             for k, state in enumerate(p.states):
                 if state not in doc.states:
                     loader.add(rel, ("paragraphs", j, "states", k), f"state {state!r} is not one of the document's "
