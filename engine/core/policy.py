@@ -73,27 +73,20 @@ def in_scope(rt: Runtime, actor: Actor, record: Any) -> bool:
     return True
 
 
-def scope_sql(rt: Runtime, actor: Actor, form_id: str | None = None, table: Any = Record) -> list:
-    """`in_scope` as SQL conditions on the records table (or an alias of it) for lists and counts:
-    of one form when `form_id` is given (an index on the column then serves), or of any form."""
+def scope_sql(rt: Runtime, actor: Actor, form_id: str, table: Any = Record) -> list:
+    """`in_scope` as SQL conditions on the records of one form (the records table or an alias of
+    it) for lists and counts: an index on the form and the column serves them."""
     conditions = []
     for column in SCOPES:
         own = _own(actor, column)
         if not own:
             continue
         col = table.c[column] if hasattr(table, "c") else getattr(table, column)
-        if form_id is not None and _has_field(rt, form_id, column):
-            conditions.append(col == own)
-        elif form_id is not None:
-            conditions.append(or_(col == own, col.is_(None)))
-        else:  # any form: a record without the column's value is in scope where its form lacks the field
-            lacking = sorted(f for f in rt.forms if not _has_field(rt, f, column))
-            table_form = table.c.form_id if hasattr(table, "c") else table.form_id
-            conditions.append(or_(col == own, col.is_(None) & table_form.in_(lacking)))
+        conditions.append(col == own if _has_field(rt, form_id, column) else or_(col == own, col.is_(None)))
     return conditions
 
 
-def refusal(rt: Runtime, actor: Actor, record: Any) -> PermissionDenied:
+def _refusal(actor: Actor, record: Any) -> PermissionDenied:
     """Why the record is out of the actor's scope (its township, or within it its station)."""
     if actor.township and record.township != actor.township:
         return PermissionDenied(f"township:{record.township or ''}")
@@ -103,7 +96,7 @@ def refusal(rt: Runtime, actor: Actor, record: Any) -> PermissionDenied:
 def require_scope(rt: Runtime, actor: Actor, record: Any) -> None:
     """Refuse unless the record is within the actor's township and station (reads and writes)."""
     if not in_scope(rt, actor, record):
-        raise refusal(rt, actor, record)
+        raise _refusal(actor, record)
 
 
 def form_of(rt: Runtime, record: Any) -> Form:
